@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench <name> [--scale district|city] [--db sqlite|postgres]``."""

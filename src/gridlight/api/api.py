@@ -1,0 +1,72 @@
+"""The JSON API under /api/v1/, with OpenAPI docs at /api/docs.
+
+Bearer personal access tokens or the pages' own session (with CSRF) authenticate; every operation
+then reads and writes through the same access layer, selectors and services as the pages. Errors
+are JSON ``{"detail": "..."}`` with a 4xx status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.security import HttpBearer, django_auth
+
+from gridlight.api.routers import core as core_router
+from gridlight.core.errors import DomainError
+from gridlight.core.services import token_authenticate
+
+
+class BearerToken(HttpBearer):
+    """``Authorization: Bearer glt_…`` with a personal access token."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Gridlight API",
+    version="1",
+    description="网格信号灯 Gridlight: region tree, service positions and more. "
+    "Authenticate with `Authorization: Bearer <personal access token>`.",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    auth=[BearerToken(), django_auth],
+)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.message}, status=exc.status)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": _("You do not have permission for this.")}, status=403
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": _("Not found, or outside your scope.")}, status=404
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": _("Sign in, or send a valid personal access token.")}, status=401
+    )
+
+
+api.add_router("/v1", core_router.router)

@@ -1,0 +1,79 @@
+"""The ``gridlight`` command.
+
+``gridlight demo``   migrate, build the demo district if the database is empty, print the sign-ins
+                     and serve it (embedded SQLite unless DATABASE_URL says otherwise).
+``gridlight serve``  serve with waitress (a production WSGI server; put a TLS proxy in front).
+``gridlight <cmd>``  any Django management command (migrate, createsuperuser, load_demo, …).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridlight.settings")
+    import django
+
+    django.setup()
+
+
+def _serve(host: str, port: int, threads: int) -> None:
+    from waitress import serve
+
+    from gridlight.wsgi import application
+
+    serve(application, host=host, port=port, threads=threads, ident="gridlight")
+
+
+def _option(args: list[str], name: str, default: str) -> str:
+    if name in args:
+        i = args.index(name)
+        if i + 1 < len(args):
+            return args[i + 1]
+    return default
+
+
+def demo(args: list[str]) -> None:
+    _setup()
+    from django.core.management import call_command
+
+    from gridlight.core.models import Region
+
+    call_command("compile_translations", verbosity=0)
+    call_command("migrate", interactive=False, verbosity=0)
+    if not Region.objects.exists():
+        print("Building the Shizhong demo district (first run)…", flush=True)
+    call_command("load_demo", quiet_logins=True)
+    from gridlight.core.management.commands.load_demo import print_logins
+
+    host = _option(args, "--host", "127.0.0.1")
+    port = int(_option(args, "--port", "8000"))
+    print_logins(print)
+    print(f"\nGridlight demo district: http://{host}:{port}/   (Ctrl+C to stop)", flush=True)
+    if "--no-serve" not in args:
+        _serve(host, port, threads=8)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = args[0] if args else "help"
+    if command == "demo":
+        demo(args[1:])
+    elif command == "serve":
+        _setup()
+        _serve(
+            _option(args, "--host", "127.0.0.1"),
+            int(_option(args, "--port", "8000")),
+            int(_option(args, "--threads", "8")),
+        )
+    else:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridlight.settings")
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["gridlight", *args])
+
+
+if __name__ == "__main__":
+    main()

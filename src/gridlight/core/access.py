@@ -1,0 +1,188 @@
+"""The one access layer: who may see or change what, by role and region.
+
+Every page and API route goes through these functions (deny by default). A user's scope for a
+permission is the set of region subtrees where one of their active assignments grants it: view
+permissions use the assignment's region, change permissions its write region. Objects outside the
+scope answer 404 (their existence is not revealed); a permission held nowhere answers 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponseBase
+
+from gridlight.core.models import Assignment, Role
+
+
+class Perm(StrEnum):
+    REGION_VIEW = "region.view"
+    REGION_CHANGE = "region.change"
+    POSITION_VIEW = "position.view"
+    POSITION_CHANGE = "position.change"
+    AUDIT_VIEW = "audit.view"
+
+
+WRITE_PERMS = frozenset({Perm.REGION_CHANGE, Perm.POSITION_CHANGE})
+
+_STAFF_VIEW = frozenset({Perm.REGION_VIEW, Perm.POSITION_VIEW})
+
+ROLE_PERMS: dict[str, frozenset[Perm]] = {
+    Role.DISTRICT_ADMIN: frozenset(Perm),
+    Role.STREET_STAFF: _STAFF_VIEW | {Perm.POSITION_CHANGE, Perm.AUDIT_VIEW},
+    Role.COMMUNITY_SECRETARY: _STAFF_VIEW | {Perm.POSITION_CHANGE},
+    Role.GRID_WORKER: _STAFF_VIEW,
+    Role.DEPARTMENT_HANDLER: _STAFF_VIEW,
+    Role.TALENT_COMMISSIONER: _STAFF_VIEW,
+    Role.EVALUATOR: _STAFF_VIEW,
+    Role.RESIDENT: frozenset(),
+    Role.TALENT: frozenset(),
+    Role.ENTERPRISE: frozenset(),
+}
+
+PUBLIC_ROLES = frozenset({Role.RESIDENT, Role.TALENT, Role.ENTERPRISE})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A set of region subtrees, each given by its root's materialised path."""
+
+    paths: tuple[str, ...]
+
+    @classmethod
+    def of(cls, paths: Iterable[str]) -> Scope:
+        # Keep only the outermost roots: a path under another one adds nothing.
+        ordered = sorted({p for p in paths if p})
+        roots: list[str] = []
+        for p in ordered:
+            if not any(p == r or p.startswith(r + ".") for r in roots):
+                roots.append(p)
+        return cls(tuple(roots))
+
+    @property
+    def empty(self) -> bool:
+        return not self.paths
+
+    def contains(self, path: str) -> bool:
+        return any(path == r or path.startswith(r + ".") for r in self.paths)
+
+    def q(self, field: str) -> Q:
+        """A filter for rows whose ``field`` (a materialised path) lies inside the scope."""
+        if not self.paths:
+            return Q(pk__in=[])
+        # Segments are fixed width, so a plain prefix never matches a sibling.
+        q = Q()
+        for root in self.paths:
+            q |= Q(**{f"{field}__startswith": root})
+        return q
+
+
+def assignments(user: Any) -> list[Assignment]:
+    """The user's active assignments, loaded once per request and cached on the user object."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached: list[Assignment] | None = getattr(user, "_gridlight_assignments", None)
+    if cached is None:
+        cached = list(
+            Assignment.objects.filter(user=user, active=True).select_related(
+                "region", "write_region"
+            )
+        )
+        user._gridlight_assignments = cached
+    return cached
+
+
+def roles(user: Any) -> set[str]:
+    return {a.role for a in assignments(user)}
+
+
+def is_public_user(user: Any) -> bool:
+    held = roles(user)
+    return bool(held) and held <= PUBLIC_ROLES
+
+
+def scope_for(user: Any, perm: Perm) -> Scope:
+    paths = []
+    for a in assignments(user):
+        if perm not in ROLE_PERMS.get(a.role, frozenset()):
+            continue
+        path = a.write_region_path if perm in WRITE_PERMS else a.region_path
+        if path:
+            paths.append(path)
+    return Scope.of(paths)
+
+
+def has_perm(user: Any, perm: Perm) -> bool:
+    return not scope_for(user, perm).empty
+
+
+def require(user: Any, perm: Perm) -> Scope:
+    """The user's scope for ``perm``; 403 if the permission is held nowhere."""
+    scope = scope_for(user, perm)
+    if scope.empty:
+        raise PermissionDenied
+    return scope
+
+
+M = TypeVar("M", bound=Model)
+
+
+def scoped(qs: QuerySet[M], user: Any, perm: Perm, field: str = "region_path") -> QuerySet[M]:
+    """``qs`` limited to the user's scope for ``perm`` (403 if held nowhere)."""
+    return qs.filter(require(user, perm).q(field))
+
+
+def get_scoped(
+    qs: QuerySet[M], user: Any, perm: Perm, field: str = "region_path", **lookup: Any
+) -> M:
+    """One object inside the user's scope; 404 when it does not exist or lies outside."""
+    try:
+        return scoped(qs, user, perm, field).get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def require_path(user: Any, perm: Perm, path: str) -> None:
+    """Refuse (403) unless ``path`` lies in the user's scope for ``perm``."""
+    if not scope_for(user, perm).contains(path):
+        raise PermissionDenied
+
+
+# --- view decorators -------------------------------------------------------------------------
+
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+ACCESS_ATTR = "gridlight_access"
+
+
+def access(perm: Perm | None = None) -> Callable[[View], View]:
+    """Mark a page view with the permission it needs (None: any signed-in user).
+
+    The route-walking test fails for any URL whose view lacks this mark, so a new page cannot
+    forget its check.
+    """
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if perm is not None and not has_perm(request.user, perm):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        setattr(wrapper, ACCESS_ATTR, str(perm) if perm else "authenticated")
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def public(view: View) -> View:
+    """Mark a view as open to anonymous visitors (login page, language switch, health check)."""
+    wrapped = login_not_required(view)
+    setattr(wrapped, ACCESS_ATTR, "public")
+    return wrapped

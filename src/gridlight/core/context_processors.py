@@ -1,0 +1,43 @@
+"""What every page shows: who is signed in, with which roles and scope, and the module menu."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from gridlight.core.access import Perm, assignments, has_perm
+
+MENU: list[tuple[str, Any, Perm | None]] = [
+    ("core:home", _("Home"), None),
+    ("core:region_index", _("Region tree"), Perm.REGION_VIEW),
+    ("core:position_list", _("Service positions"), Perm.POSITION_VIEW),
+    ("core:position_map", _("Position map"), Perm.POSITION_VIEW),
+    ("core:audit_list", _("Audit trail"), Perm.AUDIT_VIEW),
+]
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    held = assignments(user)
+    menu = [
+        {
+            "url": reverse(name),
+            "label": label,
+            "active": request.resolver_match is not None
+            and request.resolver_match.view_name == name,
+        }
+        for name, label, perm in MENU
+        if perm is None or has_perm(user, perm)
+    ]
+    return {
+        "shell_menu": menu,
+        "shell_assignments": [
+            {"role": a.get_role_display(), "region": a.region.name if a.region else ""}
+            for a in held
+        ],
+    }

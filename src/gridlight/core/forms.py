@@ -1,0 +1,139 @@
+"""Forms for the core pages: they validate input; services do the work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gridlight.core.models import PositionKind, Region, RegionKind
+from gridlight.core.models.regions import KIND_LEVEL
+
+
+class Form(forms.Form):
+    """A form whose widgets carry the CSS framework's classes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.HiddenInput):
+                continue
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs.setdefault("class", css)
+
+
+class LoginForm(Form):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+
+
+class RegionForm(Form):
+    code = forms.CharField(label=_("Code"), max_length=32)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=RegionKind.choices)
+    sort_order = forms.IntegerField(label=_("Sort order"), min_value=0, initial=0)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, level: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)
+        kind.choices = [(k.value, k.label) for k in RegionKind if KIND_LEVEL[k] == level]
+
+
+class PositionForm(Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=PositionKind.choices)
+    code = forms.CharField(label=_("Code"), max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.none(), to_field_name="code"
+    )
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    longitude = forms.DecimalField(
+        label=_("Longitude"),
+        max_digits=9,
+        decimal_places=6,
+        required=False,
+        min_value=-180,
+        max_value=180,
+    )
+    latitude = forms.DecimalField(
+        label=_("Latitude"),
+        max_digits=9,
+        decimal_places=6,
+        required=False,
+        min_value=-90,
+        max_value=90,
+    )
+    opening_hours = forms.CharField(label=_("Opening hours"), max_length=100, required=False)
+    services = forms.CharField(
+        label=_("Services (one per line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    phone = forms.CharField(label=_("Service phone"), max_length=30, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, regions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["region"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = regions
+        field.label_from_instance = lambda r: f"{r.code} {r.name}"  # type: ignore[method-assign,assignment]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("longitude") is None) != (data.get("latitude") is None):
+            raise forms.ValidationError(_("Give both longitude and latitude, or neither."))
+        return data
+
+    def service_fields(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "kind": d["kind"],
+            "code": d["code"],
+            "name": d["name"],
+            "address": d["address"],
+            "longitude": d["longitude"],
+            "latitude": d["latitude"],
+            "opening_hours": d["opening_hours"],
+            "phone": d["phone"],
+            "services": [s for s in d["services"].splitlines() if s.strip()],
+        }
+
+
+class UploadForm(Form):
+    file = forms.FileField(label=_("Excel workbook (.xlsx)"))
+
+
+class PositionFilterForm(Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *PositionKind.choices]
+    )
+    region = forms.CharField(label=_("Region code"), required=False)
+
+
+class AuditFilterForm(Form):
+    actor = forms.CharField(label=_("Actor"), required=False)
+    action = forms.CharField(label=_("Action"), required=False)
+    obj = forms.CharField(label=_("Object"), required=False)
+    region = forms.CharField(label=_("Region code"), required=False)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class TokenForm(Form):
+    name = forms.CharField(label=_("Token name"), max_length=80)
+    days = forms.IntegerField(
+        label=_("Valid for days (empty: no expiry)"),
+        required=False,
+        min_value=1,
+        max_value=3650,
+    )

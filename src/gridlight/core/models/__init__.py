@@ -1,0 +1,24 @@
+"""Core models: the region tree, service positions, accounts and roles, audit events, API tokens."""
+
+from gridlight.core.models.accounts import ApiToken, Assignment, Role, User
+from gridlight.core.models.audit import AuditEvent
+from gridlight.core.models.regions import (
+    PositionKind,
+    Region,
+    RegionKind,
+    RegionLevel,
+    ServicePosition,
+)
+
+__all__ = [
+    "ApiToken",
+    "Assignment",
+    "AuditEvent",
+    "PositionKind",
+    "Region",
+    "RegionKind",
+    "RegionLevel",
+    "Role",
+    "ServicePosition",
+    "User",
+]

@@ -1,0 +1,149 @@
+"""Read selectors for the core. Each returns data already limited to the user's scope."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
+
+from gridlight.core.access import Perm, require, scope_for, scoped
+from gridlight.core.models import AuditEvent, Region, ServicePosition
+from gridlight.core.models.regions import SEGMENT_WIDTH
+
+
+@dataclass
+class NodeCounts:
+    """How much lies under one node: regions by level and positions by kind."""
+
+    levels: dict[int, int] = field(default_factory=dict)
+    positions: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def positions_total(self) -> int:
+        return sum(self.positions.values())
+
+
+@dataclass
+class ChildRow:
+    region: Region
+    counts: NodeCounts
+
+
+def _counts_by_prefix(prefix_len: int, under: str) -> dict[str, NodeCounts]:
+    """Counts of regions and positions under ``under``, grouped by the first ``prefix_len``
+    characters of their path (that is, by the child of ``under`` they lie in). Two queries."""
+    result: dict[str, NodeCounts] = defaultdict(NodeCounts)
+    regions = (
+        Region.objects.filter(path__startswith=under + ".")
+        .annotate(prefix=Substr("path", 1, prefix_len))
+        .values("prefix", "level")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in regions:
+        result[row["prefix"]].levels[row["level"]] = row["n"]
+    positions = (
+        ServicePosition.objects.filter(region_path__startswith=under)
+        .annotate(prefix=Substr("region_path", 1, prefix_len))
+        .values("prefix", "kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in positions:
+        result[row["prefix"]].positions[row["kind"]] = row["n"]
+    return result
+
+
+def region_scope_roots(user: Any) -> QuerySet[Region]:
+    """The top nodes of the user's view scope (a district admin: the district)."""
+    scope = require(user, Perm.REGION_VIEW)
+    return Region.objects.filter(path__in=scope.paths).order_by("path")
+
+
+def region_node_counts(region: Region) -> NodeCounts:
+    """Everything under ``region`` (not counting itself), by level and position kind."""
+    counts = _counts_by_prefix(len(region.path), region.path)
+    total = counts.get(region.path, NodeCounts())
+    total.levels.pop(region.level, None)
+    return total
+
+
+def region_children(region: Region) -> list[ChildRow]:
+    """The children of a node the caller may view, each with what lies under it."""
+    children = list(region.children.order_by("sort_order", "path"))
+    if not children:
+        return []
+    counts = _counts_by_prefix(len(region.path) + 1 + SEGMENT_WIDTH, region.path)
+    rows = []
+    for child in children:
+        c = counts.get(child.path, NodeCounts())
+        c.levels.pop(child.level, None)
+        rows.append(ChildRow(child, c))
+    return rows
+
+
+def region_breadcrumbs(user: Any, region: Region) -> list[tuple[Region, bool]]:
+    """Ancestors of ``region`` with whether the user may open each of them."""
+    scope = scope_for(user, Perm.REGION_VIEW)
+    ancestors = Region.objects.filter(path__in=region.ancestor_paths()).order_by("path")
+    return [(a, scope.contains(a.path)) for a in ancestors]
+
+
+def regions_list(user: Any, *, level: int | None = None, q: str = "") -> QuerySet[Region]:
+    qs = scoped(Region.objects.all(), user, Perm.REGION_VIEW, field="path")
+    if level is not None:
+        qs = qs.filter(level=level)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
+    return qs.order_by("path")
+
+
+def positions_list(
+    user: Any, *, q: str = "", kind: str = "", region: Region | None = None
+) -> QuerySet[ServicePosition]:
+    """Positions in the user's scope, filtered by text, kind and a region subtree."""
+    qs = scoped(ServicePosition.objects.select_related("region"), user, Perm.POSITION_VIEW)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if region is not None:
+        qs = qs.filter(region_path__startswith=region.path)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q) | Q(code__startswith=q))
+    return qs.order_by("region_path", "kind", "name")
+
+
+def audit_search(
+    user: Any,
+    *,
+    actor: str = "",
+    action: str = "",
+    obj: str = "",
+    region: Region | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[AuditEvent]:
+    """Audit events in the user's scope. Events with no region (logins, tokens) are district-wide
+    and only visible to those whose scope includes a root region."""
+    scope = require(user, Perm.AUDIT_VIEW)
+    roots = set(Region.objects.filter(parent__isnull=True).values_list("path", flat=True))
+    visible = scope.q("region_path")
+    if any(p in roots for p in scope.paths):
+        visible |= Q(region_path="")
+    qs = AuditEvent.objects.filter(visible)
+    if actor:
+        qs = qs.filter(actor_label__icontains=actor)
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if obj:
+        qs = qs.filter(Q(object_label__icontains=obj) | Q(object_id=obj))
+    if region is not None:
+        qs = qs.filter(region_path__startswith=region.path)
+    if since is not None:
+        qs = qs.filter(at__gte=since)
+    if until is not None:
+        qs = qs.filter(at__lt=until)
+    return qs.order_by("-at", "-id")

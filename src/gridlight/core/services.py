@@ -1,0 +1,373 @@
+"""Write services for the core: regions, service positions, assignments and API tokens.
+
+Each service runs in one transaction, checks write scope, saves, and records its audit event in the
+same transaction. Updates are optimistic: the caller passes the version it read, and a stale version
+raises :class:`ConflictError` instead of silently overwriting someone else's change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridlight.core import audit
+from gridlight.core.access import Perm, require_path
+from gridlight.core.errors import ConflictError, DomainError
+from gridlight.core.models import (
+    ApiToken,
+    Assignment,
+    PositionKind,
+    Region,
+    RegionKind,
+    ServicePosition,
+    User,
+)
+from gridlight.core.models.regions import KIND_LEVEL, SEGMENT_WIDTH
+
+# --- regions ---------------------------------------------------------------------------------
+
+
+def next_child_path(parent: Region | None) -> str:
+    """The path for a new child of ``parent`` (or a new root), one past the last sibling."""
+    siblings = Region.objects.filter(parent=parent)
+    last = siblings.aggregate(m=Max("path"))["m"]
+    number = int(last.rsplit(".", 1)[-1]) + 1 if last else 1
+    if number >= 10**SEGMENT_WIDTH:
+        raise DomainError(_("Too many children under one region."))
+    segment = f"{number:0{SEGMENT_WIDTH}d}"
+    return f"{parent.path}.{segment}" if parent else segment
+
+
+def check_kind_under(kind: str, parent: Region | None) -> None:
+    if kind not in KIND_LEVEL:
+        raise DomainError(_("Unknown region kind: %(kind)s") % {"kind": kind})
+    expected = parent.level + 1 if parent else 0
+    if KIND_LEVEL[kind] != expected:
+        raise DomainError(
+            _("A %(kind)s cannot be placed directly under %(parent)s.")
+            % {"kind": RegionKind(kind).label, "parent": parent.name if parent else _("the root")}
+        )
+
+
+def _region_snapshot(r: Region) -> dict[str, Any]:
+    return {"code": r.code, "name": r.name, "kind": r.kind, "sort_order": r.sort_order}
+
+
+@transaction.atomic
+def region_create(
+    *, actor: Any, parent: Region | None, kind: str, code: str, name: str, sort_order: int = 0
+) -> Region:
+    """Create a region under ``parent`` (a root needs district-wide rights: write scope on none)."""
+    if parent is None:
+        if not getattr(actor, "is_superuser", False):
+            raise DomainError(_("Only a system administrator can create a new district."))
+    else:
+        require_path(actor, Perm.REGION_CHANGE, parent.path)
+    check_kind_under(kind, parent)
+    code, name = code.strip(), name.strip()
+    if not code or not name:
+        raise DomainError(_("Code and name are required."))
+    if Region.objects.filter(code=code).exists():
+        raise DomainError(_("Region code %(code)s is already in use.") % {"code": code})
+    if Region.objects.filter(parent=parent, name=name).exists():
+        raise DomainError(_("%(name)s already exists at this level.") % {"name": name})
+    region = Region.objects.create(
+        parent=parent,
+        kind=kind,
+        level=KIND_LEVEL[kind],
+        code=code,
+        name=name,
+        path=next_child_path(parent),
+        sort_order=sort_order,
+    )
+    audit.record(
+        actor=actor,
+        action="region.create",
+        obj=region,
+        region_path=region.path,
+        changes=audit.diff({}, _region_snapshot(region)),
+    )
+    return region
+
+
+@transaction.atomic
+def region_update(
+    *, actor: Any, region: Region, version: int, code: str, name: str, kind: str, sort_order: int
+) -> Region:
+    """Rename or recode a region. ``version`` is the one the editor read."""
+    require_path(actor, Perm.REGION_CHANGE, region.path)
+    check_kind_under(kind, region.parent)
+    code, name = code.strip(), name.strip()
+    if not code or not name:
+        raise DomainError(_("Code and name are required."))
+    if Region.objects.filter(code=code).exclude(pk=region.pk).exists():
+        raise DomainError(_("Region code %(code)s is already in use.") % {"code": code})
+    if Region.objects.filter(parent=region.parent, name=name).exclude(pk=region.pk).exists():
+        raise DomainError(_("%(name)s already exists at this level.") % {"name": name})
+    before = _region_snapshot(region)
+    updated = Region.objects.filter(pk=region.pk, version=version).update(
+        code=code,
+        name=name,
+        kind=kind,
+        sort_order=sort_order,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    )
+    if not updated:
+        raise ConflictError(
+            _("This region was changed by someone else after you opened it. Reload and retry.")
+        )
+    region.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action="region.update",
+        obj=region,
+        region_path=region.path,
+        changes=audit.diff(before, _region_snapshot(region)),
+    )
+    return region
+
+
+# --- service positions -----------------------------------------------------------------------
+
+
+def _position_snapshot(p: ServicePosition) -> dict[str, Any]:
+    return {
+        "code": p.code,
+        "name": p.name,
+        "kind": p.kind,
+        "region": p.region.code,
+        "address": p.address,
+        "longitude": p.longitude,
+        "latitude": p.latitude,
+        "opening_hours": p.opening_hours,
+        "services": list(p.services),
+        "phone": p.phone,
+    }
+
+
+def _check_position(
+    *, code: str, name: str, kind: str, longitude: Decimal | None, latitude: Decimal | None
+) -> None:
+    if not code.strip() or not name.strip():
+        raise DomainError(_("Code and name are required."))
+    if kind not in PositionKind.values:
+        raise DomainError(_("Unknown position kind: %(kind)s") % {"kind": kind})
+    if (longitude is None) != (latitude is None):
+        raise DomainError(_("Give both longitude and latitude, or neither."))
+    if longitude is not None and not Decimal(-180) <= longitude <= Decimal(180):
+        raise DomainError(_("Longitude must be between -180 and 180."))
+    if latitude is not None and not Decimal(-90) <= latitude <= Decimal(90):
+        raise DomainError(_("Latitude must be between -90 and 90."))
+
+
+@transaction.atomic
+def position_create(
+    *,
+    actor: Any,
+    region: Region,
+    kind: str,
+    code: str,
+    name: str,
+    address: str = "",
+    longitude: Decimal | None = None,
+    latitude: Decimal | None = None,
+    opening_hours: str = "",
+    services: list[str] | None = None,
+    phone: str = "",
+) -> ServicePosition:
+    """Create a service position in ``region`` (inside the actor's write scope)."""
+    require_path(actor, Perm.POSITION_CHANGE, region.path)
+    _check_position(code=code, name=name, kind=kind, longitude=longitude, latitude=latitude)
+    if ServicePosition.objects.filter(code=code.strip()).exists():
+        raise DomainError(_("Position code %(code)s is already in use.") % {"code": code})
+    position = ServicePosition.objects.create(
+        region=region,
+        region_path=region.path,
+        kind=kind,
+        code=code.strip(),
+        name=name.strip(),
+        address=address.strip(),
+        longitude=longitude,
+        latitude=latitude,
+        opening_hours=opening_hours.strip(),
+        services=[s.strip() for s in services or [] if s.strip()],
+        phone=phone.strip(),
+    )
+    audit.record(
+        actor=actor,
+        action="position.create",
+        obj=position,
+        region_path=position.region_path,
+        changes=audit.diff({}, _position_snapshot(position)),
+    )
+    return position
+
+
+@transaction.atomic
+def position_update(
+    *, actor: Any, position: ServicePosition, version: int, region: Region, **fields: Any
+) -> ServicePosition:
+    """Change a position; moving it needs write scope at both the old and the new place."""
+    require_path(actor, Perm.POSITION_CHANGE, position.region_path)
+    require_path(actor, Perm.POSITION_CHANGE, region.path)
+    _check_position(
+        code=fields["code"],
+        name=fields["name"],
+        kind=fields["kind"],
+        longitude=fields.get("longitude"),
+        latitude=fields.get("latitude"),
+    )
+    code = fields["code"].strip()
+    if ServicePosition.objects.filter(code=code).exclude(pk=position.pk).exists():
+        raise DomainError(_("Position code %(code)s is already in use.") % {"code": code})
+    before = _position_snapshot(position)
+    values = {
+        "kind": fields["kind"],
+        "code": code,
+        "name": fields["name"].strip(),
+        "address": fields.get("address", "").strip(),
+        "longitude": fields.get("longitude"),
+        "latitude": fields.get("latitude"),
+        "opening_hours": fields.get("opening_hours", "").strip(),
+        "services": [s.strip() for s in fields.get("services") or [] if s.strip()],
+        "phone": fields.get("phone", "").strip(),
+    }
+    updated = ServicePosition.objects.filter(pk=position.pk, version=version).update(
+        region=region,
+        region_path=region.path,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+        **values,
+    )
+    if not updated:
+        raise ConflictError(
+            _("This position was changed by someone else after you opened it. Reload and retry.")
+        )
+    position.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action="position.update",
+        obj=position,
+        region_path=position.region_path,
+        changes=audit.diff(before, _position_snapshot(position)),
+    )
+    return position
+
+
+@transaction.atomic
+def position_delete(*, actor: Any, position: ServicePosition) -> None:
+    require_path(actor, Perm.POSITION_CHANGE, position.region_path)
+    before = _position_snapshot(position)
+    audit.record(
+        actor=actor,
+        action="position.delete",
+        obj=position,
+        region_path=position.region_path,
+        changes=audit.diff(before, {}),
+    )
+    position.delete()
+
+
+# --- users and assignments -------------------------------------------------------------------
+
+
+@transaction.atomic
+def assignment_grant(
+    *, actor: Any, user: User, role: str, region: Region | None, write_region: Region | None
+) -> Assignment:
+    """Give ``user`` a role at ``region``; the write region must lie inside the view region."""
+    if (
+        region is not None
+        and write_region is not None
+        and not (write_region.path + ".").startswith(region.path + ".")
+    ):
+        raise DomainError(_("The write scope must lie inside the view scope."))
+    try:
+        assignment = Assignment.objects.create(
+            user=user,
+            role=role,
+            region=region,
+            region_path=region.path if region else "",
+            write_region=write_region,
+            write_region_path=write_region.path if write_region else "",
+        )
+    except IntegrityError as exc:
+        raise DomainError(_("This user already holds that role there.")) from exc
+    audit.record(
+        actor=actor,
+        action="assignment.grant",
+        obj=assignment,
+        object_label=f"{user.username}: {assignment}",
+        region_path=assignment.region_path,
+        changes={"role": [None, role], "region": [None, region.code if region else None]},
+    )
+    return assignment
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+TOKEN_PREFIX = "glt_"  # noqa: S105 - a public marker, not a secret
+
+
+def token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def token_create(
+    *, actor: User, name: str, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Create a personal access token; returns it with its secret, which is never stored."""
+    name = name.strip()
+    if not name:
+        raise DomainError(_("Give the token a name."))
+    if expires_at is not None and expires_at <= timezone.now():
+        raise DomainError(_("The expiry must lie in the future."))
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=actor,
+        name=name,
+        prefix=secret[:10],
+        digest=token_digest(secret),
+        expires_at=expires_at,
+    )
+    audit.record(actor=actor, action="token.create", obj=token)
+    return token, secret
+
+
+@transaction.atomic
+def token_revoke(*, actor: User, token: ApiToken) -> None:
+    if token.user_id != actor.pk:
+        raise DomainError(_("You can only revoke your own tokens."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(actor=actor, action="token.revoke", obj=token)
+
+
+def token_authenticate(secret: str) -> User | None:
+    """The user a bearer secret belongs to, if the token is live; records its last use."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=token_digest(secret), revoked_at__isnull=True)
+        .first()
+    )
+    now = timezone.now()
+    if token is None or not token.user.is_active:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

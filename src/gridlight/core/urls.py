@@ -1,0 +1,31 @@
+from django.urls import path
+
+from gridlight.core.views import audit, auth, home, positions, regions, tokens
+
+app_name = "core"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("healthz", home.healthz, name="healthz"),
+    path("accounts/login/", auth.login_view, name="login"),
+    path("accounts/logout/", auth.logout_view, name="logout"),
+    path("accounts/tokens/", tokens.token_list, name="token_list"),
+    path("accounts/tokens/<int:pk>/revoke/", tokens.token_revoke, name="token_revoke"),
+    path("regions/", regions.region_index, name="region_index"),
+    path("regions/import/", regions.region_import, name="region_import"),
+    path("regions/export/", regions.region_export, name="region_export"),
+    path("regions/template/", regions.region_template, name="region_template"),
+    path("regions/<int:pk>/", regions.region_detail, name="region_detail"),
+    path("regions/<int:pk>/edit/", regions.region_edit, name="region_edit"),
+    path("regions/<int:pk>/add/", regions.region_add_child, name="region_add_child"),
+    path("positions/", positions.position_list, name="position_list"),
+    path("positions/map/", positions.position_map, name="position_map"),
+    path("positions/new/", positions.position_create, name="position_create"),
+    path("positions/import/", positions.position_import, name="position_import"),
+    path("positions/export/", positions.position_export, name="position_export"),
+    path("positions/template/", positions.position_template, name="position_template"),
+    path("positions/<int:pk>/", positions.position_detail, name="position_detail"),
+    path("positions/<int:pk>/edit/", positions.position_edit, name="position_edit"),
+    path("positions/<int:pk>/delete/", positions.position_delete, name="position_delete"),
+    path("audit/", audit.audit_list, name="audit_list"),
+]

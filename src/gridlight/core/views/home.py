@@ -1,0 +1,33 @@
+"""Each role's landing page, and the health check."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from gridlight.core.access import Perm, access, has_perm, is_public_user, public
+from gridlight.core.selectors import audit_search, region_node_counts, region_scope_roots
+
+
+@access()
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    roots = []
+    if has_perm(user, Perm.REGION_VIEW):
+        roots = [(r, region_node_counts(r)) for r in region_scope_roots(user)]
+    recent = []
+    if has_perm(user, Perm.AUDIT_VIEW):
+        recent = list(audit_search(user)[:8])
+    return render(
+        request,
+        "core/home.html",
+        {"roots": roots, "recent": recent, "public_user": is_public_user(user)},
+    )
+
+
+@public
+def healthz(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

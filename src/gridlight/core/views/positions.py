@@ -1,0 +1,220 @@
+"""Pages of service positions: list with filters, map, detail, edit, import and export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gridlight.core import imports, services
+from gridlight.core.access import Perm, access, get_scoped, scope_for, scoped
+from gridlight.core.errors import DomainError, ImportRejected
+from gridlight.core.forms import PositionFilterForm, PositionForm, UploadForm
+from gridlight.core.models import PositionKind, Region, ServicePosition
+from gridlight.core.selectors import positions_list
+from gridlight.core.views.common import paginate, query_without_page, xlsx_response
+
+
+def _filtered(request: HttpRequest) -> tuple[PositionFilterForm, Any]:
+    form = PositionFilterForm(request.GET or None)
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    region = None
+    if data.get("region"):
+        region = (
+            scoped(Region.objects.all(), request.user, Perm.REGION_VIEW, "path")
+            .filter(code=data["region"])
+            .first()
+        )
+        if region is None:
+            form.add_error("region", _("No region with this code in your scope."))
+            return form, ServicePosition.objects.none()
+    qs = positions_list(request.user, q=data.get("q", ""), kind=data.get("kind", ""), region=region)
+    return form, qs
+
+
+@access(Perm.POSITION_VIEW)
+def position_list(request: HttpRequest) -> HttpResponse:
+    form, qs = _filtered(request)
+    return render(
+        request,
+        "core/position_list.html",
+        {
+            "form": form,
+            "page": paginate(request, qs),
+            "query": query_without_page(request),
+            "can_change": has_write_scope(request),
+        },
+    )
+
+
+def has_write_scope(request: HttpRequest) -> bool:
+    return not scope_for(request.user, Perm.POSITION_CHANGE).empty
+
+
+@access(Perm.POSITION_VIEW)
+def position_map(request: HttpRequest) -> HttpResponse:
+    form, qs = _filtered(request)
+    points = [
+        [float(lng), float(lat), name, kind, pk]
+        for lng, lat, name, kind, pk in qs.filter(longitude__isnull=False).values_list(
+            "longitude", "latitude", "name", "kind", "pk"
+        )
+    ]
+    return render(
+        request,
+        "core/position_map.html",
+        {
+            "form": form,
+            "points": points,
+            "kinds": [[k.value, str(k.label)] for k in PositionKind],
+        },
+    )
+
+
+@access(Perm.POSITION_VIEW)
+def position_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    position = get_scoped(
+        ServicePosition.objects.select_related("region"), request.user, Perm.POSITION_VIEW, pk=pk
+    )
+    can_change = scope_for(request.user, Perm.POSITION_CHANGE).contains(position.region_path)
+    return render(
+        request, "core/position_detail.html", {"position": position, "can_change": can_change}
+    )
+
+
+def _writable_regions(request: HttpRequest) -> Any:
+    return scoped(Region.objects.all(), request.user, Perm.POSITION_CHANGE, "path")
+
+
+@access(Perm.POSITION_CHANGE)
+def position_create(request: HttpRequest) -> HttpResponse:
+    form = PositionForm(
+        request.POST or None,
+        regions=_writable_regions(request),
+        initial={"region": request.GET.get("region")},
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                position = services.position_create(
+                    actor=request.user, region=form.cleaned_data["region"], **form.service_fields()
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("Created %(name)s.") % {"name": position.name})
+                return redirect("core:position_detail", pk=position.pk)
+    return render(request, "core/position_form.html", {"form": form}, status=status)
+
+
+@access(Perm.POSITION_CHANGE)
+def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    position = get_scoped(
+        ServicePosition.objects.select_related("region"), request.user, Perm.POSITION_CHANGE, pk=pk
+    )
+    initial = {
+        "kind": position.kind,
+        "code": position.code,
+        "name": position.name,
+        "region": position.region.code,
+        "address": position.address,
+        "longitude": position.longitude,
+        "latitude": position.latitude,
+        "opening_hours": position.opening_hours,
+        "services": "\n".join(position.services),
+        "phone": position.phone,
+        "version": position.version,
+    }
+    form = PositionForm(request.POST or None, regions=_writable_regions(request), initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.position_update(
+                    actor=request.user,
+                    position=position,
+                    version=form.cleaned_data["version"] or 0,
+                    region=form.cleaned_data["region"],
+                    **form.service_fields(),
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("core:position_detail", pk=position.pk)
+    return render(
+        request, "core/position_form.html", {"form": form, "position": position}, status=status
+    )
+
+
+@require_POST
+@access(Perm.POSITION_CHANGE)
+def position_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    position = get_scoped(
+        ServicePosition.objects.select_related("region"), request.user, Perm.POSITION_CHANGE, pk=pk
+    )
+    region_pk = position.region_id
+    services.position_delete(actor=request.user, position=position)
+    messages.success(request, _("Deleted %(name)s.") % {"name": position.name})
+    return redirect("core:region_detail", pk=region_pk)
+
+
+@access(Perm.POSITION_CHANGE)
+def position_import(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    errors = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = imports.import_positions(
+                    actor=request.user, upload=upload, filename=upload.name
+                )
+            except ImportRejected as exc:
+                errors = exc.errors
+            else:
+                messages.success(
+                    request,
+                    _("Import finished: %(c)s created, %(u)s updated, %(n)s unchanged.")
+                    % {"c": result.created, "u": result.updated, "n": result.unchanged},
+                )
+                return redirect("core:position_list")
+    return render(
+        request,
+        "core/import.html",
+        {
+            "form": form,
+            "errors": errors,
+            "title": _("Import service positions"),
+            "template_url": "core:position_template",
+            "back_url": "core:position_list",
+        },
+        status=status,
+    )
+
+
+@access(Perm.POSITION_VIEW)
+def position_export(request: HttpRequest) -> HttpResponse:
+    _form, qs = _filtered(request)
+    content = imports.export_positions(qs)
+    return xlsx_response(content, f"positions-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@access(Perm.POSITION_CHANGE)
+def position_template(request: HttpRequest) -> HttpResponse:
+    return xlsx_response(
+        imports.template(imports.POSITION_COLUMNS, "positions"), "positions-template.xlsx"
+    )
