@@ -29,6 +29,7 @@ REQUIREMENTS = {
     "dev": ["requirements/base.txt", "requirements/dev.txt"],
 }
 CHROMIUM = "/usr/bin/chromium"
+CJK_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 
 
 def say(text: str) -> None:
@@ -72,13 +73,15 @@ def ensure_venv(kind: str) -> None:
 
 
 def ensure_chromium() -> None:
-    """Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser)."""
-    if Path(CHROMIUM).exists():
+    """Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser),
+    and a CJK font so that screenshots show Chinese rather than empty boxes."""
+    if Path(CHROMIUM).exists() and Path(CJK_FONT).exists():
         return
     if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
         say("installing Debian's chromium for the browser tests")
         subprocess.run(["apt-get", "update", "-qq"], check=False)
-        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium")
+        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium",
+            "fonts-wqy-microhei")
     else:
         say(
             f"{CHROMIUM} is missing and cannot be installed here: browser tests will be skipped "

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from gridlight.core import audit
 from gridlight.core.errors import DomainError
@@ -33,7 +34,11 @@ def login_check(request: HttpRequest, *, username: str, password: str) -> User:
     if known is not None and known.locked_until is not None and known.locked_until > now:
         minutes = max(1, int((known.locked_until - now).total_seconds() // 60) + 1)
         raise LoginLocked(
-            _("Too many failed sign-ins. The account is locked for %(m)s more minutes.")
+            ngettext(
+                "Too many failed sign-ins. The account is locked for %(m)s more minute.",
+                "Too many failed sign-ins. The account is locked for %(m)s more minutes.",
+                minutes,
+            )
             % {"m": minutes}
         )
     user = authenticate(request, username=username, password=password)

@@ -132,7 +132,7 @@ class AuditFilterForm(Form):
 class TokenForm(Form):
     name = forms.CharField(label=_("Token name"), max_length=80)
     days = forms.IntegerField(
-        label=_("Valid for days (empty: no expiry)"),
+        label=_("Valid for (days; leave empty for no expiry)"),
         required=False,
         min_value=1,
         max_value=3650,

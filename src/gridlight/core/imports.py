@@ -36,7 +36,7 @@ REGION_COLUMNS = [
         "code",
         required=True,
         example="370103002001",
-        note=str(gettext_lazy("unique region code")),
+        note=gettext_lazy("unique region code"),
     ),
     Column("name", "名称", "name", required=True, example="建新社区"),
     Column(
@@ -52,7 +52,7 @@ REGION_COLUMNS = [
         "上级编码",
         "parent code",
         example="370103008",
-        note=str(gettext_lazy("code of the parent region; empty only for the district")),
+        note=gettext_lazy("code of the parent region; empty only for the district"),
     ),
     Column("sort_order", "排序", "sort order", example="1"),
 ]
@@ -78,7 +78,7 @@ POSITION_COLUMNS = [
         "服务项目",
         "services",
         example="政策咨询；便民服务",
-        note=str(gettext_lazy("separate items with ； or ;")),
+        note=gettext_lazy("separate items with ； or ;"),
     ),
     Column("phone", "服务电话", "service phone", example="0531-86000000"),
 ]

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import IO, Any
 
 import xlsxwriter
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
@@ -28,7 +29,7 @@ class Column:
     header_en: str
     required: bool = False
     example: str = ""
-    note: str = ""
+    note: str | Promise = ""  # lazy, so the notes follow the reader's language
 
 
 def normalise(value: Any) -> Any:

@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from gridlight.core import services
@@ -181,7 +181,7 @@ def get_region_children(request: HttpRequest, region_id: int) -> list[Region]:
 
 
 @router.post("/regions", response={201: RegionOut, 400: Message, 403: Message, 409: Message})
-def create_region(request: HttpRequest, payload: RegionIn) -> tuple[int, Region]:
+def create_region(request: HttpRequest, payload: RegionIn) -> Status[Region]:
     parent = get_scoped(
         Region.objects.all(), request.user, Perm.REGION_CHANGE, "path", pk=payload.parent_id
     )
@@ -193,7 +193,7 @@ def create_region(request: HttpRequest, payload: RegionIn) -> tuple[int, Region]
         name=payload.name,
         sort_order=payload.sort_order,
     )
-    return 201, region
+    return Status(201, region)
 
 
 @router.patch("/regions/{region_id}", response={200: RegionOut, 400: Message, 409: Message})
@@ -250,13 +250,13 @@ def _target_region(request: HttpRequest, code: str) -> Region:
 
 
 @router.post("/positions", response={201: PositionOut, 400: Message, 403: Message})
-def create_position(request: HttpRequest, payload: PositionIn) -> tuple[int, ServicePosition]:
+def create_position(request: HttpRequest, payload: PositionIn) -> Status[ServicePosition]:
     require(request.user, Perm.POSITION_CHANGE)
     data = payload.dict()
     region = _target_region(request, data.pop("region_code"))
     data["kind"] = payload.kind.value
     p = services.position_create(actor=request.user, region=region, **data)
-    return 201, p
+    return Status(201, p)
 
 
 @router.put("/positions/{position_id}", response={200: PositionOut, 400: Message, 409: Message})
@@ -280,7 +280,7 @@ def update_position(
 
 
 @router.delete("/positions/{position_id}", response={204: None})
-def delete_position(request: HttpRequest, position_id: int) -> tuple[int, None]:
+def delete_position(request: HttpRequest, position_id: int) -> Status[None]:
     p = get_scoped(
         ServicePosition.objects.select_related("region"),
         request.user,
@@ -288,4 +288,4 @@ def delete_position(request: HttpRequest, position_id: int) -> tuple[int, None]:
         pk=position_id,
     )
     services.position_delete(actor=request.user, position=p)
-    return 204, None
+    return Status(204, None)

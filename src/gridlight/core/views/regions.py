@@ -31,7 +31,10 @@ def region_index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/region_index.html",
-        {"roots": [(r, region_node_counts(r)) for r in roots]},
+        {
+            "roots": [(r, region_node_counts(r)) for r in roots],
+            "can_change": not scope_for(request.user, Perm.REGION_CHANGE).empty,
+        },
     )
 
 

@@ -18,6 +18,7 @@
   });
   var chart = echarts.init(el);
   chart.setOption({
+    animation: false,
     tooltip: { formatter: function (p) { return p.name + "<br>" + p.value[0].toFixed(5) + ", " + p.value[1].toFixed(5); } },
     legend: { top: 4 },
     grid: { left: 60, right: 20, top: 40, bottom: 50 },

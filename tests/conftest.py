@@ -1,0 +1,128 @@
+"""Shared fixtures: a small district with a secret street, and users of every role with an
+out-of-scope twin of each (as healthchecks' test base does with its "stranger")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from gridlight.core.models import Region, ServicePosition, User
+from tests.factories import PositionFactory, RegionFactory, UserFactory, assign
+
+# Everything under the secret street carries this marker in its name, so a response that leaks
+# any of it is caught by a plain substring test.
+CANARY = "CANARY"
+
+
+@dataclass
+class World:
+    district: Region
+    other_district: Region
+    secret_street: Region
+    open_street: Region
+    secret_community: Region
+    open_community: Region
+    secret_grid: Region
+    open_grid: Region
+    secret_positions: list[ServicePosition]
+    users: dict[str, User] = field(default_factory=dict)
+    twins: dict[str, User] = field(default_factory=dict)
+
+    def secret_regions(self) -> list[Region]:
+        return list(Region.objects.filter(path__startswith=self.secret_street.path))
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings: pytest.FixtureRequest) -> None:
+    # Argon2 is the production hasher (tested on its own); tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    district = RegionFactory(kind="district", code="900001", name="测试区")
+    other = RegionFactory(kind="district", code="900002", name="邻区")
+    secret_street = RegionFactory(
+        parent=district, kind="street", code="900001001", name=f"{CANARY}街道"
+    )
+    open_street = RegionFactory(parent=district, kind="street", code="900001002", name="公开街道")
+    secret_comm = RegionFactory(
+        parent=secret_street, kind="community", code="900001001001", name=f"{CANARY}社区"
+    )
+    open_comm = RegionFactory(
+        parent=open_street, kind="community", code="900001002001", name="公开社区"
+    )
+    secret_grid = RegionFactory(
+        parent=secret_comm, kind="grid", code="90000100100101", name=f"{CANARY}网格"
+    )
+    open_grid = RegionFactory(parent=open_comm, kind="grid", code="90000100200101", name="公开网格")
+    other_street = RegionFactory(parent=other, kind="street", code="900002001", name="邻街道")
+    secret_positions = [
+        PositionFactory(
+            region=secret_comm,
+            kind="party_mass_centre",
+            name=f"{CANARY}党群中心",
+            code=f"{CANARY}-PM",
+        ),
+        PositionFactory(
+            region=secret_grid, kind="grid_station", name=f"{CANARY}驿站", code=f"{CANARY}-GS"
+        ),
+    ]
+    PositionFactory(region=open_grid, kind="grid_station", name="公开驿站", code="OPEN-GS")
+    PositionFactory(
+        region=other_street, kind="warm_heart_station", name="邻区暖心驿站", code="OTHER-WH"
+    )
+    w = World(
+        district,
+        other,
+        secret_street,
+        open_street,
+        secret_comm,
+        open_comm,
+        secret_grid,
+        open_grid,
+        secret_positions,
+    )
+    # In-scope users (their scope includes the secret street) and their out-of-scope twins.
+    specs = {
+        "district_admin": (district, other),
+        "street_staff": (secret_street, open_street),
+        "community_secretary": (secret_comm, open_comm),
+        "grid_worker": (secret_grid, open_grid),
+        "department_handler": (district, other),
+        "talent_commissioner": (district, other),
+        "evaluator": (district, other),
+    }
+    for role, (home, away) in specs.items():
+        w.users[role] = UserFactory(username=role)
+        assign(w.users[role], role, home)
+        w.twins[role] = UserFactory(username=f"{role}-twin")
+        assign(w.twins[role], role, away)
+    for role in ("resident", "talent", "enterprise"):
+        w.users[role] = UserFactory(username=role)
+        assign(w.users[role], role, None)
+        w.twins[role] = UserFactory(username=f"{role}-twin")
+        assign(w.twins[role], role, None)
+    return w
+
+
+def login(user: User) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_client(world: World) -> Client:
+    return login(world.users["district_admin"])
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    """Messages in English (the source language), for tests that match on message text."""
+    with translation.override("en"):
+        yield

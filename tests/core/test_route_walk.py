@@ -1,0 +1,177 @@
+"""Walk every URL pattern — pages and API, including ones added later — as anonymous visitors
+and as out-of-scope users, and check that nothing under the secret street comes back and that
+nothing is written."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from gridlight.core.access import ACCESS_ATTR
+from gridlight.core.models import ApiToken, AuditEvent, Region, ServicePosition
+from gridlight.core.services import token_create
+from tests.conftest import CANARY, World, login
+
+PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _patterns(resolvers: list[Any], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for p in resolvers:
+        route = str(p.pattern)
+        if isinstance(p, URLResolver):
+            yield from _patterns(p.url_patterns, prefix + route)
+        else:
+            yield prefix + route, p
+
+
+def all_routes() -> list[tuple[str, URLPattern]]:
+    return list(_patterns(get_resolver().url_patterns))
+
+
+def _secret_values(world: World) -> dict[str, list[str]]:
+    """Candidate path parameter values that point at secret objects."""
+    ids = [r.pk for r in world.secret_regions()] + [p.pk for p in world.secret_positions]
+    ids += list(
+        ApiToken.objects.filter(user=world.users["district_admin"]).values_list("pk", flat=True)
+    )
+    codes = [r.code for r in world.secret_regions()] + [p.code for p in world.secret_positions]
+    return {"int": [str(i) for i in sorted(set(ids))], "str": codes, "path": codes, "slug": codes}
+
+
+def concrete_urls(route: str, values: dict[str, list[str]]) -> list[str]:
+    params = list(PARAM.finditer(route))
+    if not params:
+        return ["/" + route.lstrip("^").rstrip("$")]
+    urls = []
+    conv = params[0].group("conv") or "str"
+    for value in values.get(conv, values["str"]):
+        url = route
+        for m in params:
+            url = url.replace(m.group(0), value)
+        urls.append("/" + url)
+    return urls
+
+
+def _payload(world: World) -> dict[str, Any]:
+    """A body that passes the API's schemas, so the walk reaches the access checks."""
+    return {
+        "version": 1,
+        "code": "WALK-1",
+        "name": "walk",
+        "kind": "grid_station",
+        "sort_order": 0,
+        "parent_id": world.secret_grid.pk,
+        "region_code": world.secret_grid.code,
+        "address": "",
+        "services": [],
+    }
+
+
+def _state() -> tuple[int, ...]:
+    return (
+        AuditEvent.objects.exclude(action__startswith="auth.").count(),
+        Region.objects.count(),
+        ServicePosition.objects.count(),
+        ApiToken.objects.filter(revoked_at__isnull=False).count(),
+        sum(Region.objects.values_list("version", flat=True)),
+        sum(ServicePosition.objects.values_list("version", flat=True)),
+    )
+
+
+def _walk(client: Client, world: World, *, api_token: str | None = None) -> list[str]:
+    """Request every route with every method; return the problems found."""
+    problems = []
+    values = _secret_values(world)
+    secret_codes = values["str"]
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token}"} if api_token else {}
+    for route, _pattern in all_routes():
+        for url in concrete_urls(route, values):
+            for method in METHODS:
+                before = _state()
+                if method == "get":
+                    response = client.get(url, **headers)
+                elif url.startswith("/api/"):
+                    response = getattr(client, method)(
+                        url,
+                        data=json.dumps(_payload(world)),
+                        content_type="application/json",
+                        **headers,
+                    )
+                else:
+                    response = getattr(client, method)(url, data={} if method != "get" else None)
+                body = response.content.decode("utf-8", errors="replace")
+                where = f"{method.upper()} {url} -> {response.status_code}"
+                if response.status_code >= 500:
+                    problems.append(f"{where}: server error")
+                if CANARY in body or any(code in body for code in secret_codes):
+                    problems.append(f"{where}: leaked secret data")
+                if _state() != before:
+                    problems.append(f"{where}: wrote data")
+    return problems
+
+
+def test_every_page_view_declares_its_access_rule() -> None:
+    unmarked = [
+        route for route, pattern in all_routes() if not getattr(pattern.callback, ACCESS_ATTR, None)
+    ]
+    assert unmarked == []
+
+
+def test_walk_covers_pages_and_api() -> None:
+    routes = [r for r, _p in all_routes()]
+    assert any(r.startswith("api/v1/") for r in routes)
+    assert "regions/<int:pk>/" in routes
+    assert len(routes) >= 30
+
+
+@pytest.mark.django_db
+def test_anonymous_visitor_gets_nothing(world: World) -> None:
+    assert _walk(Client(raise_request_exception=False), world) == []
+
+
+@pytest.mark.django_db
+def test_anonymous_pages_redirect_to_login_and_api_answers_401(world: World) -> None:
+    client = Client()
+    assert client.get(f"/regions/{world.secret_street.pk}/").status_code == 302
+    assert client.get("/api/v1/regions").status_code == 401
+    assert client.get("/api/v1/regions", HTTP_AUTHORIZATION="Bearer glt_forged").status_code == 401
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "role",
+    [
+        "district_admin",
+        "street_staff",
+        "community_secretary",
+        "grid_worker",
+        "department_handler",
+        "talent_commissioner",
+        "evaluator",
+        "resident",
+        "talent",
+        "enterprise",
+    ],
+)
+def test_out_of_scope_twin_sees_and_changes_nothing(world: World, role: str) -> None:
+    twin = world.twins[role]
+    token_create(actor=world.users["district_admin"], name="in-scope token")
+    _token, secret = token_create(actor=twin, name="twin token")
+    problems = _walk(login(twin), world)
+    problems += _walk(Client(raise_request_exception=False), world, api_token=secret)
+    assert problems == []
+
+
+@pytest.mark.django_db
+def test_the_walk_detects_a_leak(world: World) -> None:
+    """The in-scope district admin does see the secret street: the walk is able to fail."""
+    problems = _walk(login(world.users["district_admin"]), world)
+    assert any("leaked secret data" in p for p in problems)
+    assert any("wrote data" in p for p in problems)
