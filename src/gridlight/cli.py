@@ -20,11 +20,21 @@ def _setup() -> None:
 
 
 def _serve(host: str, port: int, threads: int) -> None:
+    from django.conf import settings
     from waitress import serve
 
     from gridlight.wsgi import application
 
-    serve(application, host=host, port=port, threads=threads, ident="gridlight")
+    proxy: dict[str, object] = {}
+    if settings.TRUSTED_PROXY:
+        # Behind nginx: believe its X-Forwarded-* headers (client address for the audit trail,
+        # https for secure cookies and the SSL redirect), and only its.
+        proxy = {
+            "trusted_proxy": settings.TRUSTED_PROXY,
+            "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto x-forwarded-host",
+            "clear_untrusted_proxy_headers": True,
+        }
+    serve(application, host=host, port=port, threads=threads, ident="gridlight", **proxy)
 
 
 def _option(args: list[str], name: str, default: str) -> str:

@@ -34,7 +34,9 @@ MODE = env("GRIDLIGHT_MODE", "demo")
 if MODE not in {"demo", "production"}:
     raise ImproperlyConfigured("GRIDLIGHT_MODE must be 'demo' or 'production'")
 PRODUCTION = MODE == "production"
-DATA_DIR = Path(env("GRIDLIGHT_DATA_DIR", str(REPO_DIR / "data"))).resolve()
+# A source checkout keeps its data beside the code; an installed package in the working directory.
+_default_data = REPO_DIR / "data" if (REPO_DIR / "pyproject.toml").exists() else Path.cwd() / "data"
+DATA_DIR = Path(env("GRIDLIGHT_DATA_DIR", str(_default_data))).resolve()
 
 
 def _demo_secret(filename: str) -> str:
@@ -63,7 +65,11 @@ DEBUG = env_bool("GRIDLIGHT_DEBUG", False)
 
 _default_hosts = "" if PRODUCTION else "127.0.0.1,localhost,[::1],testserver"
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", _default_hosts).split(",") if h.strip()]
-CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o]
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when GRIDLIGHT_MODE=production")
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
+# Addresses of reverse proxies whose X-Forwarded-For/-Proto headers waitress may believe.
+TRUSTED_PROXY = env("TRUSTED_PROXY")
 
 INSTALLED_APPS = [
     "django.contrib.auth",

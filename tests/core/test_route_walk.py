@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from gridlight.core.access import ACCESS_ATTR
-from gridlight.core.models import ApiToken, AuditEvent, Region, ServicePosition
+from gridlight.core.models import ApiToken, Assignment, AuditEvent, Region, ServicePosition, User
 from gridlight.core.services import token_create
 from tests.conftest import CANARY, World, login
 
@@ -41,6 +41,8 @@ def _secret_values(world: World) -> dict[str, list[str]]:
     ids += list(
         ApiToken.objects.filter(user=world.users["district_admin"]).values_list("pk", flat=True)
     )
+    secret_assignments = Assignment.objects.filter(region_path__startswith=world.secret_street.path)
+    ids += [a.pk for a in secret_assignments] + [a.user_id for a in secret_assignments]
     codes = [r.code for r in world.secret_regions()] + [p.code for p in world.secret_positions]
     return {"int": [str(i) for i in sorted(set(ids))], "str": codes, "path": codes, "slug": codes}
 
@@ -80,6 +82,8 @@ def _state() -> tuple[int, ...]:
         Region.objects.count(),
         ServicePosition.objects.count(),
         ApiToken.objects.filter(revoked_at__isnull=False).count(),
+        User.objects.count(),
+        Assignment.objects.filter(active=True).count(),
         sum(Region.objects.values_list("version", flat=True)),
         sum(ServicePosition.objects.values_list("version", flat=True)),
     )

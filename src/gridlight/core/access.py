@@ -20,6 +20,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase
 
 from gridlight.core.models import Assignment, Role
+from gridlight.core.models.regions import subtree
 
 
 class Perm(StrEnum):
@@ -28,15 +29,18 @@ class Perm(StrEnum):
     POSITION_VIEW = "position.view"
     POSITION_CHANGE = "position.change"
     AUDIT_VIEW = "audit.view"
+    USER_VIEW = "user.view"
+    USER_MANAGE = "user.manage"
 
 
-WRITE_PERMS = frozenset({Perm.REGION_CHANGE, Perm.POSITION_CHANGE})
+WRITE_PERMS = frozenset({Perm.REGION_CHANGE, Perm.POSITION_CHANGE, Perm.USER_MANAGE})
 
 _STAFF_VIEW = frozenset({Perm.REGION_VIEW, Perm.POSITION_VIEW})
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.DISTRICT_ADMIN: frozenset(Perm),
-    Role.STREET_STAFF: _STAFF_VIEW | {Perm.POSITION_CHANGE, Perm.AUDIT_VIEW},
+    Role.STREET_STAFF: _STAFF_VIEW
+    | {Perm.POSITION_CHANGE, Perm.AUDIT_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE},
     Role.COMMUNITY_SECRETARY: _STAFF_VIEW | {Perm.POSITION_CHANGE},
     Role.GRID_WORKER: _STAFF_VIEW,
     Role.DEPARTMENT_HANDLER: _STAFF_VIEW,
@@ -77,10 +81,10 @@ class Scope:
         """A filter for rows whose ``field`` (a materialised path) lies inside the scope."""
         if not self.paths:
             return Q(pk__in=[])
-        # Segments are fixed width, so a plain prefix never matches a sibling.
+        # Segments are fixed width, so a prefix range never matches a sibling.
         q = Q()
         for root in self.paths:
-            q |= Q(**{f"{field}__startswith": root})
+            q |= subtree(field, root)
         return q
 
 

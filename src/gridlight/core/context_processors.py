@@ -15,6 +15,7 @@ MENU: list[tuple[str, Any, Perm | None]] = [
     ("core:region_index", _("Region tree"), Perm.REGION_VIEW),
     ("core:position_list", _("Service positions"), Perm.POSITION_VIEW),
     ("core:position_map", _("Position map"), Perm.POSITION_VIEW),
+    ("core:user_list", _("Users"), Perm.USER_VIEW),
     ("core:audit_list", _("Audit trail"), Perm.AUDIT_VIEW),
 ]
 

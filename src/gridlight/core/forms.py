@@ -5,10 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from gridlight.core.models import PositionKind, Region, RegionKind
+from gridlight.core.models import PositionKind, Region, RegionKind, Role
 from gridlight.core.models.regions import KIND_LEVEL
+
+# Roles that change nothing in the region tree by default: their write scope starts empty.
+READ_ONLY_ROLES = {
+    Role.DEPARTMENT_HANDLER,
+    Role.EVALUATOR,
+    Role.RESIDENT,
+    Role.TALENT,
+    Role.ENTERPRISE,
+}
 
 
 class Form(forms.Form):
@@ -107,6 +117,17 @@ class PositionForm(Form):
 class UploadForm(Form):
     file = forms.FileField(label=_("Excel workbook (.xlsx)"))
 
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}
+            )
+        if not upload.name.lower().endswith((".xlsx", ".xlsm", ".xls")):
+            raise forms.ValidationError(_("Upload an Excel workbook (.xlsx)."))
+        return upload
+
 
 class PositionFilterForm(Form):
     q = forms.CharField(label=_("Search"), required=False)
@@ -136,4 +157,65 @@ class TokenForm(Form):
         required=False,
         min_value=1,
         max_value=3650,
+    )
+
+
+class AssignmentForm(Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    region = forms.CharField(
+        label=_("Region code"),
+        required=False,
+        help_text=_("Empty for residents, talents and enterprises."),
+    )
+    write_region = forms.CharField(
+        label=_("Write scope region code"),
+        required=False,
+        help_text=_("Empty: the same region for roles that change data; '-' for read-only."),
+    )
+
+    def __init__(self, *args: Any, regions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.regions = regions
+
+    def _region(self, code: str) -> Region | None:
+        if not code:
+            return None
+        region = self.regions.filter(code=code.strip()).first()
+        if region is None:
+            raise forms.ValidationError(_("No region with this code in your scope."))
+        return region  # type: ignore[no-any-return]
+
+    def clean_region(self) -> Region | None:
+        return self._region(self.cleaned_data["region"])
+
+    def clean_write_region(self) -> Region | str | None:
+        code = self.cleaned_data["write_region"].strip()
+        return "-" if code == "-" else self._region(code)
+
+    def write_scope(self) -> Region | None:
+        """The write region: as given, or the view region for roles that change data."""
+        write = self.cleaned_data["write_region"]
+        if write == "-":
+            return None
+        if write is None and self.cleaned_data["role"] not in READ_ONLY_ROLES:
+            return self.cleaned_data["region"]  # type: ignore[no-any-return]
+        return write  # type: ignore[no-any-return]
+
+
+class UserCreateForm(AssignmentForm):
+    username = forms.RegexField(
+        label=_("User name"),
+        max_length=150,
+        regex=r"^[\w.@+-]+$",
+        help_text=_("Letters, digits and @ . + - _ only."),
+    )
+    display_name = forms.CharField(label=_("Name"), max_length=60)
+    password = forms.CharField(label=_("Initial password"), strip=False, widget=forms.PasswordInput)
+    field_order = ["username", "display_name", "password", "role", "region", "write_region"]
+
+
+class UserFilterForm(Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    role = forms.ChoiceField(
+        label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices]
     )

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 
 from gridlight.core.access import Perm, require, scope_for, scoped
-from gridlight.core.models import AuditEvent, Region, ServicePosition
-from gridlight.core.models.regions import SEGMENT_WIDTH
+from gridlight.core.models import Assignment, AuditEvent, Region, ServicePosition, User
+from gridlight.core.models.regions import SEGMENT_WIDTH, subtree
 
 
 @dataclass
@@ -38,7 +38,7 @@ def _counts_by_prefix(prefix_len: int, under: str) -> dict[str, NodeCounts]:
     characters of their path (that is, by the child of ``under`` they lie in). Two queries."""
     result: dict[str, NodeCounts] = defaultdict(NodeCounts)
     regions = (
-        Region.objects.filter(path__startswith=under + ".")
+        Region.objects.filter(subtree("path", under, include_self=False))
         .annotate(prefix=Substr("path", 1, prefix_len))
         .values("prefix", "level")
         .annotate(n=Count("id"))
@@ -47,7 +47,7 @@ def _counts_by_prefix(prefix_len: int, under: str) -> dict[str, NodeCounts]:
     for row in regions:
         result[row["prefix"]].levels[row["level"]] = row["n"]
     positions = (
-        ServicePosition.objects.filter(region_path__startswith=under)
+        ServicePosition.objects.filter(subtree("region_path", under))
         .annotate(prefix=Substr("region_path", 1, prefix_len))
         .values("prefix", "kind")
         .annotate(n=Count("id"))
@@ -110,7 +110,7 @@ def positions_list(
     if kind:
         qs = qs.filter(kind=kind)
     if region is not None:
-        qs = qs.filter(region_path__startswith=region.path)
+        qs = qs.filter(subtree("region_path", region.path))
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q) | Q(code__startswith=q))
     return qs.order_by("region_path", "kind", "name")
@@ -141,9 +141,43 @@ def audit_search(
     if obj:
         qs = qs.filter(Q(object_label__icontains=obj) | Q(object_id=obj))
     if region is not None:
-        qs = qs.filter(region_path__startswith=region.path)
+        qs = qs.filter(subtree("region_path", region.path))
     if since is not None:
         qs = qs.filter(at__gte=since)
     if until is not None:
         qs = qs.filter(at__lt=until)
     return qs.order_by("-at", "-id")
+
+
+def users_list(user: Any, *, q: str = "", role: str = "") -> QuerySet[User]:
+    """Accounts the user may see: those holding a role inside the user's scope; a whole-district
+    manager also sees public accounts and accounts without any role."""
+    scope = require(user, Perm.USER_VIEW)
+    held = Assignment.objects.filter(scope.q("region_path"), user=OuterRef("pk"), active=True)
+    if role:
+        held = held.filter(role=role)
+    visible = Q(Exists(held))
+    roots = set(Region.objects.filter(parent__isnull=True).values_list("path", flat=True))
+    if not role and any(p in roots for p in scope.paths):
+        with_region = Assignment.objects.filter(user=OuterRef("pk"), active=True).exclude(
+            region_path=""
+        )
+        visible |= ~Q(Exists(with_region))
+    elif role and any(p in roots for p in scope.paths):
+        visible |= Q(
+            Exists(
+                Assignment.objects.filter(
+                    user=OuterRef("pk"), active=True, role=role, region_path=""
+                )
+            )
+        )
+    qs = User.objects.filter(visible)
+    if q:
+        qs = qs.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
+    return qs.prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.filter(active=True).select_related("region").order_by("id"),
+            to_attr="active_assignments",
+        )
+    ).order_by("username")

@@ -13,13 +13,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridlight.core import audit
-from gridlight.core.access import Perm, require_path
+from gridlight.core.access import PUBLIC_ROLES, Perm, require_path, scope_for
 from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.models import (
     ApiToken,
@@ -27,6 +29,8 @@ from gridlight.core.models import (
     PositionKind,
     Region,
     RegionKind,
+    RegionLevel,
+    Role,
     ServicePosition,
     User,
 )
@@ -280,11 +284,63 @@ def position_delete(*, actor: Any, position: ServicePosition) -> None:
 # --- users and assignments -------------------------------------------------------------------
 
 
+# The level a role is held at (None: any level). Public roles are held at no region.
+ROLE_LEVEL: dict[str, int | None] = {
+    Role.DISTRICT_ADMIN: 0,
+    Role.STREET_STAFF: 1,
+    Role.COMMUNITY_SECRETARY: 2,
+    Role.GRID_WORKER: 3,
+    Role.DEPARTMENT_HANDLER: None,
+    Role.TALENT_COMMISSIONER: None,
+    Role.EVALUATOR: None,
+}
+
+
+def _check_grant(
+    actor: Any, role: str, region: Region | None, write_region: Region | None, *, as_system: bool
+) -> None:
+    if role not in Role.values:
+        raise DomainError(_("Unknown role: %(role)s") % {"role": role})
+    if role in PUBLIC_ROLES:
+        if region is not None or write_region is not None:
+            raise DomainError(_("A public role is not held at a region."))
+    else:
+        if region is None:
+            raise DomainError(_("Choose the region where the role is held."))
+        level = ROLE_LEVEL[role]
+        if level is not None and region.level != level:
+            raise DomainError(
+                _("A %(role)s is held at a %(level)s.")
+                % {"role": Role(role).label, "level": RegionLevel(level).label}
+            )
+    if as_system:
+        return
+    scope = scope_for(actor, Perm.USER_MANAGE)
+    if region is None:
+        # Public accounts are district-wide: only a manager of a whole district may create them.
+        roots = Region.objects.filter(parent__isnull=True).values_list("path", flat=True)
+        if not any(p in scope.paths for p in roots):
+            raise PermissionDenied
+    elif not scope.contains(region.path):
+        raise PermissionDenied
+
+
 @transaction.atomic
 def assignment_grant(
-    *, actor: Any, user: User, role: str, region: Region | None, write_region: Region | None
+    *,
+    actor: Any,
+    user: User,
+    role: str,
+    region: Region | None,
+    write_region: Region | None,
+    as_system: bool = False,
 ) -> Assignment:
-    """Give ``user`` a role at ``region``; the write region must lie inside the view region."""
+    """Give ``user`` a role at ``region``; the write region must lie inside the view region.
+
+    The actor needs user-management rights over ``region``; ``as_system`` is for the operator's
+    console command that appoints the first administrator.
+    """
+    _check_grant(actor, role, region, write_region, as_system=as_system)
     if (
         region is not None
         and write_region is not None
@@ -303,7 +359,7 @@ def assignment_grant(
     except IntegrityError as exc:
         raise DomainError(_("This user already holds that role there.")) from exc
     audit.record(
-        actor=actor,
+        actor=None if as_system else actor,
         action="assignment.grant",
         obj=assignment,
         object_label=f"{user.username}: {assignment}",
@@ -311,6 +367,61 @@ def assignment_grant(
         changes={"role": [None, role], "region": [None, region.code if region else None]},
     )
     return assignment
+
+
+@transaction.atomic
+def assignment_revoke(*, actor: Any, assignment: Assignment) -> None:
+    """End an assignment (kept, inactive, for the record)."""
+    if assignment.region is not None:
+        require_path(actor, Perm.USER_MANAGE, assignment.region_path)
+    else:
+        _check_grant(actor, assignment.role, None, None, as_system=False)
+    if assignment.user_id == getattr(actor, "pk", None) and assignment.role == Role.DISTRICT_ADMIN:
+        raise DomainError(_("You cannot remove your own administrator role."))
+    if assignment.active:
+        assignment.active = False
+        assignment.save(update_fields=["active"])
+        audit.record(
+            actor=actor,
+            action="assignment.revoke",
+            obj=assignment,
+            object_label=f"{assignment.user.username}: {assignment}",
+            region_path=assignment.region_path,
+        )
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Any,
+    username: str,
+    display_name: str,
+    password: str,
+    role: str,
+    region: Region | None,
+    write_region: Region | None,
+) -> User:
+    """Create an account together with its first role, so no account exists without one."""
+    username = username.strip()
+    _check_grant(actor, role, region, write_region, as_system=False)
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(_("The user name %(u)s is taken.") % {"u": username})
+    user = User(username=username, display_name=display_name.strip())
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages)) from exc
+    user.set_password(password)
+    user.save()
+    audit.record(
+        actor=actor,
+        action="user.create",
+        obj=user,
+        region_path=region.path if region else "",
+        changes={"username": [None, username], "display_name": [None, display_name]},
+    )
+    assignment_grant(actor=actor, user=user, role=role, region=region, write_region=write_region)
+    return user
 
 
 # --- API tokens ------------------------------------------------------------------------------

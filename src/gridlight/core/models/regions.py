@@ -8,6 +8,18 @@ from django.utils.translation import gettext_lazy as _
 SEGMENT_WIDTH = 4
 
 
+def subtree(field: str, path: str, *, include_self: bool = True) -> models.Q:
+    """Rows whose materialised path ``field`` lies in the subtree rooted at ``path``.
+
+    Written as a range, not ``LIKE 'path%'``: paths hold only digits and dots, so everything that
+    starts with ``path`` sorts between ``path`` and ``path + ":"`` (":" follows "9" and "."). A
+    range is served by the plain B-tree index on SQLite and PostgreSQL alike, whereas SQLite's
+    case-insensitive LIKE cannot use an index at all.
+    """
+    low = path if include_self else path + "."
+    return models.Q(**{f"{field}__gte": low, f"{field}__lt": path + ":"})
+
+
 class RegionLevel(models.IntegerChoices):
     """Depth in the tree; the kind says which of the two names a level has (street or town, …)."""
 
