@@ -92,6 +92,7 @@ def test_phone_layout_collapses_the_menu(live_server: Any, browser: Any) -> None
     page.click("[data-testid=login-submit]")
     page.wait_for_url(live_server.url + "/")
     assert not page.is_visible("#gl-nav")
+    assert "刘洋" in page.inner_text("[data-testid=who-phone]")
     page.click(".navbar-toggler")
     page.wait_for_selector("#gl-nav", state="visible")
     ARTIFACTS.mkdir(exist_ok=True)

@@ -68,3 +68,10 @@ def test_login_page_is_chinese() -> None:
     body = Client().get("/accounts/login/").content.decode()
     assert 'lang="zh-hans"' in body
     assert "登录" in body
+
+
+def test_an_english_browser_still_gets_chinese_until_the_user_switches() -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "登录" in client.get("/accounts/login/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert "Sign in" in client.get("/accounts/login/").content.decode()

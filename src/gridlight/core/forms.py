@@ -173,9 +173,14 @@ class AssignmentForm(Form):
         help_text=_("Empty: the same region for roles that change data; '-' for read-only."),
     )
 
-    def __init__(self, *args: Any, regions: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, regions: Any, roles: list[tuple[str, str]], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.regions = regions
+        role = self.fields["role"]
+        assert isinstance(role, forms.ChoiceField)
+        role.choices = roles
 
     def _region(self, code: str) -> Region | None:
         if not code:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
+from django.utils import translation
 
 from gridlight.core.audit import current_ip
 from gridlight.core.errors import DomainError
@@ -60,3 +63,17 @@ class DomainErrorMiddleware:
                 status=exception.status,
             )
         return None
+
+
+class ChineseFirstLocaleMiddleware(LocaleMiddleware):
+    """Chinese unless the user chose otherwise with the language switch.
+
+    Django's own middleware follows the browser's Accept-Language, which would show an office PC
+    set up in English an English product; here only the switch's cookie can change the language.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -11,7 +11,14 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 
 from gridlight.core.access import Perm, require, scope_for, scoped
-from gridlight.core.models import Assignment, AuditEvent, Region, ServicePosition, User
+from gridlight.core.models import (
+    Assignment,
+    AuditEvent,
+    PositionKind,
+    Region,
+    ServicePosition,
+    User,
+)
 from gridlight.core.models.regions import SEGMENT_WIDTH, subtree
 
 
@@ -53,7 +60,8 @@ def _counts_by_prefix(prefix_len: int, under: str) -> dict[str, NodeCounts]:
         .annotate(n=Count("id"))
         .order_by()
     )
-    for row in positions:
+    order = {kind: i for i, kind in enumerate(PositionKind.values)}
+    for row in sorted(positions, key=lambda r: order.get(r["kind"], 99)):
         result[row["prefix"]].positions[row["kind"]] = row["n"]
     return result
 

@@ -18,7 +18,7 @@ def home(request: HttpRequest) -> HttpResponse:
         roots = [(r, region_node_counts(r)) for r in region_scope_roots(user)]
     recent = []
     if has_perm(user, Perm.AUDIT_VIEW):
-        recent = list(audit_search(user)[:8])
+        recent = list(audit_search(user).exclude(action__startswith="auth.")[:8])
     return render(
         request,
         "core/home.html",

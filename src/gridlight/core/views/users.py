@@ -10,16 +10,32 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridlight.core import services
-from gridlight.core.access import Perm, access, get_scoped, scope_for, scoped
+from gridlight.core.access import PUBLIC_ROLES, Perm, access, get_scoped, scope_for, scoped
 from gridlight.core.errors import DomainError
 from gridlight.core.forms import AssignmentForm, UserCreateForm, UserFilterForm
-from gridlight.core.models import Assignment, Region
+from gridlight.core.models import Assignment, Region, Role
 from gridlight.core.selectors import users_list
+from gridlight.core.services import ROLE_LEVEL
 from gridlight.core.views.common import paginate, query_without_page
 
 
 def _manageable_regions(request: HttpRequest) -> QuerySet[Region]:
     return scoped(Region.objects.all(), request.user, Perm.USER_MANAGE, "path")
+
+
+def _grantable_roles(request: HttpRequest) -> list[tuple[str, str]]:
+    """The roles this manager can hand out: those held at a level inside the manager's scope."""
+    top = min((p.count(".") for p in scope_for(request.user, Perm.USER_MANAGE).paths), default=9)
+    roles = []
+    for role in Role:
+        if role in PUBLIC_ROLES:
+            allowed = top == 0
+        else:
+            level = ROLE_LEVEL[role]
+            allowed = level is None or level >= top
+        if allowed:
+            roles.append((role.value, str(role.label)))
+    return roles
 
 
 @access(Perm.USER_VIEW)
@@ -42,7 +58,9 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 @access(Perm.USER_MANAGE)
 def user_create(request: HttpRequest) -> HttpResponse:
-    form = UserCreateForm(request.POST or None, regions=_manageable_regions(request))
+    form = UserCreateForm(
+        request.POST or None, regions=_manageable_regions(request), roles=_grantable_roles(request)
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -72,7 +90,9 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = users_list(request.user).filter(pk=pk).first()
     if account is None:
         raise Http404
-    form = AssignmentForm(request.POST or None, regions=_manageable_regions(request))
+    form = AssignmentForm(
+        request.POST or None, regions=_manageable_regions(request), roles=_grantable_roles(request)
+    )
     status = 200
     if request.method == "POST":
         status = 400
