@@ -229,3 +229,26 @@ def test_template_download_has_headers_and_notes(world: World) -> None:
     assert [c.value for c in first[1]][:4] == ["编码*", "名称*", "类型*", "所属区域编码*"]
     assert first.max_row == 1  # header only: importing the template as is adds nothing
     assert len(book.worksheets) == 2
+
+
+def test_console_import_sets_up_a_new_district(tmp_path: Any, world: World) -> None:
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "tree.xlsx"
+    path.write_bytes(
+        workbook(
+            [
+                REGION_HEADER,
+                ["910000", "新区", "区", "", 1],
+                ["910000001", "新区街道", "街道", "910000", 1],
+            ]
+        ).getvalue()
+    )
+    call_command("import_regions", str(path))
+    assert Region.objects.get(code="910000001").parent == Region.objects.get(code="910000")
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(
+        workbook([REGION_HEADER, ["920000001", "孤街", "街道", "920000", 1]]).getvalue()
+    )
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_regions", str(bad))

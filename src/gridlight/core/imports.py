@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridlight.core import audit
-from gridlight.core.access import Perm, scope_for
+from gridlight.core.access import Perm, Scope, scope_for
 from gridlight.core.errors import ImportRejected, RowError
 from gridlight.core.models import PositionKind, Region, RegionKind, ServicePosition
 from gridlight.core.models.regions import KIND_LEVEL, SEGMENT_WIDTH
@@ -187,16 +187,22 @@ def _parse_region_rows(sheet: Sheet, errors: list[RowError]) -> list[_RegionRow]
     return parsed
 
 
-def import_regions(*, actor: Any, upload: IO[bytes], filename: str = "") -> ImportResult:
-    """Import the region tree from a workbook (all-or-nothing, idempotent by code)."""
+def import_regions(
+    *, actor: Any, upload: IO[bytes], filename: str = "", as_system: bool = False
+) -> ImportResult:
+    """Import the region tree from a workbook (all-or-nothing, idempotent by code).
+
+    ``as_system`` is the operator's console import that sets up a new district: no scope applies.
+    """
     sheet = read_sheet(upload, REGION_COLUMNS)
     errors: list[RowError] = []
     rows = _parse_region_rows(sheet, errors)
     h = {c.key: c.header for c in REGION_COLUMNS}
     existing = {r.code: r for r in Region.objects.select_related("parent")}
     file_rows = {r.code: r for r in rows}
-    write_scope = scope_for(actor, Perm.REGION_CHANGE)
-    is_root_admin = bool(getattr(actor, "is_superuser", False))
+    roots = Region.objects.filter(parent__isnull=True).values_list("path", flat=True)
+    write_scope = Scope.of(roots) if as_system else scope_for(actor, Perm.REGION_CHANGE)
+    is_root_admin = as_system or bool(getattr(actor, "is_superuser", False))
 
     def kind_of(code: str) -> str | None:
         if code in file_rows:
@@ -279,7 +285,11 @@ def import_regions(*, actor: Any, upload: IO[bytes], filename: str = "") -> Impo
             while anchor in file_rows and anchor not in existing and hops < 10:
                 anchor = file_rows[anchor].parent_code
                 hops += 1
-            if anchor not in existing or not write_scope.contains(existing[anchor].path):
+            # A chain that ends at a new district in the same file needs root rights.
+            new_root = anchor == "" and is_root_admin
+            if not new_root and (
+                anchor not in existing or not write_scope.contains(existing[anchor].path)
+            ):
                 errors.append(
                     RowError(
                         r.row,
