@@ -1,0 +1,65 @@
+"""Benchmarks: ``python -m bench <name> [--scale district|city] [--db sqlite|postgres]``.
+
+Each prints one JSON object per measurement with ``name``, ``db``, ``rows``, ``seconds`` and,
+where a naive baseline is timed in the same run, ``baseline_seconds``. The database is a fresh
+one made for the run (an SQLite file in a temporary folder, or the ``gridlight_bench`` database
+on the local PostgreSQL), built to the requested scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+
+BENCHMARKS: dict[str, str] = {
+    "pages": "bench.pages",
+}
+
+PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gridlight_bench")
+
+
+def _prepare(db: str) -> None:
+    os.environ["GRIDLIGHT_DATA_DIR"] = tempfile.mkdtemp(prefix="gridlight-bench-")
+    if db == "postgres":
+        os.environ["DATABASE_URL"] = PG_URL
+        _recreate_pg_database()
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridlight.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _recreate_pg_database() -> None:
+    import psycopg
+
+    base, name = PG_URL.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("name", choices=sorted(BENCHMARKS))
+    parser.add_argument("--scale", choices=["district", "city"], default="district")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    args = parser.parse_args(argv)
+    _prepare(args.db)
+    import importlib
+
+    module = importlib.import_module(BENCHMARKS[args.name])
+    run: Callable[..., None] = module.run
+    run(db=args.db, scale=args.scale)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
