@@ -75,3 +75,17 @@ def test_an_english_browser_still_gets_chinese_until_the_user_switches() -> None
     assert "登录" in client.get("/accounts/login/").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     assert "Sign in" in client.get("/accounts/login/").content.decode()
+
+
+def test_catalogues_compile_without_gnu_gettext(tmp_path: Path) -> None:
+    import gettext
+
+    from gridlight.i18n import compile_catalogues
+
+    target = tmp_path / "zh_Hans" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    shutil.copy(PO, target / "django.po")
+    assert compile_catalogues(tmp_path) == [target / "django.mo"]
+    assert compile_catalogues(tmp_path) == []  # up to date: nothing rewritten
+    with (target / "django.mo").open("rb") as mo:
+        assert gettext.GNUTranslations(mo).gettext("Sign in") == "登录"

@@ -46,12 +46,14 @@ def _option(args: list[str], name: str, default: str) -> str:
 
 
 def demo(args: list[str]) -> None:
+    from gridlight.i18n import compile_catalogues
+
+    compile_catalogues()
     _setup()
     from django.core.management import call_command
 
     from gridlight.core.models import Region
 
-    call_command("compile_translations", verbosity=0)
     call_command("migrate", interactive=False, verbosity=0)
     if not Region.objects.exists():
         print("Building the Shizhong demo district (first run)…", flush=True)
@@ -72,6 +74,9 @@ def main(argv: list[str] | None = None) -> None:
     if command == "demo":
         demo(args[1:])
     elif command == "serve":
+        from gridlight.i18n import compile_catalogues
+
+        compile_catalogues()
         _setup()
         _serve(
             _option(args, "--host", "127.0.0.1"),
