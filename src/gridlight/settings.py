@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "gridlight.core",
+    "gridlight.rules",
+    "gridlight.households",
     "gridlight.api",
 ]
 

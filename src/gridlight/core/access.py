@@ -31,18 +31,41 @@ class Perm(StrEnum):
     AUDIT_VIEW = "audit.view"
     USER_VIEW = "user.view"
     USER_MANAGE = "user.manage"
+    HOUSEHOLD_VIEW = "household.view"
+    HOUSEHOLD_CHANGE = "household.change"
+    PERSONAL_REVEAL = "personal.reveal"
+    VISIT_RECORD = "visit.record"
+    RULES_MANAGE = "rules.manage"
 
 
-WRITE_PERMS = frozenset({Perm.REGION_CHANGE, Perm.POSITION_CHANGE, Perm.USER_MANAGE})
+WRITE_PERMS = frozenset(
+    {
+        Perm.REGION_CHANGE,
+        Perm.POSITION_CHANGE,
+        Perm.USER_MANAGE,
+        Perm.HOUSEHOLD_CHANGE,
+        Perm.VISIT_RECORD,
+        Perm.RULES_MANAGE,
+    }
+)
+_HOUSEHOLD_WORK = frozenset(
+    {
+        Perm.HOUSEHOLD_VIEW,
+        Perm.HOUSEHOLD_CHANGE,
+        Perm.PERSONAL_REVEAL,
+        Perm.VISIT_RECORD,
+    }
+)
 
 _STAFF_VIEW = frozenset({Perm.REGION_VIEW, Perm.POSITION_VIEW})
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.DISTRICT_ADMIN: frozenset(Perm),
     Role.STREET_STAFF: _STAFF_VIEW
+    | _HOUSEHOLD_WORK
     | {Perm.POSITION_CHANGE, Perm.AUDIT_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE},
-    Role.COMMUNITY_SECRETARY: _STAFF_VIEW | {Perm.POSITION_CHANGE},
-    Role.GRID_WORKER: _STAFF_VIEW,
+    Role.COMMUNITY_SECRETARY: _STAFF_VIEW | _HOUSEHOLD_WORK | {Perm.POSITION_CHANGE},
+    Role.GRID_WORKER: _STAFF_VIEW | _HOUSEHOLD_WORK,
     Role.DEPARTMENT_HANDLER: _STAFF_VIEW,
     Role.TALENT_COMMISSIONER: _STAFF_VIEW,
     Role.EVALUATOR: _STAFF_VIEW,

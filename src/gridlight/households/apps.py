@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HouseholdsConfig(AppConfig):
+    name = "gridlight.households"
+    label = "households"
+    verbose_name = _("Households")
+
+    def ready(self) -> None:
+        from gridlight.households.subject import HouseholdSubject
+        from gridlight.rules.subjects import register
+
+        register(HouseholdSubject())

@@ -1,0 +1,411 @@
+"""Write services for households and residents. Each checks write scope, saves, audits, and
+reclassifies the household in the same transaction, so its light always matches its data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridlight.core import audit
+from gridlight.core.access import Perm, require_path
+from gridlight.core.crypto import InvalidPhone, blind_index, decrypt, encrypt, parse_phone
+from gridlight.core.errors import ConflictError, DomainError
+from gridlight.core.idcard import InvalidIdNumber, parse_id
+from gridlight.core.models import Region, RegionLevel
+from gridlight.households.classify import classify_one
+from gridlight.households.models import (
+    Attribute,
+    AttributeValue,
+    Household,
+    HouseholdStatus,
+    Light,
+    Relation,
+    Resident,
+    ResidentStatus,
+    Visit,
+    VisitMethod,
+)
+
+
+@dataclass
+class MemberInput:
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    relation: str = Relation.OTHER
+    attributes: dict[str, int | None] = field(default_factory=dict)  # code → grade
+
+
+def id_index(number: str) -> str:
+    return blind_index(number, purpose="id_number")
+
+
+def phone_index(phone: str) -> str:
+    return blind_index(phone, purpose="phone")
+
+
+def _grid(region: Region) -> Region:
+    if region.level != RegionLevel.GRID:
+        raise DomainError(_("A household belongs to a grid."))
+    return region
+
+
+def _catalogue() -> dict[str, Attribute]:
+    return {a.code: a for a in Attribute.objects.filter(active=True)}
+
+
+def _check_attributes(attrs: dict[str, int | None], scope: str) -> None:
+    catalogue = _catalogue()
+    for code, grade in attrs.items():
+        attribute = catalogue.get(code)
+        if attribute is None:
+            raise DomainError(_("Unknown attribute: %(c)s") % {"c": code})
+        if attribute.applies_to != scope:
+            raise DomainError(
+                _("%(a)s is not recorded for a %(s)s.") % {"a": attribute.name, "s": scope}
+            )
+        if attribute.graded and grade is not None and not 1 <= grade <= 4:
+            raise DomainError(_("The grade of %(a)s must be 1 to 4.") % {"a": attribute.name})
+
+
+def _resident_fields(member: MemberInput, *, exclude_pk: int = 0) -> dict[str, Any]:
+    name = member.name.strip()
+    if not name:
+        raise DomainError(_("Every member needs a name."))
+    values: dict[str, Any] = {"name": name, "relation": member.relation}
+    if member.id_number.strip():
+        try:
+            info = parse_id(member.id_number)
+        except InvalidIdNumber as exc:
+            raise DomainError(f"{name}: {exc.message}") from exc
+        index = id_index(info.number)
+        clash = Resident.objects.filter(id_number_index=index).exclude(pk=exclude_pk)
+        if clash.exists():
+            raise DomainError(_("%(n)s: this ID number is already registered.") % {"n": name})
+        values.update(
+            id_number_enc=encrypt(info.number),
+            id_number_index=index,
+            birth_date=info.birth_date,
+            sex=info.sex,
+        )
+    else:
+        values.update(id_number_enc="", id_number_index=None)
+    if member.phone.strip():
+        try:
+            phone = parse_phone(member.phone)
+        except InvalidPhone as exc:
+            raise DomainError(f"{name}: {exc}") from exc
+        values.update(phone_enc=encrypt(phone), phone_index=phone_index(phone))
+    else:
+        values.update(phone_enc="", phone_index="")
+    return values
+
+
+def _set_attributes(h: Household, resident: Resident | None, attrs: dict[str, int | None]) -> None:
+    AttributeValue.objects.filter(household=h, resident=resident).delete()
+    AttributeValue.objects.bulk_create(
+        [
+            AttributeValue(household=h, resident=resident, attribute_id=code, grade=grade)
+            for code, grade in attrs.items()
+        ]
+    )
+
+
+@transaction.atomic
+def household_register(
+    *,
+    actor: Any,
+    grid: Region,
+    code: str,
+    address: str,
+    members: list[MemberInput],
+    attributes: list[str] | None = None,
+    registered_on: date | None = None,
+) -> Household:
+    """Register a household with its members; it is classified at once."""
+    require_path(actor, Perm.HOUSEHOLD_CHANGE, grid.path)
+    _grid(grid)
+    code, address = code.strip(), address.strip()
+    if not code or not address:
+        raise DomainError(_("Household number and address are required."))
+    if not members:
+        raise DomainError(_("A household has at least one member."))
+    if Household.objects.filter(code=code).exists():
+        raise DomainError(_("Household number %(c)s is already registered.") % {"c": code})
+    household_attrs = dict.fromkeys(attributes or [])
+    _check_attributes(household_attrs, "household")
+    for m in members:
+        _check_attributes(m.attributes, "resident")
+    h = Household.objects.create(
+        code=code,
+        grid=grid,
+        region_path=grid.path,
+        address=address,
+        registered_on=registered_on or timezone.localdate(),
+    )
+    _set_attributes(h, None, household_attrs)
+    for m in members:
+        try:
+            r = Resident.objects.create(
+                household=h, region_path=h.region_path, **_resident_fields(m)
+            )
+        except IntegrityError as exc:
+            raise DomainError(_("%(n)s: this ID number appears twice.") % {"n": m.name}) from exc
+        _set_attributes(h, r, m.attributes)
+    audit.record(
+        actor=actor,
+        action="household.register",
+        obj=h,
+        region_path=h.region_path,
+        changes={"members": [None, len(members)], "address": [None, address]},
+    )
+    classify_one(h, actor=actor)
+    return h
+
+
+def _locked(h: Household, version: int) -> None:
+    updated = Household.objects.filter(pk=h.pk, version=version).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not updated:
+        raise ConflictError(
+            _("This household was changed by someone else after you opened it. Reload and retry.")
+        )
+    h.version = version + 1
+
+
+@transaction.atomic
+def household_update(
+    *, actor: Any, household: Household, version: int, address: str, attributes: list[str]
+) -> Household:
+    require_path(actor, Perm.HOUSEHOLD_CHANGE, household.region_path)
+    attrs = dict.fromkeys(attributes)
+    _check_attributes(attrs, "household")
+    before = {
+        "address": household.address,
+        "attributes": sorted(
+            AttributeValue.objects.filter(household=household, resident=None).values_list(
+                "attribute_id", flat=True
+            )
+        ),
+    }
+    _locked(household, version)
+    household.address = address.strip()
+    Household.objects.filter(pk=household.pk).update(address=household.address)
+    _set_attributes(household, None, attrs)
+    audit.record(
+        actor=actor,
+        action="household.update",
+        obj=household,
+        region_path=household.region_path,
+        changes=audit.diff(before, {"address": household.address, "attributes": sorted(attrs)}),
+    )
+    classify_one(household, actor=actor)
+    return household
+
+
+@transaction.atomic
+def resident_save(
+    *,
+    actor: Any,
+    household: Household,
+    version: int,
+    member: MemberInput,
+    resident: Resident | None = None,
+) -> Resident:
+    """Add a member, or change one (``resident`` given); the household is reclassified."""
+    require_path(actor, Perm.HOUSEHOLD_CHANGE, household.region_path)
+    _check_attributes(member.attributes, "resident")
+    fields = _resident_fields(member, exclude_pk=resident.pk if resident else 0)
+    _locked(household, version)
+    if resident is None:
+        resident = Resident.objects.create(
+            household=household, region_path=household.region_path, **fields
+        )
+        action = "resident.add"
+    else:
+        Resident.objects.filter(pk=resident.pk).update(version=F("version") + 1, **fields)
+        resident.refresh_from_db()
+        action = "resident.update"
+    _set_attributes(household, resident, member.attributes)
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=resident,
+        object_label=resident.name,
+        region_path=household.region_path,
+        changes={"attributes": sorted(member.attributes), "relation": member.relation},
+    )
+    classify_one(household, actor=actor)
+    return resident
+
+
+@transaction.atomic
+def resident_depart(*, actor: Any, resident: Resident, status: str, on: date) -> None:
+    """Record a death or a move-out; a household left with nobody is dissolved."""
+    h = resident.household
+    require_path(actor, Perm.HOUSEHOLD_CHANGE, h.region_path)
+    if status not in {ResidentStatus.DECEASED, ResidentStatus.MOVED_OUT}:
+        raise DomainError(_("Choose death or moving out."))
+    if resident.status != ResidentStatus.PRESENT:
+        raise DomainError(_("%(n)s no longer lives here.") % {"n": resident.name})
+    if on > timezone.localdate():
+        raise DomainError(_("The date cannot lie in the future."))
+    Resident.objects.filter(pk=resident.pk).update(
+        status=status, status_on=on, version=F("version") + 1
+    )
+    AttributeValue.objects.filter(resident=resident).delete()
+    audit.record(
+        actor=actor,
+        action=f"resident.{status}",
+        obj=resident,
+        object_label=resident.name,
+        region_path=h.region_path,
+        changes={"on": on.isoformat()},
+    )
+    if not Resident.objects.filter(household=h, status=ResidentStatus.PRESENT).exists():
+        Household.objects.filter(pk=h.pk).update(
+            status=HouseholdStatus.DISSOLVED, next_visit_due=None
+        )
+        audit.record(actor=actor, action="household.dissolve", obj=h, region_path=h.region_path)
+    else:
+        classify_one(h, actor=actor)
+
+
+@transaction.atomic
+def household_move(*, actor: Any, household: Household, version: int, grid: Region) -> None:
+    """Move a household to another grid (write scope needed at both ends)."""
+    require_path(actor, Perm.HOUSEHOLD_CHANGE, household.region_path)
+    require_path(actor, Perm.HOUSEHOLD_CHANGE, grid.path)
+    _grid(grid)
+    old = household.region_path
+    _locked(household, version)
+    Household.objects.filter(pk=household.pk).update(grid=grid, region_path=grid.path)
+    Resident.objects.filter(household=household).update(region_path=grid.path)
+    Visit.objects.filter(household=household).update(region_path=grid.path)
+    audit.record(
+        actor=actor,
+        action="household.move",
+        obj=household,
+        region_path=grid.path,
+        changes={"grid": [old, grid.path]},
+    )
+
+
+@transaction.atomic
+def household_override(
+    *, actor: Any, household: Household, light: str, reason: str, until: date
+) -> None:
+    """Set the light by hand, with a reason and an expiry; the computed light is kept."""
+    require_path(actor, Perm.HOUSEHOLD_CHANGE, household.region_path)
+    if light not in Light.values:
+        raise DomainError(_("Choose red, yellow or green."))
+    if not reason.strip():
+        raise DomainError(_("A manual light needs a reason."))
+    today = timezone.localdate()
+    if until < today or (until - today).days > 366:
+        raise DomainError(_("The expiry must lie within the next year."))
+    Household.objects.filter(pk=household.pk).update(
+        override_light=light,
+        override_reason=reason.strip(),
+        override_until=until,
+        override_by=actor,
+    )
+    household.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action="household.override",
+        obj=household,
+        region_path=household.region_path,
+        changes={
+            "light": [household.computed_light, light],
+            "until": until.isoformat(),
+            "reason": reason.strip(),
+        },
+    )
+    classify_one(household, actor=actor, cause="override", note=reason.strip())
+
+
+@transaction.atomic
+def household_override_clear(*, actor: Any, household: Household) -> None:
+    require_path(actor, Perm.HOUSEHOLD_CHANGE, household.region_path)
+    Household.objects.filter(pk=household.pk).update(
+        override_light="", override_reason="", override_until=None, override_by=None
+    )
+    household.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action="household.override_clear",
+        obj=household,
+        region_path=household.region_path,
+    )
+    classify_one(household, actor=actor, cause="override-end")
+
+
+@transaction.atomic
+def reveal(*, actor: Any, resident: Resident, what: str) -> str:
+    """The full ID or phone number, for a user allowed to see it; every reveal is audited."""
+    require_path(actor, Perm.PERSONAL_REVEAL, resident.region_path)
+    token = {"id_number": resident.id_number_enc, "phone": resident.phone_enc}.get(what)
+    if token is None:
+        raise DomainError(_("Nothing to reveal."))
+    audit.record(
+        actor=actor,
+        action=f"reveal.{what}",
+        obj=resident,
+        object_label=resident.name,
+        region_path=resident.region_path,
+    )
+    return decrypt(token) if token else ""
+
+
+@transaction.atomic
+def visit_record(
+    *,
+    actor: Any,
+    household: Household,
+    method: str,
+    visited_on: date,
+    notes: str = "",
+    problems: str = "",
+) -> Visit:
+    """Record a visit; the next one is scheduled from the light's cadence."""
+    require_path(actor, Perm.VISIT_RECORD, household.region_path)
+    if method not in VisitMethod.values:
+        raise DomainError(_("Choose how the household was visited."))
+    today = timezone.localdate()
+    if visited_on > today:
+        raise DomainError(_("A visit cannot be recorded in the future."))
+    if household.status != HouseholdStatus.ACTIVE:
+        raise DomainError(_("This household is no longer active."))
+    visit = Visit.objects.create(
+        household=household,
+        region_path=household.region_path,
+        worker=actor,
+        visited_on=visited_on,
+        method=method,
+        notes=notes.strip(),
+        problems=problems.strip(),
+        light_at_visit=household.light,
+    )
+    from gridlight.households.classify import due_after, intervals
+
+    last = max(visited_on, household.last_visit_on or visited_on)
+    Household.objects.filter(pk=household.pk).update(
+        last_visit_on=last, next_visit_due=due_after(last, household.light, intervals())
+    )
+    audit.record(
+        actor=actor,
+        action="visit.record",
+        obj=visit,
+        object_label=str(household),
+        region_path=household.region_path,
+        changes={"method": method},
+    )
+    return visit

@@ -1,0 +1,104 @@
+"""Households as the subject of the traffic-light rules."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from gridlight.households.models import (
+    Attribute,
+    AttributeValue,
+    Household,
+    HouseholdStatus,
+    Resident,
+    ResidentStatus,
+)
+from gridlight.rules.conditions import age_on
+from gridlight.rules.subjects import FieldSpec
+
+
+class HouseholdSubject:
+    name = "household"
+    label = _("Household")
+    table = Household._meta.db_table
+    outcome_column = "computed_light"
+
+    def fields(self) -> dict[str, FieldSpec]:
+        return {
+            "age": FieldSpec("age", "int", _("age of the oldest member")),
+            "youngest_age": FieldSpec("youngest_age", "int", _("age of the youngest member")),
+            "member_count": FieldSpec("member_count", "int", _("members living here")),
+            "tags": FieldSpec("tags", "list_string", _("attributes")),
+        }
+
+    def tags(self) -> dict[str, str]:
+        return dict(Attribute.objects.filter(active=True).values_list("code", "name"))
+
+    def grades(self) -> dict[str, str]:
+        return dict(Attribute.objects.filter(active=True, graded=True).values_list("code", "name"))
+
+    def values(self, obj: Household, as_of: date) -> dict[str, Any]:
+        births = list(
+            Resident.objects.filter(household=obj, status=ResidentStatus.PRESENT).values_list(
+                "birth_date", flat=True
+            )
+        )
+        known = [b for b in births if b is not None]
+        tags: set[str] = set()
+        grades: dict[str, int] = {}
+        for raw_code, grade in AttributeValue.objects.filter(household=obj).values_list(
+            "attribute_id", "grade"
+        ):
+            code = str(raw_code)  # the foreign key is the attribute's code
+            tags.add(code)
+            if grade is not None:
+                grades[code] = min(grade, grades.get(code, grade))
+        return {
+            "age": age_on(min(known), as_of) if known else None,
+            "youngest_age": age_on(max(known), as_of) if known else None,
+            "member_count": len(births),
+            "tags": tags,
+            "grades": grades,
+        }
+
+    def feature_sql(self, needs: dict[str, str], as_of: date) -> tuple[str, list[Any]]:
+        h = Household._meta.db_table
+        r = Resident._meta.db_table
+        v = AttributeValue._meta.db_table
+        select = ["h.id AS id", "h.region_path AS region_path"]
+        joins: list[str] = []
+        params: list[Any] = []
+        member_needs = {k: a for k, a in needs.items() if k in {"member_count", "oldest_birth"}}
+        if member_needs:
+            agg = {"member_count": "COUNT(*)", "oldest_birth": "MIN(birth_date)"}
+            cols = ", ".join(f"{agg[k]} AS {a}" for k, a in member_needs.items())
+            joins.append(
+                f"LEFT JOIN (SELECT household_id, {cols} FROM {r} WHERE status = %s "
+                f"GROUP BY household_id) m ON m.household_id = h.id"
+            )
+            params.append(ResidentStatus.PRESENT.value)
+            select += [f"m.{a} AS {a}" for a in member_needs.values()]
+        attr_needs = {k: a for k, a in needs.items() if k.startswith(("tag:", "grade:"))}
+        if attr_needs:
+            cols_sql, col_params = [], []
+            for need, alias in attr_needs.items():
+                kind, code = need.split(":", 1)
+                if kind == "tag":
+                    cols_sql.append(f"MAX(CASE WHEN attribute_id = %s THEN 1 END) AS {alias}")
+                else:
+                    cols_sql.append(f"MIN(CASE WHEN attribute_id = %s THEN grade END) AS {alias}")
+                col_params.append(code)
+            codes = sorted({n.split(":", 1)[1] for n in attr_needs})
+            marks = ", ".join(["%s"] * len(codes))
+            joins.append(
+                f"LEFT JOIN (SELECT household_id, {', '.join(cols_sql)} FROM {v} "
+                f"WHERE attribute_id IN ({marks}) GROUP BY household_id) a "
+                f"ON a.household_id = h.id"
+            )
+            params += col_params + codes  # in the order they appear in the SQL text
+            select += [f"a.{a} AS {a}" for a in attr_needs.values()]
+        sql = f"SELECT {', '.join(select)} FROM {h} h {' '.join(joins)} WHERE h.status = %s"
+        params.append(HouseholdStatus.ACTIVE.value)
+        return sql, params

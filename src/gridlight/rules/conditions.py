@@ -1,0 +1,335 @@
+"""The condition catalogue: typed conditions, combinators and CEL, in three-valued logic.
+
+A condition is written as a small JSON object — ``{"has_tag": "dibao"}``,
+``{"all_of": [{"age_at_least": 80}, {"member_count_at_most": 1}]}``,
+``{"cel": "age >= 60 && 'empty_nest' in tags"}`` — and parsed into a :class:`Condition` that can:
+
+(a) evaluate one subject's values to pass / fail / unknown, with the values it saw and a label;
+(b) render itself as an SQL boolean over a feature row, for set-based batch evaluation — SQL's
+    own three-valued logic (NULL = unknown) matches ours, so ``CASE WHEN`` fires only on pass;
+(c) list the features it needs, so the batch query computes only those.
+
+Unknown is not fail: a rule whose condition is unknown does not fire, and the page says
+"information missing" rather than "not eligible".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from django.utils.translation import gettext as _
+
+from gridlight.rules.cel import CelError, CompiledCel, compile_cel, evaluate_cel
+from gridlight.rules.subjects import Subject
+
+State = Literal["pass", "fail", "unknown"]
+
+
+class ConditionError(ValueError):
+    """A condition that cannot be used, with a message for the administrator who wrote it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Verdict:
+    state: State
+    label: str
+    seen: dict[str, Any] = field(default_factory=dict)
+    parts: list[Verdict] = field(default_factory=list)
+
+
+@dataclass
+class SqlContext:
+    """Maps each need to the column alias of the feature row, and holds the evaluation date."""
+
+    columns: dict[str, str]
+    as_of: date
+
+    def col(self, need: str) -> str:
+        return f"f.{self.columns[need]}"
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day ``years`` earlier (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+class Condition:
+    def evaluate(self, values: dict[str, Any]) -> Verdict:
+        raise NotImplementedError
+
+    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
+        raise NotImplementedError
+
+    def needs(self) -> set[str]:
+        raise NotImplementedError
+
+    @property
+    def batchable(self) -> bool:
+        """Whether the condition renders to SQL (CEL is evaluated in Python instead)."""
+        return True
+
+
+def _state(ok: bool) -> State:
+    return "pass" if ok else "fail"
+
+
+@dataclass
+class HasTag(Condition):
+    tag: str
+    tag_label: str
+
+    def evaluate(self, values: dict[str, Any]) -> Verdict:
+        tags = values.get("tags") or set()
+        ok = self.tag in tags
+        return Verdict(_state(ok), self.tag_label, {self.tag_label: _("yes") if ok else _("no")})
+
+    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
+        return f"(COALESCE({ctx.col('tag:' + self.tag)}, 0) = 1)", []
+
+    def needs(self) -> set[str]:
+        return {"tag:" + self.tag}
+
+
+@dataclass
+class AgeAtLeast(Condition):
+    years: int
+
+    def evaluate(self, values: dict[str, Any]) -> Verdict:
+        age = values.get("age")
+        label = _("oldest member aged %(n)s or over") % {"n": self.years}
+        if age is None:
+            return Verdict("unknown", label, {_("age"): None})
+        return Verdict(_state(age >= self.years), label, {_("age"): age})
+
+    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
+        return f"({ctx.col('oldest_birth')} <= %s)", [years_before(ctx.as_of, self.years)]
+
+    def needs(self) -> set[str]:
+        return {"oldest_birth"}
+
+
+@dataclass
+class MemberCount(Condition):
+    bound: int
+    at_most: bool
+
+    def evaluate(self, values: dict[str, Any]) -> Verdict:
+        n = values.get("member_count")
+        if self.at_most:
+            label = _("at most %(n)s member(s) living here") % {"n": self.bound}
+        else:
+            label = _("at least %(n)s members living here") % {"n": self.bound}
+        if n is None:
+            return Verdict("unknown", label, {_("members"): None})
+        ok = n <= self.bound if self.at_most else n >= self.bound
+        return Verdict(_state(ok), label, {_("members"): n})
+
+    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
+        op = "<=" if self.at_most else ">="
+        return f"(COALESCE({ctx.col('member_count')}, 0) {op} %s)", [self.bound]
+
+    def needs(self) -> set[str]:
+        return {"member_count"}
+
+
+@dataclass
+class GradeAtMost(Condition):
+    """A graded attribute at or more severe than ``grade`` (grade 1 is the most severe)."""
+
+    attribute: str
+    attribute_label: str
+    grade: int
+
+    def evaluate(self, values: dict[str, Any]) -> Verdict:
+        grade = (values.get("grades") or {}).get(self.attribute)
+        label = _("%(attr)s grade %(g)s or more severe") % {
+            "attr": self.attribute_label,
+            "g": self.grade,
+        }
+        if grade is None:
+            return Verdict("fail", label, {self.attribute_label: _("none")})
+        return Verdict(_state(grade <= self.grade), label, {self.attribute_label: grade})
+
+    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
+        return f"(COALESCE({ctx.col('grade:' + self.attribute)}, 99) <= %s)", [self.grade]
+
+    def needs(self) -> set[str]:
+        return {"grade:" + self.attribute}
+
+
+@dataclass
+class AllOf(Condition):
+    parts: list[Condition]
+
+    def evaluate(self, values: dict[str, Any]) -> Verdict:
+        verdicts = [p.evaluate(values) for p in self.parts]
+        states = {v.state for v in verdicts}
+        state: State = "fail" if "fail" in states else "unknown" if "unknown" in states else "pass"
+        seen = {k: v for verdict in verdicts for k, v in verdict.seen.items()}
+        return Verdict(state, _(" and ").join(v.label for v in verdicts), seen, verdicts)
+
+    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
+        return _join(self.parts, " AND ", ctx)
+
+    def needs(self) -> set[str]:
+        return set().union(*(p.needs() for p in self.parts))
+
+    @property
+    def batchable(self) -> bool:
+        return all(p.batchable for p in self.parts)
+
+
+@dataclass
+class AnyOf(Condition):
+    parts: list[Condition]
+
+    def evaluate(self, values: dict[str, Any]) -> Verdict:
+        verdicts = [p.evaluate(values) for p in self.parts]
+        states = {v.state for v in verdicts}
+        state: State = "pass" if "pass" in states else "unknown" if "unknown" in states else "fail"
+        seen = {k: v for verdict in verdicts for k, v in verdict.seen.items()}
+        return Verdict(state, _(" or ").join(v.label for v in verdicts), seen, verdicts)
+
+    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
+        return _join(self.parts, " OR ", ctx)
+
+    def needs(self) -> set[str]:
+        return set().union(*(p.needs() for p in self.parts))
+
+    @property
+    def batchable(self) -> bool:
+        return all(p.batchable for p in self.parts)
+
+
+@dataclass
+class Not(Condition):
+    part: Condition
+
+    def evaluate(self, values: dict[str, Any]) -> Verdict:
+        inner = self.part.evaluate(values)
+        flipped: dict[State, State] = {"pass": "fail", "fail": "pass", "unknown": "unknown"}
+        return Verdict(
+            flipped[inner.state], _("not (%(c)s)") % {"c": inner.label}, inner.seen, [inner]
+        )
+
+    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
+        inner, params = self.part.sql(ctx)
+        return f"(NOT {inner})", params
+
+    def needs(self) -> set[str]:
+        return self.part.needs()
+
+    @property
+    def batchable(self) -> bool:
+        return self.part.batchable
+
+
+@dataclass
+class Cel(Condition):
+    compiled: CompiledCel
+
+    def evaluate(self, values: dict[str, Any]) -> Verdict:
+        cel_values = {k: values.get(k) for k in self.compiled.fields}
+        if "tags" in cel_values and cel_values["tags"] is not None:
+            cel_values["tags"] = sorted(cel_values["tags"])
+        try:
+            result = evaluate_cel(self.compiled, cel_values)
+        except CelError as exc:
+            return Verdict("unknown", self.compiled.source, {_("error"): exc.message})
+        state: State = "unknown" if result is None else _state(result)
+        return Verdict(state, self.compiled.source, cel_values)
+
+    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
+        raise ConditionError(_("A CEL condition is evaluated in Python, not in SQL."))
+
+    def needs(self) -> set[str]:
+        return {"cel"}
+
+    @property
+    def batchable(self) -> bool:
+        return False
+
+
+def _join(parts: list[Condition], op: str, ctx: SqlContext) -> tuple[str, list[Any]]:
+    sqls, params = [], []
+    for p in parts:
+        s, ps = p.sql(ctx)
+        sqls.append(s)
+        params += ps
+    return "(" + op.join(sqls) + ")", params
+
+
+def _int(value: Any, what: str, low: int = 0, high: int = 200) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConditionError(
+            _("%(what)s must be a whole number from %(low)s to %(high)s.")
+            % {"what": what, "low": low, "high": high}
+        )
+    return int(value)
+
+
+def parse_condition(spec: Any, subject: Subject) -> Condition:
+    """Parse and check a condition against what ``subject`` offers; refuses with the reason."""
+    if not isinstance(spec, dict) or len(spec) != 1:
+        raise ConditionError(
+            _('A condition is an object with exactly one key, such as {"has_tag": "dibao"}.')
+        )
+    ((kind, arg),) = spec.items()
+    fields = subject.fields()
+    if kind == "has_tag":
+        tags = subject.tags()
+        if arg not in tags:
+            raise ConditionError(_("Unknown tag: %(t)s") % {"t": arg})
+        return HasTag(arg, tags[arg])
+    if kind == "age_at_least":
+        _require(fields, "age", kind)
+        return AgeAtLeast(_int(arg, _("Age")))
+    if kind in {"member_count_at_most", "member_count_at_least"}:
+        _require(fields, "member_count", kind)
+        return MemberCount(_int(arg, _("Member count"), 0, 50), kind.endswith("at_most"))
+    if kind == "grade_at_most":
+        grades = subject.grades()
+        if not isinstance(arg, dict) or set(arg) != {"attribute", "grade"}:
+            raise ConditionError(_('grade_at_most takes {"attribute": …, "grade": …}.'))
+        if arg["attribute"] not in grades:
+            raise ConditionError(_("Unknown graded attribute: %(a)s") % {"a": arg["attribute"]})
+        return GradeAtMost(
+            arg["attribute"], grades[arg["attribute"]], _int(arg["grade"], _("Grade"), 1, 10)
+        )
+    if kind in {"all_of", "any_of"}:
+        if not isinstance(arg, list) or not arg:
+            raise ConditionError(_("%(k)s takes a non-empty list of conditions.") % {"k": kind})
+        parts = [parse_condition(p, subject) for p in arg]
+        return AllOf(parts) if kind == "all_of" else AnyOf(parts)
+    if kind == "not":
+        return Not(parse_condition(arg, subject))
+    if kind == "cel":
+        if not isinstance(arg, str):
+            raise ConditionError(_("cel takes an expression as text."))
+        try:
+            compiled = compile_cel(arg, {name: f.type for name, f in fields.items()})
+        except CelError as exc:
+            raise ConditionError(exc.message) from exc
+        return Cel(compiled)
+    raise ConditionError(_("Unknown condition: %(k)s") % {"k": kind})
+
+
+def _require(fields: dict[str, Any], name: str, kind: str) -> None:
+    if name not in fields:
+        raise ConditionError(
+            _("%(kind)s cannot be used here: this subject has no %(field)s.")
+            % {"kind": kind, "field": name}
+        )

@@ -1,0 +1,73 @@
+"""The traffic light: set-based recompute agrees with one-by-one evaluation; history, overrides
+and the visit schedule follow the light."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from gridlight.core.demo.build import build_demo
+from gridlight.households.classify import SUBJECT, compiled_for, current_version, recompute_all
+from gridlight.households.demo import build_households
+from gridlight.households.models import Household, LightChange
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def district() -> None:
+    build_demo()
+    build_households(400, seed=7)
+
+
+def test_recompute_matches_one_by_one_evaluation(district: None) -> None:
+    result = recompute_all()
+    assert result.total == result.changed == 400
+    compiled = compiled_for(current_version())
+    today = timezone.localdate()
+    mismatches = []
+    for h in Household.objects.all():
+        evaluation = compiled.evaluate(SUBJECT.values(h, today))
+        fired = [r.code for r in evaluation.fired]
+        if (h.computed_light, h.reasons) != (evaluation.outcome, fired):
+            mismatches.append((h.code, h.computed_light, evaluation.outcome))
+    assert mismatches == []
+    lights = set(Household.objects.values_list("light", flat=True))
+    assert lights == {"red", "yellow", "green"}
+
+
+def test_recompute_is_idempotent_and_keeps_history(district: None) -> None:
+    recompute_all()
+    history = LightChange.objects.count()
+    assert history == 400
+    again = recompute_all()
+    assert again.changed == 0
+    assert LightChange.objects.count() == history
+
+
+def test_recompute_schedules_visits_by_light(district: None) -> None:
+    recompute_all()
+    for h in Household.objects.exclude(last_visit_on=None)[:50]:
+        gap = {"red": 7, "yellow": 30, "green": 90}[h.light]
+        assert h.next_visit_due == h.last_visit_on + timedelta(days=gap)
+
+
+def test_current_override_wins_over_the_computed_light(district: None) -> None:
+    recompute_all()
+    h = Household.objects.filter(light="green").first()
+    assert h is not None
+    Household.objects.filter(pk=h.pk).update(
+        override_light="red",
+        override_reason="临时重点关注",
+        override_until=timezone.localdate() + timedelta(days=30),
+    )
+    recompute_all()
+    h.refresh_from_db()
+    assert (h.light, h.computed_light) == ("red", "green")
+    Household.objects.filter(pk=h.pk).update(override_until=timezone.localdate() - timedelta(1))
+    recompute_all()
+    h.refresh_from_db()
+    assert h.light == "green"
+    assert list(h.light_changes.values_list("to_light", flat=True))[:2] == ["green", "red"]
