@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -29,6 +30,9 @@ class World:
     secret_grid: Region
     open_grid: Region
     secret_positions: list[ServicePosition]
+    secret_household: Any = None
+    secret_resident: Any = None
+    open_household: Any = None
     users: dict[str, User] = field(default_factory=dict)
     twins: dict[str, User] = field(default_factory=dict)
 
@@ -107,7 +111,42 @@ def world(db: None) -> World:
         assign(w.users[role], role, None)
         w.twins[role] = UserFactory(username=f"{role}-twin")
         assign(w.twins[role], role, None)
+    _households(w)
     return w
+
+
+SECRET_ID = "110101194001010012"  # synthetic; fixed so a leak of the full number can be seen
+SECRET_PHONE = "13900000001"
+
+
+def _households(w: World) -> None:
+    from gridlight.households.services import MemberInput, household_register
+
+    admin = w.users["district_admin"]
+    w.secret_household = household_register(
+        actor=admin,
+        grid=w.secret_grid,
+        code=f"{CANARY}-H1",
+        address=f"{CANARY}路1号",
+        attributes=["living_alone"],
+        members=[
+            MemberInput(
+                name=f"{CANARY}老人",
+                id_number=SECRET_ID,
+                phone=SECRET_PHONE,
+                relation="head",
+                attributes={"disability": 2},
+            )
+        ],
+    )
+    w.secret_resident = w.secret_household.residents.get()
+    w.open_household = household_register(
+        actor=admin,
+        grid=w.open_grid,
+        code="OPEN-H1",
+        address="公开路1号",
+        members=[MemberInput(name="公开居民", relation="head")],
+    )
 
 
 def login(user: User) -> Client:

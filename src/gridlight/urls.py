@@ -25,6 +25,7 @@ def _api_urls() -> tuple[list[Any], str, str]:
 urlpatterns = [
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("api/", _api_urls()),
+    path("households/", include("gridlight.households.urls")),
     path("", include("gridlight.core.urls")),
 ]
 

@@ -4,6 +4,7 @@ nothing is written."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -16,7 +17,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from gridlight.core.access import ACCESS_ATTR
 from gridlight.core.models import ApiToken, Assignment, AuditEvent, Region, ServicePosition, User
 from gridlight.core.services import token_create
-from tests.conftest import CANARY, World, login
+from gridlight.households.models import Household, LightChange, Resident, Visit
+from gridlight.rules.models import RuleSetVersion
+from tests.conftest import CANARY, SECRET_ID, SECRET_PHONE, World, login
 
 PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -43,20 +46,34 @@ def _secret_values(world: World) -> dict[str, list[str]]:
     )
     secret_assignments = Assignment.objects.filter(region_path__startswith=world.secret_street.path)
     ids += [a.pk for a in secret_assignments] + [a.user_id for a in secret_assignments]
+    ids += [world.secret_household.pk, world.secret_resident.pk]
+    ids += list(RuleSetVersion.objects.values_list("pk", flat=True))
     codes = [r.code for r in world.secret_regions()] + [p.code for p in world.secret_positions]
-    return {"int": [str(i) for i in sorted(set(ids))], "str": codes, "path": codes, "slug": codes}
+    return {
+        "int": [str(i) for i in sorted(set(ids))],
+        "str": codes,
+        "path": codes,
+        "slug": codes,
+        "what": ["id_number", "phone"],
+        "resident_pk": [str(world.secret_resident.pk)],
+    }
 
 
 def concrete_urls(route: str, values: dict[str, list[str]]) -> list[str]:
+    """Every combination of secret values for the route's parameters: a parameter with a list
+    of its own (by name) uses it, the others use the list for their converter."""
     params = list(PARAM.finditer(route))
     if not params:
         return ["/" + route.lstrip("^").rstrip("$")]
+    choices = [
+        values.get(m.group("name")) or values.get(m.group("conv") or "str", values["str"])
+        for m in params
+    ]
     urls = []
-    conv = params[0].group("conv") or "str"
-    for value in values.get(conv, values["str"]):
+    for combo in itertools.product(*choices):
         url = route
-        for m in params:
-            url = url.replace(m.group(0), value)
+        for m, value in zip(params, combo, strict=True):
+            url = url.replace(m.group(0), value, 1)
         urls.append("/" + url)
     return urls
 
@@ -84,6 +101,14 @@ def _state() -> tuple[int, ...]:
         ApiToken.objects.filter(revoked_at__isnull=False).count(),
         User.objects.count(),
         Assignment.objects.filter(active=True).count(),
+        Household.objects.count(),
+        sum(Household.objects.values_list("version", flat=True)),
+        tuple(Household.objects.order_by("pk").values_list("light", "override_light")),
+        Resident.objects.filter(status="present").count(),
+        Visit.objects.count(),
+        LightChange.objects.count(),
+        RuleSetVersion.objects.count(),
+        tuple(RuleSetVersion.objects.order_by("pk").values_list("status", "edit_version")),
         sum(Region.objects.values_list("version", flat=True)),
         sum(ServicePosition.objects.values_list("version", flat=True)),
     )
@@ -93,7 +118,7 @@ def _walk(client: Client, world: World, *, api_token: str | None = None) -> list
     """Request every route with every method; return the problems found."""
     problems = []
     values = _secret_values(world)
-    secret_codes = values["str"]
+    secret_codes = [*values["str"], SECRET_ID, SECRET_PHONE]
     headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token}"} if api_token else {}
     for route, _pattern in all_routes():
         for url in concrete_urls(route, values):

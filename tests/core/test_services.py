@@ -42,7 +42,7 @@ def test_region_create_refuses_wrong_level(world: World) -> None:
             name="错层网格",
         )
     assert not Region.objects.filter(code="X1").exists()
-    assert not AuditEvent.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="region.").exists()
 
 
 def test_region_create_outside_write_scope_is_refused(world: World) -> None:
@@ -122,7 +122,8 @@ def test_position_lifecycle_is_audited(world: World) -> None:
     assert (p.region_id, p.name, p.version) == (world.secret_community.pk, "改名驿站", 2)
     services.position_delete(actor=secretary, position=p)
     assert not ServicePosition.objects.filter(code="WH-T1").exists()
-    actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
+    actions = list(AuditEvent.objects.filter(action__startswith="position.").order_by("id")
+                   .values_list("action", flat=True))
     assert actions == ["position.create", "position.update", "position.delete"]
     update = AuditEvent.objects.get(action="position.update")
     assert update.changes["name"] == ["测试暖心驿站", "改名驿站"]

@@ -208,3 +208,15 @@ def recompute_all(
 
 def active_households() -> Any:
     return Household.objects.filter(status=HouseholdStatus.ACTIVE)
+
+
+def require_rules_scope(user: Any) -> None:
+    """The traffic-light rule set applies to every household: only a user whose rules scope
+    covers every household may change it, preview it or apply it (403 otherwise)."""
+    from django.core.exceptions import PermissionDenied
+
+    from gridlight.core.access import Perm, require
+
+    scope = require(user, Perm.RULES_MANAGE)
+    if Household.objects.exclude(scope.q("region_path")).exists():
+        raise PermissionDenied

@@ -271,5 +271,43 @@ def _flush(
     return len(households)
 
 
+def spread_visits(today: date | None = None) -> None:
+    """Give the classified demo households a visit history that follows their cadence: most
+    visited within their interval, about one in ten overdue (set-based)."""
+    from django.db import connection
+    from django.db.models import Case, F, Value, When
+
+    from gridlight.households.classify import intervals
+
+    day = today or timezone.localdate()
+    h = Household._meta.db_table
+    v = Visit._meta.db_table
+    with connection.cursor() as cur:
+        for light, gap in intervals().items():
+            span = max(2, int(gap * 1.1))
+            if connection.vendor == "sqlite":
+                expr = "date(%s, '-' || ((id * 7919) %% %s) || ' days')"
+            else:
+                expr = "CAST(%s AS date) - CAST((id * 7919) %% %s AS integer)"
+            cur.execute(
+                f"UPDATE {h} SET last_visit_on = {expr} WHERE light = %s "  # noqa: S608
+                "AND last_visit_on IS NOT NULL",
+                [day, span, light],
+            )
+        cur.execute(
+            f"UPDATE {v} SET visited_on = (SELECT last_visit_on FROM {h} "  # noqa: S608
+            f"WHERE {h}.id = {v}.household_id)"
+        )
+    gaps = intervals()
+    Household.objects.exclude(last_visit_on=None).update(
+        next_visit_due=Case(
+            *[
+                When(light=light, then=F("last_visit_on") + Value(timedelta(days=d)))
+                for light, d in gaps.items()
+            ]
+        )
+    )
+
+
 def household_demo_summary() -> dict[str, Any]:
     return {"households": Household.objects.count(), "residents": Resident.objects.count()}

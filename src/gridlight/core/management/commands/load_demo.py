@@ -16,10 +16,33 @@ class Command(BaseCommand):
         parser.add_argument(
             "--quiet-logins", action="store_true", help="Do not print the demo sign-ins."
         )
+        parser.add_argument(
+            "--households",
+            type=int,
+            default=300_000,
+            help="Synthetic households to build (the district has about 300,000).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Domain apps build on the core's demo; imported here to keep core free of them.
+        from gridlight.households.classify import recompute_all
+        from gridlight.households.demo import build_households, spread_visits
+
         created = build_demo()
-        self.stdout.write(f"Demo district ready ({created} records created).")
+
+        def progress(pct: int, message: str) -> None:
+            self.stdout.write(f"  households {pct:3d}%  {message}")
+            self.stdout.flush()
+
+        target = options["households"]
+        added = build_households(target, progress=progress) if target else 0
+        if added:
+            result = recompute_all()
+            spread_visits()
+            self.stdout.write(
+                f"  traffic light: {result.total} households classified in {result.seconds:.1f} s"
+            )
+        self.stdout.write(f"Demo district ready ({created + added} records created).")
         if not options["quiet_logins"]:
             print_logins(self.stdout.write)
 

@@ -1,4 +1,7 @@
-"""What every page shows: who is signed in, with which roles and scope, and the module menu."""
+"""What every page shows: who is signed in, with which roles and scope, and the module menu.
+
+It lives in the project package, not in core, because the menu names every app's pages.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,9 @@ from gridlight.core.access import Perm, assignments, has_perm
 
 MENU: list[tuple[str, Any, Perm | None]] = [
     ("core:home", _("Home"), None),
+    ("households:worklist", _("My visits"), Perm.VISIT_RECORD),
+    ("households:list", _("Households"), Perm.HOUSEHOLD_VIEW),
+    ("households:dashboard", _("Traffic light"), Perm.HOUSEHOLD_VIEW),
     ("core:region_index", _("Region tree"), Perm.REGION_VIEW),
     ("core:position_list", _("Service positions"), Perm.POSITION_VIEW),
     ("core:position_map", _("Position map"), Perm.POSITION_VIEW),

@@ -1,0 +1,167 @@
+"""Reads for households, residents, visits and the light statistics, limited to the user's scope."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from gridlight.core.access import Perm, require, scoped
+from gridlight.core.crypto import blind_index
+from gridlight.core.idcard import InvalidIdNumber, parse_id
+from gridlight.core.models import Region
+from gridlight.core.models.regions import SEGMENT_WIDTH, subtree
+from gridlight.households.models import (
+    AttributeValue,
+    Household,
+    HouseholdStatus,
+    Resident,
+    ResidentStatus,
+    Visit,
+)
+
+
+def _id_lookup(q: str) -> str | None:
+    """The blind index of ``q`` if it is a valid ID number, so it can be found exactly."""
+    try:
+        return blind_index(parse_id(q).number, purpose="id_number")
+    except InvalidIdNumber:
+        return None
+
+
+def households_list(
+    user: Any,
+    *,
+    q: str = "",
+    light: str = "",
+    attribute: str = "",
+    region: Region | None = None,
+    status: str = HouseholdStatus.ACTIVE,
+) -> QuerySet[Household]:
+    """Households in the user's scope, searched by member name, exact ID number (through its
+    keyed hash), address or household number, and filtered by light, attribute and region."""
+    qs = scoped(Household.objects.all(), user, Perm.HOUSEHOLD_VIEW)
+    if status:
+        qs = qs.filter(status=status)
+    if region is not None:
+        qs = qs.filter(subtree("region_path", region.path))
+    if light:
+        qs = qs.filter(light=light)
+    if attribute:
+        qs = qs.filter(
+            Exists(AttributeValue.objects.filter(household=OuterRef("pk"), attribute_id=attribute))
+        )
+    q = q.strip()
+    if q:
+        index = _id_lookup(q)
+        if index is not None:
+            qs = qs.filter(
+                Exists(Resident.objects.filter(household=OuterRef("pk"), id_number_index=index))
+            )
+        else:
+            qs = qs.filter(
+                Q(code__startswith=q)
+                | Q(address__contains=q)
+                | Exists(Resident.objects.filter(household=OuterRef("pk"), name__contains=q))
+            )
+    return qs.order_by("region_path", "code")
+
+
+def with_members(qs: QuerySet[Household]) -> QuerySet[Household]:
+    present = Resident.objects.filter(status=ResidentStatus.PRESENT).order_by("id")
+    return qs.prefetch_related(Prefetch("residents", queryset=present, to_attr="members"))
+
+
+def worklist(user: Any, *, today: date | None = None) -> dict[str, list[Household]]:
+    """A grid worker's visits: overdue, due today and due in the coming week (in write scope)."""
+    day = today or timezone.localdate()
+    qs = with_members(
+        scoped(Household.objects.filter(status=HouseholdStatus.ACTIVE), user, Perm.VISIT_RECORD)
+        .filter(next_visit_due__lte=day + timedelta(days=7))
+        .order_by("next_visit_due", "code")
+    )[:300]
+    sections: dict[str, list[Household]] = {"overdue": [], "today": [], "week": []}
+    for h in qs:
+        assert h.next_visit_due is not None
+        key = (
+            "overdue" if h.next_visit_due < day else "today" if h.next_visit_due == day else "week"
+        )
+        sections[key].append(h)
+    return sections
+
+
+@dataclass
+class LightCounts:
+    red: int = 0
+    yellow: int = 0
+    green: int = 0
+    overdue: int = 0
+    visited_30d: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.red + self.yellow + self.green
+
+    @property
+    def coverage(self) -> float:
+        """Percentage of households visited in the last 30 days."""
+        return 100 * self.visited_30d / self.total if self.total else 0.0
+
+
+def light_counts_by_child(
+    user: Any, region: Region
+) -> tuple[LightCounts, list[tuple[Region, LightCounts]]]:
+    """Lights, overdue visits and 30-day visit coverage under ``region`` and per child."""
+    require(user, Perm.HOUSEHOLD_VIEW)
+    day = timezone.localdate()
+    width = len(region.path) + 1 + SEGMENT_WIDTH
+    base = scoped(
+        Household.objects.filter(status=HouseholdStatus.ACTIVE), user, Perm.HOUSEHOLD_VIEW
+    ).filter(subtree("region_path", region.path))
+    per: dict[str, LightCounts] = defaultdict(LightCounts)
+    total = LightCounts()
+    rows = (
+        base.annotate(prefix=Substr("region_path", 1, width))
+        .values("prefix", "light")
+        .annotate(
+            n=Count("id"),
+            overdue=Count("id", filter=Q(next_visit_due__lt=day)),
+            visited=Count("id", filter=Q(last_visit_on__gte=day - timedelta(days=30))),
+        )
+        .order_by()
+    )
+    for row in rows:
+        for target in (per[row["prefix"]], total):
+            setattr(target, row["light"], getattr(target, row["light"]) + row["n"])
+            target.overdue += row["overdue"]
+            target.visited_30d += row["visited"]
+    children = list(region.children.order_by("sort_order", "path"))
+    return total, [(c, per.get(c.path, LightCounts())) for c in children]
+
+
+def light_trend(user: Any, region: Region, *, weeks: int = 12) -> list[tuple[date, dict[str, int]]]:
+    """Changes into each light per week under ``region`` (from the light history)."""
+    from gridlight.households.models import LightChange
+
+    require(user, Perm.HOUSEHOLD_VIEW)
+    start = timezone.localdate() - timedelta(weeks=weeks)
+    qs = scoped(LightChange.objects.filter(at__date__gte=start), user, Perm.HOUSEHOLD_VIEW)
+    qs = qs.filter(subtree("region_path", region.path)).exclude(from_light="")
+    buckets: dict[date, dict[str, int]] = {}
+    for i in range(weeks + 1):
+        buckets[start + timedelta(weeks=i)] = {"red": 0, "yellow": 0, "green": 0}
+    for at, to in qs.values_list("at", "to_light").iterator():
+        d = timezone.localtime(at).date()
+        week = start + timedelta(weeks=(d - start).days // 7)
+        if week in buckets:
+            buckets[week][to] += 1
+    return sorted(buckets.items())
+
+
+def visits_for(household: Household) -> QuerySet[Visit]:
+    return household.visits.select_related("worker").order_by("-visited_on", "-id")

@@ -1,0 +1,402 @@
+"""Household pages: list with search and filters, the household page with its light and why,
+and the forms that change a household (each one reclassifies it at once)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gridlight.core.access import Perm, access, get_scoped, scope_for, scoped
+from gridlight.core.crypto import decrypt, mask_id, mask_phone
+from gridlight.core.errors import DomainError
+from gridlight.core.models import Region
+from gridlight.core.views.common import paginate, query_without_page
+from gridlight.households import services
+from gridlight.households.classify import explain
+from gridlight.households.forms import (
+    DepartForm,
+    HouseholdFilterForm,
+    HouseholdForm,
+    MemberForm,
+    MoveForm,
+    OverrideForm,
+    VisitForm,
+)
+from gridlight.households.models import AttributeValue, Household, Resident, ResidentStatus
+from gridlight.households.selectors import households_list, visits_for, with_members
+from gridlight.households.views.common import rule_labels
+
+
+def _filtered(request: HttpRequest) -> tuple[HouseholdFilterForm, Any]:
+    form = HouseholdFilterForm(request.GET or None)
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    region = None
+    if data.get("region"):
+        region = (
+            scoped(Region.objects.all(), request.user, Perm.HOUSEHOLD_VIEW, "path")
+            .filter(code=data["region"])
+            .first()
+        )
+        if region is None:
+            form.add_error("region", _("No region with this code in your scope."))
+            return form, Household.objects.none()
+    return form, households_list(
+        request.user,
+        q=data.get("q", ""),
+        light=data.get("light", ""),
+        attribute=data.get("attribute", ""),
+        region=region,
+    )
+
+
+@access(Perm.HOUSEHOLD_VIEW)
+def household_list(request: HttpRequest) -> HttpResponse:
+    form, qs = _filtered(request)
+    page = paginate(request, with_members(qs))
+    return render(
+        request,
+        "households/household_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query_without_page(request),
+            "labels": rule_labels(),
+            "can_change": not scope_for(request.user, Perm.HOUSEHOLD_CHANGE).empty,
+        },
+    )
+
+
+def _member_rows(household: Household) -> list[dict[str, Any]]:
+    attrs: dict[int, list[str]] = {}
+    for v in (
+        AttributeValue.objects.filter(household=household)
+        .exclude(resident=None)
+        .select_related("attribute")
+    ):
+        label = v.attribute.name + (f"（{v.grade}级）" if v.grade else "")
+        attrs.setdefault(v.resident_id or 0, []).append(label)
+    rows = []
+    for r in household.residents.order_by("status", "id"):
+        rows.append(
+            {
+                "resident": r,
+                "id_masked": mask_id(decrypt(r.id_number_enc)) if r.id_number_enc else "",
+                "phone_masked": mask_phone(decrypt(r.phone_enc)) if r.phone_enc else "",
+                "attributes": attrs.get(r.pk, []),
+                "present": r.status == ResidentStatus.PRESENT,
+            }
+        )
+    return rows
+
+
+@access(Perm.HOUSEHOLD_VIEW)
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    h = get_scoped(
+        Household.objects.select_related("grid", "light_version"),
+        request.user,
+        Perm.HOUSEHOLD_VIEW,
+        pk=pk,
+    )
+    version, evaluation = explain(h)
+    user = request.user
+    can_change = scope_for(user, Perm.HOUSEHOLD_CHANGE).contains(h.region_path)
+    return render(
+        request,
+        "households/household_detail.html",
+        {
+            "h": h,
+            "members": _member_rows(h),
+            "version": version,
+            "evaluation": evaluation,
+            "household_attrs": AttributeValue.objects.filter(
+                household=h, resident=None
+            ).select_related("attribute"),
+            "history": h.light_changes.select_related("actor", "rule_version")[:20],
+            "visits": visits_for(h)[:20],
+            "can_change": can_change,
+            "can_visit": scope_for(user, Perm.VISIT_RECORD).contains(h.region_path),
+            "can_reveal": scope_for(user, Perm.PERSONAL_REVEAL).contains(h.region_path),
+            "override_form": OverrideForm(),
+            "visit_form": VisitForm(),
+        },
+    )
+
+
+def _grid(request: HttpRequest, code: str) -> Region | None:
+    return (
+        scoped(Region.objects.all(), request.user, Perm.HOUSEHOLD_CHANGE, "path")
+        .filter(code=code, level=3)
+        .first()
+    )
+
+
+@access(Perm.HOUSEHOLD_CHANGE)
+def household_create(request: HttpRequest) -> HttpResponse:
+    form = HouseholdForm(request.POST or None, prefix="h")
+    member = MemberForm(request.POST or None, prefix="m")
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid() and member.is_valid():
+            grid = _grid(request, form.cleaned_data["grid"])
+            if grid is None:
+                form.add_error("grid", _("No grid with this code in your scope."))
+            else:
+                try:
+                    h = services.household_register(
+                        actor=request.user,
+                        grid=grid,
+                        code=form.cleaned_data["code"],
+                        address=form.cleaned_data["address"],
+                        attributes=form.cleaned_data["attributes"],
+                        members=[_member_input(member)],
+                    )
+                except DomainError as exc:
+                    form.add_error(None, exc.message)
+                else:
+                    messages.success(
+                        request, _("Registered. Light: %(l)s.") % {"l": h.get_light_display()}
+                    )
+                    return redirect("households:detail", pk=h.pk)
+    return render(
+        request, "households/household_form.html", {"form": form, "member": member}, status=status
+    )
+
+
+def _member_input(form: MemberForm) -> services.MemberInput:
+    d = form.cleaned_data
+    return services.MemberInput(
+        name=d["name"],
+        id_number=d["id_number"],
+        phone=d["phone"],
+        relation=d["relation"],
+        attributes=form.attribute_grades(),
+    )
+
+
+@access(Perm.HOUSEHOLD_CHANGE)
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    h = get_scoped(Household.objects.all(), request.user, Perm.HOUSEHOLD_CHANGE, pk=pk)
+    current = list(
+        AttributeValue.objects.filter(household=h, resident=None).values_list(
+            "attribute_id", flat=True
+        )
+    )
+    form = HouseholdForm(
+        request.POST or None,
+        editing=True,
+        initial={"address": h.address, "attributes": current, "version": h.version},
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.household_update(
+                    actor=request.user,
+                    household=h,
+                    version=form.cleaned_data["version"] or 0,
+                    address=form.cleaned_data["address"],
+                    attributes=form.cleaned_data["attributes"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("households:detail", pk=h.pk)
+    return render(request, "households/household_form.html", {"form": form, "h": h}, status=status)
+
+
+@access(Perm.HOUSEHOLD_CHANGE)
+def member_edit(request: HttpRequest, pk: int, resident_pk: int | None = None) -> HttpResponse:
+    h = get_scoped(Household.objects.all(), request.user, Perm.HOUSEHOLD_CHANGE, pk=pk)
+    resident = None
+    initial: dict[str, Any] = {"version": h.version}
+    if resident_pk is not None:
+        resident = Resident.objects.filter(
+            household=h, pk=resident_pk, status=ResidentStatus.PRESENT
+        ).first()
+        if resident is None:
+            return render(
+                request,
+                "core/error.html",
+                {"status": 404, "message": _("This member does not exist.")},
+                status=404,
+            )
+        grades: dict[str, int | None] = {
+            str(code): grade
+            for code, grade in AttributeValue.objects.filter(resident=resident).values_list(
+                "attribute_id", "grade"
+            )
+        }
+        initial.update(
+            name=resident.name,
+            relation=resident.relation,
+            attributes=list(grades),
+            disability_grade=grades.get("disability"),
+            id_number=decrypt(resident.id_number_enc)
+            if resident.id_number_enc and request.method == "POST"
+            else "",
+        )
+    form = MemberForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            member = _member_input(form)
+            if resident is not None and not member.id_number and resident.id_number_enc:
+                member.id_number = decrypt(resident.id_number_enc)  # unchanged when left empty
+            if resident is not None and not member.phone and resident.phone_enc:
+                member.phone = decrypt(resident.phone_enc)
+            try:
+                services.resident_save(
+                    actor=request.user,
+                    household=h,
+                    version=form.cleaned_data["version"] or 0,
+                    member=member,
+                    resident=resident,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("households:detail", pk=h.pk)
+    return render(
+        request,
+        "households/member_form.html",
+        {"form": form, "h": h, "resident": resident},
+        status=status,
+    )
+
+
+@access(Perm.HOUSEHOLD_CHANGE)
+def member_depart(request: HttpRequest, pk: int, resident_pk: int) -> HttpResponse:
+    h = get_scoped(Household.objects.all(), request.user, Perm.HOUSEHOLD_CHANGE, pk=pk)
+    resident = Resident.objects.filter(household=h, pk=resident_pk).first()
+    if resident is None:
+        return render(
+            request,
+            "core/error.html",
+            {"status": 404, "message": _("This member does not exist.")},
+            status=404,
+        )
+    form = DepartForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.resident_depart(
+                    actor=request.user,
+                    resident=resident,
+                    status=form.cleaned_data["status"],
+                    on=form.cleaned_data["on"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Recorded."))
+                return redirect("households:detail", pk=h.pk)
+    return render(
+        request,
+        "households/simple_form.html",
+        {
+            "form": form,
+            "h": h,
+            "title": _("Record a death or move-out: %(n)s") % {"n": resident.name},
+        },
+        status=status,
+    )
+
+
+@access(Perm.HOUSEHOLD_CHANGE)
+def household_move(request: HttpRequest, pk: int) -> HttpResponse:
+    h = get_scoped(Household.objects.all(), request.user, Perm.HOUSEHOLD_CHANGE, pk=pk)
+    form = MoveForm(request.POST or None, initial={"version": h.version})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            grid = _grid(request, form.cleaned_data["grid"])
+            if grid is None:
+                form.add_error("grid", _("No grid with this code in your scope."))
+            else:
+                try:
+                    services.household_move(
+                        actor=request.user,
+                        household=h,
+                        version=form.cleaned_data["version"],
+                        grid=grid,
+                    )
+                except DomainError as exc:
+                    form.add_error(None, exc.message)
+                    status = exc.status
+                else:
+                    messages.success(request, _("Moved to %(g)s.") % {"g": grid.name})
+                    return redirect("households:detail", pk=h.pk)
+    return render(
+        request,
+        "households/simple_form.html",
+        {"form": form, "h": h, "title": _("Move to another grid")},
+        status=status,
+    )
+
+
+@require_POST
+@access(Perm.HOUSEHOLD_CHANGE)
+def household_override(request: HttpRequest, pk: int) -> HttpResponse:
+    h = get_scoped(Household.objects.all(), request.user, Perm.HOUSEHOLD_CHANGE, pk=pk)
+    if request.POST.get("clear"):
+        services.household_override_clear(actor=request.user, household=h)
+        messages.success(request, _("The manual light was removed."))
+        return redirect("households:detail", pk=h.pk)
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.household_override(actor=request.user, household=h, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The manual light is set."))
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("households:detail", pk=h.pk)
+
+
+@require_POST
+@access(Perm.PERSONAL_REVEAL)
+def reveal(request: HttpRequest, pk: int, resident_pk: int, what: str) -> HttpResponse:
+    resident = get_scoped(
+        Resident.objects.all(), request.user, Perm.PERSONAL_REVEAL, pk=resident_pk, household_id=pk
+    )
+    value = services.reveal(actor=request.user, resident=resident, what=what)
+    return HttpResponse(format_html('<code class="gl-revealed">{}</code>', value))
+
+
+@require_POST
+@access(Perm.VISIT_RECORD)
+def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
+    h = get_scoped(Household.objects.all(), request.user, Perm.VISIT_RECORD, pk=pk)
+    form = VisitForm(request.POST)
+    if form.is_valid():
+        try:
+            services.visit_record(actor=request.user, household=h, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Visit recorded."))
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    target = request.POST.get("next") or ""
+    if target == "worklist":
+        return redirect("households:worklist")
+    return redirect("households:detail", pk=h.pk)

@@ -1,0 +1,107 @@
+"""Household import (all-or-nothing, with a downloadable error report) and export."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridlight.core import audit
+from gridlight.core.access import Perm, access, scope_for
+from gridlight.core.errors import ImportRejected
+from gridlight.core.forms import UploadForm
+from gridlight.core.spreadsheets import Column, template_notes, write_workbook
+from gridlight.core.views.common import xlsx_response
+from gridlight.households import imports
+from gridlight.households.views.households import _filtered
+
+ERROR_COLUMNS = [
+    Column("row", "行号", "row"),
+    Column("column", "列", "column"),
+    Column("message", "问题", "problem"),
+]
+
+
+@access(Perm.HOUSEHOLD_CHANGE)
+def import_view(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    errors = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = imports.check_and_import(
+                    actor=request.user, upload=upload, filename=upload.name
+                )
+            except ImportRejected as exc:
+                errors = exc.errors
+                request.session["household_import_errors"] = [
+                    [e.row, e.column, e.message] for e in exc.errors
+                ]
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Imported %(r)s rows: %(hc)s households added, %(hu)s updated; %(rc)s "
+                        "residents added, %(ru)s updated (%(s).0f s)."
+                    )
+                    % {
+                        "r": result.rows,
+                        "hc": result.households_created,
+                        "hu": result.households_updated,
+                        "rc": result.residents_created,
+                        "ru": result.residents_updated,
+                        "s": result.seconds,
+                    },
+                )
+                return redirect("households:list")
+    elif request.GET.get("report") and request.session.get("household_import_errors"):
+        rows = request.session["household_import_errors"]
+        return xlsx_response(
+            write_workbook("errors", ERROR_COLUMNS, rows), "household-import-errors.xlsx"
+        )
+    return render(
+        request, "households/import.html", {"form": form, "errors": errors}, status=status
+    )
+
+
+@access(Perm.HOUSEHOLD_CHANGE)
+def template_view(request: HttpRequest) -> HttpResponse:
+    example = "  |  ".join(f"{c.header}: {c.example}" for c in imports.COLUMNS if c.example)
+    notes = [
+        *template_notes(imports.COLUMNS),
+        _("Example: %(row)s") % {"row": example},
+        _("One row per resident; repeat the household columns on each row of a household."),
+    ]
+    return xlsx_response(
+        write_workbook("residents", imports.COLUMNS, [], notes=notes), "households-template.xlsx"
+    )
+
+
+@access(Perm.HOUSEHOLD_VIEW)
+def export_view(request: HttpRequest) -> HttpResponse:
+    _form, qs = _filtered(request)
+    path = qs.values_list("region_path", flat=True).first() or ""
+    reveal = (
+        request.GET.get("reveal") == "1"
+        and bool(path)
+        and all(
+            scope_for(request.user, Perm.PERSONAL_REVEAL).contains(p)
+            for p in qs.values_list("region_path", flat=True).distinct()
+        )
+    )
+    if reveal:
+        audit.record(
+            actor=request.user,
+            action="reveal.export",
+            object_type="households",
+            object_label=_("household export with full numbers"),
+            region_path=path,
+            changes={"households": qs.count()},
+        )
+    content = imports.export_workbook(qs, reveal=reveal)
+    return xlsx_response(content, f"households-{timezone.localdate():%Y%m%d}.xlsx")

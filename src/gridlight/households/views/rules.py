@@ -1,0 +1,170 @@
+"""The traffic-light rules: versions, editing a draft, simulating it and publishing it."""
+
+from __future__ import annotations
+
+import yaml
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gridlight.core.access import Perm, access
+from gridlight.core.errors import DomainError
+from gridlight.households.classify import RULE_SET, recompute_all, require_rules_scope
+from gridlight.households.forms import PublishForm, RuleDraftForm
+from gridlight.households.simulate import simulate
+from gridlight.rules import services as rule_services
+from gridlight.rules.models import RuleSet, RuleSetVersion, VersionStatus
+from gridlight.rules.selectors import version_in_force, versions
+
+
+def _rule_set() -> RuleSet:
+    rule_set = RuleSet.objects.filter(code=RULE_SET).first()
+    if rule_set is None:
+        raise Http404
+    return rule_set
+
+
+def _version(pk: int) -> RuleSetVersion:
+    version = RuleSetVersion.objects.filter(rule_set__code=RULE_SET, pk=pk).first()
+    if version is None:
+        raise Http404
+    return version
+
+
+@access(Perm.HOUSEHOLD_VIEW)
+def rules_index(request: HttpRequest) -> HttpResponse:
+    rule_set = _rule_set()
+    return render(
+        request,
+        "households/rules_index.html",
+        {
+            "rule_set": rule_set,
+            "versions": versions(rule_set),
+            "in_force": version_in_force(RULE_SET, timezone.localdate()),
+            "can_manage": _can_manage(request),
+        },
+    )
+
+
+def _can_manage(request: HttpRequest) -> bool:
+    try:
+        require_rules_scope(request.user)
+    except PermissionDenied:
+        return False
+    return True
+
+
+@access(Perm.HOUSEHOLD_VIEW)
+def rules_version(request: HttpRequest, pk: int) -> HttpResponse:
+    version = _version(pk)
+    form = None
+    status = 200
+    if version.status == VersionStatus.DRAFT and _can_manage(request):
+        text = yaml.safe_dump(version.definition, allow_unicode=True, sort_keys=False, width=100)
+        form = RuleDraftForm(
+            request.POST or None,
+            initial={
+                "definition": text,
+                "note": version.note,
+                "edit_version": version.edit_version,
+            },
+        )
+        if request.method == "POST":
+            status = 400
+            if form.is_valid():
+                try:
+                    definition = yaml.safe_load(form.cleaned_data["definition"])
+                    rule_services.draft_update(
+                        actor=request.user,
+                        draft=version,
+                        edit_version=form.cleaned_data["edit_version"],
+                        definition=definition,
+                        note=form.cleaned_data["note"],
+                    )
+                except yaml.YAMLError as exc:
+                    form.add_error("definition", _("Not valid YAML: %(e)s") % {"e": exc})
+                except DomainError as exc:
+                    form.add_error("definition", exc.message)
+                    status = exc.status
+                else:
+                    messages.success(request, _("Draft saved."))
+                    return redirect("households:rules_version", pk=version.pk)
+    elif request.method == "POST":
+        require_rules_scope(request.user)
+        raise DomainError(_("A published version cannot be changed; start a new draft."))
+    problems = rule_services.check_definition(version.rule_set, version.definition)
+    return render(
+        request,
+        "households/rules_version.html",
+        {
+            "version": version,
+            "form": form,
+            "problems": problems,
+            "publish_form": PublishForm(initial={"effective_from": timezone.localdate()}),
+            "can_manage": _can_manage(request),
+            "text": yaml.safe_dump(
+                version.definition, allow_unicode=True, sort_keys=False, width=100
+            ),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@access(Perm.RULES_MANAGE)
+def rules_draft(request: HttpRequest) -> HttpResponse:
+    require_rules_scope(request.user)
+    draft = rule_services.draft_create(actor=request.user, rule_set=_rule_set())
+    messages.success(request, _("New draft v%(n)s created.") % {"n": draft.number})
+    return redirect("households:rules_version", pk=draft.pk)
+
+
+@access(Perm.RULES_MANAGE)
+def rules_simulate(request: HttpRequest, pk: int) -> HttpResponse:
+    require_rules_scope(request.user)
+    version = _version(pk)
+    try:
+        result = simulate(request.user, version)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("households:rules_version", pk=version.pk)
+    return render(request, "households/rules_simulate.html", {"version": version, "result": result})
+
+
+@require_POST
+@access(Perm.RULES_MANAGE)
+def rules_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    require_rules_scope(request.user)
+    version = _version(pk)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the day the version comes into force."))
+        return redirect("households:rules_version", pk=version.pk)
+    try:
+        rule_services.publish(
+            actor=request.user, draft=version, effective_from=form.cleaned_data["effective_from"]
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("households:rules_version", pk=version.pk)
+    messages.success(request, _("Published. Recompute the lights to apply it now."))
+    return redirect("households:rules_index")
+
+
+@require_POST
+@access(Perm.RULES_MANAGE)
+def rules_recompute(request: HttpRequest) -> HttpResponse:
+    """Recompute every light now (a whole-district recompute takes seconds, see
+    docs/benchmarks.md); the page reports what changed."""
+    require_rules_scope(request.user)
+    result = recompute_all(actor=request.user)
+    messages.success(
+        request,
+        _("%(c)s of %(t)s households changed light (%(s).1f s).")
+        % {"c": result.changed, "t": result.total, "s": result.seconds},
+    )
+    return redirect("households:rules_index")
