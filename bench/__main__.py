@@ -16,6 +16,10 @@ from collections.abc import Callable
 
 BENCHMARKS: dict[str, str] = {
     "pages": "bench.pages",
+    "reclassify": "bench.reclassify",
+    "reclassify-one": "bench.reclassify_one",
+    "lists": "bench.lists",
+    "import": "bench.import_",
 }
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gridlight_bench")

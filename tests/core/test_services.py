@@ -122,8 +122,11 @@ def test_position_lifecycle_is_audited(world: World) -> None:
     assert (p.region_id, p.name, p.version) == (world.secret_community.pk, "改名驿站", 2)
     services.position_delete(actor=secretary, position=p)
     assert not ServicePosition.objects.filter(code="WH-T1").exists()
-    actions = list(AuditEvent.objects.filter(action__startswith="position.").order_by("id")
-                   .values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="position.")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
     assert actions == ["position.create", "position.update", "position.delete"]
     update = AuditEvent.objects.get(action="position.update")
     assert update.changes["name"] == ["测试暖心驿站", "改名驿站"]

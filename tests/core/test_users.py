@@ -28,8 +28,11 @@ def test_street_staff_appoints_a_grid_worker_in_its_street(world: World) -> None
         write_region=world.secret_grid,
     )
     assert has_perm(user, Perm.REGION_VIEW)
-    actions = list(AuditEvent.objects.filter(action__regex=r"^(user|assignment)\.")
-                   .order_by("id").values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(action__regex=r"^(user|assignment)\.")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
     assert actions == ["user.create", "assignment.grant"]
 
 

@@ -128,7 +128,7 @@ class VisitForm(Form):
     )
     visited_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Visit notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     problems = forms.CharField(
         label=_("Problems found"), required=False, widget=forms.Textarea(attrs={"rows": 2})

@@ -21,6 +21,7 @@ from gridlight.core.models import Region, RegionLevel
 from gridlight.households.classify import classify_one
 from gridlight.households.models import (
     Attribute,
+    AttributeScope,
     AttributeValue,
     Household,
     HouseholdStatus,
@@ -68,7 +69,8 @@ def _check_attributes(attrs: dict[str, int | None], scope: str) -> None:
             raise DomainError(_("Unknown attribute: %(c)s") % {"c": code})
         if attribute.applies_to != scope:
             raise DomainError(
-                _("%(a)s is not recorded for a %(s)s.") % {"a": attribute.name, "s": scope}
+                _("%(a)s is not recorded for a %(s)s.")
+                % {"a": attribute.name, "s": AttributeScope(scope).label}
             )
         if attribute.graded and grade is not None and not 1 <= grade <= 4:
             raise DomainError(_("The grade of %(a)s must be 1 to 4.") % {"a": attribute.name})

@@ -1,0 +1,54 @@
+"""Whole-district reclassification, set-based, against a per-household ORM loop.
+
+The measured run applies a published rule change that moves households (the red age threshold
+lowered from 80 to 75), so history rows and visit rescheduling are part of the work. The baseline
+classifies households one by one through the ORM (``classify_one``) on a sample and is
+extrapolated to the whole district: timing it on 300,000 households would take far longer than
+the benchmark is worth, and its cost per household does not depend on how many there are.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+
+from django.utils import timezone
+
+from bench.common import report
+from bench.setup import build
+
+BASELINE_SAMPLE = 2000
+
+
+def run(*, db: str, scale: str) -> None:
+    from gridlight.households.classify import RULE_SET, classify_one, current_version, recompute_all
+    from gridlight.households.models import Household
+    from gridlight.rules.models import RuleSetVersion
+
+    rows = build(scale)
+    # Steady state: nothing changes.
+    steady = recompute_all()
+    report("reclassify-unchanged", db=db, rows=rows, seconds=steady.seconds,
+           changed=steady.changed)
+    # A rule change that moves households.
+    current = current_version()
+    definition = copy.deepcopy(current.definition)
+    for rule in definition["rules"]:
+        if rule["code"] == "aged_80_alone":
+            rule["when"]["all_of"][0] = {"age_at_least": 75}
+    today = timezone.localdate()
+    RuleSetVersion.objects.filter(pk=current.pk).update(effective_to=today)
+    RuleSetVersion.objects.create(rule_set=current.rule_set, number=current.number + 1,
+                                  status="published", definition=definition,
+                                  effective_from=today)
+    assert current_version().number == current.number + 1, RULE_SET
+    changed = recompute_all()
+    sample = list(Household.objects.order_by("?")[:BASELINE_SAMPLE])
+    start = time.perf_counter()
+    for h in sample:
+        classify_one(h, cause="bench")
+    per_household = (time.perf_counter() - start) / len(sample)
+    baseline = per_household * changed.total
+    report("reclassify", db=db, rows=changed.total, seconds=changed.seconds,
+           baseline_seconds=round(baseline, 1), speedup=round(baseline / changed.seconds, 1),
+           changed=changed.changed, baseline_sample=len(sample))

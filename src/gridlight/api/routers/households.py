@@ -1,0 +1,272 @@
+"""Households, the traffic light, visits and the worklist, scoped exactly like the pages."""
+
+from datetime import date
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from gridlight.core.access import Perm, get_scoped, scoped
+from gridlight.core.crypto import decrypt, mask_id, mask_phone
+from gridlight.core.models import Region
+from gridlight.households import services
+from gridlight.households.classify import explain
+from gridlight.households.models import Household, Resident, ResidentStatus
+from gridlight.households.selectors import households_list, light_counts_by_child, worklist
+
+router = Router(tags=["households"])
+
+LightName = Literal["red", "yellow", "green"]
+
+
+class Message(Schema):
+    detail: str
+
+
+class HouseholdOut(Schema):
+    id: int
+    code: str
+    grid_code: str
+    address: str
+    status: str
+    light: str
+    computed_light: str
+    reasons: list[str]
+    override_light: str
+    override_until: date | None
+    next_visit_due: date | None
+    last_visit_on: date | None
+    version: int
+
+    @staticmethod
+    def resolve_grid_code(obj: Any) -> str:
+        return obj["grid_code"] if isinstance(obj, dict) else str(obj.grid.code)
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    relation: str
+    status: str
+    birth_date: date | None
+    sex: str
+    id_number_masked: str
+    phone_masked: str
+
+
+class RuleFired(Schema):
+    code: str
+    label: str
+    outcome: str
+    explanation: str
+    seen: dict[str, Any]
+
+
+class HouseholdDetailOut(HouseholdOut):
+    members: list[MemberOut]
+    rule_version: int
+    fired: list[RuleFired]
+    missing_information: list[str]
+
+
+class MemberIn(Schema):
+    name: str = Field(min_length=1, max_length=60)
+    id_number: str = ""
+    phone: str = ""
+    relation: str = "other"
+    attributes: dict[str, int | None] = Field(default_factory=dict)
+
+
+class HouseholdIn(Schema):
+    grid_code: str
+    code: str = Field(min_length=1, max_length=40)
+    address: str = Field(min_length=1, max_length=200)
+    attributes: list[str] = Field(default_factory=list)
+    members: list[MemberIn] = Field(min_length=1)
+
+
+class VisitIn(Schema):
+    method: Literal["home", "phone", "message"]
+    visited_on: date
+    notes: str = ""
+    problems: str = ""
+
+
+class OverrideIn(Schema):
+    light: LightName
+    reason: str = Field(min_length=1, max_length=200)
+    until: date
+
+
+class LightCountsOut(Schema):
+    region_code: str
+    region_name: str
+    red: int
+    yellow: int
+    green: int
+    overdue: int
+    visited_30d: int
+
+
+class RevealOut(Schema):
+    value: str
+
+
+def _household(request: HttpRequest, pk: int, perm: Perm = Perm.HOUSEHOLD_VIEW) -> Household:
+    return get_scoped(
+        Household.objects.select_related("grid", "light_version"), request.user, perm, pk=pk
+    )
+
+
+def _detail(h: Household) -> dict[str, Any]:
+    version, evaluation = explain(h)
+    members = []
+    for r in h.residents.filter(status=ResidentStatus.PRESENT).order_by("id"):
+        members.append(
+            {
+                "id": r.pk,
+                "name": r.name,
+                "relation": r.relation,
+                "status": r.status,
+                "birth_date": r.birth_date,
+                "sex": r.sex,
+                "id_number_masked": mask_id(decrypt(r.id_number_enc)) if r.id_number_enc else "",
+                "phone_masked": mask_phone(decrypt(r.phone_enc)) if r.phone_enc else "",
+            }
+        )
+    data: dict[str, Any] = {
+        name: getattr(h, name) for name in HouseholdOut.model_fields if name != "grid_code"
+    }
+    data.update(
+        grid_code=h.grid.code,
+        members=members,
+        rule_version=version.number,
+        fired=[
+            {
+                "code": r.code,
+                "label": r.label,
+                "outcome": r.outcome,
+                "explanation": r.verdict.label,
+                "seen": {str(k): v for k, v in r.verdict.seen.items()},
+            }
+            for r in evaluation.fired
+        ],
+        missing_information=[r.label for r in evaluation.unknown],
+    )
+    return data
+
+
+@router.get("/households", response=list[HouseholdOut], summary="Households in scope")
+@paginate(LimitOffsetPagination)
+def list_households(
+    request: HttpRequest,
+    q: str = "",
+    light: LightName | None = None,
+    attribute: str = "",
+    region: str = "",
+) -> Any:
+    under = None
+    if region:
+        under = (
+            scoped(Region.objects.all(), request.user, Perm.HOUSEHOLD_VIEW, "path")
+            .filter(code=region)
+            .first()
+        )
+        if under is None:
+            return Household.objects.none()
+    return households_list(
+        request.user, q=q, light=light or "", attribute=attribute, region=under
+    ).select_related("grid")
+
+
+@router.get("/households/{household_id}", response=HouseholdDetailOut)
+def get_household(request: HttpRequest, household_id: int) -> dict[str, Any]:
+    return _detail(_household(request, household_id))
+
+
+@router.post("/households", response={201: HouseholdDetailOut, 400: Message})
+def register_household(request: HttpRequest, payload: HouseholdIn) -> Status[dict[str, Any]]:
+    grid = get_scoped(
+        Region.objects.all(), request.user, Perm.HOUSEHOLD_CHANGE, "path", code=payload.grid_code
+    )
+    h = services.household_register(
+        actor=request.user,
+        grid=grid,
+        code=payload.code,
+        address=payload.address,
+        attributes=payload.attributes,
+        members=[services.MemberInput(**m.dict()) for m in payload.members],
+    )
+    return Status(201, _detail(_household(request, h.pk)))
+
+
+@router.post("/households/{household_id}/visits", response={201: Message, 400: Message})
+def record_visit(
+    request: HttpRequest, household_id: int, payload: VisitIn
+) -> Status[dict[str, str]]:
+    h = _household(request, household_id, Perm.VISIT_RECORD)
+    services.visit_record(actor=request.user, household=h, **payload.dict())
+    return Status(201, {"detail": "recorded"})
+
+
+@router.post(
+    "/households/{household_id}/override", response={200: HouseholdDetailOut, 400: Message}
+)
+def override_light(request: HttpRequest, household_id: int, payload: OverrideIn) -> dict[str, Any]:
+    h = _household(request, household_id, Perm.HOUSEHOLD_CHANGE)
+    services.household_override(actor=request.user, household=h, **payload.dict())
+    return _detail(_household(request, household_id))
+
+
+@router.post(
+    "/households/{household_id}/members/{member_id}/reveal",
+    response=RevealOut,
+    summary="The full ID or phone number (audited)",
+)
+def reveal(
+    request: HttpRequest, household_id: int, member_id: int, what: Literal["id_number", "phone"]
+) -> dict[str, str]:
+    resident = get_scoped(
+        Resident.objects.all(),
+        request.user,
+        Perm.PERSONAL_REVEAL,
+        pk=member_id,
+        household_id=household_id,
+    )
+    return {"value": services.reveal(actor=request.user, resident=resident, what=what)}
+
+
+@router.get(
+    "/worklist",
+    response=dict[str, list[HouseholdOut]],
+    summary="Visits overdue, due today and due this week",
+)
+def my_worklist(request: HttpRequest) -> dict[str, list[Household]]:
+    from gridlight.core.access import require
+
+    require(request.user, Perm.VISIT_RECORD)
+    return worklist(request.user)
+
+
+@router.get(
+    "/lights",
+    response=list[LightCountsOut],
+    summary="Lights, overdue visits and coverage per child region",
+)
+def light_counts(request: HttpRequest, region: str) -> list[dict[str, Any]]:
+    node = get_scoped(Region.objects.all(), request.user, Perm.HOUSEHOLD_VIEW, "path", code=region)
+    total, children = light_counts_by_child(request.user, node)
+    rows = [(node, total), *children]
+    return [
+        {
+            "region_code": r.code,
+            "region_name": r.name,
+            "red": n.red,
+            "yellow": n.yellow,
+            "green": n.green,
+            "overdue": n.overdue,
+            "visited_30d": n.visited_30d,
+        }
+        for r, n in rows
+    ]

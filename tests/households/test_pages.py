@@ -1,0 +1,208 @@
+"""Household pages and API as their users see them."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+import yaml
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from gridlight.core.idcard import check_digit
+from gridlight.core.models import AuditEvent
+from gridlight.households.models import Household
+from gridlight.households.services import MemberInput, household_register
+from gridlight.rules.models import RuleSetVersion
+from tests.conftest import CANARY, SECRET_ID, World, login
+
+pytestmark = pytest.mark.django_db
+
+
+def _id_aged(years: int) -> str:
+    """A synthetic ID number of someone who turned ``years`` on 1 January."""
+    body = f"110101{timezone.localdate().year - years}0101005"
+    return body + check_digit(body)
+
+
+def _more(world: World, n: int) -> None:
+    for i in range(n):
+        household_register(
+            actor=world.users["district_admin"],
+            grid=world.open_grid,
+            code=f"MORE-{n}-{i}",
+            address=f"增长路{i}号",
+            attributes=["empty_nest"],
+            members=[MemberInput(name=f"甲{i}"), MemberInput(name=f"乙{i}")],
+        )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/households/",
+        "/households/?light=yellow",
+        "/households/?q=甲",
+        "/households/dashboard/",
+        "/households/worklist/",
+    ],
+)
+def test_household_pages_use_a_fixed_number_of_queries(world: World, url: str) -> None:
+    client = login(world.users["district_admin"])
+    _more(world, 2)
+    Household.objects.update(next_visit_due=timezone.localdate())
+    client.get(url)  # warm the per-process caches (compiled rule set, labels)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    _more(world, 12)
+    Household.objects.update(next_visit_due=timezone.localdate())
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_household_page_explains_the_light_and_masks_numbers(world: World) -> None:
+    body = (
+        login(world.users["grid_worker"])
+        .get(f"/households/{world.secret_household.pk}/")
+        .content.decode()
+    )
+    why = body.split('data-testid="why"')[1].split("</div></div>")[0]
+    assert "80岁以上独居老人" in why
+    assert "重度残疾" in why
+    assert "86" in why or "85" in why  # the age it saw
+    assert SECRET_ID not in body
+    assert SECRET_ID[:4] + "*" * 10 + SECRET_ID[-4:] in body
+
+
+def test_search_by_exact_id_number_uses_the_blind_index(world: World) -> None:
+    client = login(world.users["district_admin"])
+    body = client.get(f"/households/?q={SECRET_ID}").content.decode()
+    assert f"{CANARY}-H1" in body
+    assert "OPEN-H1" not in body
+    body = client.get(f"/households/?q={SECRET_ID[:10]}").content.decode()
+    assert f"{CANARY}-H1" not in body  # partial numbers find nothing: only exact look-up
+
+
+def test_reveal_button_returns_the_number_and_audits(world: World) -> None:
+    client = login(world.users["grid_worker"])
+    url = (
+        f"/households/{world.secret_household.pk}/members/{world.secret_resident.pk}"
+        f"/reveal/id_number/"
+    )
+    assert client.get(url).status_code == 405
+    response = client.post(url)
+    assert SECRET_ID in response.content.decode()
+    assert AuditEvent.objects.filter(action="reveal.id_number").count() == 1
+
+
+def test_grid_worker_worklist_holds_only_own_grid(world: World) -> None:
+    Household.objects.update(next_visit_due=timezone.localdate() - timedelta(days=2))
+    body = login(world.users["grid_worker"]).get("/households/worklist/").content.decode()
+    assert f"{CANARY}老人" in body
+    assert "公开居民" not in body
+
+
+def test_recording_a_visit_from_the_worklist(world: World) -> None:
+    client = login(world.users["grid_worker"])
+    response = client.post(
+        f"/households/{world.secret_household.pk}/visits/",
+        {
+            "method": "phone",
+            "visited_on": timezone.localdate().isoformat(),
+            "notes": "已电话问候",
+            "next": "worklist",
+        },
+    )
+    assert response["Location"] == "/households/worklist/"
+    h = Household.objects.get(pk=world.secret_household.pk)
+    assert h.last_visit_on == timezone.localdate()
+
+
+def test_rule_change_previewed_published_and_applied(world: World) -> None:
+    """A draft lowering the red age to 75 is previewed, published and applied; exactly the
+    households it should move, move."""
+    admin = login(world.users["district_admin"])
+    h75 = household_register(
+        actor=world.users["district_admin"],
+        grid=world.open_grid,
+        code="AGE-77",
+        address="长寿路1号",
+        attributes=["living_alone"],
+        members=[MemberInput(name="七十七", id_number=_id_aged(77))],
+    )
+    assert h75.light == "yellow"
+    response = admin.post("/households/rules/draft/")
+    draft = RuleSetVersion.objects.get(status="draft")
+    assert response["Location"] == f"/households/rules/{draft.pk}/"
+    definition = draft.definition
+    definition["rules"][0]["when"]["all_of"][0] = {"age_at_least": 75}
+    definition["tests"] = [t for t in definition["tests"] if "79-year-old" not in t["name"]]
+    saved = admin.post(
+        f"/households/rules/{draft.pk}/",
+        {
+            "definition": yaml.safe_dump(definition, allow_unicode=True),
+            "note": "75岁",
+            "edit_version": draft.edit_version,
+        },
+    )
+    assert saved.status_code == 302, saved.content.decode()[:500]
+    preview = admin.get(f"/households/rules/{draft.pk}/simulate/").content.decode()
+    assert 'data-testid="simulation"' in preview
+    assert Household.objects.get(pk=h75.pk).light == "yellow"  # a preview changes nothing
+    admin.post(
+        f"/households/rules/{draft.pk}/publish/",
+        {"effective_from": timezone.localdate().isoformat()},
+    )
+    admin.post("/households/rules/recompute/")
+    assert Household.objects.get(pk=h75.pk).light == "red"
+    assert Household.objects.get(pk=world.open_household.pk).light == "green"
+
+
+def test_a_rule_edit_that_does_not_compile_is_refused(world: World) -> None:
+    admin = login(world.users["district_admin"])
+    admin.post("/households/rules/draft/")
+    draft = RuleSetVersion.objects.get(status="draft")
+    bad = {
+        **draft.definition,
+        "rules": [{"code": "x", "outcome": "red", "when": {"cel": "salary > 3"}}],
+    }
+    response = admin.post(
+        f"/households/rules/{draft.pk}/",
+        {"definition": yaml.safe_dump(bad), "note": "", "edit_version": draft.edit_version},
+    )
+    assert response.status_code == 400
+    assert "salary" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.definition != bad
+
+
+def test_only_a_manager_of_every_household_may_touch_the_rules(world: World) -> None:
+    assert login(world.twins["district_admin"]).post("/households/rules/draft/").status_code == 403
+    assert (
+        login(world.users["street_staff"]).post("/households/rules/recompute/").status_code == 403
+    )
+
+
+def test_api_household_detail_and_registration(world: World) -> None:
+    client = login(world.users["grid_worker"])
+    detail = client.get(f"/api/v1/households/{world.secret_household.pk}").json()
+    assert detail["light"] == "red"
+    assert {f["code"] for f in detail["fired"]} >= {"aged_80_alone"}
+    assert detail["members"][0]["id_number_masked"].startswith("1101****")
+    body = {
+        "grid_code": world.secret_grid.code,
+        "code": "API-H",
+        "address": "接口路1号",
+        "members": [{"name": "接口居民", "attributes": {"serious_illness": None}}],
+        "attributes": ["no_carer"],
+    }
+    created = client.post("/api/v1/households", json.dumps(body), content_type="application/json")
+    assert created.status_code == 201, created.content
+    assert created.json()["light"] == "red"
+    other = login(world.twins["grid_worker"])
+    assert other.get(f"/api/v1/households/{world.secret_household.pk}").status_code == 404
+    data = other.get("/api/v1/households").json()
+    assert {h["code"] for h in data["items"]} == {"OPEN-H1"}
