@@ -44,6 +44,8 @@ class World:
 def _fast_hasher(settings: pytest.FixtureRequest) -> None:
     # Argon2 is the production hasher (tested on its own); tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Background jobs run inline, so a test sees their outcome at once.
+    settings.GRIDLIGHT_JOBS_EAGER = True
 
 
 @pytest.fixture

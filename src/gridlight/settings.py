@@ -216,5 +216,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }
 
+# Background jobs run in a thread of the web process; eager runs them inline (tests, consoles).
+GRIDLIGHT_JOBS_EAGER = env_bool("GRIDLIGHT_JOBS_EAGER", False)
+
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

@@ -15,7 +15,15 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from gridlight.core.access import ACCESS_ATTR
-from gridlight.core.models import ApiToken, Assignment, AuditEvent, Region, ServicePosition, User
+from gridlight.core.models import (
+    ApiToken,
+    Assignment,
+    AuditEvent,
+    Job,
+    Region,
+    ServicePosition,
+    User,
+)
 from gridlight.core.services import token_create
 from gridlight.households.models import Household, LightChange, Resident, Visit
 from gridlight.rules.models import RuleSetVersion
@@ -47,6 +55,7 @@ def _secret_values(world: World) -> dict[str, list[str]]:
     secret_assignments = Assignment.objects.filter(region_path__startswith=world.secret_street.path)
     ids += [a.pk for a in secret_assignments] + [a.user_id for a in secret_assignments]
     ids += [world.secret_household.pk, world.secret_resident.pk]
+    ids += list(Job.objects.values_list("pk", flat=True))
     ids += list(RuleSetVersion.objects.values_list("pk", flat=True))
     codes = [r.code for r in world.secret_regions()] + [p.code for p in world.secret_positions]
     return {
@@ -108,6 +117,7 @@ def _state() -> tuple[int, ...]:
         Visit.objects.count(),
         LightChange.objects.count(),
         RuleSetVersion.objects.count(),
+        Job.objects.count(),
         tuple(RuleSetVersion.objects.order_by("pk").values_list("status", "edit_version")),
         sum(Region.objects.values_list("version", flat=True)),
         sum(ServicePosition.objects.values_list("version", flat=True)),
@@ -192,6 +202,12 @@ def test_anonymous_pages_redirect_to_login_and_api_answers_401(world: World) -> 
 def test_out_of_scope_twin_sees_and_changes_nothing(world: World, role: str) -> None:
     twin = world.twins[role]
     token_create(actor=world.users["district_admin"], name="in-scope token")
+    Job.objects.create(
+        kind="households.recompute",
+        created_by=world.users["district_admin"],
+        message=f"{CANARY} job",
+        result={"note": CANARY},
+    )
     _token, secret = token_create(actor=twin, name="twin token")
     problems = _walk(login(twin), world)
     problems += _walk(Client(raise_request_exception=False), world, api_token=secret)

@@ -71,3 +71,41 @@ def test_current_override_wins_over_the_computed_light(district: None) -> None:
     h.refresh_from_db()
     assert h.light == "green"
     assert list(h.light_changes.values_list("to_light", flat=True))[:2] == ["green", "red"]
+
+
+def test_a_rule_set_with_cel_is_recomputed_row_by_row_and_agrees(district: None) -> None:
+    from gridlight.rules.models import RuleSetVersion
+
+    current = current_version()
+    definition = dict(current.definition)
+    definition["rules"] = [
+        *current.definition["rules"],
+        {
+            "code": "cel_many_members",
+            "outcome": "yellow",
+            "label": "五口以上",
+            "when": {"cel": "member_count >= 5 && youngest_age < 18"},
+        },
+    ]
+    today = timezone.localdate()
+    RuleSetVersion.objects.filter(pk=current.pk).update(effective_to=today)
+    RuleSetVersion.objects.create(
+        rule_set=current.rule_set,
+        number=current.number + 1,
+        status="published",
+        definition=definition,
+        effective_from=today,
+    )
+    compiled = compiled_for(current_version())
+    assert not compiled.batchable
+    recompute_all()
+    mismatches = []
+    for h in Household.objects.all():
+        evaluation = compiled.evaluate(SUBJECT.values(h, today))
+        if (h.computed_light, h.reasons) != (
+            evaluation.outcome,
+            [r.code for r in evaluation.fired],
+        ):
+            mismatches.append(h.code)
+    assert mismatches == []
+    assert Household.objects.filter(light_reasons__contains="cel_many_members").exists()

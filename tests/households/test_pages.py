@@ -206,3 +206,46 @@ def test_api_household_detail_and_registration(world: World) -> None:
     assert other.get(f"/api/v1/households/{world.secret_household.pk}").status_code == 404
     data = other.get("/api/v1/households").json()
     assert {h["code"] for h in data["items"]} == {"OPEN-H1"}
+
+
+def test_recompute_runs_as_a_job_with_a_progress_page(world: World) -> None:
+    admin = login(world.users["district_admin"])
+    response = admin.post("/households/rules/recompute/")
+    assert response.status_code == 302
+    page = admin.get(response["Location"])
+    body = page.content.decode()
+    assert 'data-status="done"' in body
+    assert "100%" in body
+    assert login(world.users["grid_worker"]).get(response["Location"]).status_code == 404
+
+
+def test_a_large_import_runs_as_a_job_and_reports_its_errors(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    from gridlight.households.views import imports as import_views
+
+    monkeypatch.setattr(import_views, "SYNC_LIMIT", 0)
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["户编号", "网格编码", "地址", "姓名"])
+    ws.append(["J-1", "999", "某路", "某人"])
+    data = io.BytesIO()
+    wb.save(data)
+    data.seek(0)
+    data.name = "big.xlsx"
+    admin = login(world.users["district_admin"])
+    response = admin.post("/households/import/", {"file": data})
+    assert response.status_code == 302
+    body = admin.get(response["Location"]).content.decode()
+    assert 'data-status="failed"' in body
+    assert "网格编码" in body
+    job_id = response["Location"].rstrip("/").rsplit("/", 1)[1]
+    report = admin.get(f"/households/import/?job={job_id}")
+    assert report["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert admin.get("/households/import/?job=abc").status_code == 200
+    assert not Household.objects.filter(code="J-1").exists()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridlight.core.views import audit, auth, home, positions, regions, tokens, users
+from gridlight.core.views import audit, auth, home, jobs, positions, regions, tokens, users
 
 app_name = "core"
 
@@ -28,6 +28,7 @@ urlpatterns = [
     path("positions/<int:pk>/edit/", positions.position_edit, name="position_edit"),
     path("positions/<int:pk>/delete/", positions.position_delete, name="position_delete"),
     path("audit/", audit.audit_list, name="audit_list"),
+    path("jobs/<int:pk>/", jobs.job_detail, name="job_detail"),
     path("users/", users.user_list, name="user_list"),
     path("users/new/", users.user_create, name="user_create"),
     path("users/<int:pk>/", users.user_detail, name="user_detail"),

@@ -8,6 +8,7 @@ class HouseholdsConfig(AppConfig):
     verbose_name = _("Households")
 
     def ready(self) -> None:
+        from gridlight.households import jobs  # noqa: F401 - registers the job functions
         from gridlight.households.subject import HouseholdSubject
         from gridlight.rules.subjects import register
 

@@ -140,14 +140,6 @@ def recompute_all(
     day = as_of or timezone.localdate()
     version = current_version(day)
     compiled = compiled_for(version)
-    if not compiled.batchable:
-        raise DomainError(
-            _(
-                "Rule sets with CEL conditions are recomputed household by "
-                "household; use the per-household path."
-            )
-        )
-    sql, params = compiled.outcome_sql(SUBJECT, day)
     h = Household._meta.db_table
     hist = LightChange._meta.db_table
     now = timezone.now()
@@ -159,7 +151,7 @@ def recompute_all(
     progress(5, _("Evaluating the rules"))
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS gl_classify")
-        cur.execute(f"CREATE TEMPORARY TABLE gl_classify AS {sql}", params)
+        fill_outcomes(cur, compiled, day)
         cur.execute("CREATE INDEX gl_classify_id ON gl_classify (id)")
         cur.execute("SELECT COUNT(*) FROM gl_classify")
         total = cur.fetchone()[0]
@@ -204,6 +196,28 @@ def recompute_all(
         cur.execute("DROP TABLE gl_changed")
     progress(100, _("Done"))
     return RecomputeResult(total, changed, time.perf_counter() - start, version.number)
+
+
+def fill_outcomes(cur: Any, compiled: CompiledRuleSet, day: date) -> None:
+    """Create the temporary table ``gl_classify (id, region_path, outcome, reasons)``: in one
+    SQL statement when every rule renders to SQL, else (CEL) row by row from one feature query.
+    """
+    if compiled.batchable:
+        sql, params = compiled.outcome_sql(SUBJECT, day)
+        cur.execute(f"CREATE TEMPORARY TABLE gl_classify AS {sql}", params)
+        return
+    cur.execute(
+        "CREATE TEMPORARY TABLE gl_classify (id bigint, region_path varchar(255), "
+        "outcome varchar(8), reasons varchar(500))"
+    )
+    batch: list[tuple[Any, ...]] = []
+    for row in compiled.evaluate_rows(SUBJECT, day):
+        batch.append(row)
+        if len(batch) >= 5000:
+            cur.executemany("INSERT INTO gl_classify VALUES (%s, %s, %s, %s)", batch)
+            batch = []
+    if batch:
+        cur.executemany("INSERT INTO gl_classify VALUES (%s, %s, %s, %s)", batch)
 
 
 def active_households() -> Any:

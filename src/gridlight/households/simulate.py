@@ -7,15 +7,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from gridlight.core.access import Perm, require
 from gridlight.core.errors import DomainError
 from gridlight.core.models import Region
 from gridlight.core.models.regions import SEGMENT_WIDTH
-from gridlight.households.classify import SUBJECT
+from gridlight.households.classify import SUBJECT, fill_outcomes
 from gridlight.households.models import Household
 from gridlight.rules.engine import DefinitionError, compile_definition
 from gridlight.rules.models import RuleSetVersion
@@ -57,21 +56,21 @@ def simulate(user: Any, version: RuleSetVersion) -> SimulationResult:
         compiled = compile_definition(version.definition, SUBJECT)
     except DefinitionError as exc:
         raise DomainError("\n".join(exc.problems)) from exc
-    if not compiled.batchable:
-        raise DomainError(_("Simulation of rule sets with CEL conditions is not available yet."))
-    sql, params = compiled.outcome_sql(SUBJECT, timezone.localdate())
     width = SEGMENT_WIDTH * 2 + 1
     h = Household._meta.db_table
     where = " OR ".join(["(h.region_path >= %s AND h.region_path < %s)"] * len(scope.paths))
     scope_params: list[Any] = [x for p in scope.paths for x in (p, p + ":")]
     query = (
         f"SELECT SUBSTR(h.region_path, 1, {width}) AS area, h.computed_light, s.outcome, "
-        f"COUNT(*) FROM ({sql}) s JOIN {h} h ON h.id = s.id WHERE {where} "
+        f"COUNT(*) FROM gl_classify s JOIN {h} h ON h.id = s.id WHERE {where} "
         f"GROUP BY SUBSTR(h.region_path, 1, {width}), h.computed_light, s.outcome"
     )
-    with connection.cursor() as cur:
-        cur.execute(query, [*params, *scope_params])
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS gl_classify")
+        fill_outcomes(cur, compiled, timezone.localdate())
+        cur.execute(query, scope_params)
         rows = cur.fetchall()
+        cur.execute("DROP TABLE gl_classify")
     by_area: dict[str, AreaChange] = defaultdict(lambda: AreaChange(None))
     total = AreaChange(None)
     for area, before, after, n in rows:

@@ -70,9 +70,17 @@ class HouseholdSubject:
         select = ["h.id AS id", "h.region_path AS region_path"]
         joins: list[str] = []
         params: list[Any] = []
-        member_needs = {k: a for k, a in needs.items() if k in {"member_count", "oldest_birth"}}
+        member_needs = {
+            k: a
+            for k, a in needs.items()
+            if k in {"member_count", "oldest_birth", "youngest_birth"}
+        }
         if member_needs:
-            agg = {"member_count": "COUNT(*)", "oldest_birth": "MIN(birth_date)"}
+            agg = {
+                "member_count": "COUNT(*)",
+                "oldest_birth": "MIN(birth_date)",
+                "youngest_birth": "MAX(birth_date)",
+            }
             cols = ", ".join(f"{agg[k]} AS {a}" for k, a in member_needs.items())
             joins.append(
                 f"LEFT JOIN (SELECT household_id, {cols} FROM {r} WHERE status = %s "

@@ -142,14 +142,46 @@ class CompiledRuleSet:
         )
         return sql, [*when_params, *reason_params, *params]
 
-    def values_from_features(self, row: dict[str, Any], as_of: date) -> dict[str, Any]:
+    def full_columns(self, subject: Subject) -> dict[str, str]:
+        """Aliases for every feature a subject offers: what a CEL rule may read."""
+        needs = {"member_count", "oldest_birth", "youngest_birth"}
+        needs |= {f"tag:{c}" for c in subject.tags()} | {f"grade:{c}" for c in subject.grades()}
+        return {need: f"c{i}" for i, need in enumerate(sorted(needs))}
+
+    def evaluate_rows(self, subject: Subject, as_of: date) -> Any:
+        """``(id, region_path, outcome, reasons)`` for every subject, evaluated row by row in
+        Python from one feature query: the path for rule sets with CEL conditions."""
+        from django.db import connection
+
+        columns = self.full_columns(subject)
+        sql, params = subject.feature_sql(columns, as_of)
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            names = [c[0] for c in cur.description]
+            while True:
+                chunk = cur.fetchmany(5000)
+                if not chunk:
+                    break
+                for raw in chunk:
+                    row = dict(zip(names, raw, strict=True))
+                    result = self.evaluate(self.values_from_features(row, as_of, columns))
+                    reasons = "".join(f"{r.code}," for r in result.fired)
+                    yield row["id"], row["region_path"], result.outcome, reasons
+
+    def values_from_features(
+        self, row: dict[str, Any], as_of: date, columns: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         """Values for :meth:`evaluate` from a feature row (used where CEL rules run per row)."""
-        columns = self.columns()
-        values: dict[str, Any] = {"tags": set(), "grades": {}}
+        columns = columns or self.columns()
+        values: dict[str, Any] = {"tags": set(), "grades": {}, "age": None, "youngest_age": None}
         for need, alias in columns.items():
             v = row.get(alias)
+            if isinstance(v, str):  # SQLite returns aggregated dates as text
+                v = date.fromisoformat(v)
             if need == "oldest_birth":
                 values["age"] = age_on(v, as_of) if v is not None else None
+            elif need == "youngest_birth":
+                values["youngest_age"] = age_on(v, as_of) if v is not None else None
             elif need == "member_count":
                 values["member_count"] = v or 0
             elif need.startswith("tag:") and v:

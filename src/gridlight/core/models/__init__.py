@@ -2,6 +2,7 @@
 
 from gridlight.core.models.accounts import ApiToken, Assignment, Role, User
 from gridlight.core.models.audit import AuditEvent
+from gridlight.core.models.jobs import Job, JobStatus
 from gridlight.core.models.regions import (
     PositionKind,
     Region,
@@ -14,6 +15,8 @@ __all__ = [
     "ApiToken",
     "Assignment",
     "AuditEvent",
+    "Job",
+    "JobStatus",
     "PositionKind",
     "Region",
     "RegionKind",

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridlight.core import audit
+from gridlight.core import audit, jobs
 from gridlight.core.access import Perm, access, scope_for
 from gridlight.core.errors import ImportRejected
 from gridlight.core.forms import UploadForm
+from gridlight.core.models import Job
 from gridlight.core.spreadsheets import Column, template_notes, write_workbook
 from gridlight.core.views.common import xlsx_response
 from gridlight.households import imports
@@ -24,6 +31,33 @@ ERROR_COLUMNS = [
 ]
 
 
+# Files larger than this are checked and imported by a background job with a progress page.
+SYNC_LIMIT = 512 * 1024
+
+
+def _start_job(request: HttpRequest, upload: Any) -> Job:
+    folder = Path(settings.DATA_DIR) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.xlsx"
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    job = jobs.start(
+        "households.import",
+        actor=request.user,
+        params={
+            "path": str(path),
+            "filename": upload.name,
+            "next": reverse("households:list"),
+            "report": "",
+        },
+    )
+    Job.objects.filter(pk=job.pk).update(
+        params={**job.params, "report": reverse("households:import") + f"?job={job.pk}"}
+    )
+    return job
+
+
 @access(Perm.HOUSEHOLD_CHANGE)
 def import_view(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -33,6 +67,8 @@ def import_view(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             upload = form.cleaned_data["file"]
+            if upload.size > SYNC_LIMIT:
+                return redirect("core:job_detail", pk=_start_job(request, upload).pk)
             try:
                 result = imports.check_and_import(
                     actor=request.user, upload=upload, filename=upload.name
@@ -63,6 +99,16 @@ def import_view(request: HttpRequest) -> HttpResponse:
         rows = request.session["household_import_errors"]
         return xlsx_response(
             write_workbook("errors", ERROR_COLUMNS, rows), "household-import-errors.xlsx"
+        )
+    elif request.GET.get("job", "").isdigit():
+        job = Job.objects.filter(
+            pk=int(request.GET["job"]), created_by_id=request.user.pk, kind="households.import"
+        ).first()
+        if job is None or not job.result.get("errors"):
+            raise Http404
+        return xlsx_response(
+            write_workbook("errors", ERROR_COLUMNS, job.result["errors"]),
+            "household-import-errors.xlsx",
         )
     return render(
         request, "households/import.html", {"form": form, "errors": errors}, status=status

@@ -7,13 +7,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gridlight.core import jobs
 from gridlight.core.access import Perm, access
 from gridlight.core.errors import DomainError
-from gridlight.households.classify import RULE_SET, recompute_all, require_rules_scope
+from gridlight.households.classify import RULE_SET, require_rules_scope
 from gridlight.households.forms import PublishForm, RuleDraftForm
 from gridlight.households.simulate import simulate
 from gridlight.rules import services as rule_services
@@ -158,13 +160,10 @@ def rules_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @access(Perm.RULES_MANAGE)
 def rules_recompute(request: HttpRequest) -> HttpResponse:
-    """Recompute every light now (a whole-district recompute takes seconds, see
-    docs/benchmarks.md); the page reports what changed."""
+    """Recompute every light now, as a background job whose page shows its progress and
+    then what changed."""
     require_rules_scope(request.user)
-    result = recompute_all(actor=request.user)
-    messages.success(
-        request,
-        _("%(c)s of %(t)s households changed light (%(s).1f s).")
-        % {"c": result.changed, "t": result.total, "s": result.seconds},
+    job = jobs.start(
+        "households.recompute", actor=request.user, params={"next": reverse("households:dashboard")}
     )
-    return redirect("households:rules_index")
+    return redirect("core:job_detail", pk=job.pk)

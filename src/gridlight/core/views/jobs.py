@@ -1,0 +1,19 @@
+"""A job's page: progress while it runs (htmx polls it), then its result."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from gridlight.core.access import access
+from gridlight.core.models import Job
+
+
+@access()
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    # A job is its starter's own record.
+    job = Job.objects.filter(pk=pk, created_by_id=request.user.pk).first()
+    if job is None:
+        raise Http404
+    template = "core/_job.html" if request.headers.get("HX-Request") else "core/job.html"
+    return render(request, template, {"job": job})
