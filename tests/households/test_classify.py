@@ -109,3 +109,10 @@ def test_a_rule_set_with_cel_is_recomputed_row_by_row_and_agrees(district: None)
             mismatches.append(h.code)
     assert mismatches == []
     assert Household.objects.filter(light_reasons__contains="cel_many_members").exists()
+
+
+def test_nightly_command_recomputes(district: None, capsys: pytest.CaptureFixture[str]) -> None:
+    from django.core.management import call_command
+
+    call_command("recompute_lights")
+    assert "400 households, 400 changed light" in capsys.readouterr().out
