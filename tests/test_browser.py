@@ -22,6 +22,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
+# Transactional tests empty the database afterwards; serialized rollback puts back what the
+# migrations seeded (the attribute catalogue and the default rules), which later tests rely on.
 pytestmark = pytest.mark.browser
 
 
@@ -41,7 +43,7 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sign_in_and_drill_down_to_a_grid(live_server: Any, browser: Any) -> None:
     build_demo()
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
@@ -82,7 +84,7 @@ def test_sign_in_and_drill_down_to_a_grid(live_server: Any, browser: Any) -> Non
     assert errors == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_phone_layout_collapses_the_menu(live_server: Any, browser: Any) -> None:
     build_demo()
     page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")
@@ -97,3 +99,47 @@ def test_phone_layout_collapses_the_menu(live_server: Any, browser: Any) -> None
     page.wait_for_selector("#gl-nav", state="visible")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "phone-home.png"), full_page=True)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_grid_worker_records_a_visit_from_the_phone_worklist(
+    live_server: Any, browser: Any
+) -> None:
+    from django.utils import timezone
+
+    from gridlight.households.classify import recompute_all
+    from gridlight.households.demo import build_households
+    from gridlight.households.models import Household, Visit
+
+    build_demo()
+    build_households(2000, seed=3)
+    recompute_all()
+    mine = Household.objects.filter(grid__code="37010300800801")
+    mine.update(next_visit_due=timezone.localdate())
+    target = mine.order_by("code").first()
+    assert target is not None
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=username]", "gridworker")
+    page.fill("input[name=password]", demo_password("gridworker"))
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url(live_server.url + "/")
+    page.goto(live_server.url + "/households/worklist/")
+    due = page.locator("[data-testid=worklist-today] .list-group-item")
+    assert due.count() == mine.count()
+    first = due.first
+    first.locator("summary").click()
+    first.locator("input[value=phone]").check()
+    first.locator("textarea[name=notes]").fill("电话问候，身体良好")
+    first.locator("button[type=submit]").click()
+    page.wait_for_url(live_server.url + "/households/worklist/")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "phone-worklist.png"), full_page=False)
+    visit = Visit.objects.filter(household=target).order_by("-id").first()
+    assert visit is not None
+    assert (visit.method, visit.notes, visit.visited_on) == (
+        "phone",
+        "电话问候，身体良好",
+        timezone.localdate(),
+    )
+    assert page.locator("[data-testid=worklist-today] .list-group-item").count() == mine.count() - 1

@@ -21,6 +21,11 @@ READ_ONLY_ROLES = {
 }
 
 
+def date_input() -> forms.DateInput:
+    """The browser's date picker; its value is always ISO (YYYY-MM-DD), whatever the language."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class Form(forms.Form):
     """A form whose widgets carry the CSS framework's classes."""
 
@@ -143,10 +148,14 @@ class AuditFilterForm(Form):
     obj = forms.CharField(label=_("Object"), required=False)
     region = forms.CharField(label=_("Region code"), required=False)
     since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=date_input(),
     )
     until = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until"),
+        required=False,
+        widget=date_input(),
     )
 
 

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridlight.core.forms import Form
+from gridlight.core.forms import Form, date_input
 from gridlight.households.models import (
     Attribute,
     AttributeScope,
@@ -101,7 +101,7 @@ class DepartForm(Form):
             (ResidentStatus.MOVED_OUT.value, ResidentStatus.MOVED_OUT.label),
         ],
     )
-    on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("Date"), widget=date_input())
 
 
 class MoveForm(Form):
@@ -112,7 +112,7 @@ class MoveForm(Form):
 class OverrideForm(Form):
     light = forms.ChoiceField(label=_("Light"), choices=Light.choices)
     reason = forms.CharField(label=_("Reason"), max_length=200)
-    until = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Until"), widget=date_input())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -126,12 +126,16 @@ class VisitForm(Form):
         widget=forms.RadioSelect,
         initial=VisitMethod.HOME,
     )
-    visited_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    visited_on = forms.DateField(label=_("Date"), widget=date_input())
     notes = forms.CharField(
-        label=_("Visit notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Visit notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Visit notes")}),
     )
     problems = forms.CharField(
-        label=_("Problems found"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Problems found"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Problems found")}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -150,6 +154,4 @@ class RuleDraftForm(Form):
 
 
 class PublishForm(Form):
-    effective_from = forms.DateField(
-        label=_("In force from"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    effective_from = forms.DateField(label=_("In force from"), widget=date_input())
