@@ -1,9 +1,14 @@
 """Giving households their traffic light: one at a time when their data change, or all at once.
 
 The light in force is the computed one unless a manual override is current. Every change of the
-light in force is a :class:`LightChange` row. A whole-district recompute is set-based: the rule
-set becomes one SQL query whose result is joined back in three statements (history, update,
-visit schedule), never a Python loop over households.
+light in force is a :class:`LightChange` row. A household row is written only when its light or
+reasons change: its ``light_version`` is the rule version that decided its light as it stands
+(a later version that decides the same, for the same reasons, leaves the row alone — on
+PostgreSQL rewriting 300,000 unchanged rows costs more than all the evaluation).
+
+A whole-district recompute is set-based: the rule set becomes one SQL query whose result is
+joined back in three statements (history, update, visit schedule), never a Python loop over
+households.
 """
 
 from __future__ import annotations
@@ -177,8 +182,11 @@ def recompute_all(
             f"CASE WHEN {h}.override_light <> '' AND {h}.override_until >= %s "
             f"THEN {h}.override_light ELSE c.outcome END, "
             f"light_reasons = c.reasons, light_version_id = %s, light_at = %s "
-            f"FROM gl_classify c WHERE c.id = {h}.id",
-            [day, version.pk, now],
+            f"FROM gl_classify c WHERE c.id = {h}.id AND ({h}.light_at IS NULL "
+            f"OR {h}.computed_light <> c.outcome OR {h}.light_reasons <> c.reasons "
+            f"OR {h}.light <> CASE WHEN {h}.override_light <> '' AND {h}.override_until >= %s "
+            f"THEN {h}.override_light ELSE c.outcome END)",
+            [day, version.pk, now, day],
         )
         progress(85, _("Rescheduling visits"))
         gaps = intervals()
