@@ -141,7 +141,10 @@ class Resident(models.Model):
         ordering = ["household", "id"]
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
-        indexes = [models.Index(fields=["household", "status"], name="resident_household")]
+        indexes = [
+            models.Index(fields=["household", "status"], name="resident_household"),
+            models.Index(fields=["name"], name="resident_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -162,7 +165,10 @@ class AttributeValue(models.Model):
     class Meta:
         verbose_name = _("attribute value")
         verbose_name_plural = _("attribute values")
-        indexes = [models.Index(fields=["household", "attribute"], name="attrvalue_household")]
+        indexes = [
+            models.Index(fields=["household", "attribute"], name="attrvalue_household"),
+            models.Index(fields=["attribute", "household"], name="attrvalue_attribute"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["resident", "attribute"],
