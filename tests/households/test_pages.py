@@ -249,3 +249,18 @@ def test_a_large_import_runs_as_a_job_and_reports_its_errors(
     assert report["Content-Type"].startswith("application/vnd.openxmlformats")
     assert admin.get("/households/import/?job=abc").status_code == 200
     assert not Household.objects.filter(code="J-1").exists()
+
+
+def test_dashboard_counts_lights_per_child_region(world: World) -> None:
+    _more(world, 3)  # three more households under the open street
+    response = login(world.users["district_admin"]).get(
+        f"/households/dashboard/{world.district.pk}/")
+    total = response.context["total"]
+    assert (total.red, total.yellow, total.green) == (
+        Household.objects.filter(light="red").count(),
+        Household.objects.filter(light="yellow").count(),
+        Household.objects.filter(light="green").count(),
+    )
+    per_child = {c.code: n for c, n in response.context["children"]}
+    assert per_child[world.secret_street.code].red == 1
+    assert per_child[world.open_street.code].total == 4

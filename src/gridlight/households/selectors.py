@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.db.models.functions import Substr
 from django.utils import timezone
 
 from gridlight.core.access import Perm, require, scoped
@@ -55,18 +54,21 @@ def households_list(
     # Filters go through indexed IN-subqueries: a correlated EXISTS would be probed once per
     # household (300,000 times) instead of looking the few matches up.
     if attribute:
-        qs = qs.filter(pk__in=AttributeValue.objects.filter(attribute_id=attribute).values(
-            "household_id"))
+        qs = qs.filter(
+            pk__in=AttributeValue.objects.filter(attribute_id=attribute).values("household_id")
+        )
     q = q.strip()
     if q:
         index = _id_lookup(q)
         if index is not None:
-            qs = qs.filter(pk__in=Resident.objects.filter(id_number_index=index).values(
-                "household_id"))
+            qs = qs.filter(
+                pk__in=Resident.objects.filter(id_number_index=index).values("household_id")
+            )
         else:
             # Names match from their start (an indexed range), addresses anywhere.
             by_name = Resident.objects.filter(name__gte=q, name__lt=q + "\uffff").values(
-                "household_id")
+                "household_id"
+            )
             qs = qs.filter(Q(code__startswith=q) | Q(address__contains=q) | Q(pk__in=by_name))
     return qs.order_by("region_path", "code")
 
@@ -124,9 +126,16 @@ def light_counts_by_child(
     ).filter(subtree("region_path", region.path))
     per: dict[str, LightCounts] = defaultdict(LightCounts)
     total = LightCounts()
+    # Grouping by the grid (an integer key) is cheaper than by a slice of the path; grids are
+    # then rolled up to the children of ``region`` through their paths.
+    grid_child = {
+        pk: path[:width]
+        for pk, path in Region.objects.filter(subtree("path", region.path), level=3).values_list(
+            "pk", "path"
+        )
+    }
     rows = (
-        base.annotate(prefix=Substr("region_path", 1, width))
-        .values("prefix", "light")
+        base.values("grid_id", "light")
         .annotate(
             n=Count("id"),
             overdue=Count("id", filter=Q(next_visit_due__lt=day)),
@@ -135,7 +144,7 @@ def light_counts_by_child(
         .order_by()
     )
     for row in rows:
-        for target in (per[row["prefix"]], total):
+        for target in (per[grid_child.get(row["grid_id"], "")], total):
             setattr(target, row["light"], getattr(target, row["light"]) + row["n"])
             target.overdue += row["overdue"]
             target.visited_30d += row["visited"]

@@ -4,18 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('households', '0002_seed_catalogue'),
+        ("households", "0002_seed_catalogue"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='attributevalue',
-            index=models.Index(fields=['attribute', 'household'], name='attrvalue_attribute'),
+            model_name="attributevalue",
+            index=models.Index(fields=["attribute", "household"], name="attrvalue_attribute"),
         ),
         migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['name'], name='resident_name'),
+            model_name="resident",
+            index=models.Index(fields=["name"], name="resident_name"),
         ),
     ]
