@@ -64,6 +64,7 @@ def _secret_values(world: World) -> dict[str, list[str]]:
         "path": codes,
         "slug": codes,
         "what": ["id_number", "phone"],
+        "light": ["red"],
         "resident_pk": [str(world.secret_resident.pk)],
     }
 

@@ -254,7 +254,8 @@ def test_a_large_import_runs_as_a_job_and_reports_its_errors(
 def test_dashboard_counts_lights_per_child_region(world: World) -> None:
     _more(world, 3)  # three more households under the open street
     response = login(world.users["district_admin"]).get(
-        f"/households/dashboard/{world.district.pk}/")
+        f"/households/dashboard/{world.district.pk}/"
+    )
     total = response.context["total"]
     assert (total.red, total.yellow, total.green) == (
         Household.objects.filter(light="red").count(),
@@ -264,3 +265,62 @@ def test_dashboard_counts_lights_per_child_region(world: World) -> None:
     per_child = {c.code: n for c, n in response.context["children"]}
     assert per_child[world.secret_street.code].red == 1
     assert per_child[world.open_street.code].total == 4
+
+
+def test_staff_add_an_attribute_and_change_a_package(world: World) -> None:
+    from gridlight.households.models import Attribute, ServicePackage
+
+    admin = login(world.users["district_admin"])
+    response = admin.post(
+        "/households/catalogue/",
+        {
+            "code": "lonely_veteran",
+            "name": "孤寡老兵",
+            "name_en": "lone veteran",
+            "applies_to": "resident",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert Attribute.objects.get(code="lonely_veteran").name == "孤寡老兵"
+    bad = admin.post(
+        "/households/catalogue/", {"code": "Bad Code", "name": "x", "applies_to": "resident"}
+    )
+    assert bad.status_code == 400
+    red = ServicePackage.objects.get(light="red")
+    response = admin.post(
+        "/households/catalogue/packages/red/",
+        {"visit_interval_days": 5, "items": "每五天入户\n紧急呼叫", "version": red.version},
+    )
+    assert response.status_code == 302
+    red.refresh_from_db()
+    assert (red.visit_interval_days, red.items) == (5, ["每五天入户", "紧急呼叫"])
+    stale = admin.post(
+        "/households/catalogue/packages/red/",
+        {"visit_interval_days": 9, "items": "x", "version": red.version - 1},
+    )
+    assert stale.status_code == 409
+    assert (
+        login(world.users["street_staff"])
+        .post(
+            "/households/catalogue/packages/red/",
+            {"visit_interval_days": 1, "items": "x", "version": red.version},
+        )
+        .status_code
+        == 403
+    )
+
+
+def test_api_rule_versions_and_simulation(world: World) -> None:
+    admin = login(world.users["district_admin"])
+    versions = admin.get("/api/v1/traffic-light/versions").json()
+    assert versions[0]["status"] == "published"
+    preview = admin.post(f"/api/v1/traffic-light/versions/{versions[0]['id']}/simulate")
+    assert preview.status_code == 200
+    assert preview.json()["changing"] == 0
+    assert preview.json()["households"] == Household.objects.count()
+    twin = login(world.twins["district_admin"])
+    assert twin.post(f"/api/v1/traffic-light/versions/{versions[0]['id']}/simulate"
+                     ).status_code == 403
+    assert {a["code"] for a in admin.get("/api/v1/traffic-light/attributes").json()} >= {
+        "living_alone", "disability"}

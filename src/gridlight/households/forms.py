@@ -155,3 +155,31 @@ class RuleDraftForm(Form):
 
 class PublishForm(Form):
     effective_from = forms.DateField(label=_("In force from"), widget=date_input())
+
+
+class AttributeForm(Form):
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_("English, lowercase, never changes (rules name it)."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=60)
+    name_en = forms.CharField(label=_("English name"), max_length=80, required=False)
+    applies_to = forms.ChoiceField(label=_("Applies to"), choices=AttributeScope.choices)
+    graded = forms.BooleanField(label=_("Graded (1 most severe)"), required=False)
+    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("graded", "active"):
+            self.fields[name].widget.attrs["class"] = "form-check-input"
+
+
+class PackageForm(Form):
+    visit_interval_days = forms.IntegerField(
+        label=_("Visit every (days)"), min_value=1, max_value=366
+    )
+    items = forms.CharField(
+        label=_("Service items (one per line)"), widget=forms.Textarea(attrs={"rows": 6})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridlight.households.views import households, imports, rules, work
+from gridlight.households.views import catalogue, households, imports, rules, work
 
 app_name = "households"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("import/", imports.import_view, name="import"),
     path("import/template/", imports.template_view, name="import_template"),
     path("export/", imports.export_view, name="export"),
+    path("catalogue/", catalogue.catalogue, name="catalogue"),
+    path("catalogue/packages/<str:light>/", catalogue.package_edit, name="package_edit"),
     path("rules/", rules.rules_index, name="rules_index"),
     path("rules/draft/", rules.rules_draft, name="rules_draft"),
     path("rules/recompute/", rules.rules_recompute, name="rules_recompute"),

@@ -270,3 +270,114 @@ def light_counts(request: HttpRequest, region: str) -> list[dict[str, Any]]:
         }
         for r, n in rows
     ]
+
+
+class RuleVersionOut(Schema):
+    id: int
+    number: int
+    status: str
+    effective_from: date | None
+    effective_to: date | None
+    note: str
+    definition: dict[str, Any]
+
+
+class AreaOut(Schema):
+    region_code: str | None
+    region_name: str | None
+    households: int
+    before: dict[str, int]
+    after: dict[str, int]
+    changing: int
+
+
+class SimulationOut(Schema):
+    households: int
+    changing: int
+    seconds: float
+    areas: list[AreaOut]
+
+
+class AttributeOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    applies_to: str
+    graded: bool
+    active: bool
+
+
+class PackageOut(Schema):
+    light: str
+    visit_interval_days: int
+    items: list[str]
+
+
+def _rule_versions() -> Any:
+    from gridlight.rules.models import RuleSetVersion
+
+    return RuleSetVersion.objects.filter(rule_set__code="traffic_light")
+
+
+@router.get(
+    "/traffic-light/versions",
+    response=list[RuleVersionOut],
+    summary="Versions of the traffic-light rule set",
+)
+def rule_versions(request: HttpRequest) -> Any:
+    from gridlight.core.access import require
+
+    require(request.user, Perm.HOUSEHOLD_VIEW)
+    return _rule_versions().order_by("-number")
+
+
+@router.post(
+    "/traffic-light/versions/{version_id}/simulate",
+    response=SimulationOut,
+    summary="Preview a version against today's data (changes nothing)",
+)
+def simulate_version(request: HttpRequest, version_id: int) -> dict[str, Any]:
+    from django.http import Http404
+
+    from gridlight.households.classify import require_rules_scope
+    from gridlight.households.simulate import simulate
+
+    require_rules_scope(request.user)
+    version = _rule_versions().filter(pk=version_id).first()
+    if version is None:
+        raise Http404
+    result = simulate(request.user, version)
+    return {
+        "households": result.total.total,
+        "changing": result.total.changed,
+        "seconds": round(result.seconds, 3),
+        "areas": [
+            {
+                "region_code": a.region.code if a.region else None,
+                "region_name": a.region.name if a.region else None,
+                "households": a.total,
+                "before": a.before,
+                "after": a.after,
+                "changing": a.changed,
+            }
+            for a in result.areas
+        ],
+    }
+
+
+@router.get("/traffic-light/attributes", response=list[AttributeOut])
+def attributes(request: HttpRequest) -> Any:
+    from gridlight.core.access import require
+    from gridlight.households.models import Attribute
+
+    require(request.user, Perm.HOUSEHOLD_VIEW)
+    return Attribute.objects.all()
+
+
+@router.get("/traffic-light/packages", response=list[PackageOut])
+def packages(request: HttpRequest) -> Any:
+    from gridlight.core.access import require
+    from gridlight.households.models import ServicePackage
+
+    require(request.user, Perm.HOUSEHOLD_VIEW)
+    return ServicePackage.objects.all()
