@@ -77,7 +77,8 @@ def run(*, db: str, scale: str) -> None:
         "import os, sys, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', "
         "'gridlight.settings'); django.setup(); from pathlib import Path; "
         "from bench.import_ import write_workbook; "
-        f"print(write_workbook(Path({str(path)!r}), {households}))")], check=True)
+        f"print(write_workbook(Path({str(path)!r}), {households}), file=sys.stderr)")],
+        check=True)
     admin = User.objects.get(username="admin")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with path.open("rb") as upload:

@@ -23,8 +23,49 @@ def build(scale: str, *, households: bool = True) -> int:
     def progress(pct: int, message: str) -> None:
         print(f"  building: {pct:3d}% {message}", file=sys.stderr, flush=True)
 
-    build_households(total, progress=progress)
+    if scale == "city":
+        build_households(SCALES["district"], progress=progress)
+        _multiply(SCALES["city"] // SCALES["district"])
+    else:
+        build_households(total, progress=progress)
     recompute_all()
     spread_visits()
     print(f"  built {total} households in {time.perf_counter() - start:.0f} s", file=sys.stderr)
     return total
+
+
+def _multiply(times: int) -> None:
+    """City scale on PostgreSQL: copy the district's households ``times - 1`` more times in
+    set-based SQL (building 3,000,000 synthetic households one by one would take an hour).
+    Copies keep their residents' ages and the household's attributes (collapsed to household
+    level, which is all the rules read), but no ID or phone numbers, so nothing collides."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("city scale is measured on PostgreSQL")
+    h, r, v = "households_household", "households_resident", "households_attributevalue"
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT COUNT(*) FROM {h}")
+        if cur.fetchone()[0] >= SCALES["city"]:
+            return
+        for k in range(1, times):
+            print(f"  copying the district: {k}/{times - 1}", file=sys.stderr, flush=True)
+            cur.execute(
+                f"INSERT INTO {h} (code, grid_id, region_path, address, status, registered_on, "
+                f"light, computed_light, light_reasons, override_light, override_reason, "
+                f"last_visit_on, next_visit_due, version, created_at, updated_at) "
+                f"SELECT code || '-c{k}', grid_id, region_path, address, status, registered_on, "
+                f"light, computed_light, light_reasons, '', '', last_visit_on, next_visit_due, "
+                f"1, now(), now() FROM {h} WHERE code NOT LIKE '%%-c%%'")
+            cur.execute(
+                f"INSERT INTO {r} (household_id, region_path, name, id_number_enc, birth_date, "
+                f"sex, phone_enc, phone_index, relation, status, version) "
+                f"SELECT n.id, o.region_path, x.name, '', x.birth_date, x.sex, '', '', "
+                f"x.relation, x.status, 1 FROM {r} x JOIN {h} o ON o.id = x.household_id "
+                f"JOIN {h} n ON n.code = o.code || '-c{k}' WHERE o.code NOT LIKE '%%-c%%'")
+            cur.execute(
+                f"INSERT INTO {v} (household_id, resident_id, attribute_id, grade) "
+                f"SELECT n.id, NULL, a.attribute_id, MIN(a.grade) FROM {v} a "
+                f"JOIN {h} o ON o.id = a.household_id JOIN {h} n ON n.code = o.code || '-c{k}' "
+                f"WHERE o.code NOT LIKE '%%-c%%' GROUP BY n.id, a.attribute_id")
+        cur.execute("ANALYZE")

@@ -318,12 +318,13 @@ def check_and_import(
     say(65, _("Checking ID numbers against the register"))
     index_of = {n: blind_index(n, purpose="id_number") for n in seen_ids}
     existing = _existing_residents(list(index_of.values()))
-    by_code = {
-        hh.code: hh
-        for hh in Household.objects.filter(code__in=list(houses)).only(
+    by_code: dict[str, Household] = {}
+    codes = list(houses)
+    for i in range(0, len(codes), 900):  # SQLite allows a limited number of parameters
+        for hh in Household.objects.filter(code__in=codes[i : i + 900]).only(
             "id", "code", "region_path", "grid_id", "address"
-        )
-    }
+        ):
+            by_code[hh.code] = hh
     for house in houses.values():
         current = by_code.get(house.code)
         if current is not None and not scope.contains(current.region_path):
