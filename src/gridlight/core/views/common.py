@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
+
+from gridlight.core.errors import DomainError
 
 PAGE_SIZE = 50
 
@@ -28,3 +33,29 @@ def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+T = TypeVar("T")
+
+
+def submit(
+    request: HttpRequest, form: Form, action: Callable[[dict[str, Any]], T]
+) -> tuple[T | None, int]:
+    """The one way a page handles a form: on POST, validate it and run ``action`` on the
+    cleaned data. Returns the action's result (None when there is none yet) and the status to
+    render the form with: 200 before a POST, 400 for invalid input, or the 4xx of the
+    :class:`DomainError` the service raised, whose message is shown above the form."""
+    if request.method != "POST":
+        return None, 200
+    if not form.is_valid():
+        return None, 400
+    try:
+        return action(form.cleaned_data), 200
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return None, exc.status
+
+
+def flash_errors(request: HttpRequest, form: Form) -> None:
+    """Show a small inline form's errors as a message (for forms posted from another page)."""
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))

@@ -13,11 +13,11 @@ from django.views.decorators.http import require_POST
 
 from gridlight.core import imports, services
 from gridlight.core.access import Perm, access, get_scoped, scope_for, scoped
-from gridlight.core.errors import DomainError, ImportRejected
+from gridlight.core.errors import ImportRejected
 from gridlight.core.forms import PositionFilterForm, PositionForm, UploadForm
 from gridlight.core.models import PositionKind, Region, ServicePosition
 from gridlight.core.selectors import positions_list
-from gridlight.core.views.common import paginate, query_without_page, xlsx_response
+from gridlight.core.views.common import paginate, query_without_page, submit, xlsx_response
 
 
 def _filtered(request: HttpRequest) -> tuple[PositionFilterForm, Any]:
@@ -99,20 +99,16 @@ def position_create(request: HttpRequest) -> HttpResponse:
         regions=_writable_regions(request),
         initial={"region": request.GET.get("region")},
     )
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                position = services.position_create(
-                    actor=request.user, region=form.cleaned_data["region"], **form.service_fields()
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
-            else:
-                messages.success(request, _("Created %(name)s.") % {"name": position.name})
-                return redirect("core:position_detail", pk=position.pk)
+    position, status = submit(
+        request,
+        form,
+        lambda d: services.position_create(
+            actor=request.user, region=d["region"], **form.service_fields()
+        ),
+    )
+    if position:
+        messages.success(request, _("Created %(name)s.") % {"name": position.name})
+        return redirect("core:position_detail", pk=position.pk)
     return render(request, "core/position_form.html", {"form": form}, status=status)
 
 
@@ -135,24 +131,23 @@ def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "version": position.version,
     }
     form = PositionForm(request.POST or None, regions=_writable_regions(request), initial=initial)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.position_update(
-                    actor=request.user,
-                    position=position,
-                    version=form.cleaned_data["version"] or 0,
-                    region=form.cleaned_data["region"],
-                    **form.service_fields(),
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("core:position_detail", pk=position.pk)
+    done, status = submit(
+        request,
+        form,
+        lambda d: (
+            services.position_update(
+                actor=request.user,
+                position=position,
+                version=d["version"] or 0,
+                region=d["region"],
+                **form.service_fields(),
+            )
+            or True
+        ),
+    )
+    if done:
+        messages.success(request, _("Saved."))
+        return redirect("core:position_detail", pk=position.pk)
     return render(
         request, "core/position_form.html", {"form": form, "position": position}, status=status
     )

@@ -20,7 +20,7 @@ from gridlight.core.selectors import (
     region_scope_roots,
     regions_list,
 )
-from gridlight.core.views.common import xlsx_response
+from gridlight.core.views.common import submit, xlsx_response
 
 
 @access(Perm.REGION_VIEW)
@@ -68,26 +68,25 @@ def region_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "version": region.version,
     }
     form = RegionForm(request.POST or None, initial=initial, level=region.level)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.region_update(
-                    actor=request.user,
-                    region=region,
-                    version=form.cleaned_data["version"] or 0,
-                    code=form.cleaned_data["code"],
-                    name=form.cleaned_data["name"],
-                    kind=form.cleaned_data["kind"],
-                    sort_order=form.cleaned_data["sort_order"],
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("core:region_detail", pk=region.pk)
+    done, status = submit(
+        request,
+        form,
+        lambda d: (
+            services.region_update(
+                actor=request.user,
+                region=region,
+                version=d["version"] or 0,
+                code=d["code"],
+                name=d["name"],
+                kind=d["kind"],
+                sort_order=d["sort_order"],
+            )
+            or True
+        ),
+    )
+    if done:
+        messages.success(request, _("Saved."))
+        return redirect("core:region_detail", pk=region.pk)
     return render(
         request,
         "core/region_form.html",
@@ -102,25 +101,21 @@ def region_add_child(request: HttpRequest, pk: int) -> HttpResponse:
     if parent.level >= 3:
         raise DomainError(_("A grid has no child regions."))
     form = RegionForm(request.POST or None, level=parent.level + 1)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                child = services.region_create(
-                    actor=request.user,
-                    parent=parent,
-                    kind=form.cleaned_data["kind"],
-                    code=form.cleaned_data["code"],
-                    name=form.cleaned_data["name"],
-                    sort_order=form.cleaned_data["sort_order"],
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
-            else:
-                messages.success(request, _("Created %(name)s.") % {"name": child.name})
-                return redirect("core:region_detail", pk=child.pk)
+    child, status = submit(
+        request,
+        form,
+        lambda d: services.region_create(
+            actor=request.user,
+            parent=parent,
+            kind=d["kind"],
+            code=d["code"],
+            name=d["name"],
+            sort_order=d["sort_order"],
+        ),
+    )
+    if child:
+        messages.success(request, _("Created %(name)s.") % {"name": child.name})
+        return redirect("core:region_detail", pk=child.pk)
     return render(request, "core/region_form.html", {"form": form, "parent": parent}, status=status)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -14,9 +14,8 @@ from django.views.decorators.http import require_POST
 
 from gridlight.core.access import Perm, access, get_scoped, scope_for, scoped
 from gridlight.core.crypto import decrypt, mask_id, mask_phone
-from gridlight.core.errors import DomainError
 from gridlight.core.models import Region
-from gridlight.core.views.common import paginate, query_without_page
+from gridlight.core.views.common import flash_errors, paginate, query_without_page, submit
 from gridlight.households import services
 from gridlight.households.classify import explain
 from gridlight.households.forms import (
@@ -141,30 +140,29 @@ def _grid(request: HttpRequest, code: str) -> Region | None:
 def household_create(request: HttpRequest) -> HttpResponse:
     form = HouseholdForm(request.POST or None, prefix="h")
     member = MemberForm(request.POST or None, prefix="m")
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid() and member.is_valid():
-            grid = _grid(request, form.cleaned_data["grid"])
-            if grid is None:
-                form.add_error("grid", _("No grid with this code in your scope."))
-            else:
-                try:
-                    h = services.household_register(
-                        actor=request.user,
-                        grid=grid,
-                        code=form.cleaned_data["code"],
-                        address=form.cleaned_data["address"],
-                        attributes=form.cleaned_data["attributes"],
-                        members=[_member_input(member)],
-                    )
-                except DomainError as exc:
-                    form.add_error(None, exc.message)
-                else:
-                    messages.success(
-                        request, _("Registered. Light: %(l)s.") % {"l": h.get_light_display()}
-                    )
-                    return redirect("households:detail", pk=h.pk)
+
+    def register(d: dict[str, Any]) -> Household | None:
+        if not member.is_valid():
+            return None
+        grid = _grid(request, d["grid"])
+        if grid is None:
+            form.add_error("grid", _("No grid with this code in your scope."))
+            return None
+        return services.household_register(
+            actor=request.user,
+            grid=grid,
+            code=d["code"],
+            address=d["address"],
+            attributes=d["attributes"],
+            members=[_member_input(member)],
+        )
+
+    h, status = submit(request, form, register)
+    if h is not None:
+        messages.success(request, _("Registered. Light: %(l)s.") % {"l": h.get_light_display()})
+        return redirect("households:detail", pk=h.pk)
+    if request.method == "POST" and status == 200:
+        status = 400  # the member form or the grid was wrong
     return render(
         request, "households/household_form.html", {"form": form, "member": member}, status=status
     )
@@ -194,43 +192,38 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         editing=True,
         initial={"address": h.address, "attributes": current, "version": h.version},
     )
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.household_update(
-                    actor=request.user,
-                    household=h,
-                    version=form.cleaned_data["version"] or 0,
-                    address=form.cleaned_data["address"],
-                    attributes=form.cleaned_data["attributes"],
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("households:detail", pk=h.pk)
+    done, status = submit(
+        request,
+        form,
+        lambda d: services.household_update(
+            actor=request.user,
+            household=h,
+            version=d["version"] or 0,
+            address=d["address"],
+            attributes=d["attributes"],
+        ),
+    )
+    if done is not None:
+        messages.success(request, _("Saved."))
+        return redirect("households:detail", pk=h.pk)
     return render(request, "households/household_form.html", {"form": form, "h": h}, status=status)
+
+
+def _present_member(h: Household, resident_pk: int) -> Resident:
+    resident = Resident.objects.filter(
+        household=h, pk=resident_pk, status=ResidentStatus.PRESENT
+    ).first()
+    if resident is None:
+        raise Http404
+    return resident
 
 
 @access(Perm.HOUSEHOLD_CHANGE)
 def member_edit(request: HttpRequest, pk: int, resident_pk: int | None = None) -> HttpResponse:
     h = get_scoped(Household.objects.all(), request.user, Perm.HOUSEHOLD_CHANGE, pk=pk)
-    resident = None
+    resident = _present_member(h, resident_pk) if resident_pk is not None else None
     initial: dict[str, Any] = {"version": h.version}
-    if resident_pk is not None:
-        resident = Resident.objects.filter(
-            household=h, pk=resident_pk, status=ResidentStatus.PRESENT
-        ).first()
-        if resident is None:
-            return render(
-                request,
-                "core/error.html",
-                {"status": 404, "message": _("This member does not exist.")},
-                status=404,
-            )
+    if resident is not None:
         grades: dict[str, int | None] = {
             str(code): grade
             for code, grade in AttributeValue.objects.filter(resident=resident).values_list(
@@ -242,34 +235,28 @@ def member_edit(request: HttpRequest, pk: int, resident_pk: int | None = None) -
             relation=resident.relation,
             attributes=list(grades),
             disability_grade=grades.get("disability"),
-            id_number=decrypt(resident.id_number_enc)
-            if resident.id_number_enc and request.method == "POST"
-            else "",
         )
     form = MemberForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            member = _member_input(form)
-            if resident is not None and not member.id_number and resident.id_number_enc:
-                member.id_number = decrypt(resident.id_number_enc)  # unchanged when left empty
-            if resident is not None and not member.phone and resident.phone_enc:
-                member.phone = decrypt(resident.phone_enc)
-            try:
-                services.resident_save(
-                    actor=request.user,
-                    household=h,
-                    version=form.cleaned_data["version"] or 0,
-                    member=member,
-                    resident=resident,
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("households:detail", pk=h.pk)
+
+    def save(d: dict[str, Any]) -> Resident:
+        member = _member_input(form)
+        # Left empty when editing: the numbers stay as they are (they are never shown in full).
+        if resident is not None and not member.id_number and resident.id_number_enc:
+            member.id_number = decrypt(resident.id_number_enc)
+        if resident is not None and not member.phone and resident.phone_enc:
+            member.phone = decrypt(resident.phone_enc)
+        return services.resident_save(
+            actor=request.user,
+            household=h,
+            version=d["version"] or 0,
+            member=member,
+            resident=resident,
+        )
+
+    saved, status = submit(request, form, save)
+    if saved is not None:
+        messages.success(request, _("Saved."))
+        return redirect("households:detail", pk=h.pk)
     return render(
         request,
         "households/member_form.html",
@@ -281,31 +268,21 @@ def member_edit(request: HttpRequest, pk: int, resident_pk: int | None = None) -
 @access(Perm.HOUSEHOLD_CHANGE)
 def member_depart(request: HttpRequest, pk: int, resident_pk: int) -> HttpResponse:
     h = get_scoped(Household.objects.all(), request.user, Perm.HOUSEHOLD_CHANGE, pk=pk)
-    resident = Resident.objects.filter(household=h, pk=resident_pk).first()
-    if resident is None:
-        return render(
-            request,
-            "core/error.html",
-            {"status": 404, "message": _("This member does not exist.")},
-            status=404,
-        )
+    resident = _present_member(h, resident_pk)
     form = DepartForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.resident_depart(
-                    actor=request.user,
-                    resident=resident,
-                    status=form.cleaned_data["status"],
-                    on=form.cleaned_data["on"],
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("Recorded."))
-                return redirect("households:detail", pk=h.pk)
+    done, status = submit(
+        request,
+        form,
+        lambda d: (
+            services.resident_depart(
+                actor=request.user, resident=resident, status=d["status"], on=d["on"]
+            )
+            or True
+        ),
+    )
+    if done:
+        messages.success(request, _("Recorded."))
+        return redirect("households:detail", pk=h.pk)
     return render(
         request,
         "households/simple_form.html",
@@ -322,27 +299,21 @@ def member_depart(request: HttpRequest, pk: int, resident_pk: int) -> HttpRespon
 def household_move(request: HttpRequest, pk: int) -> HttpResponse:
     h = get_scoped(Household.objects.all(), request.user, Perm.HOUSEHOLD_CHANGE, pk=pk)
     form = MoveForm(request.POST or None, initial={"version": h.version})
-    status = 200
-    if request.method == "POST":
+
+    def move(d: dict[str, Any]) -> Region | None:
+        grid = _grid(request, d["grid"])
+        if grid is None:
+            form.add_error("grid", _("No grid with this code in your scope."))
+            return None
+        services.household_move(actor=request.user, household=h, version=d["version"], grid=grid)
+        return grid
+
+    grid, status = submit(request, form, move)
+    if grid is not None:
+        messages.success(request, _("Moved to %(g)s.") % {"g": grid.name})
+        return redirect("households:detail", pk=h.pk)
+    if request.method == "POST" and status == 200:
         status = 400
-        if form.is_valid():
-            grid = _grid(request, form.cleaned_data["grid"])
-            if grid is None:
-                form.add_error("grid", _("No grid with this code in your scope."))
-            else:
-                try:
-                    services.household_move(
-                        actor=request.user,
-                        household=h,
-                        version=form.cleaned_data["version"],
-                        grid=grid,
-                    )
-                except DomainError as exc:
-                    form.add_error(None, exc.message)
-                    status = exc.status
-                else:
-                    messages.success(request, _("Moved to %(g)s.") % {"g": grid.name})
-                    return redirect("households:detail", pk=h.pk)
     return render(
         request,
         "households/simple_form.html",
@@ -360,15 +331,15 @@ def household_override(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The manual light was removed."))
         return redirect("households:detail", pk=h.pk)
     form = OverrideForm(request.POST)
-    if form.is_valid():
-        try:
-            services.household_override(actor=request.user, household=h, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("The manual light is set."))
+    done, _status = submit(
+        request,
+        form,
+        lambda d: services.household_override(actor=request.user, household=h, **d) or True,
+    )
+    if done:
+        messages.success(request, _("The manual light is set."))
     else:
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        flash_errors(request, form)
     return redirect("households:detail", pk=h.pk)
 
 
@@ -387,16 +358,13 @@ def reveal(request: HttpRequest, pk: int, resident_pk: int, what: str) -> HttpRe
 def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
     h = get_scoped(Household.objects.all(), request.user, Perm.VISIT_RECORD, pk=pk)
     form = VisitForm(request.POST)
-    if form.is_valid():
-        try:
-            services.visit_record(actor=request.user, household=h, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Visit recorded."))
+    visit, _status = submit(
+        request, form, lambda d: services.visit_record(actor=request.user, household=h, **d)
+    )
+    if visit is not None:
+        messages.success(request, _("Visit recorded."))
     else:
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
-    target = request.POST.get("next") or ""
-    if target == "worklist":
+        flash_errors(request, form)
+    if request.POST.get("next") == "worklist":
         return redirect("households:worklist")
     return redirect("households:detail", pk=h.pk)
