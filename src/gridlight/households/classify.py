@@ -21,9 +21,6 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, F, Value, When
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -176,29 +173,34 @@ def recompute_all(
             [now, day, version.pk, actor_id],
         )
         changed = cur.rowcount
-        progress(70, _("Updating households"))
-        cur.execute(
-            f"UPDATE {h} SET computed_light = c.outcome, light = "
+        progress(70, _("Updating households and rescheduling their visits"))
+        light = (
             f"CASE WHEN {h}.override_light <> '' AND {h}.override_until >= %s "
-            f"THEN {h}.override_light ELSE c.outcome END, "
-            f"light_reasons = c.reasons, light_version_id = %s, light_at = %s "
+            f"THEN {h}.override_light ELSE c.outcome END"
+        )
+        gaps = intervals()
+        days = "CASE " + " ".join(f"WHEN {light} = %s THEN %s" for _g in gaps) + " END"
+        days_params: list[Any] = []
+        for name, gap in gaps.items():
+            days_params += [day, name, gap]
+        base = f"COALESCE({h}.last_visit_on, {h}.registered_on)"
+        due = (
+            f"date({base}, '+' || ({days}) || ' days')"
+            if connection.vendor == "sqlite"
+            else f"{base} + ({days})"
+        )
+        # One statement, and only for households whose light or reasons change: a rewrite of
+        # every row is what makes a recompute slow on PostgreSQL. Visits are rescheduled only
+        # where the light in force changes.
+        cur.execute(
+            f"UPDATE {h} SET computed_light = c.outcome, light = {light}, "
+            f"light_reasons = c.reasons, light_version_id = %s, light_at = %s, "
+            f"next_visit_due = CASE WHEN {h}.light_at IS NULL OR {h}.light <> {light} "
+            f"THEN {due} ELSE {h}.next_visit_due END "
             f"FROM gl_classify c WHERE c.id = {h}.id AND ({h}.light_at IS NULL "
             f"OR {h}.computed_light <> c.outcome OR {h}.light_reasons <> c.reasons "
-            f"OR {h}.light <> CASE WHEN {h}.override_light <> '' AND {h}.override_until >= %s "
-            f"THEN {h}.override_light ELSE c.outcome END)",
-            [day, version.pk, now, day],
-        )
-        progress(85, _("Rescheduling visits"))
-        gaps = intervals()
-        base = Coalesce(F("last_visit_on"), F("registered_on"))
-        Household.objects.filter(id__in=RawSQL("SELECT id FROM gl_changed", [])).update(
-            next_visit_due=Case(
-                *[
-                    When(light=light, then=base + Value(timedelta(days=d)))
-                    for light, d in gaps.items()
-                ],
-                default=None,
-            )
+            f"OR {h}.light <> {light})",
+            [day, version.pk, now, day, *days_params, day],
         )
         cur.execute("DROP TABLE gl_classify")
         cur.execute("DROP TABLE gl_changed")

@@ -78,14 +78,16 @@ def with_members(qs: QuerySet[Household]) -> QuerySet[Household]:
     return qs.prefetch_related(Prefetch("residents", queryset=present, to_attr="members"))
 
 
-def worklist(user: Any, *, today: date | None = None) -> dict[str, list[Household]]:
+def worklist(
+    user: Any, *, today: date | None = None, limit: int = 300
+) -> dict[str, list[Household]]:
     """A grid worker's visits: overdue, due today and due in the coming week (in write scope)."""
     day = today or timezone.localdate()
     qs = with_members(
         scoped(Household.objects.filter(status=HouseholdStatus.ACTIVE), user, Perm.VISIT_RECORD)
         .filter(next_visit_due__lte=day + timedelta(days=7))
         .order_by("next_visit_due", "code")
-    )[:300]
+    )[:limit]
     sections: dict[str, list[Household]] = {"overdue": [], "today": [], "week": []}
     for h in qs:
         assert h.next_visit_due is not None

@@ -2,22 +2,43 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import cached_property
 
 from gridlight.core.errors import DomainError
 
 PAGE_SIZE = 50
 
 
+class CachedCountPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator that remembers the total for a minute: counting 300,000 rows for every page
+    of a district-wide list costs more than the rest of the page, and a page label a few
+    seconds stale does no harm."""
+
+    @cached_property
+    def count(self) -> int:
+        query = getattr(self.object_list, "query", None)
+        if query is None:
+            return super().count
+        key = "gl-count:" + hashlib.sha256(str(query).encode()).hexdigest()
+        value = cache.get(key)
+        if value is None:
+            value = super().count
+            cache.set(key, value, 60)
+        return int(value)
+
+
 def paginate(request: HttpRequest, qs: QuerySet[Any], size: int = PAGE_SIZE) -> Page[Any]:
-    return Paginator(qs, size).get_page(request.GET.get("page"))
+    return CachedCountPaginator(qs, size).get_page(request.GET.get("page"))
 
 
 def query_without_page(request: HttpRequest) -> str:

@@ -4,29 +4,43 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from gridlight.core.access import Perm, access, get_scoped
 from gridlight.core.models import Region
 from gridlight.core.selectors import region_breadcrumbs, region_scope_roots
-from gridlight.households.forms import VisitForm
-from gridlight.households.models import ServicePackage
+from gridlight.households.models import Light, VisitMethod
 from gridlight.households.selectors import light_counts_by_child, light_trend, worklist
 from gridlight.households.views.common import rule_labels
+
+WORKLIST_LIMIT = 200
 
 
 @access(Perm.VISIT_RECORD)
 def worklist_view(request: HttpRequest) -> HttpResponse:
-    sections = worklist(request.user)
+    sections = worklist(request.user, limit=WORKLIST_LIMIT)
+    labels = rule_labels()
+    # Prepared here rather than in the template: a worklist can hold hundreds of visits.
+    for items in sections.values():
+        for h in items:
+            h.url = reverse("households:detail", args=[h.pk])  # type: ignore[attr-defined]
+            h.member_names = "、".join(m.name for m in h.members)  # type: ignore[attr-defined]
+            h.reason_labels = [  # type: ignore[attr-defined]
+                labels.get(c, (c, "")) for c in h.reasons
+            ]
+    today = timezone.localdate()
     return render(
         request,
         "households/worklist.html",
         {
             "sections": sections,
-            "today": timezone.localdate(),
-            "visit_form": VisitForm(),
-            "labels": rule_labels(),
-            "packages": {p.light: p for p in ServicePackage.objects.all()},
+            "today": today,
+            "today_iso": today.isoformat(),
+            "methods": VisitMethod.choices,
+            "light_names": dict(Light.choices),
+            "truncated": sum(len(v) for v in sections.values()) >= WORKLIST_LIMIT,
+            "limit": WORKLIST_LIMIT,
         },
     )
 
