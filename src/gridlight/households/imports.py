@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
@@ -44,6 +44,7 @@ from gridlight.households.models import (
     AttributeScope,
     AttributeValue,
     Household,
+    HouseholdStatus,
     Relation,
     Resident,
     ResidentStatus,
@@ -408,24 +409,7 @@ def _write(
     from gridlight.households.classify import recompute_all
 
     summary = ImportSummary()
-    today = timezone.localdate()
     existed = [hh.pk for hh in by_code.values()]
-    new = [
-        Household(
-            code=house.code,
-            grid=house.grid,
-            region_path=house.grid.path,
-            address=house.address,
-            registered_on=today,
-        )
-        for house in houses.values()
-        if house.code not in by_code
-    ]
-    say(70, _("Writing households"))
-    Household.objects.bulk_create(new, batch_size=2000)
-    summary.households_created = len(new)
-    for hh in new:
-        by_code[hh.code] = hh
     changed = [
         hh
         for code, hh in by_code.items()
@@ -438,7 +422,7 @@ def _write(
         hh.region_path = houses[hh.code].grid.path
     Household.objects.bulk_update(changed, ["address", "grid", "region_path"], batch_size=2000)
     summary.households_updated = len(changed)
-    say(78, _("Writing residents"))
+    say(70, _("Writing households and residents"))
     # Residents without an ID number are matched by name within their (existing) household.
     names: dict[tuple[int, str], int] = {}
     for k in range(0, len(existed), 900):
@@ -446,22 +430,33 @@ def _write(
             household_id__in=existed[k : k + 900], id_number_index__isnull=True
         ).values_list("id", "household_id", "name"):
             names[(hid, name)] = pk
-    # Written a few thousand households at a time, so the model objects of a district-size
-    # file never all exist at once.
+    # Rows go in with plain multi-row INSERTs, a few thousand households at a time: the ORM's
+    # bulk_create spends most of an import building and converting model objects.
     batch: list[_House] = []
+    done = 0
     for house in houses.values():
         batch.append(house)
-        if len(batch) >= 5000:
-            _write_members(batch, by_code, index_of, existing, names, summary)
+        if len(batch) >= 2000:
+            _write_batch(batch, by_code, index_of, existing, names, summary)
+            done += len(batch)
             batch = []
+            say(70 + done * 22 // len(houses), _("Written %(n)s households") % {"n": done})
     if batch:
-        _write_members(batch, by_code, index_of, existing, names, summary)
+        _write_batch(batch, by_code, index_of, existing, names, summary)
     say(94, _("Classifying"))
     recompute_all(actor=actor)
     return summary
 
 
-def _write_members(
+def _insert(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    marks = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cur:
+        cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
+def _write_batch(
     batch: list[_House],
     by_code: dict[str, Household],
     index_of: dict[str, str],
@@ -469,40 +464,116 @@ def _write_members(
     names: dict[tuple[int, str], int],
     summary: ImportSummary,
 ) -> None:
-    create: list[Resident] = []
+    now = timezone.now()
+    today = timezone.localdate()
+    new = [house for house in batch if house.code not in by_code]
+    _insert(
+        Household._meta.db_table,
+        [
+            "code",
+            "grid_id",
+            "region_path",
+            "address",
+            "status",
+            "registered_on",
+            "light",
+            "computed_light",
+            "light_reasons",
+            "override_light",
+            "override_reason",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+        [
+            (
+                h.code,
+                h.grid.pk,
+                h.grid.path,
+                h.address,
+                HouseholdStatus.ACTIVE.value,
+                today,
+                "green",
+                "green",
+                "",
+                "",
+                "",
+                1,
+                now,
+                now,
+            )
+            for h in new
+        ],
+    )
+    summary.households_created += len(new)
+    for pk, code, path in Household.objects.filter(code__in=[h.code for h in new]).values_list(
+        "pk", "code", "region_path"
+    ):
+        by_code[code] = Household(pk=pk, code=code, region_path=path)
+    create: list[tuple[Any, ...]] = []
+    create_attrs: list[tuple[int, str, str | None, dict[str, int | None]]] = []
     update: list[Resident] = []
-    values: list[tuple[Resident, dict[str, int | None]]] = []
-    house_values: list[AttributeValue] = []
+    update_attrs: list[tuple[int, int, dict[str, int | None]]] = []
+    house_values: list[tuple[Any, ...]] = []
     touched = []
     for house in batch:
         hh = by_code[house.code]
         touched.append(hh.pk)
-        house_values += [
-            AttributeValue(household_id=hh.pk, attribute_id=a) for a in house.attributes
-        ]
+        house_values += [(hh.pk, None, a, None) for a in house.attributes]
         for m in house.members:
-            fields: dict[str, Any] = {
-                "household_id": hh.pk,
-                "region_path": hh.region_path,
-                "name": m.name,
-                "relation": m.relation,
-                "status": ResidentStatus.PRESENT,
-                "phone_enc": encrypt(m.phone) if m.phone else "",
-                "phone_index": blind_index(m.phone, purpose="phone") if m.phone else "",
-            }
-            if m.number is not None:
-                fields.update(
-                    id_number_enc=encrypt(m.number),
-                    id_number_index=index_of[m.number],
-                    birth_date=m.birth,
-                    sex=m.sex,
+            index = index_of[m.number] if m.number is not None else None
+            phone_enc = encrypt(m.phone) if m.phone else ""
+            phone_index = blind_index(m.phone, purpose="phone") if m.phone else ""
+            known = existing.get(index) if index is not None else None
+            rid = known[0] if known else names.get((hh.pk, m.name))
+            if rid is None:
+                create.append(
+                    (
+                        hh.pk,
+                        hh.region_path,
+                        m.name,
+                        encrypt(m.number) if m.number is not None else "",
+                        index,
+                        m.birth,
+                        m.sex,
+                        phone_enc,
+                        phone_index,
+                        m.relation,
+                        ResidentStatus.PRESENT.value,
+                        1,
+                    )
                 )
-            known = existing.get(index_of[m.number]) if m.number is not None else None
-            rid: int | None = known[0] if known else names.get((hh.pk, m.name))
-            r = Resident(pk=rid, **fields)
-            (create if rid is None else update).append(r)
-            values.append((r, m.attributes))
-    Resident.objects.bulk_create(create, batch_size=2000)
+                create_attrs.append((hh.pk, m.name, index, m.attributes))
+            else:
+                fields: dict[str, Any] = {
+                    "household_id": hh.pk,
+                    "region_path": hh.region_path,
+                    "name": m.name,
+                    "relation": m.relation,
+                    "status": ResidentStatus.PRESENT,
+                    "phone_enc": phone_enc,
+                    "phone_index": phone_index,
+                }
+                update.append(Resident(pk=rid, **fields))
+                update_attrs.append((rid, hh.pk, m.attributes))
+    _insert(
+        Resident._meta.db_table,
+        [
+            "household_id",
+            "region_path",
+            "name",
+            "id_number_enc",
+            "id_number_index",
+            "birth_date",
+            "sex",
+            "phone_enc",
+            "phone_index",
+            "relation",
+            "status",
+            "version",
+        ],
+        create,
+    )
     Resident.objects.bulk_update(
         update,
         ["household_id", "region_path", "name", "relation", "status", "phone_enc", "phone_index"],
@@ -510,16 +581,31 @@ def _write_members(
     )
     summary.residents_created += len(create)
     summary.residents_updated += len(update)
+    # The new residents' ids, found by their ID number's index, or by name in their household.
+    by_index: dict[str, int] = {}
+    by_name: dict[tuple[int, str], int] = {}
+    new_households = sorted({row[0] for row in create})
+    for k in range(0, len(new_households), 900):
+        for rid, hid, name, index in Resident.objects.filter(
+            household_id__in=new_households[k : k + 900]
+        ).values_list("id", "household_id", "name", "id_number_index"):
+            if index is not None:
+                by_index[index] = rid
+            else:
+                by_name.setdefault((hid, name), rid)
     for k in range(0, len(touched), 900):
         AttributeValue.objects.filter(household_id__in=touched[k : k + 900]).delete()
-    rows = [
-        AttributeValue(
-            household_id=r.household_id, resident_id=r.pk, attribute_id=code, grade=grade
-        )
-        for r, attrs in values
-        for code, grade in attrs.items()
-    ]
-    AttributeValue.objects.bulk_create([*house_values, *rows], batch_size=5000)
+    values = list(house_values)
+    for hid, name, index, attrs in create_attrs:
+        rid = by_index[index] if index is not None else by_name[(hid, name)]
+        values += [(hid, rid, code, grade) for code, grade in attrs.items()]
+    for rid, hid, attrs in update_attrs:
+        values += [(hid, rid, code, grade) for code, grade in attrs.items()]
+    _insert(
+        AttributeValue._meta.db_table,
+        ["household_id", "resident_id", "attribute_id", "grade"],
+        values,
+    )
 
 
 def export_rows(households: Any, *, reveal: bool) -> Iterator[list[Any]]:
