@@ -46,26 +46,58 @@ def all_routes() -> list[tuple[str, URLPattern]]:
     return list(_patterns(get_resolver().url_patterns))
 
 
-def _secret_values(world: World) -> dict[str, list[str]]:
-    """Candidate path parameter values that point at secret objects."""
-    ids = [r.pk for r in world.secret_regions()] + [p.pk for p in world.secret_positions]
-    ids += list(
-        ApiToken.objects.filter(user=world.users["district_admin"]).values_list("pk", flat=True)
+def _secret_ids(world: World) -> dict[str, list[int]]:
+    """The secret objects' ids, by kind."""
+    secret_assignments = list(
+        Assignment.objects.filter(region_path__startswith=world.secret_street.path)
     )
-    secret_assignments = Assignment.objects.filter(region_path__startswith=world.secret_street.path)
-    ids += [a.pk for a in secret_assignments] + [a.user_id for a in secret_assignments]
-    ids += [world.secret_household.pk, world.secret_resident.pk]
-    ids += list(Job.objects.values_list("pk", flat=True))
-    ids += list(RuleSetVersion.objects.values_list("pk", flat=True))
+    return {
+        "regions": [r.pk for r in world.secret_regions()],
+        "positions": [p.pk for p in world.secret_positions],
+        "tokens": list(
+            ApiToken.objects.filter(user=world.users["district_admin"]).values_list("pk", flat=True)
+        ),
+        "assignments": [a.pk for a in secret_assignments],
+        "users": [a.user_id for a in secret_assignments],
+        "households": [world.secret_household.pk],
+        "jobs": list(Job.objects.values_list("pk", flat=True)),
+        "versions": list(RuleSetVersion.objects.values_list("pk", flat=True)),
+    }
+
+
+# Which ids a route's integer parameters are tried with, by the route's start. A route that
+# matches none of these — one added later — is tried with every secret id of every kind.
+ROUTE_KINDS = [
+    ("households/rules/", "versions"),
+    ("households/", "households"),
+    ("regions/", "regions"),
+    ("positions/", "positions"),
+    ("users/", "users"),
+    ("assignments/", "assignments"),
+    ("accounts/tokens/", "tokens"),
+    ("jobs/", "jobs"),
+    ("api/v1/regions", "regions"),
+    ("api/v1/positions", "positions"),
+    ("api/v1/households", "households"),
+    ("api/v1/traffic-light/versions", "versions"),
+]
+
+
+def _secret_values(world: World, route: str = "") -> dict[str, list[str]]:
+    """Candidate path parameter values that point at secret objects."""
+    ids = _secret_ids(world)
+    kind = next((k for prefix, k in ROUTE_KINDS if route.startswith(prefix)), None)
+    chosen = ids[kind] if kind else [i for group in ids.values() for i in group]
     codes = [r.code for r in world.secret_regions()] + [p.code for p in world.secret_positions]
     return {
-        "int": [str(i) for i in sorted(set(ids))],
+        "int": [str(i) for i in sorted(set(chosen))],
         "str": codes,
         "path": codes,
         "slug": codes,
         "what": ["id_number", "phone"],
         "light": ["red"],
         "resident_pk": [str(world.secret_resident.pk)],
+        "member_id": [str(world.secret_resident.pk)],
     }
 
 
@@ -126,18 +158,21 @@ def _state() -> tuple[int, ...]:
 
 
 def _walk(client: Client, world: World, *, api_token: str | None = None) -> list[str]:
-    """Request every route with every method; return the problems found."""
+    """Request every route — with GET and POST for pages, every method for the API, and only
+    the API when walking with a bearer token — and return the problems found."""
     problems = []
-    values = _secret_values(world)
-    secret_codes = [*values["str"], SECRET_ID, SECRET_PHONE]
+    secret_codes = [*_secret_values(world)["str"], SECRET_ID, SECRET_PHONE]
     headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token}"} if api_token else {}
     for route, _pattern in all_routes():
-        for url in concrete_urls(route, values):
-            for method in METHODS:
+        is_api = route.startswith("api/")
+        if api_token and not is_api:
+            continue
+        for url in concrete_urls(route, _secret_values(world, route)):
+            for method in METHODS if is_api else ("get", "post"):
                 before = _state()
                 if method == "get":
                     response = client.get(url, **headers)
-                elif url.startswith("/api/"):
+                elif is_api:
                     response = getattr(client, method)(
                         url,
                         data=json.dumps(_payload(world)),
@@ -145,7 +180,7 @@ def _walk(client: Client, world: World, *, api_token: str | None = None) -> list
                         **headers,
                     )
                 else:
-                    response = getattr(client, method)(url, data={} if method != "get" else None)
+                    response = client.post(url, data={})
                 body = response.content.decode("utf-8", errors="replace")
                 where = f"{method.upper()} {url} -> {response.status_code}"
                 if response.status_code >= 500:

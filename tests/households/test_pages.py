@@ -320,7 +320,10 @@ def test_api_rule_versions_and_simulation(world: World) -> None:
     assert preview.json()["changing"] == 0
     assert preview.json()["households"] == Household.objects.count()
     twin = login(world.twins["district_admin"])
-    assert twin.post(f"/api/v1/traffic-light/versions/{versions[0]['id']}/simulate"
-                     ).status_code == 403
+    assert (
+        twin.post(f"/api/v1/traffic-light/versions/{versions[0]['id']}/simulate").status_code == 403
+    )
     assert {a["code"] for a in admin.get("/api/v1/traffic-light/attributes").json()} >= {
-        "living_alone", "disability"}
+        "living_alone",
+        "disability",
+    }
