@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any, Literal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gridlight.rules.cel import CelError, CompiledCel, compile_cel, evaluate_cel
 from gridlight.rules.subjects import Subject
@@ -171,18 +172,32 @@ class GradeAtMost(Condition):
 
 
 @dataclass
-class AllOf(Condition):
+class _Group(Condition):
+    """A list of conditions joined by "and" or "or", in three-valued logic."""
+
     parts: list[Condition]
+    # The state that decides the group as soon as one part has it ("fail" for and, "pass" for
+    # or), the word that joins the labels, and the SQL operator (whose NULL logic is the same).
+    deciding: State = "fail"
+    word: str = " and "
+    operator: str = " AND "
 
     def evaluate(self, values: dict[str, Any]) -> Verdict:
         verdicts = [p.evaluate(values) for p in self.parts]
         states = {v.state for v in verdicts}
-        state: State = "fail" if "fail" in states else "unknown" if "unknown" in states else "pass"
+        other: State = "pass" if self.deciding == "fail" else "fail"
+        state: State = (
+            self.deciding
+            if self.deciding in states
+            else "unknown"
+            if "unknown" in states
+            else other
+        )
         seen = {k: v for verdict in verdicts for k, v in verdict.seen.items()}
-        return Verdict(state, _(" and ").join(v.label for v in verdicts), seen, verdicts)
+        return Verdict(state, _(self.word).join(v.label for v in verdicts), seen, verdicts)
 
     def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
-        return _join(self.parts, " AND ", ctx)
+        return _join(self.parts, self.operator, ctx)
 
     def needs(self) -> set[str]:
         return set().union(*(p.needs() for p in self.parts))
@@ -192,26 +207,12 @@ class AllOf(Condition):
         return all(p.batchable for p in self.parts)
 
 
-@dataclass
-class AnyOf(Condition):
-    parts: list[Condition]
+def AllOf(parts: list[Condition]) -> _Group:
+    return _Group(parts, "fail", gettext_noop(" and "), " AND ")
 
-    def evaluate(self, values: dict[str, Any]) -> Verdict:
-        verdicts = [p.evaluate(values) for p in self.parts]
-        states = {v.state for v in verdicts}
-        state: State = "pass" if "pass" in states else "unknown" if "unknown" in states else "fail"
-        seen = {k: v for verdict in verdicts for k, v in verdict.seen.items()}
-        return Verdict(state, _(" or ").join(v.label for v in verdicts), seen, verdicts)
 
-    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
-        return _join(self.parts, " OR ", ctx)
-
-    def needs(self) -> set[str]:
-        return set().union(*(p.needs() for p in self.parts))
-
-    @property
-    def batchable(self) -> bool:
-        return all(p.batchable for p in self.parts)
+def AnyOf(parts: list[Condition]) -> _Group:
+    return _Group(parts, "pass", gettext_noop(" or "), " OR ")
 
 
 @dataclass
