@@ -46,6 +46,10 @@ def _fast_hasher(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Background jobs run inline, so a test sees their outcome at once.
     settings.GRIDLIGHT_JOBS_EAGER = True
+    # Nothing cached (list counts, …) leaks from one test into the next.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

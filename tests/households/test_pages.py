@@ -327,3 +327,9 @@ def test_api_rule_versions_and_simulation(world: World) -> None:
         "living_alone",
         "disability",
     }
+
+
+def test_unknown_region_filter_is_a_form_error_not_a_failure(world: World) -> None:
+    response = login(world.users["district_admin"]).get("/households/?region=nope&light=red")
+    assert response.status_code == 200
+    assert "region" in response.context["form"].errors

@@ -27,7 +27,7 @@ class CachedCountPaginator(Paginator):  # type: ignore[type-arg]
     @cached_property
     def count(self) -> int:
         query = getattr(self.object_list, "query", None)
-        if query is None:
+        if query is None or query.is_empty():
             return super().count
         key = "gl-count:" + hashlib.sha256(str(query).encode()).hexdigest()
         value = cache.get(key)
