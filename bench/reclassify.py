@@ -2,8 +2,8 @@
 
 The measured run applies a published rule change that moves households (the red age threshold
 lowered from 80 to 75, or raised back on a reused database), so history rows and visit
-rescheduling are part of the work. The baseline classifies households one by one through the ORM (``classify_one``) on a sample and is
-extrapolated to the whole district: timing it on 300,000 households would take far longer than
+rescheduling are part of the work. The baseline classifies households one by one through the
+ORM (``classify_one``) on a sample and is extrapolated to the whole district: timing it on 300,000 households would take far longer than
 the benchmark is worth, and its cost per household does not depend on how many there are.
 """
 
