@@ -21,5 +21,10 @@ def timed(fn: Callable[[], Any], *, repeat: int = 5) -> float:
 
 
 def report(name: str, *, db: str, rows: int, seconds: float, **extra: Any) -> None:
-    print(json.dumps({"name": name, "db": db, "rows": rows, "seconds": round(seconds, 4),
-                      **extra}, ensure_ascii=False), flush=True)
+    print(
+        json.dumps(
+            {"name": name, "db": db, "rows": rows, "seconds": round(seconds, 4), **extra},
+            ensure_ascii=False,
+        ),
+        flush=True,
+    )

@@ -31,8 +31,11 @@ def write_workbook(path: Path, households: int, seed: int = 5) -> int:
     from django.utils import timezone
 
     today = timezone.localdate()
-    grids = list(Region.objects.filter(level=RegionLevel.GRID, path__startswith="0001.")
-                 .values_list("code", flat=True))
+    grids = list(
+        Region.objects.filter(level=RegionLevel.GRID, path__startswith="0001.").values_list(
+            "code", flat=True
+        )
+    )
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = book.add_worksheet("residents")
     for c, col in enumerate(COLUMNS):
@@ -42,22 +45,36 @@ def write_workbook(path: Path, households: int, seed: int = 5) -> int:
     for i in range(households):
         grid = grids[i % len(grids)]
         code = f"{grid}-{i // len(grids) + 1:04d}"
-        address = (f"济南市市中区测试路{i % 300 + 1}号{i % 30 + 1}号楼{i % 6 + 1}单元"
-                   f"{i % 28 + 1}01室")
+        address = (
+            f"济南市市中区测试路{i % 300 + 1}号{i % 30 + 1}号楼{i % 6 + 1}单元{i % 28 + 1}01室"
+        )
         size = rng.choices(SIZES, SIZE_WEIGHTS)[0]
         h_attrs = "独居" if size == 1 else ("低保" if rng.random() < 0.015 else "")
         for birth, sex, relation in _members(rng, size, today):
             number = synthetic_id(rng, region_code=SYNTHETIC_REGION, birth_date=birth, sex=sex)
             while number in used:
-                number = synthetic_id(rng, region_code=SYNTHETIC_REGION,
-                                      birth_date=birth - timedelta(days=1), sex=sex)
+                number = synthetic_id(
+                    rng, region_code=SYNTHETIC_REGION, birth_date=birth - timedelta(days=1), sex=sex
+                )
             used.add(number)
             row += 1
-            values = [code, grid, address, h_attrs, _name(rng), number,
-                      f"13{rng.randint(100000000, 999999999)}",
-                      {"head": "户主", "spouse": "配偶", "child": "子女", "parent": "父母",
-                       "grandchild": "孙子女"}.get(relation, "其他"),
-                      rng.choice(ATTRS) if rng.random() < 0.06 else ""]
+            values = [
+                code,
+                grid,
+                address,
+                h_attrs,
+                _name(rng),
+                number,
+                f"13{rng.randint(100000000, 999999999)}",
+                {
+                    "head": "户主",
+                    "spouse": "配偶",
+                    "child": "子女",
+                    "parent": "父母",
+                    "grandchild": "孙子女",
+                }.get(relation, "其他"),
+                rng.choice(ATTRS) if rng.random() < 0.06 else "",
+            ]
             for c, v in enumerate(values):
                 if v:
                     sheet.write_string(row, c, v)
@@ -73,17 +90,31 @@ def run(*, db: str, scale: str) -> None:
     households = SCALES[scale]
     path = Path(tempfile.mkdtemp()) / "households.xlsx"
     # The child process reads the same environment (database) as this one.
-    subprocess.run([sys.executable, "-c", (
-        "import os, sys, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', "
-        "'gridlight.settings'); django.setup(); from pathlib import Path; "
-        "from bench.import_ import write_workbook; "
-        f"print(write_workbook(Path({str(path)!r}), {households}), file=sys.stderr)")],
-        check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import os, sys, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', "
+                "'gridlight.settings'); django.setup(); from pathlib import Path; "
+                "from bench.import_ import write_workbook; "
+                f"print(write_workbook(Path({str(path)!r}), {households}), file=sys.stderr)"
+            ),
+        ],
+        check=True,
+    )
     admin = User.objects.get(username="admin")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with path.open("rb") as upload:
         summary = check_and_import(actor=admin, upload=upload, filename=path.name)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    report("import", db=db, rows=summary.rows, seconds=summary.seconds,
-           households=summary.households_created, peak_rss_mb=round(peak / 1024),
-           rss_before_mb=round(before / 1024), file_mb=round(path.stat().st_size / 2**20, 1))
+    report(
+        "import",
+        db=db,
+        rows=summary.rows,
+        seconds=summary.seconds,
+        households=summary.households_created,
+        peak_rss_mb=round(peak / 1024),
+        rss_before_mb=round(before / 1024),
+        file_mb=round(path.stat().st_size / 2**20, 1),
+    )

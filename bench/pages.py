@@ -36,5 +36,4 @@ def run(*, db: str, scale: str) -> None:
         queries = len(ctx.captured_queries)
         assert status == 200, (url, status)
         seconds = timed(lambda url=url: client.get(url), repeat=7)
-        report(f"page:{name}", db=db, rows=rows, seconds=seconds,
-               queries=queries)
+        report(f"page:{name}", db=db, rows=rows, seconds=seconds, queries=queries)

@@ -3,8 +3,9 @@
 The measured run applies a published rule change that moves households (the red age threshold
 lowered from 80 to 75, or raised back on a reused database), so history rows and visit
 rescheduling are part of the work. The baseline classifies households one by one through the
-ORM (``classify_one``) on a sample and is extrapolated to the whole district: timing it on 300,000 households would take far longer than
-the benchmark is worth, and its cost per household does not depend on how many there are.
+ORM (``classify_one``) on a sample and is extrapolated to the whole district: timing it on
+300,000 households would take far longer than the benchmark is worth, and its cost per household
+does not depend on how many there are.
 """
 
 from __future__ import annotations
@@ -28,8 +29,7 @@ def run(*, db: str, scale: str) -> None:
     rows = build(scale)
     # Steady state: nothing changes.
     steady = recompute_all()
-    report("reclassify-unchanged", db=db, rows=rows, seconds=steady.seconds,
-           changed=steady.changed)
+    report("reclassify-unchanged", db=db, rows=rows, seconds=steady.seconds, changed=steady.changed)
     # A rule change that moves households.
     current = current_version()
     definition = copy.deepcopy(current.definition)
@@ -41,9 +41,13 @@ def run(*, db: str, scale: str) -> None:
             rule["when"]["all_of"][0] = {"age_at_least": 80 if now_at == 75 else 75}
     today = timezone.localdate()
     RuleSetVersion.objects.filter(pk=current.pk).update(effective_to=today)
-    RuleSetVersion.objects.create(rule_set=current.rule_set, number=current.number + 1,
-                                  status="published", definition=definition,
-                                  effective_from=today)
+    RuleSetVersion.objects.create(
+        rule_set=current.rule_set,
+        number=current.number + 1,
+        status="published",
+        definition=definition,
+        effective_from=today,
+    )
     assert current_version().number == current.number + 1, RULE_SET
     changed = recompute_all()
     sample = list(Household.objects.order_by("?")[:BASELINE_SAMPLE])
@@ -52,14 +56,26 @@ def run(*, db: str, scale: str) -> None:
         classify_one(h, cause="bench")
     per_household = (time.perf_counter() - start) / len(sample)
     baseline = per_household * changed.total
-    report("reclassify", db=db, rows=changed.total, seconds=changed.seconds,
-           baseline_seconds=round(baseline, 1), speedup=round(baseline / changed.seconds, 1),
-           changed=changed.changed, baseline_sample=len(sample))
+    report(
+        "reclassify",
+        db=db,
+        rows=changed.total,
+        seconds=changed.seconds,
+        baseline_seconds=round(baseline, 1),
+        speedup=round(baseline / changed.seconds, 1),
+        changed=changed.changed,
+        baseline_sample=len(sample),
+    )
     # The worst case: every household's row rewritten (as on the first classification after a
     # district-size import).
     Household.objects.update(light_at=None)
     everything = recompute_all()
-    report("reclassify-all-rows", db=db, rows=everything.total, seconds=everything.seconds,
-           baseline_seconds=round(per_household * everything.total, 1),
-           speedup=round(per_household * everything.total / everything.seconds, 1),
-           changed=everything.changed)
+    report(
+        "reclassify-all-rows",
+        db=db,
+        rows=everything.total,
+        seconds=everything.seconds,
+        baseline_seconds=round(per_household * everything.total, 1),
+        speedup=round(per_household * everything.total / everything.seconds, 1),
+        changed=everything.changed,
+    )

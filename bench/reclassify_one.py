@@ -22,5 +22,10 @@ def run(*, db: str, scale: str) -> None:
         explain(h)
         times.append(time.perf_counter() - start)
     times.sort()
-    report("reclassify-one", db=db, rows=rows, seconds=statistics.median(times),
-           p95_seconds=round(times[int(len(times) * 0.95)], 4))
+    report(
+        "reclassify-one",
+        db=db,
+        rows=rows,
+        seconds=statistics.median(times),
+        p95_seconds=round(times[int(len(times) * 0.95)], 4),
+    )

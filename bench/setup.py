@@ -62,18 +62,21 @@ def _multiply(times: int) -> None:
                 f"last_visit_on, next_visit_due, version, created_at, updated_at) "
                 f"SELECT code || '-c{k}', grid_id, region_path, address, status, registered_on, "
                 f"light, computed_light, light_reasons, '', '', last_visit_on, next_visit_due, "
-                f"1, now(), now() FROM {h} WHERE code NOT LIKE '%%-c%%'")
+                f"1, now(), now() FROM {h} WHERE code NOT LIKE '%%-c%%'"
+            )
             cur.execute(
                 f"INSERT INTO {r} (household_id, region_path, name, id_number_enc, birth_date, "
                 f"sex, phone_enc, phone_index, relation, status, version) "
                 f"SELECT n.id, o.region_path, x.name, '', x.birth_date, x.sex, '', '', "
                 f"x.relation, x.status, 1 FROM {r} x JOIN {h} o ON o.id = x.household_id "
-                f"JOIN {h} n ON n.code = o.code || '-c{k}' WHERE o.code NOT LIKE '%%-c%%'")
+                f"JOIN {h} n ON n.code = o.code || '-c{k}' WHERE o.code NOT LIKE '%%-c%%'"
+            )
             cur.execute(
                 f"INSERT INTO {v} (household_id, resident_id, attribute_id, grade) "
                 f"SELECT n.id, NULL, a.attribute_id, MIN(a.grade) FROM {v} a "
                 f"JOIN {h} o ON o.id = a.household_id JOIN {h} n ON n.code = o.code || '-c{k}' "
-                f"WHERE o.code NOT LIKE '%%-c%%' GROUP BY n.id, a.attribute_id")
+                f"WHERE o.code NOT LIKE '%%-c%%' GROUP BY n.id, a.attribute_id"
+            )
         cur.execute("ANALYZE")
 
 
