@@ -194,7 +194,11 @@ class _Group(Condition):
             else other
         )
         seen = {k: v for verdict in verdicts for k, v in verdict.seen.items()}
-        return Verdict(state, _(self.word).join(v.label for v in verdicts), seen, verdicts)
+        labels = [
+            f"({v.label})" if isinstance(p, _Group) else v.label
+            for p, v in zip(self.parts, verdicts, strict=True)
+        ]
+        return Verdict(state, _(self.word).join(labels), seen, verdicts)
 
     def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
         return _join(self.parts, self.operator, ctx)
