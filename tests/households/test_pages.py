@@ -333,3 +333,15 @@ def test_unknown_region_filter_is_a_form_error_not_a_failure(world: World) -> No
     response = login(world.users["district_admin"]).get("/households/?region=nope&light=red")
     assert response.status_code == 200
     assert "region" in response.context["form"].errors
+
+
+def test_home_shows_each_role_its_traffic_light_work(world: World) -> None:
+    Household.objects.filter(pk=world.secret_household.pk).update(
+        next_visit_due=timezone.localdate() - timedelta(days=1))
+    worker = login(world.users["grid_worker"]).get("/")
+    widget = worker.context["widgets"][0]
+    assert widget["lights"] == {"red": 1, "yellow": 0, "green": 0}
+    assert (widget["overdue"], widget["due_week"]) == (1, 0)
+    assert 'data-testid="home-traffic-light"' in worker.content.decode()
+    handler = login(world.users["department_handler"]).get("/")
+    assert handler.context["widgets"] == []

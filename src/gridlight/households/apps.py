@@ -8,7 +8,7 @@ class HouseholdsConfig(AppConfig):
     verbose_name = _("Households")
 
     def ready(self) -> None:
-        from gridlight.households import jobs  # noqa: F401 - registers the job functions
+        from gridlight.households import jobs, widgets  # noqa: F401 - they register themselves
         from gridlight.households.subject import HouseholdSubject
         from gridlight.rules.subjects import register
 

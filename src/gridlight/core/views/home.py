@@ -6,6 +6,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from gridlight.core import widgets
 from gridlight.core.access import Perm, access, has_perm, is_public_user, public
 from gridlight.core.selectors import audit_search, region_node_counts, region_scope_roots
 
@@ -22,7 +23,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/home.html",
-        {"roots": roots, "recent": recent, "public_user": is_public_user(user)},
+        {
+            "roots": roots,
+            "recent": recent,
+            "public_user": is_public_user(user),
+            "widgets": widgets.for_request(request),
+        },
     )
 
 
