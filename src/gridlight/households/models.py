@@ -67,15 +67,26 @@ class Household(models.Model):
     light = models.CharField(_("light"), max_length=8, choices=Light.choices, default=Light.GREEN)
     computed_light = models.CharField(max_length=8, choices=Light.choices, default=Light.GREEN)
     light_reasons = models.CharField(max_length=500, blank=True)
+    # Never searched by, so not indexed: every index is rewritten when a recompute rewrites a row.
     light_version = models.ForeignKey(
-        RuleSetVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        RuleSetVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     light_at = models.DateTimeField(null=True, blank=True)
     override_light = models.CharField(max_length=8, choices=Light.choices, blank=True)
     override_reason = models.CharField(_("override reason"), max_length=200, blank=True)
     override_until = models.DateField(_("override until"), null=True, blank=True)
     override_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     last_visit_on = models.DateField(_("last visit"), null=True, blank=True)
     next_visit_due = models.DateField(_("next visit due"), null=True, blank=True)
@@ -195,11 +206,22 @@ class LightChange(models.Model):
     from_light = models.CharField(max_length=8, blank=True)
     to_light = models.CharField(max_length=8)
     reasons = models.CharField(max_length=500, blank=True)
+    # History is read per household, by region and by time; not by version or actor.
     rule_version = models.ForeignKey(
-        RuleSetVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        RuleSetVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     cause = models.CharField(max_length=20)  # data-change | recompute | override | override-end
     note = models.CharField(max_length=200, blank=True)
