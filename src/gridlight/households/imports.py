@@ -436,7 +436,7 @@ def _write(
     done = 0
     for house in houses.values():
         batch.append(house)
-        if len(batch) >= 2000:
+        if len(batch) >= 5000:
             _write_batch(batch, by_code, index_of, existing, names, summary)
             done += len(batch)
             batch = []
@@ -449,11 +449,27 @@ def _write(
 
 
 def _insert(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Insert many rows at once: PostgreSQL's COPY, or on SQLite multi-row INSERT statements with
+    as many rows as its 32,766-parameter limit allows. (One statement per row makes the server
+    parse and plan hundreds of thousands of statements.)"""
     if not rows:
         return
-    marks = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cur:
-        cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+        if connection.vendor == "postgresql":
+            raw = cur.cursor  # psycopg's own cursor, for COPY
+            with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        per_statement = max(1, 30_000 // len(columns))
+        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        for k in range(0, len(rows), per_statement):
+            chunk = rows[k : k + per_statement]
+            values = ", ".join([one] * len(chunk))
+            cur.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}",
+                [value for row in chunk for value in row],
+            )
 
 
 def _write_batch(
@@ -506,6 +522,7 @@ def _write_batch(
         ],
     )
     summary.households_created += len(new)
+    new_codes = {h.code for h in new}
     for pk, code, path in Household.objects.filter(code__in=[h.code for h in new]).values_list(
         "pk", "code", "region_path"
     ):
@@ -593,8 +610,12 @@ def _write_batch(
                 by_index[index] = rid
             else:
                 by_name.setdefault((hid, name), rid)
-    for k in range(0, len(touched), 900):
-        AttributeValue.objects.filter(household_id__in=touched[k : k + 900]).delete()
+    # The file's attributes replace those of the households that already existed.
+    existing_households = [
+        pk for pk, house in zip(touched, batch, strict=True) if house.code not in new_codes
+    ]
+    for k in range(0, len(existing_households), 900):
+        AttributeValue.objects.filter(household_id__in=existing_households[k : k + 900]).delete()
     values = list(house_values)
     for hid, name, index, attrs in create_attrs:
         rid = by_index[index] if index is not None else by_name[(hid, name)]
