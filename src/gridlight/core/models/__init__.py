@@ -2,6 +2,7 @@
 
 from gridlight.core.models.accounts import ApiToken, Assignment, Role, User
 from gridlight.core.models.audit import AuditEvent
+from gridlight.core.models.calendar import WorkdayOverride
 from gridlight.core.models.jobs import Job, JobStatus
 from gridlight.core.models.regions import (
     PositionKind,
@@ -24,4 +25,5 @@ __all__ = [
     "Role",
     "ServicePosition",
     "User",
+    "WorkdayOverride",
 ]
