@@ -189,3 +189,12 @@ def users_list(user: Any, *, q: str = "", role: str = "") -> QuerySet[User]:
             to_attr="active_assignments",
         )
     ).order_by("username")
+
+
+def region_by_code(user: Any, perm: Perm, code: str, *, level: int | None = None) -> Region | None:
+    """The region with ``code`` if it lies in the user's scope for ``perm`` (and at ``level``),
+    else None: how a region typed into a filter or a form is looked up."""
+    qs = scoped(Region.objects.all(), user, perm, field="path").filter(code=code.strip())
+    if level is not None:
+        qs = qs.filter(level=level)
+    return qs.first()

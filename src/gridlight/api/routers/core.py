@@ -8,12 +8,13 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from gridlight.core import services
-from gridlight.core.access import Perm, assignments, get_scoped, require, scoped
+from gridlight.core.access import Perm, assignments, get_scoped, require
 from gridlight.core.models import PositionKind, Region, ServicePosition
 from gridlight.core.models.regions import LEVEL_SLUGS
 from gridlight.core.selectors import (
     NodeCounts,
     positions_list,
+    region_by_code,
     region_children,
     region_node_counts,
     regions_list,
@@ -224,11 +225,7 @@ def list_positions(
 ) -> Any:
     under = None
     if region:
-        under = (
-            scoped(Region.objects.all(), request.user, Perm.REGION_VIEW, "path")
-            .filter(code=region)
-            .first()
-        )
+        under = region_by_code(request.user, Perm.REGION_VIEW, region)
         if under is None:
             return ServicePosition.objects.none()
     return positions_list(request.user, q=q, kind=kind.value if kind else "", region=under)

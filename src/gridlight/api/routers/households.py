@@ -7,9 +7,10 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from gridlight.core.access import Perm, get_scoped, scoped
+from gridlight.core.access import Perm, get_scoped
 from gridlight.core.crypto import decrypt, mask_id, mask_phone
 from gridlight.core.models import Region
+from gridlight.core.selectors import region_by_code
 from gridlight.households import services
 from gridlight.households.classify import explain
 from gridlight.households.models import Household, Resident, ResidentStatus
@@ -168,11 +169,7 @@ def list_households(
 ) -> Any:
     under = None
     if region:
-        under = (
-            scoped(Region.objects.all(), request.user, Perm.HOUSEHOLD_VIEW, "path")
-            .filter(code=region)
-            .first()
-        )
+        under = region_by_code(request.user, Perm.HOUSEHOLD_VIEW, region)
         if under is None:
             return Household.objects.none()
     return households_list(

@@ -9,10 +9,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridlight.core.access import Perm, access, scoped
+from gridlight.core.access import Perm, access
 from gridlight.core.forms import AuditFilterForm
-from gridlight.core.models import Region
-from gridlight.core.selectors import audit_search
+from gridlight.core.selectors import audit_search, region_by_code
 from gridlight.core.views.common import paginate, query_without_page
 
 
@@ -23,11 +22,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     data = getattr(form, "cleaned_data", {})
     region = None
     if data.get("region"):
-        region = (
-            scoped(Region.objects.all(), request.user, Perm.AUDIT_VIEW, "path")
-            .filter(code=data["region"])
-            .first()
-        )
+        region = region_by_code(request.user, Perm.AUDIT_VIEW, data["region"])
         if region is None:
             form.add_error("region", _("No region with this code in your scope."))
     tz = timezone.get_current_timezone()

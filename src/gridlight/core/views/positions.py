@@ -16,7 +16,7 @@ from gridlight.core.access import Perm, access, get_scoped, scope_for, scoped
 from gridlight.core.errors import ImportRejected
 from gridlight.core.forms import PositionFilterForm, PositionForm, UploadForm
 from gridlight.core.models import PositionKind, Region, ServicePosition
-from gridlight.core.selectors import positions_list
+from gridlight.core.selectors import positions_list, region_by_code
 from gridlight.core.views.common import paginate, query_without_page, submit, xlsx_response
 
 
@@ -26,11 +26,7 @@ def _filtered(request: HttpRequest) -> tuple[PositionFilterForm, Any]:
     data = getattr(form, "cleaned_data", {})
     region = None
     if data.get("region"):
-        region = (
-            scoped(Region.objects.all(), request.user, Perm.REGION_VIEW, "path")
-            .filter(code=data["region"])
-            .first()
-        )
+        region = region_by_code(request.user, Perm.REGION_VIEW, data["region"])
         if region is None:
             form.add_error("region", _("No region with this code in your scope."))
             return form, ServicePosition.objects.none()

@@ -12,9 +12,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridlight.core.access import Perm, access, get_scoped, scope_for, scoped
+from gridlight.core.access import Perm, access, get_scoped, scope_for
 from gridlight.core.crypto import decrypt, mask_id, mask_phone
 from gridlight.core.models import Region
+from gridlight.core.selectors import region_by_code
 from gridlight.core.views.common import flash_errors, paginate, query_without_page, submit
 from gridlight.households import services
 from gridlight.households.classify import explain
@@ -38,11 +39,7 @@ def _filtered(request: HttpRequest) -> tuple[HouseholdFilterForm, Any]:
     data = getattr(form, "cleaned_data", {})
     region = None
     if data.get("region"):
-        region = (
-            scoped(Region.objects.all(), request.user, Perm.HOUSEHOLD_VIEW, "path")
-            .filter(code=data["region"])
-            .first()
-        )
+        region = region_by_code(request.user, Perm.HOUSEHOLD_VIEW, data["region"])
         if region is None:
             form.add_error("region", _("No region with this code in your scope."))
             return form, Household.objects.none()
@@ -129,11 +126,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _grid(request: HttpRequest, code: str) -> Region | None:
-    return (
-        scoped(Region.objects.all(), request.user, Perm.HOUSEHOLD_CHANGE, "path")
-        .filter(code=code, level=3)
-        .first()
-    )
+    return region_by_code(request.user, Perm.HOUSEHOLD_CHANGE, code, level=3)
 
 
 @access(Perm.HOUSEHOLD_CHANGE)
