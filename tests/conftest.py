@@ -33,6 +33,9 @@ class World:
     secret_household: Any = None
     secret_resident: Any = None
     open_household: Any = None
+    secret_ticket: Any = None  # dispatched to the department unit, in the secret grid
+    open_ticket: Any = None
+    units: dict[str, Any] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
     twins: dict[str, User] = field(default_factory=dict)
 
@@ -118,6 +121,7 @@ def world(db: None) -> World:
         w.twins[role] = UserFactory(username=f"{role}-twin")
         assign(w.twins[role], role, None)
     _households(w)
+    _tickets(w)
     return w
 
 
@@ -152,6 +156,46 @@ def _households(w: World) -> None:
         code="OPEN-H1",
         address="公开路1号",
         members=[MemberInput(name="公开居民", relation="head")],
+    )
+
+
+def _tickets(w: World) -> None:
+    """Units (a department with the handler, a street office with the street staff) and a
+    secret ticket raised by the resident in the secret grid and dispatched to the department."""
+    from gridlight.tickets import services
+    from gridlight.tickets.catalogue import ensure_units
+    from gridlight.tickets.models import Category
+
+    w.units = ensure_units(w.district)
+    w.units["education"].members.add(w.users["department_handler"], w.twins["department_handler"])
+    w.units[f"street-{w.secret_street.code}"].members.add(w.users["street_staff"])
+    w.units[f"street-{w.open_street.code}"].members.add(w.twins["street_staff"])
+    category = Category.objects.get(code="school_enrolment")
+    w.secret_ticket = services.submit(
+        actor=w.users["resident"],
+        intake=services.Intake(
+            category=category,
+            region=w.secret_grid,
+            title=f"{CANARY}入学",
+            description=f"{CANARY}孩子入学问题",
+            requester_phone=SECRET_PHONE,
+        ),
+    )
+    services.dispatch(
+        actor=w.users["district_admin"],
+        ticket=w.secret_ticket,
+        version=w.secret_ticket.version,
+        unit=w.units["education"],
+    )
+    w.open_ticket = services.submit(
+        actor=w.users["district_admin"],
+        intake=services.Intake(
+            category=Category.objects.get(code="noise"),
+            region=w.open_grid,
+            title="公开噪音",
+            description="公开噪音问题",
+            source="hotline",
+        ),
     )
 
 

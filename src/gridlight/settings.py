@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "gridlight.core",
     "gridlight.rules",
     "gridlight.households",
+    "gridlight.tickets",
     "gridlight.api",
 ]
 

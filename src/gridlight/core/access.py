@@ -36,6 +36,12 @@ class Perm(StrEnum):
     PERSONAL_REVEAL = "personal.reveal"
     VISIT_RECORD = "visit.record"
     RULES_MANAGE = "rules.manage"
+    TICKET_VIEW = "ticket.view"
+    TICKET_CREATE = "ticket.create"
+    TICKET_DISPATCH = "ticket.dispatch"
+    TICKET_HANDLE = "ticket.handle"
+    TICKET_VERIFY = "ticket.verify"
+    TICKET_ADMIN = "ticket.admin"
 
 
 WRITE_PERMS = frozenset(
@@ -46,6 +52,11 @@ WRITE_PERMS = frozenset(
         Perm.HOUSEHOLD_CHANGE,
         Perm.VISIT_RECORD,
         Perm.RULES_MANAGE,
+        Perm.TICKET_CREATE,
+        Perm.TICKET_DISPATCH,
+        Perm.TICKET_HANDLE,
+        Perm.TICKET_VERIFY,
+        Perm.TICKET_ADMIN,
     }
 )
 _HOUSEHOLD_WORK = frozenset(
@@ -58,16 +69,23 @@ _HOUSEHOLD_WORK = frozenset(
 )
 
 _STAFF_VIEW = frozenset({Perm.REGION_VIEW, Perm.POSITION_VIEW})
+# Ticket handlers see only the tickets dispatched to their own units (selectors.visible).
+_TICKET_FRONT = frozenset({Perm.TICKET_VIEW, Perm.TICKET_CREATE})
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.DISTRICT_ADMIN: frozenset(Perm),
     Role.STREET_STAFF: _STAFF_VIEW
     | _HOUSEHOLD_WORK
-    | {Perm.POSITION_CHANGE, Perm.AUDIT_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE},
-    Role.COMMUNITY_SECRETARY: _STAFF_VIEW | _HOUSEHOLD_WORK | {Perm.POSITION_CHANGE},
-    Role.GRID_WORKER: _STAFF_VIEW | _HOUSEHOLD_WORK,
-    Role.DEPARTMENT_HANDLER: _STAFF_VIEW,
-    Role.TALENT_COMMISSIONER: _STAFF_VIEW,
+    | _TICKET_FRONT
+    | {Perm.POSITION_CHANGE, Perm.AUDIT_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE}
+    | {Perm.TICKET_DISPATCH, Perm.TICKET_HANDLE, Perm.TICKET_VERIFY},
+    Role.COMMUNITY_SECRETARY: _STAFF_VIEW
+    | _HOUSEHOLD_WORK
+    | _TICKET_FRONT
+    | {Perm.POSITION_CHANGE, Perm.TICKET_HANDLE, Perm.TICKET_VERIFY},
+    Role.GRID_WORKER: _STAFF_VIEW | _HOUSEHOLD_WORK | _TICKET_FRONT,
+    Role.DEPARTMENT_HANDLER: _STAFF_VIEW | {Perm.TICKET_HANDLE},
+    Role.TALENT_COMMISSIONER: _STAFF_VIEW | _TICKET_FRONT,
     Role.EVALUATOR: _STAFF_VIEW,
     Role.RESIDENT: frozenset(),
     Role.TALENT: frozenset(),

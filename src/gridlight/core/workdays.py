@@ -51,6 +51,18 @@ class WorkCalendar:
                 left -= 1
         return day
 
+    def subtract_workdays(self, start: date, count: int) -> date:
+        """The day ``count`` working days before ``start`` (``start`` itself not counted)."""
+        if count < 0:
+            raise ValueError("count must not be negative")
+        day = start
+        left = count
+        while left:
+            day -= timedelta(days=1)
+            if self.is_workday(day):
+                left -= 1
+        return day
+
     def workdays_between(self, start: date, end: date) -> int:
         """Working days after ``start`` up to and including ``end`` (0 if ``end`` ≤ ``start``)."""
         return sum(1 for d in _days(start + timedelta(days=1), end) if self.is_workday(d))

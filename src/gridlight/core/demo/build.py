@@ -83,7 +83,7 @@ def demo_users() -> list[DemoUser]:
         DemoUser("street", "李秀梅", "street_staff", erqi, erqi),
         DemoUser("secretary", "张丽", "community_secretary", jianxin, jianxin),
         DemoUser("gridworker", "刘洋", "grid_worker", f"{jianxin}01", f"{jianxin}01"),
-        DemoUser("handler", "陈静", "department_handler", d, None),
+        DemoUser("handler", "陈静", "department_handler", d, d),
         DemoUser("commissioner", "杨帆", "talent_commissioner", d, d),
         DemoUser("evaluator", "赵敏", "evaluator", d, None),
         DemoUser("resident", "孙桂英", "resident", None, None),

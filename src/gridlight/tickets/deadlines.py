@@ -1,0 +1,55 @@
+"""Deadlines of a dispatch in working days (see docs/tickets.md).
+
+A deadline "within N working days" ends at midnight after the N-th working day following the
+day of dispatch. The yellow card starts ``yellow_days`` working days before that day ends; the
+ticket is put under supervision ``supervise_days`` working days after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from gridlight.core.workdays import WorkCalendar
+from gridlight.tickets.models import SlaPolicy
+
+
+def end_of(day: date) -> datetime:
+    """Midnight after ``day``, in the district's time zone."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time(0)))
+
+
+def local_day(moment: datetime) -> date:
+    return timezone.localtime(moment).date()
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    sign_due: datetime
+    return_due: datetime
+    due_at: datetime
+    yellow_at: datetime
+    supervise_at: datetime
+
+
+def for_dispatch(
+    calendar: WorkCalendar, policy: SlaPolicy, at: datetime, extra_days: int = 0
+) -> Deadlines:
+    start = local_day(at)
+    due_day = calendar.add_workdays(start, policy.handle_days + extra_days)
+    return Deadlines(
+        sign_due=end_of(calendar.add_workdays(start, policy.response_days)),
+        return_due=end_of(calendar.add_workdays(start, policy.return_days)),
+        **handling(calendar, policy, due_day),
+    )
+
+
+def handling(calendar: WorkCalendar, policy: SlaPolicy, due_day: date) -> dict[str, datetime]:
+    """The handling deadline and its card and supervision moments for a given last day."""
+    return {
+        "due_at": end_of(due_day),
+        "yellow_at": end_of(calendar.subtract_workdays(due_day, policy.yellow_days)),
+        "supervise_at": end_of(calendar.add_workdays(due_day, policy.supervise_days)),
+    }

@@ -1,0 +1,454 @@
+"""Closed-loop tickets (问题快速闭环): the catalogue with SLA policies, units and their handlers,
+tickets with one FSM ``status``, the transition log every KPI is computed from, the per-dispatch
+facts folded from that log, attachments and the notification outbox."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, FSMField, transition
+
+from gridlight.core.models import Region
+
+
+class SlaPolicy(models.Model):
+    """Deadlines in working days. Defaults follow Shandong 12345 practice: handle within 5
+    working days, extensions up to 10 in all, return within 2, yellow card 1 working day before
+    the deadline, red card after it."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    response_days = models.PositiveSmallIntegerField(_("sign within (working days)"), default=1)
+    handle_days = models.PositiveSmallIntegerField(_("handle within (working days)"), default=5)
+    max_extension_days = models.PositiveSmallIntegerField(
+        _("extension at most (working days)"), default=10
+    )
+    return_days = models.PositiveSmallIntegerField(_("return within (working days)"), default=2)
+    yellow_days = models.PositiveSmallIntegerField(
+        _("yellow card (working days before deadline)"), default=1
+    )
+    supervise_days = models.PositiveSmallIntegerField(
+        _("supervision (working days after deadline)"), default=2
+    )
+    verify_on_site = models.BooleanField(_("on-site verification"), default=False)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UnitKind(models.TextChoices):
+    DEPARTMENT = "department", _("Department")
+    STREET = "street", _("Street office")
+    COMMUNITY = "community", _("Community")
+
+
+class Unit(models.Model):
+    """A unit tickets are dispatched to (承办单位): a district department or a street office."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=12, choices=UnitKind.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=255)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="ticket_units"
+    )
+
+    class Meta:
+        ordering = ["kind", "code"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    """A kind of problem in a two-level tree, with its default unit and SLA policy."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=80, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="+")
+    default_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Dispatched to the office of the street where the problem is, rather than default_unit.
+    to_street = models.BooleanField(_("to the street office"), default=False)
+    talent = models.BooleanField(_("talent service"), default=False)
+    public = models.BooleanField(_("residents may choose it"), default=True)
+    description = models.TextField(_("description"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    ACCEPTED = "accepted", _("Awaiting dispatch")
+    REJECTED = "rejected", _("Rejected")
+    DISPATCHED = "dispatched", _("Dispatched")
+    SIGNED = "signed", _("Signed for")
+    IN_PROGRESS = "in_progress", _("In progress")
+    HANDLED = "handled", _("Awaiting verification")
+    FOLLOW_UP = "follow_up", _("Awaiting follow-up")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = (
+    Status.SUBMITTED,
+    Status.ACCEPTED,
+    Status.DISPATCHED,
+    Status.SIGNED,
+    Status.IN_PROGRESS,
+    Status.HANDLED,
+    Status.FOLLOW_UP,
+)
+# Statuses in which a unit holds the ticket and its deadline runs.
+WITH_UNIT = (Status.DISPATCHED, Status.SIGNED, Status.IN_PROGRESS)
+
+
+class Source(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    TALENT = "talent", _("Talent")
+    GRID = "grid", _("Grid visit")
+    HOTLINE = "hotline", _("Hotline")
+    OPEN311 = "open311", _("Open311")
+
+
+class Card(models.TextChoices):
+    NONE = "", _("None")
+    YELLOW = "yellow", _("Yellow card")
+    RED = "red", _("Red card")
+
+
+class CloseReason(models.TextChoices):
+    RESOLVED = "resolved", _("Resolved")
+    EXPLAINED = "explained", _("Explained")
+    DUPLICATE = "duplicate", _("Duplicate")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    BACKLOG = "backlog", _("Backlog")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASIC = "basic", _("Basically satisfied")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class Ticket(models.Model):
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=255)
+    street = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requester_name = models.CharField(_("name"), max_length=60, blank=True)
+    requester_phone_enc = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    visit = models.ForeignKey(
+        "households.Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    talent = models.BooleanField(default=False)
+
+    status = FSMField(default=Status.SUBMITTED, choices=Status.choices, protected=False)
+    version = models.PositiveIntegerField(default=1)
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    round = models.PositiveSmallIntegerField(default=0)  # dispatches so far (返单/重办 add one)
+
+    created_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    sign_due = models.DateTimeField(null=True, blank=True)
+    return_due = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(_("deadline"), null=True, blank=True)
+    yellow_at = models.DateTimeField(null=True, blank=True)
+    supervise_at = models.DateTimeField(null=True, blank=True)
+    extension_days = models.PositiveSmallIntegerField(default=0)  # approved, all rounds
+    extension_requested = models.PositiveSmallIntegerField(default=0)  # pending request
+    extension_reason = models.CharField(max_length=200, blank=True)
+    card = models.CharField(_("card"), max_length=6, choices=Card.choices, blank=True, default="")
+    supervised = models.BooleanField(_("under supervision"), default=False)
+    return_count = models.PositiveSmallIntegerField(default=0)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    resolved = models.BooleanField(null=True)  # as the person judged it
+    satisfaction = models.CharField(max_length=12, choices=Satisfaction.choices, blank=True)
+    rated = models.BooleanField(default=False)  # rated in the current round
+    close_reason = models.CharField(max_length=12, choices=CloseReason.choices, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["region_path", "created_at"], name="ticket_path_created"),
+            models.Index(fields=["status", "due_at"], name="ticket_status_due"),
+            models.Index(fields=["unit", "status"], name="ticket_unit_status"),
+            models.Index(fields=["requester", "created_at"], name="ticket_requester"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def number(self) -> str:
+        return f"{self.created_at:%Y%m%d}-{self.pk:07d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    # --- the lifecycle (django-fsm): state changes only; services set the rest and log them ---
+
+    @transition(field=status, source=Status.SUBMITTED, target=Status.ACCEPTED)
+    def accept(self) -> None:
+        pass
+
+    @transition(field=status, source=[Status.SUBMITTED, Status.ACCEPTED], target=Status.REJECTED)
+    def reject(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.ACCEPTED, target=Status.DISPATCHED)
+    def dispatch(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.DISPATCHED, target=Status.SIGNED)
+    def sign(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.SIGNED, target=Status.IN_PROGRESS)
+    def start(self) -> None:
+        pass
+
+    @transition(field=status, source=[Status.DISPATCHED, Status.SIGNED], target=Status.ACCEPTED)
+    def send_back(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[Status.SIGNED, Status.IN_PROGRESS],
+        target=RETURN_VALUE(Status.HANDLED, Status.FOLLOW_UP),
+    )
+    def handle(self, verify_on_site: bool) -> str:
+        return Status.HANDLED if verify_on_site else Status.FOLLOW_UP
+
+    @transition(
+        field=status,
+        source=Status.HANDLED,
+        target=RETURN_VALUE(Status.FOLLOW_UP, Status.IN_PROGRESS),
+    )
+    def verify(self, passed: bool) -> str:
+        return Status.FOLLOW_UP if passed else Status.IN_PROGRESS
+
+    def _not_rated(self) -> bool:
+        return not self.rated
+
+    @transition(
+        field=status, source=Status.FOLLOW_UP, target=Status.FOLLOW_UP, conditions=[_not_rated]
+    )
+    def rate(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.FOLLOW_UP, target=Status.DISPATCHED)
+    def reopen(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[Status.SUBMITTED, Status.ACCEPTED, Status.FOLLOW_UP],
+        target=Status.CLOSED,
+    )
+    def close(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[
+            Status.SUBMITTED,
+            Status.ACCEPTED,
+            Status.DISPATCHED,
+            Status.SIGNED,
+            Status.IN_PROGRESS,
+        ],
+        target=Status.CLOSED,
+    )
+    def withdraw(self) -> None:
+        pass
+
+    @transition(field=status, source=[Status.SIGNED, Status.IN_PROGRESS], target=None)
+    def request_extension(self) -> None:
+        pass
+
+    @transition(field=status, source=[Status.SIGNED, Status.IN_PROGRESS], target=None)
+    def decide_extension(self) -> None:
+        pass
+
+
+class Transition(models.Model):
+    """One step of a ticket's life; KPIs and the ticket's timeline are read from these rows."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="transitions")
+    name = models.CharField(max_length=24)
+    source = models.CharField(max_length=12)
+    target = models.CharField(max_length=12)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    round = models.PositiveSmallIntegerField(default=0)
+    reason = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["ticket", "at"], name="transition_ticket_at")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.name}"
+
+
+class DispatchFact(models.Model):
+    """What happened to one dispatch of a ticket to a unit, folded from the transition log
+    (see ``kpi.fold``): the unit of every KPI. Kept current by each transition in its own
+    transaction and rebuildable from the log (``gridlight rebuild_ticket_facts``)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    round = models.PositiveSmallIntegerField()
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=255)
+    street = models.ForeignKey(Region, null=True, on_delete=models.PROTECT, related_name="+")
+    talent = models.BooleanField(default=False)
+    month = models.DateField()  # first day of the dispatch's month: the KPI period
+    dispatched_at = models.DateTimeField()
+    responded = models.BooleanField(default=False)  # signed or returned
+    responded_on_time = models.BooleanField(default=False)
+    returned = models.BooleanField(default=False)
+    handled = models.BooleanField(default=False)
+    handled_on_time = models.BooleanField(default=False)
+    overdue = models.BooleanField(default=False)  # handled late, or still open after the deadline
+    rated = models.BooleanField(default=False)
+    resolved = models.BooleanField(default=False)
+    satisfied = models.BooleanField(default=False)  # satisfied or basically satisfied
+    reopened = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "round"], name="fact_ticket_round"),
+        ]
+        indexes = [
+            models.Index(fields=["month", "unit"], name="fact_month_unit"),
+            models.Index(fields=["region_path", "month"], name="fact_path_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}/{self.round}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NoticeStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Notice(models.Model):
+    """The outbox. ``key`` names the event (ticket, kind, round, deadline), so a sweep that runs
+    again, or is cut off and restarted, cannot queue the same notice twice; the sender marks a
+    notice sent in the same transaction that delivers it to the in-app inbox."""
+
+    key = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20)
+    ticket = models.ForeignKey(Ticket, null=True, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, null=True, on_delete=models.SET_NULL, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.CharField(max_length=300)
+    status = models.CharField(
+        max_length=8, choices=NoticeStatus.choices, default=NoticeStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "id"], name="notice_status")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Message(models.Model):
+    """A notice delivered to a user's in-app inbox (one row per notice and recipient)."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    text = models.CharField(max_length=300)
+    ticket = models.ForeignKey(Ticket, null=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "user"], name="message_notice_user"),
+        ]
+        indexes = [models.Index(fields=["user", "read_at"], name="message_user_read")]
+
+    def __str__(self) -> str:
+        return self.text

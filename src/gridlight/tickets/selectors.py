@@ -1,0 +1,81 @@
+"""Reading tickets: what a user may see, and the lists the consoles show."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from gridlight.core.access import Perm, scope_for
+from gridlight.tickets.models import OPEN_STATUSES, Category, Ticket, Unit
+
+
+def my_units(user: Any) -> list[int]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached: list[int] | None = getattr(user, "_gridlight_units", None)
+    if cached is None:
+        cached = list(Unit.objects.filter(members=user, active=True).values_list("pk", flat=True))
+        user._gridlight_units = cached
+    return cached
+
+
+def visibility(user: Any) -> Q:
+    """Tickets a user may see: those in their ticket scope, those dispatched to a unit of
+    theirs (within their handling scope), and their own."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    q = Q(requester=user)
+    view = scope_for(user, Perm.TICKET_VIEW)
+    if not view.empty:
+        q |= view.q("region_path")
+    handle = scope_for(user, Perm.TICKET_HANDLE)
+    units = my_units(user)
+    if units and not handle.empty:
+        q |= Q(unit_id__in=units) & handle.q("region_path")
+    return q
+
+
+def visible(user: Any) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(visibility(user))
+
+
+def get_visible(user: Any, pk: Any) -> Ticket:
+    try:
+        return (
+            visible(user)
+            .select_related("category__policy", "unit", "region", "street", "handler", "requester")
+            .get(pk=int(pk))
+        )
+    except (Ticket.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def similar_open(
+    *, category: Category, region_path: str, title: str = "", limit: int = 5
+) -> list[Ticket]:
+    """Open tickets of the same category in the same community (or street) from the last 30
+    days — shown before submitting so the person can follow one instead of duplicating it."""
+    parts = region_path.split(".")
+    near = ".".join(parts[: min(len(parts), 3)])
+    since = timezone.now() - timedelta(days=30)
+    from gridlight.core.models.regions import subtree
+
+    qs = (
+        Ticket.objects.filter(
+            subtree("region_path", near),
+            category=category,
+            status__in=OPEN_STATUSES,
+            created_at__gte=since,
+        )
+        .only("pk", "title", "status", "created_at", "address", "region_path")
+        .order_by("-created_at")
+    )
+    found = list(qs[: limit * 4])
+    words = {w for w in title.split() if len(w) > 1}
+    if words:
+        found.sort(key=lambda t: -sum(w in t.title for w in words))
+    return found[:limit]
