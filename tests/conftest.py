@@ -55,6 +55,29 @@ def _fast_hasher(settings: pytest.FixtureRequest) -> None:
     cache.clear()
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None,
+) -> Iterator[None]:
+    """On SQLite the test database is a file in a fresh temporary folder, not memory, so that
+    another process (the Celery worker of tests/tickets/test_celery.py, started with
+    GRIDLIGHT_DATA_DIR set to that folder) sees what a transactional test committed."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    folder = None
+    if db["ENGINE"] == "django.db.backends.sqlite3" and not db.get("TEST", {}).get("NAME"):
+        folder = Path(tempfile.mkdtemp(prefix="gridlight-test-"))
+        db.setdefault("TEST", {})["NAME"] = str(folder / "gridlight.sqlite3")
+    yield
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture
 def world(db: None) -> World:
     district = RegionFactory(kind="district", code="900001", name="测试区")

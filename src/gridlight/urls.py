@@ -25,7 +25,9 @@ def _api_urls() -> tuple[list[Any], str, str]:
 urlpatterns = [
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("api/", _api_urls()),
+    path("open311/v2/", include("gridlight.api.open311")),
     path("households/", include("gridlight.households.urls")),
+    path("tickets/", include("gridlight.tickets.urls")),
     path("", include("gridlight.core.urls")),
 ]
 

@@ -23,10 +23,13 @@ from gridlight.core.models import (
     Region,
     ServicePosition,
     User,
+    WorkdayOverride,
 )
 from gridlight.core.services import token_create
 from gridlight.households.models import Household, LightChange, Resident, Visit
 from gridlight.rules.models import RuleSetVersion
+from gridlight.tickets.models import Attachment, Notice, SlaPolicy, Ticket, Transition
+from gridlight.tickets.services import ACTORS
 from tests.conftest import CANARY, SECRET_ID, SECRET_PHONE, World, login
 
 PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
@@ -62,6 +65,9 @@ def _secret_ids(world: World) -> dict[str, list[int]]:
         "households": [world.secret_household.pk],
         "jobs": list(Job.objects.values_list("pk", flat=True)),
         "versions": list(RuleSetVersion.objects.values_list("pk", flat=True)),
+        "tickets": [world.secret_ticket.pk],
+        "ticket_admin": list(SlaPolicy.objects.values_list("pk", flat=True))
+        + list(WorkdayOverride.objects.values_list("pk", flat=True)),
     }
 
 
@@ -80,7 +86,17 @@ ROUTE_KINDS = [
     ("api/v1/positions", "positions"),
     ("api/v1/households", "households"),
     ("api/v1/traffic-light/versions", "versions"),
+    ("tickets/catalogue/", "ticket_admin"),
+    ("tickets/calendar/", "ticket_admin"),
+    ("tickets/", "tickets"),
+    ("api/v1/tickets", "tickets"),
+    ("open311/", "tickets"),
 ]
+
+
+# Pages where the district's communities are listed to anyone who may report a problem (a
+# resident picks where it is): their names and codes are public there, nothing else is.
+PUBLIC_PLACES = {"tickets/new/"}
 
 
 def _secret_values(world: World, route: str = "") -> dict[str, list[str]]:
@@ -98,6 +114,9 @@ def _secret_values(world: World, route: str = "") -> dict[str, list[str]]:
         "light": ["red"],
         "resident_pk": [str(world.secret_resident.pk)],
         "member_id": [str(world.secret_resident.pk)],
+        "name": sorted(ACTORS),
+        "attachment_pk": [str(pk) for pk in Attachment.objects.values_list("pk", flat=True)]
+        or ["1"],
     }
 
 
@@ -154,6 +173,12 @@ def _state() -> tuple[int, ...]:
         tuple(RuleSetVersion.objects.order_by("pk").values_list("status", "edit_version")),
         sum(Region.objects.values_list("version", flat=True)),
         sum(ServicePosition.objects.values_list("version", flat=True)),
+        Ticket.objects.count(),
+        sum(Ticket.objects.values_list("version", flat=True)),
+        Transition.objects.count(),
+        Notice.objects.count(),
+        WorkdayOverride.objects.count(),
+        sum(SlaPolicy.objects.values_list("version", flat=True)),
     )
 
 
@@ -182,6 +207,9 @@ def _walk(client: Client, world: World, *, api_token: str | None = None) -> list
                 else:
                     response = client.post(url, data={})
                 body = response.content.decode("utf-8", errors="replace")
+                if route in PUBLIC_PLACES:
+                    for r in world.secret_regions():
+                        body = body.replace(r.name, "").replace(r.code, "")
                 where = f"{method.upper()} {url} -> {response.status_code}"
                 if response.status_code >= 500:
                     problems.append(f"{where}: server error")

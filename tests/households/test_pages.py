@@ -337,7 +337,8 @@ def test_unknown_region_filter_is_a_form_error_not_a_failure(world: World) -> No
 
 def test_home_shows_each_role_its_traffic_light_work(world: World) -> None:
     Household.objects.filter(pk=world.secret_household.pk).update(
-        next_visit_due=timezone.localdate() - timedelta(days=1))
+        next_visit_due=timezone.localdate() - timedelta(days=1)
+    )
     worker = login(world.users["grid_worker"]).get("/")
     widget = worker.context["widgets"][0]
     assert widget["lights"] == {"red": 1, "yellow": 0, "green": 0}

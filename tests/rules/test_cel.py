@@ -39,6 +39,7 @@ YOUNG: dict[str, object] = {
 # Messages are compared in English, the source language.
 pytestmark = pytest.mark.usefixtures("english")
 
+
 def check(source: str, values: dict[str, object], **kwargs: date) -> bool | None:
     return evaluate_cel(compile_cel(source, FIELDS), values, **kwargs)
 

@@ -322,11 +322,31 @@ class Ticket(models.Model):
         pass
 
 
+class Step(models.TextChoices):
+    SUBMIT = "submit", _("Submitted")
+    ACCEPT = "accept", _("Accepted")
+    REJECT = "reject", _("Rejected")
+    DISPATCH = "dispatch", _("Dispatched")
+    SIGN = "sign", _("Signed for")
+    START = "start", _("Work started")
+    SEND_BACK = "send_back", _("Returned to the dispatcher")
+    HANDLE = "handle", _("Handled")
+    VERIFY = "verify", _("Verified")
+    RATE = "rate", _("Rated")
+    REOPEN = "reopen", _("Reopened")
+    CLOSE = "close", _("Closed")
+    WITHDRAW = "withdraw", _("Withdrawn")
+    REQUEST_EXTENSION = "request_extension", _("Extension requested")
+    DECIDE_EXTENSION = "decide_extension", _("Extension decided")
+    CARD = "card", _("Card shown")
+    SUPERVISE = "supervise", _("Put under supervision")
+
+
 class Transition(models.Model):
     """One step of a ticket's life; KPIs and the ticket's timeline are read from these rows."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="transitions")
-    name = models.CharField(max_length=24)
+    name = models.CharField(max_length=24, choices=Step.choices)
     source = models.CharField(max_length=12)
     target = models.CharField(max_length=12)
     at = models.DateTimeField()

@@ -23,6 +23,18 @@ def my_units(user: Any) -> list[int]:
     return cached
 
 
+def units_for(user: Any, perm: Perm = Perm.TICKET_VIEW) -> QuerySet[Unit]:
+    """Units a user works with: those inside their scope for ``perm`` and the departments of
+    the districts their scope lies in."""
+    scope = scope_for(user, perm)
+    if scope.empty:
+        return Unit.objects.none()
+    districts = {p.split(".")[0] for p in scope.paths}
+    return Unit.objects.filter(
+        scope.q("region_path") | Q(kind="department", region_path__in=districts), active=True
+    )
+
+
 def visibility(user: Any) -> Q:
     """Tickets a user may see: those in their ticket scope, those dispatched to a unit of
     theirs (within their handling scope), and their own."""

@@ -368,6 +368,11 @@ def dispatch(
     """Send a ticket to a unit (accepting it first if need be) and start its deadlines."""
     if not unit.active:
         raise DomainError(_("This unit is no longer active."))
+    if not (
+        ticket.region_path == unit.region_path
+        or ticket.region_path.startswith(unit.region_path + ".")
+    ):
+        raise DomainError(_("This unit does not serve the place of this ticket."))
     if not _can_dispatch(actor, ticket):
         raise DomainError(_("You may not do this to this ticket."))
     if ticket.status == Status.SUBMITTED:

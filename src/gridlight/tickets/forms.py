@@ -1,0 +1,150 @@
+"""Forms for the ticket pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gridlight.core.forms import Form
+from gridlight.core.models import Region, RegionLevel
+from gridlight.tickets.models import Card, Category, CloseReason, Satisfaction, Source, Status, Unit
+
+
+def leaf_categories(public_only: bool) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Active leaf categories grouped under their parent, for a select."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    qs = Category.objects.filter(active=True, children__isnull=True).select_related("parent")
+    if public_only:
+        qs = qs.filter(public=True)
+    for c in qs.order_by("sort_order"):
+        groups.setdefault(c.parent.name if c.parent else "", []).append((c.code, c.name))
+    return list(groups.items())
+
+
+def community_choices(root: Region | None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Communities grouped by street under ``root`` (the district), for residents who do not
+    know region codes."""
+    if root is None:
+        return []
+    groups: dict[str, list[tuple[str, str]]] = {}
+    qs = (
+        Region.objects.filter(path__startswith=root.path + ".", level=RegionLevel.COMMUNITY)
+        .select_related("parent")
+        .order_by("path")
+    )
+    for r in qs:
+        groups.setdefault(r.parent.name if r.parent else "", []).append((r.code, r.name))
+    return list(groups.items())
+
+
+class IntakeForm(Form):
+    category = forms.ChoiceField(label=_("Kind of problem"))
+    region = forms.ChoiceField(label=_("Where (community)"))
+    region_code = forms.CharField(
+        label=_("Or grid code"),
+        required=False,
+        max_length=32,
+        help_text=_("Staff may name the grid exactly."),
+    )
+    title = forms.CharField(label=_("Title"), max_length=120)
+    description = forms.CharField(
+        label=_("Describe the problem"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    latitude = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    longitude = forms.FloatField(
+        label=_("Longitude"), required=False, min_value=-180, max_value=180
+    )
+    requester_name = forms.CharField(label=_("Caller's name"), max_length=60, required=False)
+    requester_phone = forms.CharField(label=_("Caller's phone"), max_length=20, required=False)
+    source = forms.ChoiceField(
+        label=_("Source"),
+        choices=[(Source.HOTLINE, Source.HOTLINE.label), (Source.GRID, Source.GRID.label)],
+        required=False,
+    )
+    visit = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, public: bool, district: Region | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        category = self.fields["category"]
+        assert isinstance(category, forms.ChoiceField)
+        category.choices = [("", "—"), *leaf_categories(public)]
+        region = self.fields["region"]
+        assert isinstance(region, forms.ChoiceField)
+        region.choices = [("", "—"), *community_choices(district)]
+        region.required = public
+        if public:
+            for name in ("region_code", "requester_name", "requester_phone", "source"):
+                del self.fields[name]
+
+
+class TicketFilterForm(Form):
+    q = forms.CharField(label=_("Search"), required=False, help_text=_("Title or ticket id"))
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), ("open", _("Open")), *Status.choices],
+    )
+    card = forms.ChoiceField(
+        label=_("Card"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            (Card.YELLOW, Card.YELLOW.label),
+            (Card.RED, Card.RED.label),
+            ("supervised", _("Under supervision")),
+        ],
+    )
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    talent = forms.BooleanField(label=_("Talent problems only"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["category"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("All")), *leaf_categories(False)]
+
+
+class ActionForm(Form):
+    """One form for every step; each step reads the fields it needs (the service checks them)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+    result = forms.CharField(
+        label=_("What was done"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), required=False, queryset=Unit.objects.filter(active=True)
+    )
+    days = forms.IntegerField(label=_("Working days"), required=False, min_value=1, max_value=30)
+    approve = forms.TypedChoiceField(
+        label=_("Decision"),
+        required=False,
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("Approve")), ("no", _("Refuse"))],
+    )
+    passed = forms.TypedChoiceField(
+        label=_("Verification"),
+        required=False,
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("Passed")), ("no", _("Not passed"))],
+    )
+    resolved = forms.TypedChoiceField(
+        label=_("Was the problem solved?"),
+        required=False,
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+    )
+    satisfaction = forms.ChoiceField(
+        label=_("Satisfaction"), required=False, choices=Satisfaction.choices
+    )
+    close_reason = forms.ChoiceField(
+        label=_("Closing reason"), required=False, choices=CloseReason.choices[:-1]
+    )
+    duplicate_of = forms.IntegerField(label=_("Duplicate of ticket id"), required=False)

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from gridlight.tickets.views import consoles, kpi, tickets
+
+app_name = "tickets"
+
+urlpatterns = [
+    path("", tickets.ticket_list, name="list"),
+    path("new/", tickets.ticket_new, name="new"),
+    path("similar/", tickets.similar, name="similar"),
+    path("inbox/", tickets.inbox, name="inbox"),
+    path("dispatch/", consoles.dispatch_console, name="dispatch"),
+    path("work/", consoles.worklist, name="worklist"),
+    path("supervision/", consoles.supervision, name="supervision"),
+    path("catalogue/", consoles.catalogue, name="catalogue"),
+    path("catalogue/policies/<int:pk>/", consoles.policy_edit, name="policy_edit"),
+    path("calendar/", consoles.calendar, name="calendar"),
+    path("calendar/<int:pk>/delete/", consoles.calendar_delete, name="calendar_delete"),
+    path("kpi/", kpi.kpi_page, name="kpi"),
+    path("kpi/export/", kpi.kpi_export, name="kpi_export"),
+    path("<int:pk>/", tickets.ticket_detail, name="detail"),
+    path("<int:pk>/attachments/<int:attachment_pk>/", tickets.attachment, name="attachment"),
+    path("<int:pk>/<slug:name>/", tickets.ticket_action, name="action"),
+]

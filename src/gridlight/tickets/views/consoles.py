@@ -1,0 +1,309 @@
+"""The consoles: the dispatcher's, the unit handler's worklist, the supervision board, and the
+administration of the catalogue and the working-day calendar."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from gridlight.core import audit
+from gridlight.core.access import Perm, access, has_perm, require, scoped
+from gridlight.core.errors import ConflictError, DomainError
+from gridlight.core.forms import Form, date_input
+from gridlight.core.models import WorkdayOverride
+from gridlight.core.views.common import submit
+from gridlight.core.workdays import district_calendar
+from gridlight.tickets import selectors
+from gridlight.tickets.models import (
+    WITH_UNIT,
+    Card,
+    Category,
+    SlaPolicy,
+    Status,
+    Ticket,
+    Unit,
+)
+from gridlight.tickets.views.tickets import suggested_unit
+
+LIMIT = 100
+
+
+def _rows(qs: QuerySet[Ticket]) -> list[Ticket]:
+    return list(qs.select_related("category", "unit", "street")[:LIMIT])
+
+
+@access(Perm.TICKET_DISPATCH)
+def dispatch_console(request: HttpRequest) -> HttpResponse:
+    """Everything waiting for the dispatcher, oldest first."""
+    mine = scoped(Ticket.objects.all(), request.user, Perm.TICKET_DISPATCH)
+    sections = [
+        ("new", gettext_lazy("New, to accept and dispatch"), mine.filter(status=Status.SUBMITTED)),
+        (
+            "returned",
+            gettext_lazy("Returned or accepted, to dispatch"),
+            mine.filter(status=Status.ACCEPTED),
+        ),
+        (
+            "extension",
+            gettext_lazy("Extension requests"),
+            mine.filter(status__in=WITH_UNIT, extension_requested__gt=0),
+        ),
+        ("verify", gettext_lazy("Handled, to verify"), mine.filter(status=Status.HANDLED)),
+        (
+            "follow_up",
+            gettext_lazy("To follow up with the person"),
+            mine.filter(status=Status.FOLLOW_UP),
+        ),
+    ]
+    counts = mine.aggregate(
+        **{key: Count("pk", filter=_section_q(key)) for key, _label, _qs in sections}
+    )
+    shown = []
+    for key, label, qs in sections:
+        rows = _rows(qs.order_by("created_at", "id"))
+        if key in ("new", "returned"):
+            for t in rows:
+                t.suggested = suggested_unit(t)  # type: ignore[attr-defined]
+        shown.append({"key": key, "label": label, "rows": rows, "count": counts[key]})
+    return render(
+        request,
+        "tickets/dispatch.html",
+        {
+            "sections": shown,
+            "units": selectors.units_for(request.user, Perm.TICKET_DISPATCH),
+            "limit": LIMIT,
+        },
+    )
+
+
+def _section_q(key: str) -> Q:
+    return {
+        "new": Q(status=Status.SUBMITTED),
+        "returned": Q(status=Status.ACCEPTED),
+        "extension": Q(status__in=WITH_UNIT, extension_requested__gt=0),
+        "verify": Q(status=Status.HANDLED),
+        "follow_up": Q(status=Status.FOLLOW_UP),
+    }[key]
+
+
+@access(Perm.TICKET_HANDLE)
+def worklist(request: HttpRequest) -> HttpResponse:
+    """The unit handler's worklist: to sign, overdue, due soon, in hand, sent back to them."""
+    units = selectors.my_units(request.user)
+    scope = require(request.user, Perm.TICKET_HANDLE)
+    mine = Ticket.objects.filter(scope.q("region_path"), unit_id__in=units)
+    now = timezone.now()
+    soon = now + timedelta(days=2)
+    working = mine.filter(status__in=[Status.SIGNED, Status.IN_PROGRESS])
+    sections = [
+        ("sign", gettext_lazy("To sign for"), mine.filter(status=Status.DISPATCHED)),
+        ("overdue", gettext_lazy("Overdue"), working.filter(due_at__lt=now)),
+        (
+            "due",
+            gettext_lazy("Due within two days"),
+            working.filter(due_at__gte=now, due_at__lt=soon),
+        ),
+        (
+            "again",
+            gettext_lazy("Reopened or failed verification"),
+            working.filter(
+                Q(reopen_count__gt=0)
+                | Q(transitions__name="verify", transitions__data__passed=False)
+            ).distinct(),
+        ),
+        ("working", gettext_lazy("In hand"), working.filter(due_at__gte=soon)),
+    ]
+    shown = [
+        {"key": key, "label": label, "rows": _rows(qs.order_by("due_at", "id"))}
+        for key, label, qs in sections
+    ]
+    return render(
+        request,
+        "tickets/worklist.html",
+        {
+            "sections": shown,
+            "units": Unit.objects.filter(pk__in=units),
+            "now": now,
+            "limit": LIMIT,
+        },
+    )
+
+
+@access(Perm.TICKET_VIEW)
+def supervision(request: HttpRequest) -> HttpResponse:
+    """Cards and supervision: counts per unit and per street, and the tickets under supervision."""
+    scope = require(request.user, Perm.TICKET_VIEW)
+    held = Ticket.objects.filter(scope.q("region_path"), status__in=WITH_UNIT)
+    cards = {
+        "yellow": Count("pk", filter=Q(card=Card.YELLOW)),
+        "red": Count("pk", filter=Q(card=Card.RED)),
+        "supervised": Count("pk", filter=Q(supervised=True)),
+        "open": Count("pk"),
+    }
+    by_unit = list(
+        held.values("unit__name").annotate(**cards).filter(open__gt=0).order_by("-red", "-yellow")
+    )
+    by_street = list(held.values("street__name").annotate(**cards).order_by("-red", "-yellow"))
+    flagged = _rows(
+        held.filter(Q(supervised=True) | Q(card=Card.RED)).order_by("-supervised", "due_at")
+    )
+    chart = {
+        "names": [r["unit__name"] or "—" for r in by_unit[:20]],
+        "yellow": [r["yellow"] for r in by_unit[:20]],
+        "red": [r["red"] for r in by_unit[:20]],
+        "supervised": [r["supervised"] for r in by_unit[:20]],
+    }
+    return render(
+        request,
+        "tickets/supervision.html",
+        {
+            "by_unit": by_unit,
+            "by_street": by_street,
+            "flagged": flagged,
+            "chart": chart,
+            "limit": LIMIT,
+        },
+    )
+
+
+# --- administration ---------------------------------------------------------------------------
+
+
+class OverrideForm(Form):
+    day = forms.DateField(label=gettext_lazy("Day"), widget=date_input())
+    is_workday = forms.TypedChoiceField(
+        label=gettext_lazy("It is"),
+        coerce=lambda v: v == "1",
+        choices=[("1", gettext_lazy("a working day")), ("0", gettext_lazy("a day off"))],
+    )
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=100, required=False)
+
+
+@access(Perm.TICKET_ADMIN)
+def calendar(request: HttpRequest) -> HttpResponse:
+    form = OverrideForm(request.POST or None)
+
+    def action(d: dict[str, Any]) -> WorkdayOverride:
+        require(request.user, Perm.TICKET_ADMIN)
+        override, _created = WorkdayOverride.objects.update_or_create(
+            day=d["day"], defaults={"is_workday": d["is_workday"], "note": d["note"]}
+        )
+        audit.record(
+            actor=request.user,
+            action="calendar.override",
+            object_type="core.workdayoverride",
+            object_label=str(d["day"]),
+            changes={"is_workday": [None, d["is_workday"]], "note": [None, d["note"]]},
+        )
+        return override
+
+    done, status = submit(request, form, action)
+    if done is not None:
+        messages.success(request, _("Saved."))
+        return redirect("tickets:calendar")
+    cal = district_calendar()
+    year = timezone.localdate().year
+    uncovered = [y for y in (year, year + 1) if not cal.covers(y)]
+    return render(
+        request,
+        "tickets/calendar.html",
+        {
+            "form": form,
+            "overrides": WorkdayOverride.objects.order_by("-day")[:200],
+            "uncovered": uncovered,
+        },
+        status=status,
+    )
+
+
+@require_POST
+@access(Perm.TICKET_ADMIN)
+def calendar_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    override = get_object_or_404(WorkdayOverride, pk=pk)
+    audit.record(
+        actor=request.user,
+        action="calendar.override_delete",
+        object_type="core.workdayoverride",
+        object_label=str(override.day),
+        changes={"is_workday": [override.is_workday, None]},
+    )
+    override.delete()
+    messages.success(request, _("Removed."))
+    return redirect("tickets:calendar")
+
+
+class PolicyForm(forms.ModelForm):  # type: ignore[type-arg]
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = SlaPolicy
+        fields = [
+            "name",
+            "response_days",
+            "handle_days",
+            "max_extension_days",
+            "return_days",
+            "yellow_days",
+            "supervise_days",
+            "verify_on_site",
+        ]
+
+
+@access(Perm.TICKET_VIEW)
+def catalogue(request: HttpRequest) -> HttpResponse:
+    categories = Category.objects.select_related("parent", "policy", "default_unit").order_by(
+        "sort_order"
+    )
+    units = selectors.units_for(request.user).annotate(n=Count("members")).order_by("kind", "code")
+    return render(
+        request,
+        "tickets/catalogue.html",
+        {
+            "categories": categories,
+            "policies": SlaPolicy.objects.all(),
+            "units": units,
+            "can_admin": has_perm(request.user, Perm.TICKET_ADMIN),
+        },
+    )
+
+
+@access(Perm.TICKET_ADMIN)
+def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    policy = get_object_or_404(SlaPolicy, pk=pk)
+    form = PolicyForm(request.POST or None, instance=policy, initial={"version": policy.version})
+
+    def action(d: dict[str, Any]) -> SlaPolicy:
+        before = SlaPolicy.objects.filter(pk=pk).values().first() or {}
+        fields = {k: d[k] for k in PolicyForm.Meta.fields}
+        if fields["yellow_days"] > fields["handle_days"]:
+            raise DomainError(_("The yellow card must start before the deadline."))
+        updated = SlaPolicy.objects.filter(pk=pk, version=d["version"]).update(
+            version=d["version"] + 1, **fields
+        )
+        if not updated:
+            raise ConflictError(_("Someone else changed this policy meanwhile. Reload it."))
+        audit.record(
+            actor=request.user,
+            action="ticket_policy.update",
+            obj=policy,
+            changes=audit.diff({k: before.get(k) for k in fields}, fields),
+        )
+        return policy
+
+    done, status = submit(request, form, action)
+    if done is not None:
+        messages.success(request, _("Saved. New dispatches use it; running deadlines stay."))
+        return redirect("tickets:catalogue")
+    return render(
+        request, "tickets/policy_edit.html", {"form": form, "policy": policy}, status=status
+    )

@@ -1,0 +1,373 @@
+"""Ticket pages: raising one, the list, one ticket with its timeline and the steps its viewer may
+take, attachments and the in-app inbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from gridlight.core.access import Perm, access, has_perm, is_public_user, scope_for
+from gridlight.core.crypto import decrypt, mask_phone
+from gridlight.core.errors import DomainError
+from gridlight.core.models import Region, RegionLevel
+from gridlight.core.selectors import region_by_code
+from gridlight.core.views.common import paginate, query_without_page, submit
+from gridlight.tickets import selectors, services
+from gridlight.tickets.attachments import Upload
+from gridlight.tickets.forms import ActionForm, IntakeForm, TicketFilterForm
+from gridlight.tickets.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Category,
+    Message,
+    Ticket,
+)
+
+# Steps in the order their forms appear on a ticket page, with the fields each one shows.
+STEPS: list[tuple[str, Any, list[str], str]] = [
+    ("accept", gettext_lazy("Accept"), [], "primary"),
+    ("dispatch", gettext_lazy("Dispatch"), ["unit", "note"], "primary"),
+    ("reject", gettext_lazy("Reject"), ["reason"], "outline-danger"),
+    ("sign", gettext_lazy("Sign for it"), [], "primary"),
+    ("start", gettext_lazy("Start work"), ["note"], "outline-primary"),
+    ("handle", gettext_lazy("Report handled"), ["result"], "success"),
+    (
+        "request_extension",
+        gettext_lazy("Ask for an extension"),
+        ["days", "reason"],
+        "outline-secondary",
+    ),
+    ("send_back", gettext_lazy("Return to dispatcher"), ["reason"], "outline-danger"),
+    (
+        "decide_extension",
+        gettext_lazy("Decide on the extension"),
+        ["approve", "reason"],
+        "outline-primary",
+    ),
+    ("verify", gettext_lazy("Verify on site"), ["passed", "note"], "primary"),
+    (
+        "rate",
+        gettext_lazy("Record the person's judgment"),
+        ["resolved", "satisfaction", "reason"],
+        "primary",
+    ),
+    ("reopen", gettext_lazy("Reopen (重办)"), ["reason"], "outline-danger"),
+    ("close", gettext_lazy("Close"), ["close_reason", "duplicate_of", "note"], "outline-secondary"),
+    ("withdraw", gettext_lazy("Withdraw"), ["reason"], "outline-danger"),
+]
+
+
+def district_of(user: Any) -> Region | None:
+    """The district whose communities the intake form lists: a staff member's own; for residents
+    and talents (who hold no region) the first district of the installation."""
+    scope = scope_for(user, Perm.TICKET_CREATE)
+    districts = Region.objects.filter(level=RegionLevel.DISTRICT).order_by("path")
+    if scope.empty:
+        return districts.first()
+    return districts.filter(path=scope.paths[0].split(".")[0]).first()
+
+
+def _region_for(request: HttpRequest, data: dict[str, Any]) -> Region:
+    code = (data.get("region_code") or "").strip()
+    if code:
+        region = region_by_code(request.user, Perm.TICKET_CREATE, code)
+        if region is None:
+            raise DomainError(_("No region with this code in your scope."))
+        return region
+    picked = data.get("region") or ""
+    region = Region.objects.filter(code=picked, level=RegionLevel.COMMUNITY).first()
+    if region is None:
+        raise DomainError(_("Say where the problem is."))
+    return region
+
+
+@access()
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    public_user = is_public_user(request.user)
+    if not public_user and not has_perm(request.user, Perm.TICKET_CREATE):
+        raise PermissionDenied
+    initial: dict[str, Any] = {}
+    visit_id = request.GET.get("visit")
+    if visit_id and not public_user:
+        initial.update(_from_visit(request, visit_id))
+    form = IntakeForm(
+        request.POST or None,
+        initial=initial,
+        public=public_user,
+        district=district_of(request.user),
+    )
+
+    def action(data: dict[str, Any]) -> Ticket:
+        category = Category.objects.filter(code=data["category"]).first()
+        if category is None:
+            raise DomainError(_("Choose a kind of problem."))
+        uploads = [Upload(f.name or "", f.read()) for f in request.FILES.getlist("attachments")]
+        return services.submit(
+            actor=request.user,
+            intake=services.Intake(
+                category=category,
+                region=_region_for(request, data),
+                title=data["title"],
+                description=data["description"],
+                address=data.get("address") or "",
+                latitude=data.get("latitude"),
+                longitude=data.get("longitude"),
+                requester_name=data.get("requester_name") or "",
+                requester_phone=data.get("requester_phone") or "",
+                source=data.get("source") or "hotline",
+                visit_id=_visit_in_scope(request, data.get("visit")),
+            ),
+            uploads=uploads,
+        )
+
+    ticket, status = submit(request, form, action)
+    if ticket is not None:
+        messages.success(
+            request, _("Ticket %(n)s received. You can follow it here.") % {"n": ticket.number}
+        )
+        return redirect("tickets:detail", ticket.pk)
+    return render(
+        request, "tickets/new.html", {"form": form, "public_user": public_user}, status=status
+    )
+
+
+def _from_visit(request: HttpRequest, visit_id: str) -> dict[str, Any]:
+    from gridlight.households.models import Visit
+
+    visit = _visit_obj(request, visit_id)
+    if visit is None:
+        return {}
+    assert isinstance(visit, Visit)
+    grid = visit.household.grid
+    return {
+        "visit": visit.pk,
+        "region_code": grid.code,
+        "source": "grid",
+        "address": visit.household.address,
+        "description": visit.problems,
+    }
+
+
+def _visit_obj(request: HttpRequest, visit_id: Any) -> Any:
+    from gridlight.core.access import scoped
+    from gridlight.households.models import Visit
+
+    try:
+        pk = int(visit_id)
+    except (TypeError, ValueError):
+        return None
+    qs = scoped(Visit.objects.select_related("household__grid"), request.user, Perm.TICKET_CREATE)
+    return qs.filter(pk=pk).first()
+
+
+def _visit_in_scope(request: HttpRequest, visit_id: Any) -> int | None:
+    if not visit_id:
+        return None
+    visit = _visit_obj(request, visit_id)
+    return visit.pk if visit is not None else None
+
+
+@access()
+def similar(request: HttpRequest) -> HttpResponse:
+    """Open tickets like the one being written (an htmx fragment on the intake form)."""
+    category = Category.objects.filter(code=request.GET.get("category", "")).first()
+    code = request.GET.get("region", "") or request.GET.get("region_code", "")
+    region = Region.objects.filter(code=code.strip()).first() if code else None
+    found: list[Ticket] = []
+    if category is not None and region is not None:
+        found = selectors.similar_open(
+            category=category, region_path=region.path, title=request.GET.get("title", "")
+        )
+    return render(request, "tickets/_similar.html", {"similar": found})
+
+
+@access()
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    form = TicketFilterForm(request.GET or None)
+    qs = selectors.visible(request.user).select_related("category", "unit")
+    if form.is_valid():
+        d = form.cleaned_data
+        q = d.get("q", "").strip()
+        if q.isdigit():
+            qs = qs.filter(pk=int(q))
+        elif q:
+            qs = qs.filter(title__icontains=q)
+        if d.get("status") == "open":
+            qs = qs.filter(status__in=OPEN_STATUSES)
+        elif d.get("status"):
+            qs = qs.filter(status=d["status"])
+        if d.get("card") == "supervised":
+            qs = qs.filter(supervised=True)
+        elif d.get("card"):
+            qs = qs.filter(card=d["card"])
+        if d.get("category"):
+            qs = qs.filter(category__code=d["category"])
+        if d.get("talent"):
+            qs = qs.filter(talent=True)
+    page = paginate(request, qs.order_by("-created_at", "-id"))
+    return render(
+        request,
+        "tickets/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query_without_page(request),
+            "can_create": is_public_user(request.user)
+            or has_perm(request.user, Perm.TICKET_CREATE),
+        },
+    )
+
+
+def _step_forms(user: Any, ticket: Ticket) -> list[dict[str, Any]]:
+    forms = []
+    for name, label, fields, style in STEPS:
+        if not services.may(user, name, ticket):
+            continue
+        form = ActionForm(initial={"version": ticket.version}, prefix=name)
+        if name == "dispatch":
+            unit_field = form.fields["unit"]
+            assert isinstance(unit_field, forms.ModelChoiceField)
+            unit_field.queryset = selectors.units_for(user, Perm.TICKET_DISPATCH)
+            unit_field.initial = suggested_unit(ticket)
+        forms.append(
+            {
+                "name": name,
+                "label": label,
+                "fields": [form[f] for f in fields],
+                "version": form["version"],
+                "style": style,
+            }
+        )
+    return forms
+
+
+def suggested_unit(ticket: Ticket) -> Any:
+    """The category's default unit, or the office of the ticket's street."""
+    from gridlight.tickets.models import Unit
+
+    if ticket.category.to_street and ticket.street_id:
+        unit = Unit.objects.filter(region_id=ticket.street_id, kind="street").first()
+        if unit is not None:
+            return unit.pk
+    return ticket.category.default_unit_id
+
+
+@access()
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, selectors.get_visible(request.user, pk))
+
+
+def _detail(request: HttpRequest, ticket: Ticket, status: int = 200) -> HttpResponse:
+    phone = ""
+    if ticket.requester_phone_enc:
+        phone = mask_phone(decrypt(ticket.requester_phone_enc))
+    return render(
+        request,
+        "tickets/detail.html",
+        {
+            "t": ticket,
+            "phone": phone,
+            "timeline": ticket.transitions.select_related("actor", "unit").order_by("at", "id"),
+            "attachments": ticket.attachments.only("pk", "name", "size", "content_type"),
+            "steps": _step_forms(request.user, ticket),
+            "now": timezone.now(),
+            "is_requester": ticket.requester_id == request.user.pk,
+        },
+        status=status,
+    )
+
+
+@require_POST
+@access()
+def ticket_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    ticket = selectors.get_visible(request.user, pk)
+    if name not in services.ACTORS:
+        raise Http404
+    form = ActionForm(request.POST, prefix=name)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for es in form.errors.values() for e in es))
+        return redirect("tickets:detail", ticket.pk)
+    d = form.cleaned_data
+    common = {"actor": request.user, "ticket": ticket, "version": d["version"]}
+    try:
+        _run_step(name, common, d)
+    except DomainError as exc:
+        # Shown on the ticket as it is now, answered with the error's 4xx (409 on a conflict).
+        messages.error(request, exc.message)
+        return _detail(request, selectors.get_visible(request.user, ticket.pk), exc.status)
+    messages.success(request, _("Done."))
+    return redirect("tickets:detail", ticket.pk)
+
+
+def _run_step(name: str, common: dict[str, Any], d: dict[str, Any]) -> Ticket:
+    reason = (d.get("reason") or "").strip()
+    note = (d.get("note") or "").strip()
+    if name == "dispatch":
+        if d.get("unit") is None:
+            raise DomainError(_("Choose a unit."))
+        return services.dispatch(**common, unit=d["unit"], note=note)
+    if name == "reject":
+        return services.reject(**common, reason=reason)
+    if name == "handle":
+        return services.handle(**common, result=d.get("result") or "")
+    if name == "request_extension":
+        return services.request_extension(**common, days=d.get("days") or 0, reason=reason)
+    if name == "decide_extension":
+        return services.decide_extension(**common, approve=bool(d.get("approve")), reason=reason)
+    if name == "send_back":
+        return services.send_back(**common, reason=reason)
+    if name == "verify":
+        return services.verify(**common, passed=bool(d.get("passed")), note=note)
+    if name == "rate":
+        return services.rate(
+            **common,
+            resolved=bool(d.get("resolved")),
+            satisfaction=d.get("satisfaction") or "",
+            comment=reason,
+        )
+    if name == "reopen":
+        return services.reopen(**common, reason=reason)
+    if name == "close":
+        dup = None
+        if d.get("duplicate_of"):
+            dup = selectors.visible(common["actor"]).filter(pk=d["duplicate_of"]).first()
+        return services.close(
+            **common, reason=d.get("close_reason") or "", note=note, duplicate_of=dup
+        )
+    if name == "withdraw":
+        return services.withdraw(**common, reason=reason)
+    if name == "start":
+        return services.start(**common, note=note)
+    fn = getattr(services, name)
+    result: Ticket = fn(**common)
+    return result
+
+
+@access()
+def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    ticket = selectors.get_visible(request.user, pk)
+    a = Attachment.objects.filter(ticket=ticket, pk=attachment_pk).first()
+    if a is None:
+        raise Http404
+    response = HttpResponse(bytes(a.data), content_type=a.content_type)
+    response["Content-Disposition"] = f'attachment; filename="attachment-{a.pk}"'
+    return response
+
+
+@access()
+def inbox(request: HttpRequest) -> HttpResponse:
+    qs = Message.objects.filter(user=request.user).select_related("ticket").order_by("-id")
+    page = paginate(request, qs)
+    unread = [m.pk for m in page if m.read_at is None]
+    if unread:
+        Message.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    return render(request, "tickets/inbox.html", {"page": page, "query": ""})

@@ -1,0 +1,110 @@
+"""The ticket pages as their users see them: intake, the consoles, one ticket's steps."""
+
+from __future__ import annotations
+
+import io
+
+from django.urls import reverse
+
+from gridlight.core.models import WorkdayOverride
+from gridlight.tickets.models import Attachment, Status, Ticket
+from tests.conftest import CANARY, World, login
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+def test_talent_reports_a_problem_with_a_photo_and_follows_it(world: World) -> None:
+    client = login(world.users["talent"])
+    page = client.get(reverse("tickets:new"))
+    assert page.status_code == 200
+    photo = io.BytesIO(PNG)
+    photo.name = "photo.png"
+    response = client.post(
+        reverse("tickets:new"),
+        {
+            "category": "school_enrolment",
+            "region": world.open_community.code,
+            "title": "孩子入学咨询",
+            "description": "刚引进的人才，孩子需要就近入学",
+            "attachments": [photo],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ticket = Ticket.objects.get(title="孩子入学咨询")
+    assert ticket.requester == world.users["talent"] and ticket.talent and ticket.source == "talent"
+    assert Attachment.objects.get(ticket=ticket).content_type == "image/png"
+    detail = client.get(response["Location"])
+    assert "孩子入学咨询" in detail.content.decode()
+    # Their list shows their own tickets and nothing of anyone else's.
+    listing = client.get(reverse("tickets:list")).content.decode()
+    assert "孩子入学咨询" in listing and CANARY not in listing
+
+
+def test_disguised_attachment_is_refused_and_nothing_is_saved(world: World, english: None) -> None:
+    client = login(world.users["resident"])
+    fake = io.BytesIO(b"MZ\x90\x00 not really a picture")
+    fake.name = "photo.jpg"
+    response = client.post(
+        reverse("tickets:new"),
+        {
+            "category": "noise",
+            "region": world.open_community.code,
+            "title": "噪音",
+            "description": "夜间施工",
+            "attachments": [fake],
+        },
+    )
+    assert response.status_code == 400
+    assert "only JPEG, PNG and PDF" in response.content.decode()
+    assert not Ticket.objects.filter(title="噪音").exists()
+
+
+def test_dispatcher_console_and_dispatch_step(world: World) -> None:
+    admin = login(world.users["district_admin"])
+    page = admin.get(reverse("tickets:dispatch"))
+    assert page.status_code == 200
+    t = world.open_ticket
+    assert "公开噪音" in page.content.decode()
+    response = admin.post(
+        reverse("tickets:action", args=[t.pk, "dispatch"]),
+        {"dispatch-version": t.version, "dispatch-unit": world.units["ecology"].pk},
+    )
+    assert response.status_code == 302
+    t.refresh_from_db()
+    assert t.status == Status.DISPATCHED and t.unit == world.units["ecology"]
+    # The same form again, with the version it was shown with: a clear conflict, no change.
+    again = admin.post(
+        reverse("tickets:action", args=[t.pk, "dispatch"]),
+        {"dispatch-version": t.version - 2, "dispatch-unit": world.units["urban"].pk},
+    )
+    assert again.status_code in (400, 409)
+    t.refresh_from_db()
+    assert t.unit == world.units["ecology"]
+
+
+def test_handler_worklist_shows_the_units_tickets(world: World) -> None:
+    handler = login(world.users["department_handler"])
+    page = handler.get(reverse("tickets:worklist"))
+    assert page.status_code == 200 and CANARY in page.content.decode()
+    twin = login(world.twins["department_handler"])
+    page = twin.get(reverse("tickets:worklist"))
+    assert page.status_code in (200, 403) and CANARY not in page.content.decode()
+
+
+def test_pages_render_for_the_admin(world: World) -> None:
+    admin = login(world.users["district_admin"])
+    for name in ("list", "supervision", "catalogue", "calendar", "inbox", "new"):
+        assert admin.get(reverse(f"tickets:{name}")).status_code == 200, name
+    detail = admin.get(reverse("tickets:detail", args=[world.secret_ticket.pk]))
+    assert detail.status_code == 200 and "13900000001" not in detail.content.decode()
+
+
+def test_calendar_override_is_saved_and_audited(world: World) -> None:
+    admin = login(world.users["district_admin"])
+    response = admin.post(
+        reverse("tickets:calendar"), {"day": "2027-02-08", "is_workday": "0", "note": "春节"}
+    )
+    assert response.status_code == 302
+    assert WorkdayOverride.objects.get(day="2027-02-08").is_workday is False
+    secretary = login(world.users["community_secretary"])
+    assert secretary.get(reverse("tickets:calendar")).status_code == 403
