@@ -228,7 +228,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 
 def _step_forms(user: Any, ticket: Ticket) -> list[dict[str, Any]]:
-    forms = []
+    shown = []
     for name, label, fields, style in STEPS:
         if not services.may(user, name, ticket):
             continue
@@ -238,7 +238,7 @@ def _step_forms(user: Any, ticket: Ticket) -> list[dict[str, Any]]:
             assert isinstance(unit_field, forms.ModelChoiceField)
             unit_field.queryset = selectors.units_for(user, Perm.TICKET_DISPATCH)
             unit_field.initial = suggested_unit(ticket)
-        forms.append(
+        shown.append(
             {
                 "name": name,
                 "label": label,
@@ -247,7 +247,7 @@ def _step_forms(user: Any, ticket: Ticket) -> list[dict[str, Any]]:
                 "style": style,
             }
         )
-    return forms
+    return shown
 
 
 def suggested_unit(ticket: Ticket) -> Any:

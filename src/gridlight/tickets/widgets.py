@@ -1,0 +1,51 @@
+"""Tickets on the home page: what waits for this user, by role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from gridlight.core.access import Perm, has_perm, is_public_user, scope_for
+from gridlight.core.widgets import register
+from gridlight.tickets.models import OPEN_STATUSES, WITH_UNIT, Card, Message, Status, Ticket
+from gridlight.tickets.selectors import my_units
+
+
+@register
+def tickets(request: HttpRequest) -> dict[str, Any] | None:
+    user = request.user
+    tiles: list[tuple[str, int, str]] = []  # label key, count, link
+    now = timezone.now()
+    if is_public_user(user):
+        mine = Ticket.objects.filter(requester=user).aggregate(
+            open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+            rate=Count("pk", filter=Q(status=Status.FOLLOW_UP, rated=False)),
+        )
+        tiles += [("my_open", mine["open"], "list"), ("to_rate", mine["rate"], "list")]
+    units = my_units(user)
+    if units and has_perm(user, Perm.TICKET_HANDLE):
+        held = Ticket.objects.filter(
+            scope_for(user, Perm.TICKET_HANDLE).q("region_path"), unit_id__in=units
+        ).aggregate(
+            sign=Count("pk", filter=Q(status=Status.DISPATCHED)),
+            overdue=Count("pk", filter=Q(status__in=WITH_UNIT, due_at__lt=now)),
+        )
+        tiles += [("to_sign", held["sign"], "worklist"), ("overdue", held["overdue"], "worklist")]
+    if has_perm(user, Perm.TICKET_DISPATCH):
+        waiting = Ticket.objects.filter(
+            scope_for(user, Perm.TICKET_DISPATCH).q("region_path")
+        ).aggregate(
+            new=Count("pk", filter=Q(status__in=[Status.SUBMITTED, Status.ACCEPTED])),
+            red=Count("pk", filter=Q(status__in=WITH_UNIT, card=Card.RED)),
+        )
+        tiles += [
+            ("to_dispatch", waiting["new"], "dispatch"),
+            ("red", waiting["red"], "supervision"),
+        ]
+    if not tiles:
+        return None
+    unread = Message.objects.filter(user=user, read_at__isnull=True).count()
+    return {"template": "tickets/_home.html", "tiles": tiles, "unread": unread}
