@@ -28,7 +28,15 @@ from gridlight.core.models import (
 from gridlight.core.services import token_create
 from gridlight.households.models import Household, LightChange, Resident, Visit
 from gridlight.rules.models import RuleSetVersion
-from gridlight.tickets.models import Attachment, Notice, SlaPolicy, Ticket, Transition
+from gridlight.tickets.models import (
+    Attachment,
+    Category,
+    Notice,
+    SlaPolicy,
+    Ticket,
+    Transition,
+    Unit,
+)
 from gridlight.tickets.services import ACTORS
 from tests.conftest import CANARY, SECRET_ID, SECRET_PHONE, World, login
 
@@ -67,7 +75,9 @@ def _secret_ids(world: World) -> dict[str, list[int]]:
         "versions": list(RuleSetVersion.objects.values_list("pk", flat=True)),
         "tickets": [world.secret_ticket.pk],
         "ticket_admin": list(SlaPolicy.objects.values_list("pk", flat=True))
-        + list(WorkdayOverride.objects.values_list("pk", flat=True)),
+        + list(WorkdayOverride.objects.values_list("pk", flat=True))
+        + list(Category.objects.values_list("pk", flat=True)[:3]),
+        "units": [world.units[f"street-{world.secret_street.code}"].pk],
     }
 
 
@@ -86,6 +96,7 @@ ROUTE_KINDS = [
     ("api/v1/positions", "positions"),
     ("api/v1/households", "households"),
     ("api/v1/traffic-light/versions", "versions"),
+    ("tickets/catalogue/units/", "units"),
     ("tickets/catalogue/", "ticket_admin"),
     ("tickets/calendar/", "ticket_admin"),
     ("tickets/", "tickets"),
@@ -179,6 +190,10 @@ def _state() -> tuple[int, ...]:
         Notice.objects.count(),
         WorkdayOverride.objects.count(),
         sum(SlaPolicy.objects.values_list("version", flat=True)),
+        tuple(
+            Category.objects.order_by("pk").values_list("policy_id", "default_unit_id", "active")
+        ),
+        Unit.members.through.objects.count(),
     )
 
 

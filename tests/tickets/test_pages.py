@@ -108,3 +108,28 @@ def test_calendar_override_is_saved_and_audited(world: World) -> None:
     assert WorkdayOverride.objects.get(day="2027-02-08").is_workday is False
     secretary = login(world.users["community_secretary"])
     assert secretary.get(reverse("tickets:calendar")).status_code == 403
+
+
+def test_export_lists_the_filtered_tickets_without_personal_data(world: World) -> None:
+    from python_calamine import CalamineWorkbook
+
+    admin = login(world.users["district_admin"])
+    response = admin.get(reverse("tickets:export") + "?category=school_enrolment")
+    assert response.status_code == 200
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0)
+    data = rows.to_python()
+    assert data[0][0] == "工单号" and len(data) == 2
+    assert data[1][3] == f"{CANARY}入学"
+    assert "13900000001" not in str(data)
+
+
+def test_admin_adds_a_handler_to_a_unit(world: World, english: None) -> None:
+    admin = login(world.users["district_admin"])
+    unit = world.units["ecology"]
+    url = reverse("tickets:unit", args=[unit.pk])
+    refused = admin.post(url, {"username": "grid_worker"})
+    assert refused.status_code == 400 and "handles tickets" in refused.content.decode()
+    assert admin.post(url, {"username": "department_handler"}).status_code == 302
+    assert unit.members.filter(username="department_handler").exists()
+    handler = login(world.users["department_handler"])
+    assert handler.post(url, {"username": "street_staff"}).status_code in (403, 404)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -306,4 +307,103 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("tickets:catalogue")
     return render(
         request, "tickets/policy_edit.html", {"form": form, "policy": policy}, status=status
+    )
+
+
+class CategoryForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Category
+        fields = ["name", "name_en", "policy", "default_unit", "to_street", "public", "active"]
+
+
+@access(Perm.TICKET_ADMIN)
+def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    category = get_object_or_404(Category, pk=pk)
+    before = {
+        f: getattr(category, Category._meta.get_field(f).attname) for f in CategoryForm.Meta.fields
+    }
+    form = CategoryForm(request.POST or None, instance=category)
+    default_unit = form.fields["default_unit"]
+    assert isinstance(default_unit, forms.ModelChoiceField)
+    default_unit.queryset = selectors.units_for(request.user, Perm.TICKET_ADMIN)
+
+    def action(d: dict[str, Any]) -> Category:
+        saved = form.save()
+        after = {
+            f: getattr(saved, Category._meta.get_field(f).attname) for f in CategoryForm.Meta.fields
+        }
+        audit.record(
+            actor=request.user,
+            action="ticket_category.update",
+            obj=saved,
+            changes=audit.diff(before, after),
+        )
+        return saved
+
+    done, status = submit(request, form, action)
+    if done is not None:
+        messages.success(request, _("Saved."))
+        return redirect("tickets:catalogue")
+    return render(
+        request, "tickets/policy_edit.html", {"form": form, "policy": category}, status=status
+    )
+
+
+class MemberForm(Form):
+    username = forms.CharField(label=gettext_lazy("User name"), max_length=150)
+
+
+@access(Perm.TICKET_VIEW)
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A unit's handlers; the district administrator adds and removes them."""
+    from django.contrib.auth import get_user_model
+
+    unit = get_object_or_404(selectors.units_for(request.user), pk=pk)
+    can_admin = has_perm(request.user, Perm.TICKET_ADMIN)
+    form = MemberForm(request.POST or None)
+    if request.method == "POST":
+        if not can_admin:
+            raise PermissionDenied
+        remove = request.POST.get("remove")
+        if remove:
+            user = unit.members.filter(pk=remove).first()
+            if user is not None:
+                unit.members.remove(user)
+                audit.record(
+                    actor=request.user,
+                    action="ticket_unit.member_remove",
+                    obj=unit,
+                    changes={"member": [user.get_username(), None]},
+                )
+            return redirect("tickets:unit", unit.pk)
+
+    def action(d: dict[str, Any]) -> Any:
+        user = get_user_model().objects.filter(username=d["username"].strip()).first()
+        if user is None:
+            raise DomainError(_("No user with this name."))
+        if not has_perm(user, Perm.TICKET_HANDLE):
+            raise DomainError(_("This user holds no role that handles tickets."))
+        unit.members.add(user)
+        audit.record(
+            actor=request.user,
+            action="ticket_unit.member_add",
+            obj=unit,
+            changes={"member": [None, user.get_username()]},
+        )
+        return user
+
+    done, status = submit(request, form, action)
+    if done is not None:
+        messages.success(request, _("Saved."))
+        return redirect("tickets:unit", unit.pk)
+    return render(
+        request,
+        "tickets/unit.html",
+        {
+            "unit": unit,
+            "members": unit.members.order_by("username"),
+            "form": form,
+            "can_admin": can_admin,
+        },
+        status=status,
     )
