@@ -19,7 +19,7 @@ MENU: list[tuple[str, Any, Perm | None]] = [
     ("households:list", _("Households"), Perm.HOUSEHOLD_VIEW),
     ("households:dashboard", _("Traffic light"), Perm.HOUSEHOLD_VIEW),
     ("tickets:list", _("Tickets"), None),
-    ("tickets:worklist", _("Unit worklist"), Perm.TICKET_HANDLE),
+    ("tickets:worklist", _("Handling"), Perm.TICKET_HANDLE),
     ("tickets:dispatch", _("Dispatch"), Perm.TICKET_DISPATCH),
     ("tickets:supervision", _("Supervision"), Perm.TICKET_VIEW),
     ("core:region_index", _("Region tree"), Perm.REGION_VIEW),

@@ -55,7 +55,7 @@ def test_disguised_attachment_is_refused_and_nothing_is_saved(world: World, engl
         },
     )
     assert response.status_code == 400
-    assert "only JPEG, PNG and PDF" in response.content.decode()
+    assert "只接受 JPEG、PNG 和 PDF" in response.content.decode()
     assert not Ticket.objects.filter(title="噪音").exists()
 
 
@@ -128,7 +128,7 @@ def test_admin_adds_a_handler_to_a_unit(world: World, english: None) -> None:
     unit = world.units["ecology"]
     url = reverse("tickets:unit", args=[unit.pk])
     refused = admin.post(url, {"username": "grid_worker"})
-    assert refused.status_code == 400 and "handles tickets" in refused.content.decode()
+    assert refused.status_code == 400 and "没有承办工单的角色" in refused.content.decode()
     assert admin.post(url, {"username": "department_handler"}).status_code == 302
     assert unit.members.filter(username="department_handler").exists()
     handler = login(world.users["department_handler"])

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+from django.db import connection
 
 from gridlight.core.errors import ConflictError, DomainError
-from gridlight.tickets import services
+from gridlight.tickets import selectors, services
 from gridlight.tickets.models import Category, DispatchFact, Status, Ticket, Transition
 from tests.conftest import World
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _fresh(w: World, code: str = "school_enrolment") -> Ticket:
@@ -99,3 +106,162 @@ def test_only_the_unit_may_sign(world: World) -> None:
     with pytest.raises(DomainError):  # a member of the unit, but outside the district
         services.sign(actor=w.twins["department_handler"], ticket=t, version=t.version)
     services.sign(actor=w.users["department_handler"], ticket=t, version=t.version)
+
+
+def _dispatched(w: World, at: datetime | None = None, code: str = "school_enrolment") -> Ticket:
+    t = _fresh(w, code)
+    return services.dispatch(
+        actor=w.users["district_admin"],
+        ticket=t,
+        version=t.version,
+        unit=w.units["education"],
+        at=at,
+    )
+
+
+def test_deadlines_count_working_days_across_national_day(world: World) -> None:
+    # Dispatched on Tuesday 30 September 2025. 1–8 October are holidays; Saturday 11 October is
+    # a make-up working day. Working days after the dispatch: 9, 10, 11, 13, 14 October.
+    at = datetime(2025, 9, 30, 15, 0, tzinfo=SHANGHAI)
+    t = _dispatched(world, at)
+    assert t.sign_due == datetime(2025, 10, 10, tzinfo=SHANGHAI)  # end of 9 October
+    assert t.return_due == datetime(2025, 10, 11, tzinfo=SHANGHAI)  # end of 10 October
+    assert t.due_at == datetime(2025, 10, 15, tzinfo=SHANGHAI)  # end of 14 October
+    assert t.yellow_at == datetime(2025, 10, 14, tzinfo=SHANGHAI)  # end of 13 October
+    assert t.supervise_at == datetime(2025, 10, 17, tzinfo=SHANGHAI)  # end of 16 October
+
+
+def test_extension_is_limited_and_moves_the_deadline(world: World, english: None) -> None:
+    w = world
+    admin, handler = w.users["district_admin"], w.users["department_handler"]
+    t = _dispatched(w, datetime(2025, 9, 30, 15, 0, tzinfo=SHANGHAI))
+    t = services.sign(actor=handler, ticket=t, version=t.version)
+    with pytest.raises(DomainError, match="limited to 10 working days"):
+        services.request_extension(actor=handler, ticket=t, version=t.version, days=11, reason="x")
+    t = services.request_extension(
+        actor=handler, ticket=t, version=t.version, days=3, reason="需协调学位"
+    )
+    with pytest.raises(DomainError, match="already waiting"):
+        services.request_extension(actor=handler, ticket=t, version=t.version, days=1, reason="x")
+    t = services.decide_extension(actor=admin, ticket=t, version=t.version, approve=True)
+    # 14 October + 3 working days = 17 October (15, 16, 17).
+    assert t.due_at == datetime(2025, 10, 18, tzinfo=SHANGHAI)
+    assert t.extension_days == 3 and t.extension_requested == 0
+    t = services.request_extension(actor=handler, ticket=t, version=t.version, days=7, reason="y")
+    t = services.decide_extension(actor=admin, ticket=t, version=t.version, approve=False)
+    assert t.extension_days == 3 and t.due_at == datetime(2025, 10, 18, tzinfo=SHANGHAI)
+    with pytest.raises(DomainError, match="limited to 10"):
+        services.request_extension(actor=handler, ticket=t, version=t.version, days=8, reason="z")
+
+
+def test_return_within_the_window_goes_back_to_the_dispatcher(world: World, english: None) -> None:
+    w = world
+    handler = w.users["department_handler"]
+    t = _dispatched(w)
+    t = services.send_back(actor=handler, ticket=t, version=t.version, reason="不属于本单位职责")
+    assert t.status == Status.ACCEPTED and t.return_count == 1
+    fact = DispatchFact.objects.get(ticket=t, round=1)
+    assert fact.returned and fact.responded and fact.responded_on_time
+    # A ticket dispatched long ago can no longer be returned.
+    old = _dispatched(w, datetime(2025, 9, 30, 15, 0, tzinfo=SHANGHAI))
+    with pytest.raises(DomainError, match="return window ended"):
+        services.send_back(actor=handler, ticket=old, version=old.version, reason="x")
+
+
+def test_on_site_verification_sends_failed_work_back(world: World) -> None:
+    w = world
+    admin, secretary = w.users["district_admin"], w.users["community_secretary"]
+    street_unit = w.units[f"street-{w.secret_street.code}"]
+    t = services.submit(
+        actor=secretary,
+        intake=services.Intake(
+            category=Category.objects.get(code="sanitation"),  # verified on site
+            region=w.secret_grid,
+            title="垃圾堆放",
+            description="楼道堆放杂物",
+            source="grid",
+        ),
+    )
+    t = services.dispatch(actor=admin, ticket=t, version=t.version, unit=street_unit)
+    staff = w.users["street_staff"]
+    t = services.sign(actor=staff, ticket=t, version=t.version)
+    t = services.handle(actor=staff, ticket=t, version=t.version, result="已清理")
+    assert t.status == Status.HANDLED
+    t = services.verify(actor=secretary, ticket=t, version=t.version, passed=False, note="未清理完")
+    assert t.status == Status.IN_PROGRESS
+    t = services.handle(actor=staff, ticket=t, version=t.version, result="已全部清理")
+    t = services.verify(actor=secretary, ticket=t, version=t.version, passed=True)
+    assert t.status == Status.FOLLOW_UP
+
+
+def test_requester_withdraws_and_duplicates_are_closed(world: World, english: None) -> None:
+    w = world
+    t = _fresh(w)
+    t = services.withdraw(actor=w.users["resident"], ticket=t, version=t.version)
+    assert t.status == Status.CLOSED and t.close_reason == "withdrawn"
+    with pytest.raises(DomainError):  # another resident may not
+        other = _fresh(w)
+        services.withdraw(actor=w.twins["resident"], ticket=other, version=other.version)
+    first, second = _fresh(w), _fresh(w)
+    with pytest.raises(DomainError, match="Name the ticket"):
+        services.close(
+            actor=w.users["district_admin"],
+            ticket=second,
+            version=second.version,
+            reason="duplicate",
+        )
+    second = services.close(
+        actor=w.users["district_admin"],
+        ticket=second,
+        version=second.version,
+        reason="duplicate",
+        duplicate_of=first,
+    )
+    assert second.duplicate_of == first
+
+
+def test_similar_open_tickets_are_suggested(world: World) -> None:
+    w = world
+    t = _fresh(w)
+    found = selectors.similar_open(
+        category=t.category, region_path=w.open_grid.path, title="孩子 入学"
+    )
+    assert t in found
+    assert w.secret_ticket not in found  # another community
+    noise = Category.objects.get(code="noise")
+    assert t not in selectors.similar_open(category=noise, region_path=w.open_grid.path)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_dispatchers_at_once_one_wins_one_is_told(world: World) -> None:
+    """Two threads, two database connections, the same ticket at the same version."""
+    w = world
+    t = _fresh(w)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def act(unit_code: str) -> None:
+        try:
+            mine = Ticket.objects.select_related("category__policy").get(pk=t.pk)
+            barrier.wait(timeout=10)
+            services.dispatch(
+                actor=w.users["district_admin"],
+                ticket=mine,
+                version=mine.version,
+                unit=w.units[unit_code],
+            )
+            outcomes.append("ok")
+        except ConflictError:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=act, args=(code,)) for code in ("education", "hr")]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=30)
+    assert sorted(outcomes) == ["conflict", "ok"]
+    t.refresh_from_db()
+    assert t.round == 1
+    assert Transition.objects.filter(ticket=t, name="dispatch").count() == 1
