@@ -133,3 +133,23 @@ def test_admin_adds_a_handler_to_a_unit(world: World, english: None) -> None:
     assert unit.members.filter(username="department_handler").exists()
     handler = login(world.users["department_handler"])
     assert handler.post(url, {"username": "street_staff"}).status_code in (403, 404)
+
+
+def test_home_shows_each_role_what_waits_for_them(world: World) -> None:
+    from gridlight.tickets.widgets import tickets as widget
+
+    class Req:
+        def __init__(self, user: object) -> None:
+            self.user = user
+
+    resident = widget(Req(world.users["resident"]))  # type: ignore[arg-type]
+    assert resident is not None and ("my_open", 1, "list") in resident["tiles"]
+    handler = widget(Req(world.users["department_handler"]))  # type: ignore[arg-type]
+    assert handler is not None and ("to_sign", 1, "worklist") in handler["tiles"]
+    twin = widget(Req(world.twins["department_handler"]))  # type: ignore[arg-type]
+    assert twin is not None and ("to_sign", 0, "worklist") in twin["tiles"]
+    admin = widget(Req(world.users["district_admin"]))  # type: ignore[arg-type]
+    assert admin is not None and ("to_dispatch", 1, "dispatch") in admin["tiles"]
+    assert widget(Req(world.users["evaluator"])) is None  # type: ignore[arg-type]
+    page = login(world.users["department_handler"]).get("/")
+    assert 'data-testid="home-tickets"' in page.content.decode()
