@@ -126,6 +126,7 @@ def _secret_values(world: World, route: str = "") -> dict[str, list[str]]:
         "resident_pk": [str(world.secret_resident.pk)],
         "member_id": [str(world.secret_resident.pk)],
         "name": sorted(ACTORS),
+        "format": ["json", "xml"],
         "attachment_pk": [str(pk) for pk in Attachment.objects.values_list("pk", flat=True)]
         or ["1"],
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, transition
 
@@ -230,7 +231,7 @@ class Ticket(models.Model):
 
     @property
     def number(self) -> str:
-        return f"{self.created_at:%Y%m%d}-{self.pk:07d}"
+        return f"{timezone.localtime(self.created_at):%Y%m%d}-{self.pk:07d}"
 
     @property
     def is_open(self) -> bool:
@@ -282,7 +283,10 @@ class Ticket(models.Model):
         return not self.rated
 
     @transition(
-        field=status, source=Status.FOLLOW_UP, target=Status.FOLLOW_UP, conditions=[_not_rated]
+        field=status,
+        source=Status.FOLLOW_UP,
+        target=Status.FOLLOW_UP,
+        conditions=[_not_rated],  # type: ignore[list-item]
     )
     def rate(self) -> None:
         pass

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -151,7 +151,7 @@ def _apply(
     ticket.updated_at = now
     values: dict[str, Any] = {}
     for name in _STATE_FIELDS:
-        attname = Ticket._meta.get_field(name).attname
+        attname = getattr(Ticket._meta.get_field(name), "attname", name)
         values[attname] = getattr(ticket, attname)
     updated = Ticket.objects.filter(pk=ticket.pk, version=version).update(
         version=version + 1, updated_at=now, **values
@@ -186,6 +186,12 @@ def _apply(
     if ticket.round:
         facts.refresh(ticket)
     return ticket
+
+
+def _require_actor(actor: Any, name: str, ticket: Ticket) -> None:
+    """Refuse someone who may not take this step before looking at what they asked for."""
+    if not ACTORS[name](actor, ticket):
+        raise DomainError(_("You may not do this to this ticket."))
 
 
 def _refusal(name: str, ticket: Ticket) -> str:
@@ -267,12 +273,14 @@ def submit(*, actor: Any, intake: Intake, uploads: list[Upload] | None = None) -
     if public_user:
         if not category.public:
             raise DomainError(_("This category is not open to public submission."))
-        source = Source.TALENT if category.talent else Source.RESIDENT
+        source: str = Source.TALENT if category.talent else Source.RESIDENT
         requester = actor
     else:
         if not scope_for(actor, Perm.TICKET_CREATE).contains(intake.region.path):
             raise DomainError(_("You may not raise tickets in this region."))
         source = intake.source
+        if source not in Source.values:
+            raise DomainError(_("Unknown source."))
         requester = None
     phone_enc = ""
     if intake.requester_phone.strip():
@@ -280,9 +288,10 @@ def submit(*, actor: Any, intake: Intake, uploads: list[Upload] | None = None) -
             phone_enc = encrypt(parse_phone(intake.requester_phone))
         except InvalidPhone as exc:
             raise DomainError(str(exc)) from exc
-    for value in (intake.latitude, intake.longitude):
-        if value is not None and not -180 <= value <= 180:
-            raise DomainError(_("The coordinates are not valid."))
+    if (intake.latitude is not None and not -90 <= intake.latitude <= 90) or (
+        intake.longitude is not None and not -180 <= intake.longitude <= 180
+    ):
+        raise DomainError(_("The coordinates are not valid."))
     now = timezone.now()
     ticket = Ticket.objects.create(
         category=category,
@@ -336,6 +345,7 @@ def accept(*, actor: Any, ticket: Ticket, version: int) -> Ticket:
 
 @transaction.atomic
 def reject(*, actor: Any, ticket: Ticket, version: int, reason: str) -> Ticket:
+    _require_actor(actor, "reject", ticket)
     if not reason.strip():
         raise DomainError(_("Give a reason."))
 
@@ -432,6 +442,7 @@ def _local(moment: datetime | None) -> str:
 def decide_extension(
     *, actor: Any, ticket: Ticket, version: int, approve: bool, reason: str = ""
 ) -> Ticket:
+    _require_actor(actor, "decide_extension", ticket)
     if not ticket.extension_requested:
         raise DomainError(_("No extension has been requested."))
     days = ticket.extension_requested
@@ -476,11 +487,12 @@ def decide_extension(
 
 
 # A due_at is midnight after the last day; step back a moment to name that day.
-_DAY_EPS = timezone.timedelta(seconds=1)
+_DAY_EPS = timedelta(seconds=1)
 
 
 @transaction.atomic
 def verify(*, actor: Any, ticket: Ticket, version: int, passed: bool, note: str = "") -> Ticket:
+    _require_actor(actor, "verify", ticket)
     if not passed and not note.strip():
         raise DomainError(_("Say what is still to be done."))
     return _apply(
@@ -505,6 +517,7 @@ def rate(
     """The person's judgment (given by them, or taken down by the dispatcher's follow-up call).
     A satisfied or basically satisfied person closes the ticket; an unsatisfied one leaves it for
     the dispatcher to reopen (重办) or close with an explanation."""
+    _require_actor(actor, "rate", ticket)
     if satisfaction not in Satisfaction.values:
         raise DomainError(_("Choose how satisfied the person is."))
 
@@ -530,6 +543,7 @@ def rate(
 @transaction.atomic
 def reopen(*, actor: Any, ticket: Ticket, version: int, reason: str) -> Ticket:
     """重办: back to the same unit with fresh deadlines."""
+    _require_actor(actor, "reopen", ticket)
     if not reason.strip():
         raise DomainError(_("Give a reason."))
     unit = ticket.unit
@@ -628,6 +642,7 @@ def close(
     note: str = "",
     duplicate_of: Ticket | None = None,
 ) -> Ticket:
+    _require_actor(actor, "close", ticket)
     if version != ticket.version:
         raise ConflictError(
             _("Someone else changed this ticket meanwhile. Reload it and try again.")
@@ -672,6 +687,7 @@ def start(*, actor: Any, ticket: Ticket, version: int, note: str = "") -> Ticket
 @transaction.atomic
 def send_back(*, actor: Any, ticket: Ticket, version: int, reason: str) -> Ticket:
     """退单: the unit says the ticket is not theirs, within the return window."""
+    _require_actor(actor, "send_back", ticket)
     if not reason.strip():
         raise DomainError(_("Give a reason."))
     if ticket.return_due and timezone.now() > ticket.return_due:
@@ -696,6 +712,7 @@ def send_back(*, actor: Any, ticket: Ticket, version: int, reason: str) -> Ticke
 def request_extension(
     *, actor: Any, ticket: Ticket, version: int, days: int, reason: str
 ) -> Ticket:
+    _require_actor(actor, "request_extension", ticket)
     policy = ticket.category.policy
     if days < 1:
         raise DomainError(_("Ask for at least one working day."))
@@ -725,6 +742,7 @@ def request_extension(
 
 @transaction.atomic
 def handle(*, actor: Any, ticket: Ticket, version: int, result: str) -> Ticket:
+    _require_actor(actor, "handle", ticket)
     if not result.strip():
         raise DomainError(_("Describe what was done."))
     verify_on_site = ticket.category.policy.verify_on_site

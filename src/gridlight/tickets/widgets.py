@@ -16,7 +16,7 @@ from gridlight.tickets.selectors import my_units
 
 @register
 def tickets(request: HttpRequest) -> dict[str, Any] | None:
-    user = request.user
+    user: Any = request.user
     tiles: list[tuple[str, int, str]] = []  # label key, count, link
     now = timezone.now()
     if is_public_user(user):

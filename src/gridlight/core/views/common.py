@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.forms import Form
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import cached_property
 
@@ -60,7 +60,7 @@ T = TypeVar("T")
 
 
 def submit(
-    request: HttpRequest, form: Form, action: Callable[[dict[str, Any]], T]
+    request: HttpRequest, form: BaseForm, action: Callable[[dict[str, Any]], T]
 ) -> tuple[T | None, int]:
     """The one way a page handles a form: on POST, validate it and run ``action`` on the
     cleaned data. Returns the action's result (None when there is none yet) and the status to
@@ -77,6 +77,6 @@ def submit(
         return None, exc.status
 
 
-def flash_errors(request: HttpRequest, form: Form) -> None:
+def flash_errors(request: HttpRequest, form: BaseForm) -> None:
     """Show a small inline form's errors as a message (for forms posted from another page)."""
     messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))

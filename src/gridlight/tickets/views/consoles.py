@@ -151,9 +151,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
         "supervised": Count("pk", filter=Q(supervised=True)),
         "open": Count("pk"),
     }
-    by_unit = list(
-        held.values("unit__name").annotate(**cards).filter(open__gt=0).order_by("-red", "-yellow")
-    )
+    by_unit = list(held.values("unit__name").annotate(**cards).order_by("-red", "-yellow"))
     by_street = list(held.values("street__name").annotate(**cards).order_by("-red", "-yellow"))
     flagged = _rows(
         held.filter(Q(supervised=True) | Q(card=Card.RED)).order_by("-supervised", "due_at")
@@ -284,7 +282,7 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PolicyForm(request.POST or None, instance=policy, initial={"version": policy.version})
 
     def action(d: dict[str, Any]) -> SlaPolicy:
-        before = SlaPolicy.objects.filter(pk=pk).values().first() or {}
+        before = dict(SlaPolicy.objects.filter(pk=pk).values(*PolicyForm.Meta.fields).first() or {})
         fields = {k: d[k] for k in PolicyForm.Meta.fields}
         if fields["yellow_days"] > fields["handle_days"]:
             raise DomainError(_("The yellow card must start before the deadline."))
@@ -320,7 +318,8 @@ class CategoryForm(forms.ModelForm):  # type: ignore[type-arg]
 def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
     category = get_object_or_404(Category, pk=pk)
     before = {
-        f: getattr(category, Category._meta.get_field(f).attname) for f in CategoryForm.Meta.fields
+        f: getattr(category, getattr(Category._meta.get_field(f), "attname", f))
+        for f in CategoryForm.Meta.fields
     }
     form = CategoryForm(request.POST or None, instance=category)
     default_unit = form.fields["default_unit"]
@@ -328,9 +327,10 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
     default_unit.queryset = selectors.units_for(request.user, Perm.TICKET_ADMIN)
 
     def action(d: dict[str, Any]) -> Category:
-        saved = form.save()
+        saved: Category = form.save()
         after = {
-            f: getattr(saved, Category._meta.get_field(f).attname) for f in CategoryForm.Meta.fields
+            f: getattr(saved, getattr(Category._meta.get_field(f), "attname", f))
+            for f in CategoryForm.Meta.fields
         }
         audit.record(
             actor=request.user,

@@ -424,7 +424,8 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpRespons
 
 @access()
 def inbox(request: HttpRequest) -> HttpResponse:
-    qs = Message.objects.filter(user=request.user).select_related("ticket").order_by("-id")
+    user: Any = request.user
+    qs = Message.objects.filter(user=user).select_related("ticket").order_by("-id")
     page = paginate(request, qs)
     unread = [m.pk for m in page if m.read_at is None]
     if unread:

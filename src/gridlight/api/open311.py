@@ -1,0 +1,494 @@
+"""Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) under ``/open311/v2/``.
+
+Services are the active, public leaf categories of the ticket catalogue; service requests are
+tickets. The service list and definitions are public (the catalogue holds no personal data).
+Reading and posting requests needs an ``api_key``, one of our personal access tokens, and goes
+through the same selectors and services as the pages: a resident or talent sees the requests they
+raised, staff the requests in their scope, and nobody anything else. Every answer comes as XML
+(the spec's required format) or JSON, by the extension of the resource; errors are the spec's
+list of ``{code, description}``. See docs/open311.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.urls import path, reverse
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from gridlight.core.access import Perm, has_perm, is_public_user, public
+from gridlight.core.errors import DomainError
+from gridlight.core.models import PositionKind, Region, ServicePosition
+from gridlight.core.services import token_authenticate
+from gridlight.tickets import selectors, services
+from gridlight.tickets.models import OPEN_STATUSES, Category, Source, Ticket, Transition
+
+FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
+# How far a reported point may lie from the nearest grid station and still be placed in its grid.
+NEAREST_STATION_METRES = 3000.0
+# Requests listed at most per call, and the longest start_date..end_date span (the spec's 90 days).
+MAX_REQUESTS = 1000
+MAX_SPAN = timedelta(days=90)
+REGION_ATTRIBUTE = "region"
+# Element names of list items in XML, by the name of the list.
+_ITEMS = {
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+
+# Characters XML 1.0 cannot carry at all (C0 controls other than tab, newline and return).
+_NOT_XML = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).translate(_NOT_XML)
+
+
+def _element(parent: ET.Element, name: str, value: Any) -> None:
+    child = ET.SubElement(parent, name)
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _element(child, key, inner)
+    elif isinstance(value, list):
+        item = _ITEMS.get(name, "item")
+        for inner in value:
+            _element(child, item, inner)
+    else:
+        child.text = _text(value)
+
+
+def render(fmt: str, root: str, item: str, data: Any, status: int = 200) -> HttpResponse:
+    """``data`` (a list of dicts, or one dict) as JSON, or as XML under ``<root>`` with one
+    ``<item>`` per list entry."""
+    if fmt == "json":
+        body = json.dumps(data, ensure_ascii=False)
+    else:
+        element = ET.Element(root)
+        for entry in data if isinstance(data, list) else [data]:
+            target = ET.SubElement(element, item) if isinstance(data, list) else element
+            for key, value in entry.items():
+                _element(target, key, value)
+        body = '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(element, encoding="unicode")
+    return HttpResponse(body, content_type=FORMATS[fmt], status=status)
+
+
+def error(fmt: str, status: int, description: str) -> HttpResponse:
+    return render(
+        fmt if fmt in FORMATS else "xml",
+        "errors",
+        "error",
+        [{"code": status, "description": description}],
+        status=status,
+    )
+
+
+View = Callable[..., HttpResponse]
+
+
+def endpoint(methods: Iterable[str]) -> Callable[[View], View]:
+    """An Open311 view: checks the format and method, answers errors in the spec's format, is
+    open to anonymous callers (it authenticates by ``api_key`` itself) and exempt from CSRF (no
+    cookie authenticates it)."""
+    allowed = set(methods)
+
+    def decorate(view: View) -> View:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            fmt = str(kwargs.pop("format", ""))
+            if fmt not in FORMATS:
+                # Deliberately not echoed: answers never repeat what the caller sent.
+                return error("xml", 400, _("Unsupported format: use xml or json."))
+            if request.method not in allowed:
+                response = error(fmt, 405, _("Method not allowed."))
+                response["Allow"] = ", ".join(sorted(allowed))
+                return response
+            try:
+                return view(request, *args, fmt=fmt, **kwargs)
+            except Open311Error as exc:
+                return error(fmt, exc.status, exc.description)
+            except DomainError as exc:
+                return error(fmt, exc.status, exc.message)
+
+        wrapper.__name__ = view.__name__
+        wrapper.__doc__ = view.__doc__
+        return public(csrf_exempt(wrapper))
+
+    return decorate
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+
+def _params(request: HttpRequest) -> QueryDict:
+    return request.POST if request.method == "POST" else request.GET
+
+
+def _user(request: HttpRequest) -> Any:
+    key = _params(request).get("api_key", "").strip() or request.GET.get("api_key", "").strip()
+    user = token_authenticate(key) if key else None
+    if user is None:
+        raise Open311Error(403, _("api_key was not provided or is not valid."))
+    return user
+
+
+# --- services ---------------------------------------------------------------------------------
+
+
+def _services() -> list[Category]:
+    """Active, public categories without active children: what a request can be raised for."""
+    rows = list(
+        Category.objects.filter(active=True, public=True).select_related("parent", "policy")
+    )
+    parents = {c.parent_id for c in Category.objects.filter(active=True) if c.parent_id}
+    return [c for c in rows if c.pk not in parents]
+
+
+def _name(category: Category) -> str:
+    english = (translation.get_language() or "").startswith("en")
+    return category.name_en if english and category.name_en else category.name
+
+
+def _service(category: Category) -> dict[str, Any]:
+    return {
+        "service_code": category.code,
+        "service_name": _name(category),
+        "description": category.description or _name(category),
+        "metadata": False,
+        "type": "realtime",
+        "keywords": ",".join(filter(None, [category.code, category.name, category.name_en])),
+        "group": _name(category.parent) if category.parent else "",
+    }
+
+
+def _find_service(code: str) -> Category | None:
+    return next((c for c in _services() if c.code == code), None)
+
+
+@endpoint(["GET"])
+def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Service discovery: where the GeoReport v2 endpoint is and which formats it speaks."""
+    base = request.build_absolute_uri(reverse("open311:services", kwargs={"format": "xml"}))
+    return render(
+        fmt,
+        "discovery",
+        "discovery",
+        {
+            "changeset": "2026-01-01T00:00:00+08:00",
+            "contact": _("The district's 12345 hotline."),
+            "key_service": _("Personal access tokens, created under Account → API tokens."),
+            "endpoints": [
+                {
+                    "specification": "http://wiki.open311.org/GeoReport_v2",
+                    "url": base.rsplit("/", 1)[0],
+                    "changeset": "2026-01-01T00:00:00+08:00",
+                    "type": "production",
+                    "formats": ["text/xml", "application/json"],
+                }
+            ],
+        },
+    )
+
+
+@endpoint(["GET"])
+def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
+    return render(fmt, "services", "service", [_service(c) for c in _services()])
+
+
+@endpoint(["GET"])
+def service_definition(request: HttpRequest, fmt: str, service_code: str) -> HttpResponse:
+    category = _find_service(service_code)
+    if category is None:
+        raise Open311Error(404, _("service_code not found."))
+    definition = {
+        "service_code": category.code,
+        "attributes": [
+            {
+                "variable": True,
+                "code": REGION_ATTRIBUTE,
+                "datatype": "string",
+                "required": False,
+                "datatype_description": _("The code of a street, community or grid."),
+                "order": 1,
+                "description": _(
+                    "Where the problem is, when lat and long are not given or lie outside "
+                    "the district."
+                ),
+            }
+        ],
+    }
+    return render(fmt, "service_definition", "service_definition", definition)
+
+
+# --- service requests -------------------------------------------------------------------------
+
+
+def _status_notes(ticket: Ticket) -> str:
+    reasons = [tr.reason for tr in ticket.transitions.all() if tr.reason]
+    return reasons[-1] if reasons else ""
+
+
+def _request(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "service_request_id": str(ticket.pk),
+        "status": "open" if ticket.is_open else "closed",
+        "status_notes": _status_notes(ticket),
+        "service_name": _name(ticket.category),
+        "service_code": ticket.category.code,
+        "description": ticket.description,
+        "agency_responsible": ticket.unit.name if ticket.unit else "",
+        "service_notice": "",
+        "requested_datetime": _iso(ticket.created_at),
+        "updated_datetime": _iso(ticket.updated_at),
+        "expected_datetime": _iso(ticket.due_at),
+        "address": ticket.address,
+        "address_id": "",
+        "zipcode": "",
+        "lat": ticket.latitude,
+        "long": ticket.longitude,
+        "media_url": "",
+    }
+
+
+def _with_log(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return qs.select_related("category__parent", "unit").prefetch_related(
+        Prefetch("transitions", queryset=Transition.objects.only("ticket_id", "reason", "at"))
+    )
+
+
+def _moment(raw: str, *, end: bool = False) -> datetime:
+    value = parse_datetime(raw)
+    if value is None:
+        day = parse_date(raw)
+        if day is None:
+            raise Open311Error(400, _("Dates are ISO 8601, such as 2026-03-01T08:00:00+08:00."))
+        value = datetime.combine(day + timedelta(days=1 if end else 0), datetime.min.time())
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
+def _ids(raw: str) -> list[int]:
+    return [int(part) for part in raw.split(",") if part.strip().isdigit()]
+
+
+def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
+    user = _user(request)
+    params = request.GET
+    qs = selectors.visible(user)
+    if params.get("service_request_id", "").strip():
+        # The spec: a list of ids overrides every other filter.
+        qs = qs.filter(pk__in=_ids(params["service_request_id"]))
+    else:
+        codes = [c.strip() for c in params.get("service_code", "").split(",") if c.strip()]
+        if codes:
+            qs = qs.filter(category__code__in=codes)
+        statuses = {s.strip() for s in params.get("status", "").split(",") if s.strip()}
+        if statuses - {"open", "closed"}:
+            raise Open311Error(400, _("status is open, closed, or both separated by a comma."))
+        if statuses == {"open"}:
+            qs = qs.filter(status__in=_open_statuses())
+        elif statuses == {"closed"}:
+            qs = qs.exclude(status__in=_open_statuses())
+        start_raw, end_raw = params.get("start_date", ""), params.get("end_date", "")
+        end = _moment(end_raw, end=True) if end_raw else timezone.now()
+        start = _moment(start_raw) if start_raw else end - MAX_SPAN
+        if start_raw and not end_raw:
+            end = start + MAX_SPAN
+        if end < start:
+            raise Open311Error(400, _("end_date is before start_date."))
+        if end - start > MAX_SPAN:
+            raise Open311Error(400, _("start_date and end_date may not span more than 90 days."))
+        qs = qs.filter(created_at__gte=start, created_at__lte=end)
+    tickets = _with_log(qs).order_by("-created_at", "-id")[:MAX_REQUESTS]
+    return render(fmt, "service_requests", "request", [_request(t) for t in tickets])
+
+
+def _open_statuses() -> list[str]:
+    return [str(s) for s in OPEN_STATUSES]
+
+
+def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(h))
+
+
+def nearest_grid(lat: float, lon: float) -> Region | None:
+    """The grid of the nearest grid station within NEAREST_STATION_METRES of the point."""
+    dlat = NEAREST_STATION_METRES / 111_000
+    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+    stations = ServicePosition.objects.filter(
+        kind=PositionKind.GRID_STATION,
+        latitude__gte=lat - dlat,
+        latitude__lte=lat + dlat,
+        longitude__gte=lon - dlon,
+        longitude__lte=lon + dlon,
+    ).select_related("region")
+    best: tuple[float, ServicePosition] | None = None
+    for station in stations:
+        if station.latitude is None or station.longitude is None:
+            continue
+        d = _distance_m(lat, lon, float(station.latitude), float(station.longitude))
+        if d <= NEAREST_STATION_METRES and (best is None or d < best[0]):
+            best = (d, station)
+    return best[1].region if best else None
+
+
+def _coordinate(raw: str, limit: float) -> float | None:
+    if not raw.strip():
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or abs(value) > limit:
+        raise Open311Error(400, _("lat and long are decimal degrees (WGS84)."))
+    return value
+
+
+def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
+    user = _user(request)
+    data = request.POST
+    public_user = is_public_user(user)
+    if not public_user and not has_perm(user, Perm.TICKET_CREATE):
+        raise Open311Error(403, _("This api_key may not raise service requests."))
+    code = data.get("service_code", "").strip()
+    if not code:
+        raise Open311Error(400, _("service_code was not provided."))
+    category = _find_service(code)
+    if category is None:
+        raise Open311Error(400, _("service_code not found."))
+    description = data.get("description", "").strip()
+    if not description:
+        raise Open311Error(400, _("description was not provided."))
+    lat = _coordinate(data.get("lat", ""), 90)
+    lon = _coordinate(data.get("long", ""), 180)
+    region_code = data.get(f"attribute[{REGION_ATTRIBUTE}]", "").strip()
+    region: Region | None = None
+    if region_code:
+        region = Region.objects.filter(code=region_code).first()
+        if region is None:
+            raise Open311Error(400, _("attribute[region] is not a known region code."))
+    elif lat is not None and lon is not None:
+        region = nearest_grid(lat, lon)
+    if region is None:
+        raise Open311Error(
+            400,
+            _(
+                "A location is needed: lat and long within 3 km of one of the district's grid "
+                "stations, or attribute[region] with a region code."
+            ),
+        )
+    media = data.get("media_url", "").strip()
+    if media:
+        description = f"{description}\n{_('Media')}: {media[:300]}"
+    name = f"{data.get('last_name', '').strip()}{data.get('first_name', '').strip()}"
+    first_line = description.splitlines()[0]
+    title = first_line if len(first_line) <= 40 else first_line[:39] + "…"
+    ticket = services.submit(
+        actor=user,
+        intake=services.Intake(
+            category=category,
+            region=region,
+            title=title,
+            description=description,
+            address=data.get("address_string", ""),
+            latitude=lat,
+            longitude=lon,
+            requester_name=name,
+            requester_phone=data.get("phone", ""),
+            source=Source.OPEN311,
+        ),
+    )
+    return render(
+        fmt,
+        "service_requests",
+        "request",
+        [
+            {
+                "service_request_id": str(ticket.pk),
+                "service_notice": _("Your request number is %(n)s.") % {"n": ticket.number},
+                "account_id": data.get("account_id", "") or None,
+            }
+        ],
+        status=201,
+    )
+
+
+@endpoint(["GET", "POST"])
+def requests(request: HttpRequest, fmt: str) -> HttpResponse:
+    if request.method == "POST":
+        return _create_request(request, fmt)
+    return _list_requests(request, fmt)
+
+
+@endpoint(["GET"])
+def request_detail(request: HttpRequest, fmt: str, service_request_id: str) -> HttpResponse:
+    user = _user(request)
+    ticket = None
+    if service_request_id.isdigit():
+        ticket = _with_log(selectors.visible(user)).filter(pk=int(service_request_id)).first()
+    if ticket is None:
+        raise Open311Error(404, _("service_request_id not found."))
+    return render(fmt, "service_requests", "request", [_request(ticket)])
+
+
+@endpoint(["GET"])
+def token_detail(request: HttpRequest, fmt: str, token_id: str) -> HttpResponse:
+    """Tokens are ticket numbers (``20260301-0000123``), as told to people on the phone; requests
+    posted here are created at once, so the POST answer already carries the id."""
+    user = _user(request)
+    ticket = None
+    _day, _sep, number = token_id.partition("-")
+    if number.isdigit():
+        found = selectors.visible(user).filter(pk=int(number)).first()
+        if found is not None and found.number == token_id:
+            ticket = found
+    if ticket is None:
+        raise Open311Error(404, _("token not found."))
+    return render(
+        fmt,
+        "service_requests",
+        "request",
+        [{"service_request_id": str(ticket.pk), "token": token_id}],
+    )
+
+
+app_name = "open311"
+urlpatterns = [
+    path("discovery.<str:format>", discovery, name="discovery"),
+    path("services.<str:format>", service_list, name="services"),
+    path("services/<str:service_code>.<str:format>", service_definition, name="service"),
+    path("requests.<str:format>", requests, name="requests"),
+    path("requests/<str:service_request_id>.<str:format>", request_detail, name="request"),
+    path("tokens/<str:token_id>.<str:format>", token_detail, name="token"),
+]

@@ -1,0 +1,486 @@
+"""Closed-loop tickets: list, detail with the timeline, intake and every lifecycle step, scoped
+exactly like the pages (``tickets.selectors.visible``); the services decide who may act.
+
+No personal data leaves through here: the requester's phone is never returned and their name only
+masked."""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from gridlight.core.access import Perm, is_public_user
+from gridlight.core.crypto import mask_name
+from gridlight.core.errors import DomainError
+from gridlight.core.models import Region
+from gridlight.core.selectors import region_by_code
+from gridlight.tickets import selectors, services
+from gridlight.tickets.models import Card, Category, Source, Ticket, Unit
+from gridlight.tickets.models import Status as TicketStatus
+
+router = Router(tags=["tickets"])
+
+
+class Message(Schema):
+    detail: str
+
+
+class TicketOut(Schema):
+    id: int
+    number: str
+    status: str
+    status_label: str
+    category: str
+    category_name: str
+    region_code: str
+    region_name: str
+    unit: str | None
+    unit_name: str | None
+    title: str
+    address: str
+    source: str
+    talent: bool
+    card: str
+    supervised: bool
+    requester_name: str
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime | None
+    closed_at: datetime | None
+    close_reason: str
+    version: int
+
+    # The list hands over Ticket rows, the detail a dict made by _row: both go through _row.
+    @staticmethod
+    def resolve_status_label(obj: Any) -> str:
+        return str(_field(obj, "status_label"))
+
+    @staticmethod
+    def resolve_category(obj: Any) -> str:
+        return str(_field(obj, "category"))
+
+    @staticmethod
+    def resolve_category_name(obj: Any) -> str:
+        return str(_field(obj, "category_name"))
+
+    @staticmethod
+    def resolve_region_code(obj: Any) -> str:
+        return str(_field(obj, "region_code"))
+
+    @staticmethod
+    def resolve_region_name(obj: Any) -> str:
+        return str(_field(obj, "region_name"))
+
+    @staticmethod
+    def resolve_unit(obj: Any) -> str | None:
+        value = _field(obj, "unit")
+        return None if value is None else str(value)
+
+    @staticmethod
+    def resolve_unit_name(obj: Any) -> str | None:
+        value = _field(obj, "unit_name")
+        return None if value is None else str(value)
+
+    @staticmethod
+    def resolve_requester_name(obj: Any) -> str:
+        # Never the plain name, whatever the caller may see otherwise.
+        return str(_field(obj, "requester_name"))
+
+
+def _field(obj: Any, name: str) -> Any:
+    if isinstance(obj, dict):
+        return obj[name]
+    row: dict[str, Any] | None = getattr(obj, "_api_row", None)
+    if row is None:
+        row = obj._api_row = _row(obj)
+    return row[name]
+
+
+class TransitionOut(Schema):
+    name: str
+    source: str
+    target: str
+    at: datetime
+    reason: str
+    actor: str | None
+    unit: str | None
+
+
+class TicketDetailOut(TicketOut):
+    description: str
+    latitude: float | None
+    longitude: float | None
+    round: int
+    dispatched_at: datetime | None
+    sign_due: datetime | None
+    return_due: datetime | None
+    yellow_at: datetime | None
+    supervise_at: datetime | None
+    extension_days: int
+    extension_requested: int
+    extension_reason: str
+    return_count: int
+    reopen_count: int
+    resolved: bool | None
+    satisfaction: str
+    rated: bool
+    duplicate_of: int | None
+    transitions: list[TransitionOut]
+    actions: list[str] = Field(description="The steps the caller may take now.")
+
+
+class TicketIn(Schema):
+    category: str = Field(description="Category code (a leaf of the catalogue).")
+    region: str = Field(description="Code of the street, community or grid.")
+    title: str = Field(max_length=120)
+    description: str
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    requester_name: str = ""
+    requester_phone: str = ""
+    source: str | None = None
+
+
+class TicketCreatedOut(Schema):
+    id: int
+    number: str
+    status: str
+    version: int
+
+
+class ActionIn(Schema):
+    version: int
+    unit: str | None = Field(None, description="dispatch: the unit's code.")
+    reason: str = Field(
+        "",
+        description="reject, send_back, reopen, withdraw, request_extension, decide_extension: "
+        "free text; close: the close reason (resolved, explained, duplicate, backlog, withdrawn).",
+    )
+    note: str = Field("", description="dispatch, start, verify, close: free text.")
+    result: str = Field("", description="handle: what was done.")
+    days: int | None = Field(None, description="request_extension: working days.")
+    approve: bool | None = Field(None, description="decide_extension.")
+    passed: bool | None = Field(None, description="verify.")
+    resolved: bool | None = Field(None, description="rate.")
+    satisfaction: str = Field("", description="rate: satisfied, basic or unsatisfied.")
+    comment: str = Field("", description="rate: the person's words (defaults to note).")
+    duplicate_of: int | None = Field(None, description="close as duplicate: the other ticket.")
+
+
+class PolicyOut(Schema):
+    code: str
+    name: str
+    response_days: int
+    handle_days: int
+    max_extension_days: int
+    return_days: int
+    yellow_days: int
+    supervise_days: int
+    verify_on_site: bool
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    description: str
+    talent: bool
+    public: bool
+    default_unit: str | None
+    policy: PolicyOut
+
+
+class CategoryGroupOut(CategoryOut):
+    children: list[CategoryOut]
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def _row(t: Ticket) -> dict[str, Any]:
+    return {
+        "id": t.pk,
+        "number": t.number,
+        "status": t.status,
+        "status_label": str(t.get_status_display()),
+        "category": t.category.code,
+        "category_name": t.category.name,
+        "region_code": t.region.code,
+        "region_name": t.region.name,
+        "unit": t.unit.code if t.unit else None,
+        "unit_name": t.unit.name if t.unit else None,
+        "title": t.title,
+        "address": t.address,
+        "source": t.source,
+        "talent": t.talent,
+        "card": t.card,
+        "supervised": t.supervised,
+        "requester_name": mask_name(t.requester_name),
+        "created_at": t.created_at,
+        "updated_at": t.updated_at,
+        "due_at": t.due_at,
+        "closed_at": t.closed_at,
+        "close_reason": t.close_reason,
+        "version": t.version,
+    }
+
+
+def _actor_name(actor: Any, t: Ticket) -> str | None:
+    if actor is None:
+        return None
+    name = str(actor)
+    # The requester's own steps (submit, rate, withdraw) carry their name: masked like theirs.
+    if t.requester_id is not None and actor.pk == t.requester_id:
+        return mask_name(name)
+    return name
+
+
+def _detail(request: HttpRequest, t: Ticket) -> dict[str, Any]:
+    data = _row(t)
+    fields = (
+        "description",
+        "latitude",
+        "longitude",
+        "round",
+        "dispatched_at",
+        "sign_due",
+        "return_due",
+        "yellow_at",
+        "supervise_at",
+        "extension_days",
+        "extension_requested",
+        "extension_reason",
+        "return_count",
+        "reopen_count",
+        "resolved",
+        "satisfaction",
+        "rated",
+    )
+    data.update({name: getattr(t, name) for name in fields})
+    data["duplicate_of"] = t.duplicate_of_id
+    data["transitions"] = [
+        {
+            "name": tr.name,
+            "source": tr.source,
+            "target": tr.target,
+            "at": tr.at,
+            "reason": tr.reason,
+            "actor": _actor_name(tr.actor, t),
+            "unit": tr.unit.code if tr.unit else None,
+        }
+        for tr in t.transitions.select_related("actor", "unit").order_by("at", "id")
+    ]
+    data["actions"] = [name for name in services.ACTORS if services.may(request.user, name, t)]
+    return data
+
+
+def _visible(request: HttpRequest, ticket_id: int) -> Ticket:
+    return selectors.get_visible(request.user, ticket_id)
+
+
+@router.get(
+    "/tickets/categories",
+    response=list[CategoryGroupOut],
+    summary="The ticket catalogue: active categories with their SLA policies",
+)
+def categories(request: HttpRequest) -> list[dict[str, Any]]:
+    rows = list(
+        Category.objects.filter(active=True).select_related("policy", "default_unit", "parent")
+    )
+    if is_public_user(request.user):
+        rows = [c for c in rows if c.public]
+
+    def out(c: Category) -> dict[str, Any]:
+        return {
+            "code": c.code,
+            "name": c.name,
+            "name_en": c.name_en,
+            "description": c.description,
+            "talent": c.talent,
+            "public": c.public,
+            "default_unit": c.default_unit.code if c.default_unit else None,
+            "policy": c.policy,
+        }
+
+    groups = [c for c in rows if c.parent_id is None]
+    return [{**out(g), "children": [out(c) for c in rows if c.parent_id == g.pk]} for g in groups]
+
+
+@router.get("/tickets", response=list[TicketOut], summary="Tickets the caller may see")
+@paginate(LimitOffsetPagination)
+def list_tickets(
+    request: HttpRequest,
+    status: TicketStatus | None = None,
+    category: str = "",
+    unit: str = "",
+    card: Card | None = None,
+    talent: bool | None = None,
+    q: str = "",
+) -> Any:
+    qs: QuerySet[Ticket] = selectors.visible(request.user)
+    if status:
+        qs = qs.filter(status=status)
+    if category:
+        # A group's code covers its leaves.
+        qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
+    if unit:
+        qs = qs.filter(unit__code=unit)
+    if card is not None:
+        qs = qs.filter(card=card)
+    if talent is not None:
+        qs = qs.filter(talent=talent)
+    if q.strip():
+        qs = qs.filter(title__icontains=q.strip())
+    return qs.select_related("category", "region", "unit").order_by("-created_at", "-id")
+
+
+@router.get("/tickets/{ticket_id}", response=TicketDetailOut, summary="One ticket and its log")
+def get_ticket(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+    return _detail(request, _visible(request, ticket_id))
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _region_for_intake(request: HttpRequest, code: str) -> Region:
+    if is_public_user(request.user):
+        # Residents and talents report anywhere in the district; the region is not theirs to see.
+        region = Region.objects.filter(code=code.strip()).first()
+    else:
+        region = region_by_code(request.user, Perm.TICKET_CREATE, code)
+    if region is None:
+        raise DomainError(_("Unknown region, or outside your scope."))
+    return region
+
+
+@router.post(
+    "/tickets",
+    response={201: TicketCreatedOut, 400: Message, 403: Message},
+    summary="Raise a ticket",
+)
+def submit_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, Any]]:
+    category = Category.objects.filter(code=payload.category.strip()).first()
+    if category is None:
+        raise DomainError(_("Unknown category."))
+    region = _region_for_intake(request, payload.region)
+    if payload.source is not None and payload.source not in Source.values:
+        raise DomainError(_("Unknown source."))
+    intake = services.Intake(
+        category=category,
+        region=region,
+        title=payload.title,
+        description=payload.description,
+        address=payload.address,
+        latitude=payload.latitude,
+        longitude=payload.longitude,
+        requester_name=payload.requester_name,
+        requester_phone=payload.requester_phone,
+    )
+    if payload.source:
+        intake.source = payload.source
+    t = services.submit(actor=request.user, intake=intake)
+    return Status(201, {"id": t.pk, "number": t.number, "status": t.status, "version": t.version})
+
+
+def _needed(value: Any, field: str) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise DomainError(_("This step needs “%(field)s”.") % {"field": field})
+    return value
+
+
+def _unit(code: str | None) -> Unit:
+    unit = Unit.objects.filter(code=_needed(code, "unit").strip()).first()
+    if unit is None:
+        raise DomainError(_("Unknown unit."))
+    return unit
+
+
+def _duplicate_of(request: HttpRequest, pk: int | None) -> Ticket | None:
+    if pk is None:
+        return None
+    other = selectors.visible(request.user).filter(pk=pk).first()
+    if other is None:
+        raise DomainError(_("Name the ticket this one duplicates."))
+    return other
+
+
+Action = Callable[[HttpRequest, Ticket, ActionIn], Ticket]
+
+# Each step's service, called with the fields of ActionIn it takes.
+ACTIONS: dict[str, Action] = {
+    "accept": lambda r, t, p: services.accept(actor=r.user, ticket=t, version=p.version),
+    "reject": lambda r, t, p: services.reject(
+        actor=r.user, ticket=t, version=p.version, reason=p.reason
+    ),
+    "dispatch": lambda r, t, p: services.dispatch(
+        actor=r.user, ticket=t, version=p.version, unit=_unit(p.unit), note=p.note
+    ),
+    "sign": lambda r, t, p: services.sign(actor=r.user, ticket=t, version=p.version),
+    "start": lambda r, t, p: services.start(actor=r.user, ticket=t, version=p.version, note=p.note),
+    "send_back": lambda r, t, p: services.send_back(
+        actor=r.user, ticket=t, version=p.version, reason=p.reason
+    ),
+    "handle": lambda r, t, p: services.handle(
+        actor=r.user, ticket=t, version=p.version, result=p.result
+    ),
+    "request_extension": lambda r, t, p: services.request_extension(
+        actor=r.user, ticket=t, version=p.version, days=_needed(p.days, "days"), reason=p.reason
+    ),
+    "decide_extension": lambda r, t, p: services.decide_extension(
+        actor=r.user,
+        ticket=t,
+        version=p.version,
+        approve=_needed(p.approve, "approve"),
+        reason=p.reason,
+    ),
+    "verify": lambda r, t, p: services.verify(
+        actor=r.user, ticket=t, version=p.version, passed=_needed(p.passed, "passed"), note=p.note
+    ),
+    "rate": lambda r, t, p: services.rate(
+        actor=r.user,
+        ticket=t,
+        version=p.version,
+        resolved=_needed(p.resolved, "resolved"),
+        satisfaction=p.satisfaction,
+        comment=p.comment or p.note,
+    ),
+    "reopen": lambda r, t, p: services.reopen(
+        actor=r.user, ticket=t, version=p.version, reason=p.reason
+    ),
+    "close": lambda r, t, p: services.close(
+        actor=r.user,
+        ticket=t,
+        version=p.version,
+        reason=p.reason,
+        note=p.note,
+        duplicate_of=_duplicate_of(r, p.duplicate_of),
+    ),
+    "withdraw": lambda r, t, p: services.withdraw(
+        actor=r.user, ticket=t, version=p.version, reason=p.reason
+    ),
+}
+
+
+@router.post(
+    "/tickets/{ticket_id}/actions/{name}",
+    response={200: TicketDetailOut, 400: Message, 404: Message, 409: Message},
+    summary="Take one step of the lifecycle (accept, dispatch, sign, handle, rate, close, …)",
+)
+def act(request: HttpRequest, ticket_id: int, name: str, payload: ActionIn) -> dict[str, Any]:
+    ticket = _visible(request, ticket_id)
+    action = ACTIONS.get(name)
+    if action is None:
+        raise Http404
+    action(request, ticket, payload)
+    try:
+        return _detail(request, _visible(request, ticket_id))
+    except Http404:
+        # The step took the ticket out of the caller's sight (a unit sending it back): they
+        # still see the outcome of their own step.
+        return _detail(request, services.get(ticket_id))
