@@ -21,6 +21,9 @@ BENCHMARKS: dict[str, str] = {
     "reclassify-one": "bench.reclassify_one",
     "lists": "bench.lists",
     "import": "bench.import_",
+    "kpi": "bench.kpi",
+    "sweep": "bench.sweep",
+    "intake": "bench.intake",
 }
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gridlight_bench")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -87,3 +88,32 @@ def _analyze() -> None:
 
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+
+
+TICKETS = {"district": 1_000_000, "city": 10_000_000}
+
+
+def build_ticket_history(scale: str) -> int:
+    """The demo tree and users, plus the scale's synthetic ticket history (three years, with the
+    open recent tickets); no households (the ticket benchmarks do not read them)."""
+    from gridlight.core.demo.build import build_demo
+    from gridlight.tickets.demo import build_tickets, link_demo_users
+    from gridlight.tickets.models import Ticket
+
+    build_demo()
+    # BENCH_TICKETS: a smaller history, to try a benchmark out quickly.
+    total = int(os.environ.get("BENCH_TICKETS") or TICKETS[scale])
+    if Ticket.objects.count() >= total:
+        _analyze()
+        return total
+    start = time.perf_counter()
+
+    def progress(pct: int, message: str) -> None:
+        print(f"  building tickets: {pct:3d}% {message}", file=sys.stderr, flush=True)
+
+    build_tickets(total, progress=progress)
+    link_demo_users()
+    seconds = time.perf_counter() - start
+    _analyze()
+    print(f"  built {total} tickets in {seconds:.0f} s", file=sys.stderr, flush=True)
+    return total

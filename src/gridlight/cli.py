@@ -1,9 +1,10 @@
 """The ``gridlight`` command.
 
 ``gridlight demo``   migrate, build the demo district if the database is empty (its 300,000
-                     synthetic households take about two minutes the first time; ``--quick``
-                     builds 30,000), print the sign-ins and serve it (embedded SQLite unless
-                     DATABASE_URL says otherwise).
+                     synthetic households take about two minutes the first time, its 1,000,000
+                     synthetic tickets a few more; ``--quick`` builds 30,000 and 100,000;
+                     ``--households N``/``--tickets N`` choose), print the sign-ins and serve it
+                     (embedded SQLite unless DATABASE_URL says otherwise).
 ``gridlight serve``  serve with waitress (a production WSGI server; put a TLS proxy in front).
 ``gridlight <cmd>``  any Django management command (migrate, createsuperuser, load_demo, …).
 """
@@ -60,7 +61,8 @@ def demo(args: list[str]) -> None:
     if not Region.objects.exists():
         print("Building the Shizhong demo district (first run)…", flush=True)
     households = int(_option(args, "--households", "30000" if "--quick" in args else "300000"))
-    call_command("load_demo", quiet_logins=True, households=households)
+    tickets = int(_option(args, "--tickets", "100000" if "--quick" in args else "1000000"))
+    call_command("load_demo", quiet_logins=True, households=households, tickets=tickets)
     from gridlight.core.management.commands.load_demo import print_logins
 
     host = _option(args, "--host", "127.0.0.1")

@@ -251,3 +251,34 @@ def test_categories_tree_with_policies(world: World) -> None:
     codes = [c["code"] for c in talent["children"]]
     assert "school_enrolment" in codes
     assert talent["children"][0]["policy"]["handle_days"] == 5
+
+
+def test_a_retried_submission_with_the_same_idempotency_key_is_stored_once(world: World) -> None:
+    resident = client_for(world.users["resident"])
+    before = Ticket.objects.count()
+    body = json.dumps(
+        {
+            "category": "noise",
+            "region": world.open_grid.code,
+            "title": "夜间施工",
+            "description": "凌晨施工噪音",
+        }
+    )
+    first = resident.post(
+        "/api/v1/tickets", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    again = resident.post(
+        "/api/v1/tickets", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    other = resident.post(
+        "/api/v1/tickets", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-2"
+    )
+    assert first.status_code == again.status_code == other.status_code == 201
+    assert first.json()["id"] == again.json()["id"] != other.json()["id"]
+    assert Ticket.objects.count() == before + 2
+    # Another user's key of the same value is their own.
+    talent = client_for(world.users["talent"])
+    third = talent.post(
+        "/api/v1/tickets", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert third.json()["id"] != first.json()["id"]

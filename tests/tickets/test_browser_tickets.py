@@ -52,7 +52,8 @@ def test_talent_school_enrolment_end_to_end(live_server: Any, browser: Any) -> N
     talent.wait_for_selector("[data-testid=status]")
     assert "已提交" in talent.inner_text("[data-testid=status]")
     ticket = Ticket.objects.get(title="孩子转学入学")
-    assert ticket.talent and ticket.requester is not None
+    assert ticket.talent
+    assert ticket.requester is not None
 
     # The district dispatcher sends it to the education bureau suggested for the category.
     admin = _sign_in(browser, base, "admin")
@@ -63,7 +64,8 @@ def test_talent_school_enrolment_end_to_end(live_server: Any, browser: Any) -> N
     row.locator("button[type=submit]").click()
     admin.wait_for_load_state()
     ticket.refresh_from_db()
-    assert ticket.status == "dispatched" and ticket.unit is not None
+    assert ticket.status == "dispatched"
+    assert ticket.unit is not None
 
     # The department handler signs for it, works on it and reports it handled.
     handler = _sign_in(browser, base, "handler")
@@ -94,7 +96,10 @@ def test_talent_school_enrolment_end_to_end(live_server: Any, browser: Any) -> N
     ticket.refresh_from_db()
     assert (ticket.close_reason, ticket.satisfaction) == ("resolved", "satisfied")
     fact = DispatchFact.objects.get(ticket=ticket)
-    assert fact.responded_on_time and fact.handled_on_time and fact.resolved and fact.satisfied
+    assert fact.responded_on_time
+    assert fact.handled_on_time
+    assert fact.resolved
+    assert fact.satisfied
 
     # The dispatcher's board and the KPI page show it.
     admin.goto(base + "/tickets/kpi/")

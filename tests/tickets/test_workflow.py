@@ -37,9 +37,14 @@ def test_end_to_end_school_enrolment(world: World) -> None:
         w.users["resident"],
     )
     t = _fresh(w)
-    assert t.status == Status.SUBMITTED and t.requester == resident and t.talent
+    assert t.status == Status.SUBMITTED
+    assert t.requester == resident
+    assert t.talent
     t = services.dispatch(actor=admin, ticket=t, version=t.version, unit=w.units["education"])
-    assert t.status == Status.DISPATCHED and t.round == 1 and t.due_at and t.sign_due
+    assert t.status == Status.DISPATCHED
+    assert t.round == 1
+    assert t.due_at
+    assert t.sign_due
     assert t.yellow_at < t.due_at < t.supervise_at
     t = services.sign(actor=handler, ticket=t, version=t.version)
     t = services.start(actor=handler, ticket=t, version=t.version)
@@ -48,12 +53,18 @@ def test_end_to_end_school_enrolment(world: World) -> None:
     t = services.rate(
         actor=resident, ticket=t, version=t.version, resolved=True, satisfaction="satisfied"
     )
-    assert t.status == Status.CLOSED and t.close_reason == "resolved"
+    assert t.status == Status.CLOSED
+    assert t.close_reason == "resolved"
     names = list(Transition.objects.filter(ticket=t).values_list("name", flat=True))
     assert names == ["submit", "accept", "dispatch", "sign", "start", "handle", "rate", "close"]
     fact = DispatchFact.objects.get(ticket=t)
-    assert fact.responded_on_time and fact.handled_on_time and fact.resolved and fact.satisfied
-    assert not fact.overdue and not fact.returned and not fact.reopened
+    assert fact.responded_on_time
+    assert fact.handled_on_time
+    assert fact.resolved
+    assert fact.satisfied
+    assert not fact.overdue
+    assert not fact.returned
+    assert not fact.reopened
 
 
 def test_rating_twice_is_refused(world: World, english: None) -> None:
@@ -72,7 +83,9 @@ def test_rating_twice_is_refused(world: World, english: None) -> None:
             actor=admin, ticket=t, version=t.version, resolved=True, satisfaction="satisfied"
         )
     t = services.reopen(actor=admin, ticket=t, version=t.version, reason="不满意")
-    assert t.status == Status.DISPATCHED and t.round == 2 and t.reopen_count == 1
+    assert t.status == Status.DISPATCHED
+    assert t.round == 2
+    assert t.reopen_count == 1
     assert DispatchFact.objects.get(ticket=t, round=1).reopened
 
 
@@ -146,10 +159,12 @@ def test_extension_is_limited_and_moves_the_deadline(world: World, english: None
     t = services.decide_extension(actor=admin, ticket=t, version=t.version, approve=True)
     # 14 October + 3 working days = 17 October (15, 16, 17).
     assert t.due_at == datetime(2025, 10, 18, tzinfo=SHANGHAI)
-    assert t.extension_days == 3 and t.extension_requested == 0
+    assert t.extension_days == 3
+    assert t.extension_requested == 0
     t = services.request_extension(actor=handler, ticket=t, version=t.version, days=7, reason="y")
     t = services.decide_extension(actor=admin, ticket=t, version=t.version, approve=False)
-    assert t.extension_days == 3 and t.due_at == datetime(2025, 10, 18, tzinfo=SHANGHAI)
+    assert t.extension_days == 3
+    assert t.due_at == datetime(2025, 10, 18, tzinfo=SHANGHAI)
     with pytest.raises(DomainError, match="limited to 10"):
         services.request_extension(actor=handler, ticket=t, version=t.version, days=8, reason="z")
 
@@ -159,9 +174,12 @@ def test_return_within_the_window_goes_back_to_the_dispatcher(world: World, engl
     handler = w.users["department_handler"]
     t = _dispatched(w)
     t = services.send_back(actor=handler, ticket=t, version=t.version, reason="不属于本单位职责")
-    assert t.status == Status.ACCEPTED and t.return_count == 1
+    assert t.status == Status.ACCEPTED
+    assert t.return_count == 1
     fact = DispatchFact.objects.get(ticket=t, round=1)
-    assert fact.returned and fact.responded and fact.responded_on_time
+    assert fact.returned
+    assert fact.responded
+    assert fact.responded_on_time
     # A ticket dispatched long ago can no longer be returned.
     old = _dispatched(w, datetime(2025, 9, 30, 15, 0, tzinfo=SHANGHAI))
     with pytest.raises(DomainError, match="return window ended"):
@@ -198,9 +216,10 @@ def test_requester_withdraws_and_duplicates_are_closed(world: World, english: No
     w = world
     t = _fresh(w)
     t = services.withdraw(actor=w.users["resident"], ticket=t, version=t.version)
-    assert t.status == Status.CLOSED and t.close_reason == "withdrawn"
+    assert t.status == Status.CLOSED
+    assert t.close_reason == "withdrawn"
+    other = _fresh(w)
     with pytest.raises(DomainError):  # another resident may not
-        other = _fresh(w)
         services.withdraw(actor=w.twins["resident"], ticket=other, version=other.version)
     first, second = _fresh(w), _fresh(w)
     with pytest.raises(DomainError, match="Name the ticket"):
@@ -232,7 +251,7 @@ def test_similar_open_tickets_are_suggested(world: World) -> None:
     assert t not in selectors.similar_open(category=noise, region_path=w.open_grid.path)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_dispatchers_at_once_one_wins_one_is_told(world: World) -> None:
     """Two threads, two database connections, the same ticket at the same version."""
     w = world

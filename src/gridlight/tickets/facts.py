@@ -92,12 +92,15 @@ def fold(log: Iterable[Transition]) -> dict[int, Round]:
             current.returned = True
         elif t.name == "decide_extension" and t.data.get("approved"):
             current.due_at = _when(t.data["due_at"])
-        elif t.name == "handle" and not current.handled:
+        elif t.name == "handle":
+            # The last report counts: work sent back by a failed verification and finished
+            # after the deadline is late.
             current.handled = True
             current.handled_on_time = t.at <= current.due_at
             if not current.handled_on_time:
                 current.overdue = True
-        elif t.name == "card" and t.data.get("card") == "red" and not current.handled:
+        elif t.name == "card" and t.data.get("card") == "red":
+            # Red cards are shown only while a unit holds the ticket, past its deadline.
             current.overdue = True
         elif t.name == "rate":
             current.rated = True
@@ -130,7 +133,7 @@ def refresh(ticket: Ticket) -> None:
         _rows(ticket, rounds),
         update_conflicts=True,
         unique_fields=["ticket", "round"],
-        update_fields=list(FACT_FIELDS),
+        update_fields=[*FACT_FIELDS, "category", "region_path", "street", "talent"],
     )
 
 

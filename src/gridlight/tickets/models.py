@@ -180,6 +180,8 @@ class Ticket(models.Model):
         "households.Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     talent = models.BooleanField(default=False)
+    # The submitting client's idempotency key: a retried submission returns the first ticket.
+    client_key = models.CharField(max_length=64, blank=True, default="")
 
     status = FSMField(default=Status.SUBMITTED, choices=Status.choices, protected=False)
     version = models.PositiveIntegerField(default=1)
@@ -224,6 +226,13 @@ class Ticket(models.Model):
             models.Index(fields=["status", "due_at"], name="ticket_status_due"),
             models.Index(fields=["unit", "status"], name="ticket_unit_status"),
             models.Index(fields=["requester", "created_at"], name="ticket_requester"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "client_key"],
+                condition=~models.Q(client_key=""),
+                name="ticket_client_key",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
@@ -239,6 +239,7 @@ class Intake:
     requester_phone: str = ""
     source: str = Source.RESIDENT
     visit_id: int | None = None
+    client_key: str = ""  # the client's idempotency key, if it sent one
 
 
 def _street_of(region: Region) -> Region | None:
@@ -292,27 +293,21 @@ def submit(*, actor: Any, intake: Intake, uploads: list[Upload] | None = None) -
         intake.longitude is not None and not -180 <= intake.longitude <= 180
     ):
         raise DomainError(_("The coordinates are not valid."))
+    creator = actor if getattr(actor, "is_authenticated", False) else None
+    if intake.client_key and creator is not None:
+        earlier = Ticket.objects.filter(created_by=creator, client_key=intake.client_key).first()
+        if earlier is not None:
+            return earlier
     now = timezone.now()
-    ticket = Ticket.objects.create(
-        category=category,
-        region=intake.region,
-        region_path=intake.region.path,
-        street=_street_of(intake.region),
-        source=source,
-        title=title,
-        description=description,
-        address=intake.address.strip()[:200],
-        latitude=intake.latitude,
-        longitude=intake.longitude,
-        requester=requester,
-        requester_name=(intake.requester_name or (str(actor) if public_user else "")).strip()[:60],
-        requester_phone_enc=phone_enc,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        visit_id=intake.visit_id,
-        talent=category.talent,
-        created_at=now,
-        updated_at=now,
-    )
+    try:
+        with transaction.atomic():
+            ticket = _create(intake, category, source, requester, phone_enc, creator, now)
+    except IntegrityError:
+        # The same key arrived twice at once: the other request stored it.
+        earlier = Ticket.objects.filter(created_by=creator, client_key=intake.client_key).first()
+        if earlier is None:
+            raise
+        return earlier
     for upload, content_type in zip(uploads, checked, strict=True):
         Attachment.objects.create(
             ticket=ticket,
@@ -333,6 +328,40 @@ def submit(*, actor: Any, intake: Intake, uploads: list[Upload] | None = None) -
     )
     audit.record(actor=actor, action="ticket.submit", obj=ticket, region_path=ticket.region_path)
     return ticket
+
+
+def _create(
+    intake: Intake,
+    category: Category,
+    source: str,
+    requester: Any,
+    phone_enc: str,
+    creator: Any,
+    now: datetime,
+) -> Ticket:
+    return Ticket.objects.create(
+        category=category,
+        region=intake.region,
+        region_path=intake.region.path,
+        street=_street_of(intake.region),
+        source=source,
+        title=intake.title.strip(),
+        description=intake.description.strip(),
+        address=intake.address.strip()[:200],
+        latitude=intake.latitude,
+        longitude=intake.longitude,
+        requester=requester,
+        requester_name=(intake.requester_name or (str(requester) if requester else "")).strip()[
+            :60
+        ],
+        requester_phone_enc=phone_enc,
+        created_by=creator,
+        visit_id=intake.visit_id,
+        talent=category.talent,
+        client_key=intake.client_key,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 # --- the dispatcher ---------------------------------------------------------------------------

@@ -384,6 +384,8 @@ def submit_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
     )
     if payload.source:
         intake.source = payload.source
+    # A client that did not get our answer may send the same request again with the same key.
+    intake.client_key = request.headers.get("Idempotency-Key", "").strip()[:64]
     t = services.submit(actor=request.user, intake=intake)
     return Status(201, {"id": t.pk, "number": t.number, "status": t.status, "version": t.version})
 

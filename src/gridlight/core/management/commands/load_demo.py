@@ -22,6 +22,13 @@ class Command(BaseCommand):
             default=300_000,
             help="Synthetic households to build (the district has about 300,000).",
         )
+        parser.add_argument(
+            "--tickets",
+            type=int,
+            default=1_000_000,
+            help="Synthetic tickets to build: three years of history and the open recent ones "
+            "(about 1,000,000; 0 for none).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # Domain apps build on the core's demo; imported here to keep core free of them.
@@ -42,7 +49,18 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  traffic light: {result.total} households classified in {result.seconds:.1f} s"
             )
-        self.stdout.write(f"Demo district ready ({created + added} records created).")
+        tickets = options["tickets"]
+        made = 0
+        if tickets:
+            from gridlight.tickets.demo import build_tickets, link_demo_users
+
+            def ticket_progress(pct: int, message: str) -> None:
+                self.stdout.write(f"  tickets {pct:3d}%  {message}")
+                self.stdout.flush()
+
+            made = build_tickets(tickets, progress=ticket_progress)
+            link_demo_users()
+        self.stdout.write(f"Demo district ready ({created + added + made} records created).")
         if not options["quiet_logins"]:
             print_logins(self.stdout.write)
 
