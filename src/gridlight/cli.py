@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 
@@ -48,6 +49,17 @@ def _option(args: list[str], name: str, default: str) -> str:
     return default
 
 
+DEMO_TICKETS_AT_ONCE = 50_000
+
+
+def _fill_tickets_in_background(target: int) -> subprocess.Popen[bytes]:
+    """Top the demo's ticket history up to ``target`` in a separate process while the demo is
+    served (its progress goes to this console); an interrupted fill resumes at the next start."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "gridlight.cli", "load_demo_tickets", "--count", str(target)]
+    )
+
+
 def demo(args: list[str]) -> None:
     from gridlight.i18n import compile_catalogues
 
@@ -62,7 +74,13 @@ def demo(args: list[str]) -> None:
         print("Building the Shizhong demo district (first run)…", flush=True)
     households = int(_option(args, "--households", "30000" if "--quick" in args else "300000"))
     tickets = int(_option(args, "--tickets", "100000" if "--quick" in args else "1000000"))
-    call_command("load_demo", quiet_logins=True, households=households, tickets=tickets)
+    # The first tickets are built before serving, so every console has work at once; the rest
+    # of the three-year history (minutes for a million) fills in while the demo is served.
+    serving = "--no-serve" not in args
+    at_once = min(tickets, DEMO_TICKETS_AT_ONCE) if serving else tickets
+    call_command("load_demo", quiet_logins=True, households=households, tickets=at_once)
+    if tickets > at_once:
+        _fill_tickets_in_background(tickets)
     from gridlight.core.management.commands.load_demo import print_logins
 
     host = _option(args, "--host", "127.0.0.1")
@@ -70,6 +88,13 @@ def demo(args: list[str]) -> None:
     print_logins(print)
     print(f"\nGridlight demo district: http://{host}:{port}/   (Ctrl+C to stop)", flush=True)
     if "--no-serve" not in args:
+        from django.conf import settings
+
+        if not settings.GRIDLIGHT_BROKER_URL:
+            # No Celery: the ticket sweeper and the notices run in a thread of the demo server.
+            from gridlight.tickets.management.commands.run_scheduler import start_thread
+
+            start_thread()
         _serve(host, port, threads=8)
 
 

@@ -222,3 +222,35 @@ GRIDLIGHT_JOBS_EAGER = env_bool("GRIDLIGHT_JOBS_EAGER", False)
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
+
+# Supervision sweeper and notices (docs/tickets-supervision.md). Without a broker (the embedded
+# default) `gridlight run_scheduler`, cron with `gridlight sweep_tickets`, or the demo server's
+# thread run them, and Celery tasks run inline. With GRIDLIGHT_BROKER_URL (redis://host:6379/0)
+# `celery -A gridlight.celery worker` and `celery -A gridlight.celery beat` run them.
+GRIDLIGHT_BROKER_URL = env("GRIDLIGHT_BROKER_URL")
+CELERY_BROKER_URL = GRIDLIGHT_BROKER_URL or "memory://"
+CELERY_RESULT_BACKEND = env("GRIDLIGHT_RESULT_BACKEND", GRIDLIGHT_BROKER_URL) or None
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TASK_ALWAYS_EAGER = not GRIDLIGHT_BROKER_URL
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# An unacknowledged task (its worker died) is delivered again after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(env("GRIDLIGHT_BROKER_VISIBILITY_TIMEOUT", "3600"))
+}
+CELERY_TIMEZONE = TIME_ZONE
+GRIDLIGHT_SWEEP_SECONDS = int(env("GRIDLIGHT_SWEEP_SECONDS", "300"))
+GRIDLIGHT_SEND_SECONDS = int(env("GRIDLIGHT_SEND_SECONDS", "60"))
+CELERY_BEAT_SCHEDULE = {
+    "sweep-tickets": {
+        "task": "gridlight.tickets.sweep_tickets",
+        "schedule": float(GRIDLIGHT_SWEEP_SECONDS),
+    },
+    "send-notices": {
+        "task": "gridlight.tickets.send_notices",
+        "schedule": float(GRIDLIGHT_SEND_SECONDS),
+    },
+}
+GRIDLIGHT_SMS_GATEWAY = env("GRIDLIGHT_SMS_GATEWAY", "gridlight.tickets.notify.FakeSmsGateway")

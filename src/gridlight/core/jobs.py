@@ -1,8 +1,8 @@
 """Running long work in the background and reporting its progress.
 
 The embedded default runs each job in a thread of the web process (no external service needed);
-``GRIDLIGHT_JOBS_EAGER`` runs it at once, inline (tests, console commands). Production may hand
-the same registered functions to Celery workers instead (planned with the supervision sweeper).
+``GRIDLIGHT_JOBS_EAGER`` runs it at once, inline (tests, console commands). Periodic work (the
+ticket sweeper and notices) has its own scheduling: Celery in production, a thread otherwise.
 A job's function receives the job and a ``progress(percent, message)`` callback, and returns a
 JSON-safe result; an exception marks the job failed with its message.
 """

@@ -5,22 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_workday_override'),
-        ('households', '0004_fewer_indexes'),
-        ('tickets', '0002_seed_catalogue'),
+        ("core", "0003_workday_override"),
+        ("households", "0004_fewer_indexes"),
+        ("tickets", "0002_seed_catalogue"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ticket',
-            name='client_key',
-            field=models.CharField(blank=True, default='', max_length=64),
+            model_name="ticket",
+            name="client_key",
+            field=models.CharField(blank=True, default="", max_length=64),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.UniqueConstraint(condition=models.Q(('client_key', ''), _negated=True), fields=('created_by', 'client_key'), name='ticket_client_key'),
+            model_name="ticket",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("client_key", ""), _negated=True),
+                fields=("created_by", "client_key"),
+                name="ticket_client_key",
+            ),
         ),
     ]

@@ -1,0 +1,20 @@
+"""The Celery application: ``celery -A gridlight.celery worker`` and ``… beat``.
+
+Configured from Django's settings (the ``CELERY_*`` names; the broker from
+``GRIDLIGHT_BROKER_URL``). Beat (``CELERY_BEAT_SCHEDULE``) sweeps the tickets every
+``GRIDLIGHT_SWEEP_SECONDS`` (5 minutes) and sends the outbox every ``GRIDLIGHT_SEND_SECONDS``
+(1 minute). Without a broker nothing here is needed: ``gridlight run_scheduler`` runs the same
+functions (docs/tickets-supervision.md).
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery  # type: ignore[import-untyped]
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridlight.settings")
+
+app = Celery("gridlight")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(["gridlight.tickets"])

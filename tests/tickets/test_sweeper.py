@@ -1,0 +1,386 @@
+"""The supervision sweeper and the outbox sender: cards and supervision at the right moments,
+idempotent sweeps, deadlines moved by an extension, and each notice delivered once."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections
+from django.utils import timezone
+
+from gridlight.core.workdays import district_calendar
+from gridlight.tickets import deadlines, notify, services, sweeper
+from gridlight.tickets.models import (
+    Category,
+    DispatchFact,
+    Message,
+    Notice,
+    NoticeStatus,
+    Ticket,
+    Transition,
+    Unit,
+)
+from tests.conftest import SECRET_PHONE, World
+
+SECOND = timedelta(seconds=1)
+
+
+@pytest.fixture(autouse=True)
+def sms_outbox(settings: Any, tmp_path: Path) -> Path:
+    settings.DATA_DIR = tmp_path
+    return tmp_path / notify.SMS_OUTBOX
+
+
+def _dispatched(w: World, at: datetime, *, phone: str = "") -> Ticket:
+    t = services.submit(
+        actor=w.users["resident"],
+        intake=services.Intake(
+            category=Category.objects.get(code="school_enrolment"),
+            region=w.open_grid,
+            title="孩子入学",
+            description="需要协调入学",
+            requester_phone=phone,
+        ),
+    )
+    return services.dispatch(
+        actor=w.users["district_admin"],
+        ticket=t,
+        version=t.version,
+        unit=w.units["education"],
+        at=at,
+    )
+
+
+def _monday() -> datetime:
+    return timezone.make_aware(datetime(2025, 3, 3, 10, 0))
+
+
+def _cards(t: Ticket) -> list[Any]:
+    return list(
+        Transition.objects.filter(ticket=t, name__in=["card", "supervise"])
+        .order_by("id")
+        .values_list("name", "data", "actor_id", "round", "source", "target")
+    )
+
+
+def _notices(t: Ticket) -> list[str]:
+    return list(
+        Notice.objects.filter(ticket=t, unit__isnull=False)
+        .order_by("id")
+        .values_list("key", flat=True)
+    )
+
+
+def test_cards_and_supervision_at_their_moments(world: World) -> None:
+    t = _dispatched(world, _monday())
+    assert t.yellow_at
+    assert t.due_at
+    assert t.supervise_at
+    assert t.yellow_at < t.due_at < t.supervise_at
+    version = t.version
+    base = Notice.objects.count()
+
+    sweeper.sweep(now=t.yellow_at - SECOND)
+    t.refresh_from_db()
+    assert (t.card, t.supervised, t.version) == ("", False, version)
+
+    counts = sweeper.sweep(now=t.yellow_at)
+    t.refresh_from_db()
+    assert counts["yellow"] == 1
+    assert counts["red"] == 0
+    assert counts["notices"] == 1
+    assert t.card == "yellow"
+    assert t.version == version + 1
+    assert _cards(t) == [("card", {"card": "yellow"}, None, 1, "dispatched", "dispatched")]
+    assert _notices(t)[-1] == sweeper.notice_key(t.pk, "card-yellow", 1, t.due_at)
+    notice = Notice.objects.get(key=_notices(t)[-1])
+    assert notice.unit_id == t.unit_id
+    assert notice.kind == "yellow_card"
+    assert t.number in notice.text
+    assert t.title in notice.text
+    assert not DispatchFact.objects.get(ticket=t).overdue
+
+    sweeper.sweep(now=t.due_at - SECOND)
+    t.refresh_from_db()
+    assert t.card == "yellow"
+    assert t.version == version + 1
+
+    counts = sweeper.sweep(now=t.due_at)
+    t.refresh_from_db()
+    assert counts["red"] == 1
+    assert t.card == "red"
+    assert t.version == version + 2
+    assert DispatchFact.objects.get(ticket=t).overdue
+    assert _notices(t)[-1] == sweeper.notice_key(t.pk, "card-red", 1, t.due_at)
+
+    counts = sweeper.sweep(now=t.supervise_at)
+    t.refresh_from_db()
+    assert counts["supervised"] == 1
+    assert t.supervised
+    assert t.version == version + 3
+    assert _cards(t)[-1][:2] == ("supervise", {})
+    assert _notices(t)[-1] == sweeper.notice_key(t.pk, "supervise", 1, t.due_at)
+    assert Notice.objects.count() == base + 3
+
+    # Idempotent: the same moment again, or later, changes nothing and queues nothing.
+    for moment in (t.supervise_at, t.supervise_at + timedelta(days=30)):
+        again = sweeper.sweep(now=moment)
+        assert again == {"yellow": 0, "red": 0, "supervised": 0, "notices": 0, "batches": 0}
+    t.refresh_from_db()
+    assert t.version == version + 3
+    assert len(_cards(t)) == 3
+    assert Notice.objects.count() == base + 3
+
+
+def test_a_ticket_found_overdue_goes_straight_to_red(world: World) -> None:
+    t = _dispatched(world, _monday())
+    assert t.supervise_at is not None
+    counts = sweeper.sweep(now=t.supervise_at + timedelta(days=1))
+    t.refresh_from_db()
+    assert counts["yellow"] == 0
+    assert counts["red"] == 1
+    assert counts["supervised"] == 1
+    assert (t.card, t.supervised) == ("red", True)
+    # One version step for both changes; the card is logged before the supervision.
+    assert [c[0] for c in _cards(t)] == ["card", "supervise"]
+    assert [k.split(":")[1] for k in _notices(t)[-2:]] == ["card-red", "supervise"]
+
+
+def test_handled_tickets_and_other_statuses_are_not_swept(world: World) -> None:
+    w = world
+    handler = w.users["department_handler"]
+    t = _dispatched(w, _monday())
+    t = services.sign(actor=handler, ticket=t, version=t.version)
+    t = services.handle(actor=handler, ticket=t, version=t.version, result="已协调")
+    waiting = services.submit(
+        actor=w.users["resident"],
+        intake=services.Intake(
+            category=Category.objects.get(code="school_enrolment"),
+            region=w.open_grid,
+            title="未派单",
+            description="未派单",
+        ),
+    )
+    before = {x.pk: x.version for x in (t, waiting)}
+    assert t.supervise_at is not None
+    sweeper.sweep(now=t.supervise_at + timedelta(days=1))
+    for x in (t, waiting):
+        x.refresh_from_db()
+        assert x.card == ""
+        assert not x.supervised
+        assert x.version == before[x.pk]
+    assert _cards(t) == []
+    assert _cards(waiting) == []
+
+
+def test_many_tickets_in_small_batches(world: World) -> None:
+    tickets = [_dispatched(world, _monday()) for _ in range(7)]
+    moment = tickets[0].supervise_at
+    assert moment is not None
+    counts = sweeper.sweep(now=moment, batch=3)
+    assert counts["red"] == 7
+    assert counts["supervised"] == 7
+    assert counts["notices"] == 14
+    assert counts["batches"] == 3
+    assert sweeper.sweep(now=moment, batch=3)["batches"] == 0
+    assert all(t.card == "red" for t in Ticket.objects.filter(pk__in=[t.pk for t in tickets]))
+
+
+def _recently_overdue(w: World) -> Ticket:
+    """A ticket whose deadline passed a moment ago (not yet its supervision)."""
+    now = timezone.now()
+    policy = Category.objects.get(code="school_enrolment").policy
+    for days in range(5, 40):
+        at = now - timedelta(days=days)
+        if deadlines.for_dispatch(district_calendar(), policy, at).due_at < now:
+            return _dispatched(w, at)
+    raise AssertionError("no dispatch moment found")
+
+
+def test_an_extension_moves_the_deadline_and_the_cards_start_again(world: World) -> None:
+    w = world
+    handler, admin = w.users["department_handler"], w.users["district_admin"]
+    t = _recently_overdue(w)
+    sweeper.sweep(now=timezone.now())
+    t.refresh_from_db()
+    assert t.card == "red"
+    assert t.due_at is not None
+    first_red = sweeper.notice_key(t.pk, "card-red", 1, t.due_at)
+    assert Notice.objects.filter(key=first_red).exists()
+
+    t = services.sign(actor=handler, ticket=t, version=t.version)
+    t = services.request_extension(
+        actor=handler, ticket=t, version=t.version, days=10, reason="协调"
+    )
+    t = services.decide_extension(actor=admin, ticket=t, version=t.version, approve=True)
+    t.refresh_from_db()
+    assert t.card == ""
+    assert not t.supervised
+    assert t.yellow_at
+    assert t.due_at
+    assert t.yellow_at > timezone.now()
+
+    assert sweeper.sweep(now=timezone.now())["batches"] == 0
+    sweeper.sweep(now=t.yellow_at)
+    t.refresh_from_db()
+    assert t.card == "yellow"
+    sweeper.sweep(now=t.due_at)
+    t.refresh_from_db()
+    assert t.card == "red"
+    second_red = sweeper.notice_key(t.pk, "card-red", 1, t.due_at)
+    assert second_red != first_red
+    assert Notice.objects.filter(ticket=t, kind="red_card").count() == 2
+
+
+def test_management_commands(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    t = _recently_overdue(world)
+    call_command("sweep_tickets")
+    out = capsys.readouterr().out
+    assert "red 1" in out
+    assert "sent" in out
+    t.refresh_from_db()
+    assert t.card == "red"
+    assert not Notice.objects.filter(status=NoticeStatus.PENDING).exists()
+    call_command("run_scheduler", "--once")
+    assert "red 0" in capsys.readouterr().out
+
+
+# --- the sender -------------------------------------------------------------------------------
+
+
+def _members(unit: Unit) -> set[int]:
+    return set(unit.members.values_list("pk", flat=True))
+
+
+def test_send_pending_delivers_each_notice_once_to_the_unit(world: World) -> None:
+    w = world
+    t = _dispatched(w, _monday())
+    assert t.supervise_at is not None
+    sweeper.sweep(now=t.supervise_at)
+    pending = list(Notice.objects.filter(status=NoticeStatus.PENDING))
+    assert len(pending) >= 3
+    members = _members(w.units["education"])
+    assert len(members) == 2
+
+    assert notify.send_pending(batch=2) == len(pending)
+    for n in pending:
+        n.refresh_from_db()
+        assert n.status == NoticeStatus.SENT
+        assert n.sent_at
+        assert n.attempts == 1
+        users = set(Message.objects.filter(notice=n).values_list("user_id", flat=True))
+        assert users == (
+            {n.recipient_id} if n.recipient_id else _members(Unit.objects.get(pk=n.unit_id or 0))
+        )
+    sweep_notices = Notice.objects.filter(ticket=t, kind__in=sweeper.KINDS.values())
+    assert sweep_notices.count() == 2  # red card and supervision
+    assert Message.objects.filter(notice__in=sweep_notices).count() == 2 * len(members)
+    messages = Message.objects.count()
+
+    assert notify.send_pending() == 0
+    # Even a notice put back to pending (a sender that died after delivering) adds no message.
+    Notice.objects.filter(pk__in=[n.pk for n in pending]).update(status=NoticeStatus.PENDING)
+    assert notify.send_pending() == len(pending)
+    assert Message.objects.count() == messages
+
+
+def test_the_requester_gets_an_sms_once(world: World, sms_outbox: Path) -> None:
+    w = world
+    t = _dispatched(w, timezone.now(), phone=SECRET_PHONE)
+    t = services.sign(actor=w.users["department_handler"], ticket=t, version=t.version)
+    t = services.handle(
+        actor=w.users["department_handler"], ticket=t, version=t.version, result="好"
+    )
+    notice = Notice.objects.get(ticket=t, kind="handled")
+    assert notice.recipient_id == w.users["resident"].pk
+    notify.send_pending()
+    lines = [json.loads(x) for x in sms_outbox.read_text(encoding="utf-8").splitlines()]
+    mine = [x for x in lines if x["key"] == notice.key]
+    assert len(mine) == 1
+    assert mine[0]["phone_masked"] == "139****0001"
+    assert SECRET_PHONE not in sms_outbox.read_text()
+    assert Message.objects.filter(notice=notice, user=w.users["resident"]).count() == 1
+    # A sender that died after the provider took the SMS, before its commit, sends it again
+    # with the same idempotency key: the provider drops the repeat.
+    Notice.objects.filter(pk=notice.pk).update(status=NoticeStatus.PENDING)
+    notify.send_pending()
+    lines = [json.loads(x) for x in sms_outbox.read_text(encoding="utf-8").splitlines()]
+    assert [x["key"] for x in lines].count(notice.key) == 1
+    assert Message.objects.filter(notice=notice).count() == 1
+
+
+class _Broken:
+    def send(self, *, key: str, phone: str, text: str) -> None:
+        raise ConnectionError("gateway down")
+
+
+def test_a_failed_sms_is_tried_again_later(world: World, sms_outbox: Path) -> None:
+    w = world
+    t = _dispatched(w, timezone.now(), phone=SECRET_PHONE)
+    t = services.sign(actor=w.users["department_handler"], ticket=t, version=t.version)
+    t = services.handle(
+        actor=w.users["department_handler"], ticket=t, version=t.version, result="好"
+    )
+    notice = Notice.objects.get(ticket=t, kind="handled")
+    notify.send_pending(sms=_Broken())
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.PENDING
+    assert notice.attempts == 1
+    assert Message.objects.filter(notice=notice).count() == 1  # in-app delivered already
+    notify.send_pending()
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.SENT
+    assert notice.attempts == 2
+    assert Message.objects.filter(notice=notice).count() == 1
+    for _ in range(notify.MAX_ATTEMPTS):
+        Notice.objects.filter(pk=notice.pk).update(status=NoticeStatus.PENDING)
+        notify.send_pending(sms=_Broken())
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.FAILED
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_senders_at_once_deliver_each_notice_once(world: World) -> None:
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor == "sqlite" and (name == ":memory:" or "mode=memory" in name):
+        pytest.skip("two threads need a database file, not SQLite in memory")
+    unit = world.units["education"]
+    now = timezone.now()
+    already = Notice.objects.filter(status=NoticeStatus.PENDING).count()  # the world's dispatch
+    Notice.objects.bulk_create(
+        Notice(key=f"test:{i}", kind="test", unit=unit, text=f"notice {i}", created_at=now)
+        for i in range(300)
+    )
+    members = _members(unit)
+    barrier = threading.Barrier(2)
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def sender() -> None:
+        try:
+            barrier.wait()
+            results.append(notify.send_pending(batch=7))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    assert not errors
+    assert sum(results) == 300 + already
+    assert (
+        not Notice.objects.filter(key__startswith="test:")
+        .exclude(status=NoticeStatus.SENT)
+        .exists()
+    )
+    assert Message.objects.filter(notice__key__startswith="test:").count() == 300 * len(members)
