@@ -76,7 +76,7 @@ def test_every_role_has_a_demo_user_and_an_out_of_scope_twin() -> None:
 
 
 def test_load_demo_command_prints_the_sign_ins(capsys: pytest.CaptureFixture[str]) -> None:
-    call_command("load_demo", households=0)
+    call_command("load_demo", households=0, tickets=0)
     out = capsys.readouterr().out
     assert "gridworker" in out
     assert demo_password("gridworker") in out

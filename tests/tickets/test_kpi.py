@@ -12,6 +12,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.utils import translation
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.forms.models import model_to_dict
@@ -296,7 +297,8 @@ def test_filters(scenario: Scenario, world: World) -> None:
     assert _report(admin, scenario, street=world.secret_street.pk).rows == []
     assert _report(admin, scenario, talent_only=True).rows == []
     assert _report(admin, scenario, start=MARCH, end=MARCH).total.counts.dispatches == 7
-    by_category = kpis(admin, by="category", start=MARCH, end=APRIL)
+    with translation.override("zh-hans"):
+        by_category = kpis(admin, by="category", start=MARCH, end=APRIL)
     assert [(r.label, r.counts.dispatches) for r in by_category.rows] == [("路灯照明", 8)]
     # A talent ticket in the period.
     talent = Scenario(world, title="入学")

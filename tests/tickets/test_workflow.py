@@ -284,3 +284,42 @@ def test_two_dispatchers_at_once_one_wins_one_is_told(world: World) -> None:
     t.refresh_from_db()
     assert t.round == 1
     assert Transition.objects.filter(ticket=t, name="dispatch").count() == 1
+
+
+def test_work_failing_verification_and_then_overdue_counts_as_overdue(world: World) -> None:
+    """The sweep's red card and the fold of the log agree on the facts (incremental = rebuilt)."""
+    from gridlight.tickets import facts, sweeper
+
+    w = world
+    admin, secretary, staff = (
+        w.users["district_admin"],
+        w.users["community_secretary"],
+        w.users["street_staff"],
+    )
+    t = services.submit(
+        actor=secretary,
+        intake=services.Intake(
+            category=Category.objects.get(code="sanitation"),
+            region=w.secret_grid,
+            title="垃圾堆放",
+            description="楼道堆放杂物",
+            source="grid",
+        ),
+    )
+    t = services.dispatch(
+        actor=admin,
+        ticket=t,
+        version=t.version,
+        unit=w.units[f"street-{w.secret_street.code}"],
+        at=datetime(2025, 9, 30, 15, 0, tzinfo=SHANGHAI),
+    )
+    t = services.sign(actor=staff, ticket=t, version=t.version)
+    t = services.handle(actor=staff, ticket=t, version=t.version, result="已清理")
+    t = services.verify(actor=secretary, ticket=t, version=t.version, passed=False, note="未完")
+    sweeper.sweep(now=datetime(2025, 10, 20, 9, 0, tzinfo=SHANGHAI))
+    incremental = list(DispatchFact.objects.filter(ticket=t).values())
+    assert incremental[0]["overdue"] is True
+    facts.rebuild()
+    assert list(DispatchFact.objects.filter(ticket=t).values()) == [
+        {**incremental[0], "id": DispatchFact.objects.get(ticket=t).pk}
+    ]

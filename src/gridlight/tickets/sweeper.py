@@ -209,11 +209,11 @@ def _batch(
         counts["supervised"] += _log(cur, at, "s.supervise", "supervise", "{}")
         counts["notices"] += _notify(cur, sql, at, "s.supervise", "supervise", texts)
         fact = DispatchFact._meta.db_table
-        # As facts.fold reads a red card: overdue unless that dispatch was already handled.
+        # As facts.fold reads a red card: that dispatch is overdue.
         # (The id range lets the planners use the index rather than merge from the start.)
         cur.execute(
             f"UPDATE {fact} SET overdue = TRUE "  # noqa: S608
-            f"WHERE ticket_id > %s AND ticket_id <= %s AND overdue = FALSE AND handled = FALSE "
+            f"WHERE ticket_id > %s AND ticket_id <= %s AND overdue = FALSE "
             f"AND ticket_id IN (SELECT ticket_id FROM {TEMP} WHERE card = 'red') "
             f"AND round = (SELECT t.round FROM {ticket} t WHERE t.id = {fact}.ticket_id)",
             [after, upto],
