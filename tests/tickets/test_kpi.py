@@ -304,7 +304,8 @@ def test_filters(scenario: Scenario, world: World) -> None:
     talent = Scenario(world, title="入学")
     talent.category = Category.objects.get(code="school_enrolment")
     talent.new("H", moment(3, 10), unit=world.units["education"])
-    report = kpis(admin, by="category", start=MARCH, end=APRIL, talent_only=True)
+    with translation.override("zh-hans"):
+        report = kpis(admin, by="category", start=MARCH, end=APRIL, talent_only=True)
     assert [(r.label, r.counts.dispatches) for r in report.rows] == [("子女入学", 1)]
 
 
