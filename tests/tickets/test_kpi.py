@@ -12,12 +12,11 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from django.utils import translation
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from python_calamine import CalamineWorkbook
 
 from gridlight.tickets import facts, services
