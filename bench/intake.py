@@ -38,9 +38,26 @@ from typing import Any
 from bench.common import report
 from bench.setup import build_ticket_history
 
-PORTS = (8731, 8732)
-CLIENTS = int(os.environ.get("INTAKE_CLIENTS", "16"))
-SECONDS = float(os.environ.get("INTAKE_SECONDS", "20"))
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _machine_cpu() -> tuple[float, float, float]:
+    """Busy, stolen and total CPU seconds of the whole machine so far (all CPUs, /proc/stat).
+    Stolen time is what the hypervisor gave to other guests: a run with much of it is suspect."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:9]]
+    idle, steal = fields[3] + fields[4], fields[7]
+    return (sum(fields) - idle - steal) / _TICK, steal / _TICK, sum(fields) / _TICK
+
+
+def _process_cpu(pid: int) -> float:
+    """User and system CPU seconds of one process so far (from /proc/<pid>/stat)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            parts = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(parts[11]) + int(parts[12])) / _TICK
 
 
 class _Worker:
@@ -85,6 +102,79 @@ class _Worker:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+
+
+def _database_backends() -> list[int]:
+    """The process ids of the other PostgreSQL sessions on the benchmark's database (the app
+    workers' connections), to read their CPU from /proc like the workers'."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cur.fetchall()]
+
+
+class _CpuMeter:
+    """Where the CPU went during a run: the load client (this process), the app workers, the
+    database sessions they use, and the rest of the machine, in milliseconds per acknowledged
+    ticket. CPU time, unlike wall time, shows what each part costs when they share the CPUs.
+    (The sessions of a killed worker end with it; their CPU up to the last reading is kept.)"""
+
+    def __init__(self, workers: list[_Worker]) -> None:
+        self.workers = workers
+        self.client0 = sum(os.times()[:2])
+        self.busy0, self.steal0, self.total0 = _machine_cpu()
+        self.worker_cpu = 0.0
+        self.pids = {w.proc.pid: _process_cpu(w.proc.pid) for w in workers if w.proc}
+        self.backends = {pid: _process_cpu(pid) for pid in _database_backends()}
+        self.backends_last = dict(self.backends)
+
+    def _read_backends(self) -> None:
+        for pid in _database_backends():
+            self.backends.setdefault(pid, 0.0)
+        for pid in self.backends:
+            now = _process_cpu(pid)
+            if now:
+                self.backends_last[pid] = now
+
+    def before_kill(self, pid: int) -> None:
+        # A killed process's CPU can no longer be read: bank it now.
+        self.worker_cpu += _process_cpu(pid) - self.pids.pop(pid, 0.0)
+        self._read_backends()
+
+    def after_start(self) -> None:
+        for w in self.workers:
+            if w.proc and w.proc.pid not in self.pids:
+                self.pids[w.proc.pid] = 0.0
+
+    def result(self, tickets: int) -> dict[str, float]:
+        client = sum(os.times()[:2]) - self.client0
+        workers = self.worker_cpu + sum(_process_cpu(p) - s for p, s in self.pids.items())
+        self._read_backends()
+        database = sum(self.backends_last.get(p, s) - s for p, s in self.backends.items())
+        busy, steal, total = _machine_cpu()
+        busy -= self.busy0
+        total -= self.total0
+        per = 1000 / max(tickets, 1)
+        return {
+            "cpu_ms_per_ticket": round(busy * per, 2),
+            "client_cpu_ms": round(client * per, 2),
+            "workers_cpu_ms": round(workers * per, 2),
+            "database_cpu_ms": round(database * per, 2),
+            "rest_cpu_ms": round((busy - client - workers - database) * per, 2),
+            "machine_busy_pct": round(100 * busy / max(total, 1e-9), 1),
+            "stolen_pct": round(100 * (steal - self.steal0) / max(total, 1e-9), 1),
+        }
+
+
+PORTS = (8731, 8732)
+CLIENTS = int(os.environ.get("INTAKE_CLIENTS", "16"))
+SECONDS = float(os.environ.get("INTAKE_SECONDS", "20"))
 
 
 class _Load:
@@ -203,16 +293,20 @@ def _measure(
     tag = f"bench-{name}-{uuid.uuid4().hex[:8]}"
     load = _Load(secret, tag, body)
     threads = [threading.Thread(target=load.client, args=(i,)) for i in range(CLIENTS)]
+    meter = _CpuMeter(workers)
     start = time.perf_counter()
     for t in threads:
         t.start()
     restarted = 0.0
     if restart:
         time.sleep(SECONDS / 3)
+        assert workers[0].proc is not None
+        meter.before_kill(workers[0].proc.pid)
         workers[0].kill()
         down = time.perf_counter()
         time.sleep(1)
         workers[0].start()
+        meter.after_start()
         restarted = time.perf_counter() - down
         time.sleep(max(0.0, SECONDS - (time.perf_counter() - start)))
     else:
@@ -221,6 +315,7 @@ def _measure(
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - start
+    cpu = meter.result(len(load.acked))
     stored = Counter(
         Ticket.objects.filter(title__startswith=tag + " ").values_list("title", flat=True)
     )
@@ -248,5 +343,6 @@ def _measure(
         clients=CLIENTS,
         workers=len(workers),
         **({"worker_down_seconds": round(restarted, 2)} if restart else {}),
+        **cpu,
     )
     assert not lost, lost[:5]

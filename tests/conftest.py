@@ -53,7 +53,10 @@ def _fast_hasher(settings: pytest.FixtureRequest) -> None:
     # Nothing cached (list counts, …) leaks from one test into the next.
     from django.core.cache import cache
 
+    from gridlight.core.selectors import forget_street_ids
+
     cache.clear()
+    forget_street_ids()
 
 
 @pytest.fixture(scope="session")

@@ -191,10 +191,36 @@ def users_list(user: Any, *, q: str = "", role: str = "") -> QuerySet[User]:
     ).order_by("username")
 
 
+# Street ids by street path. A region keeps its path for life (regions are renamed and recoded,
+# never moved or deleted), so what is read once stays true for the life of the process.
+_street_ids: dict[str, int] = {}
+
+
+def street_id_of(path: str) -> int | None:
+    """The id of the street a region lies in, from the region's path; None above street level.
+    Remembered per process: every ticket records its street, and this is asked on every intake."""
+    parts = path.split(".")
+    if len(parts) < 2:
+        return None
+    street_path = ".".join(parts[:2])
+    found = _street_ids.get(street_path)
+    if found is None:
+        found = Region.objects.filter(path=street_path).values_list("pk", flat=True).first()
+        if found is not None:
+            _street_ids[street_path] = found
+    return found
+
+
+def forget_street_ids() -> None:
+    """Drop what ``street_id_of`` remembered (for tests, whose databases come and go)."""
+    _street_ids.clear()
+
+
 def region_by_code(user: Any, perm: Perm, code: str, *, level: int | None = None) -> Region | None:
     """The region with ``code`` if it lies in the user's scope for ``perm`` (and at ``level``),
     else None: how a region typed into a filter or a form is looked up."""
     qs = scoped(Region.objects.all(), user, perm, field="path").filter(code=code.strip())
     if level is not None:
         qs = qs.filter(level=level)
-    return qs.first()
+    # Codes are unique: no ORDER BY (which .first() would add) — this runs on every intake.
+    return next(iter(qs.order_by()[:1]), None)

@@ -469,13 +469,15 @@ def token_authenticate(secret: str) -> User | None:
     """The user a bearer secret belongs to, if the token is live; records its last use."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=token_digest(secret), revoked_at__isnull=True)
-        .first()
-    )
+    # Asked on every API request: get() by the unique digest, with no ORDER BY to compile.
+    try:
+        token = ApiToken.objects.select_related("user").get(
+            digest=token_digest(secret), revoked_at__isnull=True
+        )
+    except ApiToken.DoesNotExist:
+        return None
     now = timezone.now()
-    if token is None or not token.user.is_active:
+    if not token.user.is_active:
         return None
     if token.expires_at is not None and token.expires_at <= now:
         return None

@@ -168,8 +168,15 @@ class Ticket(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    # Indexed by ticket_requester (requester, created_at), as unit by ticket_unit_status: a
+    # second index of the leading column alone would only cost every insert.
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     requester_name = models.CharField(_("name"), max_length=60, blank=True)
     requester_phone_enc = models.TextField(blank=True)
@@ -186,7 +193,7 @@ class Ticket(models.Model):
     status = FSMField(default=Status.SUBMITTED, choices=Status.choices, protected=False)
     version = models.PositiveIntegerField(default=1)
     unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -358,7 +365,10 @@ class Step(models.TextChoices):
 class Transition(models.Model):
     """One step of a ticket's life; KPIs and the ticket's timeline are read from these rows."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="transitions")
+    # Indexed by transition_ticket_at (ticket, at).
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="transitions", db_index=False
+    )
     name = models.CharField(max_length=24, choices=Step.choices)
     source = models.CharField(max_length=12)
     target = models.CharField(max_length=12)

@@ -23,6 +23,14 @@ def my_units(user: Any) -> list[int]:
     return cached
 
 
+def category_by_code(code: str) -> Category | None:
+    """The category with this code, or None."""
+    try:
+        return Category.objects.get(code=code.strip())
+    except Category.DoesNotExist:
+        return None
+
+
 def units_for(user: Any, perm: Perm = Perm.TICKET_VIEW) -> QuerySet[Unit]:
     """Units a user works with: those inside their scope for ``perm`` and the departments of
     the districts their scope lies in."""

@@ -20,6 +20,7 @@ from gridlight.core.access import Perm, is_public_user, scope_for
 from gridlight.core.crypto import InvalidPhone, encrypt, parse_phone
 from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.models import Region, RegionLevel
+from gridlight.core.selectors import street_id_of
 from gridlight.core.workdays import district_calendar
 from gridlight.tickets import deadlines, facts
 from gridlight.tickets.attachments import Upload, check_upload
@@ -242,19 +243,13 @@ class Intake:
     client_key: str = ""  # the client's idempotency key, if it sent one
 
 
-def _street_of(region: Region) -> Region | None:
-    if region.level == RegionLevel.STREET:
-        return region
-    parts = region.path.split(".")
-    if len(parts) < 2:
-        return None
-    return Region.objects.filter(path=".".join(parts[:2])).first()
-
-
-@transaction.atomic
 def submit(*, actor: Any, intake: Intake, uploads: list[Upload] | None = None) -> Ticket:
     """Raise a ticket. Residents and talents raise their own; staff raise them in their scope
-    (grid visits, hotline calls)."""
+    (grid visits, hotline calls).
+
+    With a ``client_key`` (an API client's Idempotency-Key) the same key from the same user
+    returns the ticket the first request stored instead of storing a second one: the unique
+    constraint decides, so two copies racing each other cannot both be stored."""
     uploads = uploads or []
     checked = [check_upload(u) for u in uploads]
     if len(checked) > 5:
@@ -294,39 +289,33 @@ def submit(*, actor: Any, intake: Intake, uploads: list[Upload] | None = None) -
     ):
         raise DomainError(_("The coordinates are not valid."))
     creator = actor if getattr(actor, "is_authenticated", False) else None
-    if intake.client_key and creator is not None:
-        earlier = Ticket.objects.filter(created_by=creator, client_key=intake.client_key).first()
-        if earlier is not None:
-            return earlier
-    now = timezone.now()
+    client_key = intake.client_key if creator is not None else ""
+    street_id = street_id_of(intake.region.path)
     try:
+        # Inside a caller's transaction this is a savepoint, so a refused duplicate key leaves
+        # the caller's work intact.
         with transaction.atomic():
-            ticket = _create(intake, category, source, requester, phone_enc, creator, now)
+            ticket = _create(
+                intake,
+                category,
+                source,
+                requester,
+                phone_enc,
+                creator,
+                street_id,
+                client_key,
+                checked,
+                uploads,
+            )
     except IntegrityError:
-        # The same key arrived twice at once: the other request stored it.
-        earlier = Ticket.objects.filter(created_by=creator, client_key=intake.client_key).first()
+        earlier = (
+            Ticket.objects.filter(created_by=creator, client_key=client_key).first()
+            if client_key
+            else None
+        )
         if earlier is None:
             raise
         return earlier
-    for upload, content_type in zip(uploads, checked, strict=True):
-        Attachment.objects.create(
-            ticket=ticket,
-            name=upload.name[:120],
-            content_type=content_type,
-            size=len(upload.data),
-            data=upload.data,
-            uploaded_by=ticket.created_by,
-        )
-    Transition.objects.create(
-        ticket=ticket,
-        name="submit",
-        source="",
-        target=ticket.status,
-        at=now,
-        actor=ticket.created_by,
-        data={"source": source},
-    )
-    audit.record(actor=actor, action="ticket.submit", obj=ticket, region_path=ticket.region_path)
     return ticket
 
 
@@ -337,13 +326,17 @@ def _create(
     requester: Any,
     phone_enc: str,
     creator: Any,
-    now: datetime,
+    street_id: int | None,
+    client_key: str,
+    content_types: list[str],
+    uploads: list[Upload],
 ) -> Ticket:
-    return Ticket.objects.create(
+    now = timezone.now()
+    ticket = Ticket.objects.create(
         category=category,
         region=intake.region,
         region_path=intake.region.path,
-        street=_street_of(intake.region),
+        street_id=street_id,
         source=source,
         title=intake.title.strip(),
         description=intake.description.strip(),
@@ -358,10 +351,30 @@ def _create(
         created_by=creator,
         visit_id=intake.visit_id,
         talent=category.talent,
-        client_key=intake.client_key,
+        client_key=client_key,
         created_at=now,
         updated_at=now,
     )
+    for upload, content_type in zip(uploads, content_types, strict=True):
+        Attachment.objects.create(
+            ticket=ticket,
+            name=upload.name[:120],
+            content_type=content_type,
+            size=len(upload.data),
+            data=upload.data,
+            uploaded_by=creator,
+        )
+    Transition.objects.create(
+        ticket=ticket,
+        name="submit",
+        source="",
+        target=ticket.status,
+        at=now,
+        actor=creator,
+        data={"source": source},
+    )
+    audit.record(actor=creator, action="ticket.submit", obj=ticket, region_path=ticket.region_path)
+    return ticket
 
 
 # --- the dispatcher ---------------------------------------------------------------------------

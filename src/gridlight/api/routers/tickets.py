@@ -365,7 +365,7 @@ def _region_for_intake(request: HttpRequest, code: str) -> Region:
     summary="Raise a ticket",
 )
 def submit_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, Any]]:
-    category = Category.objects.filter(code=payload.category.strip()).first()
+    category = selectors.category_by_code(payload.category)
     if category is None:
         raise DomainError(_("Unknown category."))
     region = _region_for_intake(request, payload.region)
