@@ -35,7 +35,7 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from bench.common import report
+from bench.common import report, speed_gauge
 from bench.setup import build_ticket_history
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -75,7 +75,7 @@ class _Worker:
                 "--port",
                 str(self.port),
                 "--threads",
-                "8",
+                THREADS,
             ],
             env=os.environ.copy(),
             stdout=subprocess.DEVNULL,
@@ -174,6 +174,7 @@ class _CpuMeter:
 
 PORTS = (8731, 8732)
 CLIENTS = int(os.environ.get("INTAKE_CLIENTS", "16"))
+THREADS = os.environ.get("INTAKE_THREADS", "8")  # per app worker
 SECONDS = float(os.environ.get("INTAKE_SECONDS", "20"))
 
 
@@ -293,6 +294,7 @@ def _measure(
     tag = f"bench-{name}-{uuid.uuid4().hex[:8]}"
     load = _Load(secret, tag, body)
     threads = [threading.Thread(target=load.client, args=(i,)) for i in range(CLIENTS)]
+    gauge = speed_gauge()
     meter = _CpuMeter(workers)
     start = time.perf_counter()
     for t in threads:
@@ -344,5 +346,6 @@ def _measure(
         workers=len(workers),
         **({"worker_down_seconds": round(restarted, 2)} if restart else {}),
         **cpu,
+        speed_gauge_ms=gauge,
     )
     assert not lost, lost[:5]

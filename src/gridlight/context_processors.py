@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from gridlight.core.access import Perm, assignments, has_perm
+from gridlight.core.access import Perm, assignment_regions, assignments, has_perm
 
 MENU: list[tuple[str, Any, Perm | None]] = [
     ("core:home", _("Home"), None),
@@ -36,6 +36,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     held = assignments(user)
+    regions = assignment_regions(held)
     menu = [
         {
             "url": reverse(name),
@@ -49,7 +50,10 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     return {
         "shell_menu": menu,
         "shell_assignments": [
-            {"role": a.get_role_display(), "region": a.region.name if a.region else ""}
+            {
+                "role": a.get_role_display(),
+                "region": regions[a.region_id].name if a.region_id in regions else "",
+            }
             for a in held
         ],
     }

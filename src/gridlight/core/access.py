@@ -19,7 +19,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase
 
-from gridlight.core.models import Assignment, Role
+from gridlight.core.models import Assignment, Region, Role
 from gridlight.core.models.regions import subtree
 
 
@@ -130,18 +130,24 @@ class Scope:
 
 
 def assignments(user: Any) -> list[Assignment]:
-    """The user's active assignments, loaded once per request and cached on the user object."""
+    """The user's active assignments, loaded once per request and cached on the user object.
+
+    Scope needs only their paths (stored on the assignment), so the regions are not joined in:
+    this runs on every request, API calls included. Display code that names the regions
+    asks for them (``assignment_regions``)."""
     if not getattr(user, "is_authenticated", False):
         return []
     cached: list[Assignment] | None = getattr(user, "_gridlight_assignments", None)
     if cached is None:
-        cached = list(
-            Assignment.objects.filter(user=user, active=True).select_related(
-                "region", "write_region"
-            )
-        )
+        cached = list(Assignment.objects.filter(user=user, active=True))
         user._gridlight_assignments = cached
     return cached
+
+
+def assignment_regions(held: list[Assignment]) -> dict[int, Region]:
+    """The regions (and write regions) of these assignments by id, in one query."""
+    ids = {pk for a in held for pk in (a.region_id, a.write_region_id) if pk is not None}
+    return Region.objects.in_bulk(ids) if ids else {}
 
 
 def roles(user: Any) -> set[str]:

@@ -8,7 +8,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from gridlight.core import services
-from gridlight.core.access import Perm, assignments, get_scoped, require
+from gridlight.core.access import Perm, assignment_regions, assignments, get_scoped, require
 from gridlight.core.models import PositionKind, Region, ServicePosition
 from gridlight.core.models.regions import LEVEL_SLUGS
 from gridlight.core.selectors import (
@@ -143,17 +143,23 @@ def _with_counts(r: Region, counts: NodeCounts) -> Region:
 @router.get("/me", response=MeOut, summary="Who am I: roles and scope")
 def me(request: HttpRequest) -> dict[str, Any]:
     user = request.user
+    held = assignments(user)
+    regions = assignment_regions(held)
+
+    def region(pk: int | None) -> Region | None:
+        return regions.get(pk) if pk is not None else None
+
     return {
         "username": user.get_username(),
         "display_name": getattr(user, "display_name", ""),
         "assignments": [
             {
                 "role": a.role,
-                "region_code": a.region.code if a.region else None,
-                "region_name": a.region.name if a.region else None,
-                "write_region_code": a.write_region.code if a.write_region else None,
+                "region_code": getattr(region(a.region_id), "code", None),
+                "region_name": getattr(region(a.region_id), "name", None),
+                "write_region_code": getattr(region(a.write_region_id), "code", None),
             }
-            for a in assignments(user)
+            for a in held
         ],
     }
 
