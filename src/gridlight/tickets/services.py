@@ -297,15 +297,13 @@ def submit(*, actor: Any, intake: Intake, uploads: list[Upload] | None = None) -
         with transaction.atomic():
             ticket = _create(
                 intake,
-                category,
-                source,
-                requester,
-                phone_enc,
-                creator,
-                street_id,
-                client_key,
-                checked,
-                uploads,
+                source=source,
+                requester=requester,
+                phone_enc=phone_enc,
+                creator=creator,
+                street_id=street_id,
+                client_key=client_key,
+                attachments=list(zip(uploads, checked, strict=True)),
             )
     except IntegrityError:
         earlier = (
@@ -321,16 +319,16 @@ def submit(*, actor: Any, intake: Intake, uploads: list[Upload] | None = None) -
 
 def _create(
     intake: Intake,
-    category: Category,
+    *,
     source: str,
     requester: Any,
     phone_enc: str,
     creator: Any,
     street_id: int | None,
     client_key: str,
-    content_types: list[str],
-    uploads: list[Upload],
+    attachments: list[tuple[Upload, str]],
 ) -> Ticket:
+    category = intake.category
     now = timezone.now()
     ticket = Ticket.objects.create(
         category=category,
@@ -355,7 +353,7 @@ def _create(
         created_at=now,
         updated_at=now,
     )
-    for upload, content_type in zip(uploads, content_types, strict=True):
+    for upload, content_type in attachments:
         Attachment.objects.create(
             ticket=ticket,
             name=upload.name[:120],
