@@ -11,10 +11,10 @@ Two runs of ``INTAKE_SECONDS`` (default 20) each:
 * ``intake-restart``: the same, and one worker is killed (SIGKILL) a third of the way in and
   started again. A request that fails at the connection — refused, reset, or cut off before its
   response — is not acknowledged, so the client retries it on the other worker, with the same
-  marker in its title. Afterwards every marker acknowledged must be stored (nothing lost), and
-  the report counts markers stored twice: a request whose transaction committed but whose
-  response was cut off by the kill is stored, retried, and stored again (the API has no
-  idempotency key to recognise the retry).
+  marker in its title and as its ``Idempotency-Key``. Afterwards every marker acknowledged must
+  be stored (nothing lost), and the report counts markers stored twice, which must be none: a
+  request whose transaction committed but whose response was cut off by the kill is retried,
+  and the key returns the ticket the first attempt stored.
 
 Every request carries the run's tag and its own number in the title, so the count is exact on a
 reused database with other tickets in it.
@@ -169,6 +169,10 @@ class _CpuMeter:
             "rest_cpu_ms": round((busy - client - workers - database) * per, 2),
             "machine_busy_pct": round(100 * busy / max(total, 1e-9), 1),
             "stolen_pct": round(100 * (steal - self.steal0) / max(total, 1e-9), 1),
+            # The client's work per request is fixed (build, send, read one request), so the
+            # whole cost in units of it is the same on a fast or a slow day of a shared machine:
+            # the figure to compare between runs and between versions of the code.
+            "cost_in_client_units": round(busy / max(client, 1e-9), 1),
         }
 
 
@@ -228,6 +232,8 @@ class _Load:
                     # Not acknowledged: retry the same request on the other worker.
                     conn.close()
                     conns.pop(port, None)
+                    if self.stop.is_set():
+                        break  # the run is over: this one stays unacknowledged
                     with self.lock:
                         self.retries += 1
                     port = PORTS[(PORTS.index(port) + 1) % len(PORTS)]
