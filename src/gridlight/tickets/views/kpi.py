@@ -75,7 +75,6 @@ class KpiFilterForm(Form):
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["talent"].widget.attrs["class"] = "form-check-input"
         # Only units and streets that touch the user's scope: their names are not for others.
         units = [
             (u.pk, u.name)
