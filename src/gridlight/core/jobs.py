@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from gridlight.core.errors import DomainError, ImportRejected
@@ -63,7 +63,9 @@ def _in_thread(pk: int) -> None:
     try:
         run(pk)
     finally:
-        close_old_connections()
+        # The thread ends here: its connections end with it (close_old_connections would keep a
+        # healthy one open for CONN_MAX_AGE, held by a thread that no longer exists).
+        connections.close_all()
 
 
 def run(pk: int) -> None:
