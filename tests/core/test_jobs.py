@@ -26,7 +26,7 @@ def _remember_connection(job: Job, progress: Any) -> dict[str, Any]:
     return {"ok": True}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_job_thread_closes_its_connection(settings: Any) -> None:
     settings.GRIDLIGHT_JOBS_EAGER = False
     seen.clear()
