@@ -19,6 +19,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase
 
+from gridlight.core.compiled import CompiledQuery
 from gridlight.core.models import Assignment, Region, Role
 from gridlight.core.models.regions import subtree
 
@@ -129,6 +130,12 @@ class Scope:
         return q
 
 
+_ASSIGNMENTS = CompiledQuery(
+    lambda user_id: Assignment.objects.filter(user_id=user_id, active=True).order_by("pk"),
+    -7_000_001,
+)
+
+
 def assignments(user: Any) -> list[Assignment]:
     """The user's active assignments, loaded once per request and cached on the user object.
 
@@ -139,7 +146,7 @@ def assignments(user: Any) -> list[Assignment]:
         return []
     cached: list[Assignment] | None = getattr(user, "_gridlight_assignments", None)
     if cached is None:
-        cached = list(Assignment.objects.filter(user=user, active=True))
+        cached = _ASSIGNMENTS.all(user.pk)
         user._gridlight_assignments = cached
     return cached
 

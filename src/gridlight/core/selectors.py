@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 
 from gridlight.core.access import Perm, require, scope_for, scoped
+from gridlight.core.compiled import CompiledQuery
 from gridlight.core.models import (
     Assignment,
     AuditEvent,
@@ -219,8 +220,14 @@ def forget_street_ids() -> None:
 def region_by_code(user: Any, perm: Perm, code: str, *, level: int | None = None) -> Region | None:
     """The region with ``code`` if it lies in the user's scope for ``perm`` (and at ``level``),
     else None: how a region typed into a filter or a form is looked up."""
-    qs = scoped(Region.objects.all(), user, perm, field="path").filter(code=code.strip())
-    if level is not None:
-        qs = qs.filter(level=level)
-    # Codes are unique: no ORDER BY (which .first() would add) — this runs on every intake.
-    return next(iter(qs.order_by()[:1]), None)
+    scope = require(user, perm)  # 403 if the permission is held nowhere
+    # Runs on every intake: the region by its unique code (compiled once), then the scope.
+    region = _REGION_BY_CODE.one(code.strip())
+    if region is None or (level is not None and region.level != level):
+        return None
+    return region if scope.contains(region.path) else None
+
+
+_REGION_BY_CODE = CompiledQuery(
+    lambda code: Region.objects.filter(code=code).order_by(), "\0region-code"
+)

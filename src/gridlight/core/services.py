@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from gridlight.core import audit
 from gridlight.core.access import PUBLIC_ROLES, Perm, require_path, scope_for
+from gridlight.core.compiled import CompiledQuery
 from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.models import (
     ApiToken,
@@ -465,16 +466,23 @@ def token_revoke(*, actor: User, token: ApiToken) -> None:
         audit.record(actor=actor, action="token.revoke", obj=token)
 
 
+_LIVE_TOKEN = CompiledQuery(
+    lambda digest: (
+        ApiToken.objects.select_related("user")
+        .filter(digest=digest, revoked_at__isnull=True)
+        .order_by()
+    ),
+    "\0digest",
+)
+
+
 def token_authenticate(secret: str) -> User | None:
     """The user a bearer secret belongs to, if the token is live; records its last use."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    # Asked on every API request: get() by the unique digest, with no ORDER BY to compile.
-    try:
-        token = ApiToken.objects.select_related("user").get(
-            digest=token_digest(secret), revoked_at__isnull=True
-        )
-    except ApiToken.DoesNotExist:
+    # Asked on every API request: by the unique digest, compiled once.
+    token = _LIVE_TOKEN.one(token_digest(secret))
+    if token is None:
         return None
     now = timezone.now()
     if not token.user.is_active:

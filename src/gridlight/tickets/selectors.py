@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from gridlight.core.access import Perm, scope_for
+from gridlight.core.compiled import CompiledQuery
 from gridlight.tickets.models import OPEN_STATUSES, Category, Ticket, Unit
 
 
@@ -23,12 +24,26 @@ def my_units(user: Any) -> list[int]:
     return cached
 
 
+_CATEGORY_BY_CODE = CompiledQuery(
+    lambda code: (
+        Category.objects.filter(code=code)
+        .annotate(has_children=Exists(Category.objects.filter(parent=OuterRef("pk"))))
+        .order_by()
+    ),
+    "\0category-code",
+)
+
+
 def category_by_code(code: str) -> Category | None:
-    """The category with this code, or None."""
-    try:
-        return Category.objects.get(code=code.strip())
-    except Category.DoesNotExist:
-        return None
+    """The category with this code, or None; it knows whether it is a group
+    (``is_group``) without another query. Asked on every intake, so compiled once."""
+    return _CATEGORY_BY_CODE.one(code.strip())
+
+
+def is_group(category: Category) -> bool:
+    """Whether the category has sub-categories (tickets go to leaves only)."""
+    known: bool | None = getattr(category, "has_children", None)
+    return category.children.exists() if known is None else known
 
 
 def units_for(user: Any, perm: Perm = Perm.TICKET_VIEW) -> QuerySet[Unit]:

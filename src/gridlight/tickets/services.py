@@ -17,6 +17,7 @@ from django_fsm import TransitionNotAllowed
 
 from gridlight.core import audit
 from gridlight.core.access import Perm, is_public_user, scope_for
+from gridlight.core.compiled import insert
 from gridlight.core.crypto import InvalidPhone, encrypt, parse_phone
 from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.models import Region, RegionLevel
@@ -37,6 +38,7 @@ from gridlight.tickets.models import (
     Transition,
     Unit,
 )
+from gridlight.tickets.selectors import is_group
 
 # Fields a transition may change; saved together with the version check.
 _STATE_FIELDS = (
@@ -255,7 +257,7 @@ def submit(*, actor: Any, intake: Intake, uploads: list[Upload] | None = None) -
     if len(checked) > 5:
         raise DomainError(_("At most 5 attachments."))
     category = intake.category
-    if not category.active or category.children.exists():
+    if not category.active or is_group(category):
         raise DomainError(_("Choose a specific, active category."))
     title = intake.title.strip()
     description = intake.description.strip()
@@ -330,28 +332,30 @@ def _create(
 ) -> Ticket:
     category = intake.category
     now = timezone.now()
-    ticket = Ticket.objects.create(
-        category=category,
-        region=intake.region,
-        region_path=intake.region.path,
-        street_id=street_id,
-        source=source,
-        title=intake.title.strip(),
-        description=intake.description.strip(),
-        address=intake.address.strip()[:200],
-        latitude=intake.latitude,
-        longitude=intake.longitude,
-        requester=requester,
-        requester_name=(intake.requester_name or (str(requester) if requester else "")).strip()[
-            :60
-        ],
-        requester_phone_enc=phone_enc,
-        created_by=creator,
-        visit_id=intake.visit_id,
-        talent=category.talent,
-        client_key=client_key,
-        created_at=now,
-        updated_at=now,
+    ticket = insert(
+        Ticket(
+            category=category,
+            region=intake.region,
+            region_path=intake.region.path,
+            street_id=street_id,
+            source=source,
+            title=intake.title.strip(),
+            description=intake.description.strip(),
+            address=intake.address.strip()[:200],
+            latitude=intake.latitude,
+            longitude=intake.longitude,
+            requester=requester,
+            requester_name=(intake.requester_name or (str(requester) if requester else "")).strip()[
+                :60
+            ],
+            requester_phone_enc=phone_enc,
+            created_by=creator,
+            visit_id=intake.visit_id,
+            talent=category.talent,
+            client_key=client_key,
+            created_at=now,
+            updated_at=now,
+        )
     )
     for upload, content_type in attachments:
         Attachment.objects.create(
@@ -362,14 +366,16 @@ def _create(
             data=upload.data,
             uploaded_by=creator,
         )
-    Transition.objects.create(
-        ticket=ticket,
-        name="submit",
-        source="",
-        target=ticket.status,
-        at=now,
-        actor=creator,
-        data={"source": source},
+    insert(
+        Transition(
+            ticket=ticket,
+            name="submit",
+            source="",
+            target=ticket.status,
+            at=now,
+            actor=creator,
+            data={"source": source},
+        )
     )
     audit.record(actor=creator, action="ticket.submit", obj=ticket, region_path=ticket.region_path)
     return ticket
