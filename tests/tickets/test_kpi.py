@@ -299,6 +299,13 @@ def test_filters(scenario: Scenario, world: World) -> None:
     with translation.override("zh-hans"):
         by_category = kpis(admin, by="category", start=MARCH, end=APRIL)
     assert [(r.label, r.counts.dispatches) for r in by_category.rows] == [("路灯照明", 8)]
+    # By community: the example's tickets all lie in the open community.
+    by_community = kpis(admin, by="community", start=MARCH, end=APRIL)
+    assert [(r.key, r.counts.dispatches) for r in by_community.rows] == [
+        (world.open_community.path, 8)
+    ]
+    assert by_community.rows[0].label == f"{world.open_street.name} {world.open_community.name}"
+    assert by_community.rows[0].counts == by_community.total.counts
     # A talent ticket in the period.
     talent = Scenario(world, title="入学")
     talent.category = Category.objects.get(code="school_enrolment")
@@ -402,7 +409,7 @@ def test_page_renders_with_data(scenario: Scenario) -> None:
     assert "invalid-feedback" in wrong.content.decode()
 
 
-@pytest.mark.parametrize("by", ["unit", "street", "category", "month"])
+@pytest.mark.parametrize("by", ["unit", "street", "community", "category", "month"])
 def test_the_page_uses_a_fixed_number_of_queries(world: World, by: str) -> None:
     client = login(world.users["district_admin"])
     url = f"/tickets/kpi/?start=2025-01&end=2025-12&by={by}"
@@ -433,3 +440,21 @@ def test_rebuilt_facts_equal_the_incremental_ones(scenario: Scenario) -> None:
     assert facts.rebuild() == 9
     assert snapshot() == before
     assert _counts(_report(scenario.admin, scenario).total) == _counts(report.total)
+
+
+def test_the_last_handling_report_of_a_round_counts(world: World) -> None:
+    """Handled on time, failed on-site verification, finished again after the deadline: the
+    round was handled late (docs/tickets-kpi.md, ``handled``)."""
+    s = Scenario(world, title="道路破损")
+    s.category = Category.objects.get(code="road_damage")  # verified on site
+    t = s.new("H", moment(3, 3))
+    admin, handler = s.admin, s.handler
+    s.step("H", moment(3, 3, 11), services.sign, handler)
+    s.step("H", moment(3, 6), services.handle, handler, result="已修补")
+    assert DispatchFact.objects.get(ticket=t).handled_on_time
+    s.step("H", moment(3, 7), services.verify, admin, passed=False, note="坑仍未填平")
+    s.step("H", moment(3, 12), services.handle, handler, result="重新修补")
+    fact = DispatchFact.objects.get(ticket=t)
+    assert fact.handled
+    assert not fact.handled_on_time
+    assert fact.overdue

@@ -19,28 +19,35 @@ from datetime import date
 from typing import Any, Literal
 
 from django.db.models import Count, Q
+from django.db.models.functions import Substr
 from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from gridlight.core.access import Perm, require
 from gridlight.core.models import Region
+from gridlight.core.models.regions import SEGMENT_WIDTH
 from gridlight.tickets.models import Category, DispatchFact, Unit
 
-Dimension = Literal["unit", "street", "category", "month"]
-DIMENSIONS: tuple[Dimension, ...] = ("unit", "street", "category", "month")
+Dimension = Literal["unit", "street", "community", "category", "month"]
+DIMENSIONS: tuple[Dimension, ...] = ("unit", "street", "community", "category", "month")
 DIMENSION_LABELS: dict[str, Promise] = {
     "unit": _("Unit"),
     "street": _("Street"),
+    "community": _("Community"),
     "category": _("Category"),
     "month": _("Month"),
 }
 _GROUP_FIELD: dict[str, str] = {
     "unit": "unit_id",
     "street": "street_id",
+    "community": "community_path",
     "category": "category_id",
     "month": "month",
 }
+# A community's path is the first three segments of the fact's (fixed-width) path; a ticket
+# placed at a street itself has only two, and is listed as the street's own row.
+_COMMUNITY_PATH = 3 * SEGMENT_WIDTH + 2
 
 
 @dataclass
@@ -144,7 +151,7 @@ class Rate:
 
 @dataclass
 class KpiRow:
-    key: Any  # unit, street or category id, the month (a date), or None for the total
+    key: Any  # unit, street or category id, community path, the month, or None for the total
     label: str
     counts: Counts = field(default_factory=Counts)
 
@@ -223,6 +230,11 @@ def _labels(by: Dimension, keys: set[Any]) -> list[tuple[Any, str]]:
         named = list(Unit.objects.filter(pk__in=ids).values_list("pk", "name"))
     elif by == "street":
         named = list(Region.objects.filter(pk__in=ids).order_by("path").values_list("pk", "name"))
+    elif by == "community":
+        named = [
+            (r.path, f"{r.parent.name} {r.name}" if r.parent and r.level >= 2 else r.name)
+            for r in Region.objects.filter(path__in=ids).select_related("parent").order_by("path")
+        ]
     else:
         english = (get_language() or "").startswith("en")
         named = [
@@ -250,7 +262,7 @@ def kpis(
     category: int | None = None,
     talent_only: bool = False,
 ) -> KpiReport:
-    """The KPIs per unit, street, category or month of the period, with the total and the
+    """The KPIs per unit, street, community, category or month of the period, with the total and the
     monthly trend, over the facts in ``user``'s scope (see :func:`facts_for`)."""
     if by not in _GROUP_FIELD:
         raise ValueError(f"unknown dimension: {by!r}")
@@ -264,6 +276,8 @@ def kpis(
         category=category,
         talent_only=talent_only,
     )
+    if by == "community":
+        qs = qs.annotate(community_path=Substr("region_path", 1, _COMMUNITY_PATH))
     group = [key] if key == "month" else [key, "month"]
     per_key: dict[Any, Counts] = {}
     months = months_between(start, end)

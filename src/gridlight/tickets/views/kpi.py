@@ -44,6 +44,10 @@ def default_period(today: date | None = None) -> tuple[date, date]:
     return date(months // 12, months % 12 + 1, 1), end
 
 
+# Months outside these years are refused (tickets are recorded from 2000 on).
+YEARS = (2000, 2100)
+
+
 class KpiFilterForm(Form):
     start = forms.DateField(
         label=gettext_lazy("From month"),
@@ -100,14 +104,31 @@ class KpiFilterForm(Form):
             assert isinstance(f, forms.ChoiceField)
             f.choices = [("", everything), *choices]
 
+    def _month(self, name: str) -> date | None:
+        value: date | None = self.cleaned_data.get(name)
+        if value is not None and not YEARS[0] <= value.year <= YEARS[1]:
+            raise forms.ValidationError(
+                _("Choose a month between %(a)s and %(b)s.") % {"a": YEARS[0], "b": YEARS[1]}
+            )
+        return value
+
+    def clean_start(self) -> date | None:
+        return self._month("start")
+
+    def clean_end(self) -> date | None:
+        return self._month("end")
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        start, end = data.get("start"), data.get("end")
-        if start and end:
-            if start > end:
-                self.add_error("end", _("The period ends before it starts."))
-            elif len(kpi.months_between(start, end)) > MAX_MONTHS:
-                self.add_error("end", _("Choose at most %(n)s months.") % {"n": MAX_MONTHS})
+        if "start" in self.errors or "end" in self.errors:
+            return data
+        # A period with one end given runs to (or from) the default's other end.
+        default_start, default_end = default_period()
+        start, end = data.get("start") or default_start, data.get("end") or default_end
+        if start > end:
+            self.add_error("end", _("The period ends before it starts."))
+        elif len(kpi.months_between(start, end)) > MAX_MONTHS:
+            self.add_error("end", _("Choose at most %(n)s months.") % {"n": MAX_MONTHS})
         return data
 
 
@@ -133,8 +154,9 @@ def _query(request: HttpRequest) -> tuple[KpiFilterForm, Query]:
     # Fields that are valid are used, the others fall back to their defaults (the errors are
     # shown); a period that is wrong as a whole falls back as a whole.
     data: dict[str, Any] = dict(getattr(form, "cleaned_data", {}))
-    if "end" in form.errors:
+    if "start" in form.errors or "end" in form.errors:
         data.pop("start", None)
+        data.pop("end", None)
     return form, Query(
         by=cast(kpi.Dimension, data.get("by") or "unit"),
         start=data.get("start") or start,
@@ -191,7 +213,13 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
 
 
 # Headers as staff write them (Chinese), with the English ones beside.
-_KEY_HEADERS = {"unit": "承办单位", "street": "街道", "category": "问题类别", "month": "月份"}
+_KEY_HEADERS = {
+    "unit": "承办单位",
+    "street": "街道",
+    "community": "社区（村）",
+    "category": "问题类别",
+    "month": "月份",
+}
 _COUNT_HEADERS = {
     "dispatches": ("派单数", "dispatches"),
     "responded": ("已响应", "responded"),
