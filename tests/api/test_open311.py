@@ -343,3 +343,43 @@ def test_tokens_are_ticket_numbers(world: World) -> None:
     assert r == {"service_request_id": str(t.pk), "token": t.number}
     errors(_get(f"tokens/{t.number}.json", world.twins["resident"]), 404)
     errors(_get("tokens/nonsense.xml", world.users["resident"]), 404)
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("requests/%C2%B2.json", 404),  # "²".isdigit() is true and int("²") fails
+        ("requests/99999999999999999999.json", 404),
+        ("requests.json?service_request_id=%C2%B2", 200),
+        ("requests.json?service_request_id=99999999999999999999,1", 200),
+        ("tokens/20260101-%C2%B2.json", 404),
+        ("requests.json?start_date=2026-02-30", 400),
+        ("requests.json?start_date=2026-13-01T00:00:00", 400),
+        ("requests.json?end_date=0001-01-01", 400),
+        ("requests.json?start_date=9999-12-31", 400),
+        ("requests", 404),  # no extension: not a resource of the spec
+        ("nothing/here.json", 404),
+    ],
+)
+def test_odd_input_gets_the_spec_answer_never_a_500(world: World, query: str, status: int) -> None:
+    api_key = key(world.users["district_admin"])
+    sep = "&" if "?" in query else "?"
+    response = english().get(f"{BASE}/{query}{sep}api_key={api_key}")
+    assert response.status_code == status, (query, response.content[:200])
+    if status != 200:
+        errors(response, status)  # the spec's list, in JSON or XML as asked (XML by default)
+
+
+def test_a_nul_character_in_a_posted_request_is_refused(world: World) -> None:
+    before = Ticket.objects.count()
+    (e,) = errors(
+        _post(
+            api_key=key(world.users["resident"]),
+            service_code="noise",
+            description="噪音\x00扰民",
+            **{"attribute[region]": world.open_grid.code},
+        ),
+        400,
+    )
+    assert "NUL" in e["description"]
+    assert Ticket.objects.count() == before

@@ -282,3 +282,55 @@ def test_a_retried_submission_with_the_same_idempotency_key_is_stored_once(world
         "/api/v1/tickets", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1"
     )
     assert third.json()["id"] != first.json()["id"]
+
+
+def test_the_same_idempotency_key_for_a_different_ticket_is_422(
+    world: World, english: None
+) -> None:
+    resident = client_for(world.users["resident"])
+    body = {"category": "noise", "region": world.open_grid.code, "description": "凌晨施工噪音"}
+    first = resident.post(
+        "/api/v1/tickets",
+        json.dumps({**body, "title": "夜间施工"}),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k-9",
+    )
+    assert first.status_code == 201
+    changed = resident.post(
+        "/api/v1/tickets",
+        json.dumps({**body, "title": "白天施工"}),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k-9",
+    )
+    assert changed.status_code == 422
+    assert "Idempotency-Key" in changed.json()["detail"]
+    assert not Ticket.objects.filter(title="白天施工").exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/tickets?offset=99999999999999999999",
+        "/api/v1/tickets?limit=99999999999999999999",
+        "/api/v1/tickets/99999999999999999999",
+        "/api/v1/regions?offset=99999999999999999999",
+        "/api/v1/households?offset=99999999999999999999",
+        "/api/v1/tickets?q=%00",
+    ],
+)
+def test_numbers_beyond_the_database_and_nul_characters_are_4xx(world: World, url: str) -> None:
+    response = client_for(world.users["district_admin"]).get(url)
+    assert 400 <= response.status_code < 500, (url, response.status_code)
+    assert response.json()["detail"]
+
+
+def test_a_nul_character_in_json_is_refused_before_anything_is_stored(
+    world: World, english: None
+) -> None:
+    before = Ticket.objects.count()
+    response = submit(client_for(world.users["resident"]), world, title="孩子\u0000入学")
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]
+    assert Ticket.objects.count() == before
+    # The same text without it goes through.
+    assert submit(client_for(world.users["resident"]), world, title="孩子入学").status_code == 201

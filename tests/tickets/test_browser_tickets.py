@@ -104,5 +104,8 @@ def test_talent_school_enrolment_end_to_end(live_server: Any, browser: Any) -> N
     # The dispatcher's board and the KPI page show it.
     admin.goto(base + "/tickets/kpi/")
     admin.screenshot(path=str(ARTIFACTS / "ticket-kpi.png"), full_page=True)
+    # This month's table lists the unit that handled it (the default period ends this month).
+    assert ticket.unit is not None
+    assert ticket.unit.name in admin.locator("[data-testid=kpi-table]").inner_text()
     for page in (talent, admin, handler, commissioner):
         assert page.errors == []

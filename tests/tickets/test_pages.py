@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from gridlight.core.models import WorkdayOverride
@@ -81,7 +83,7 @@ def test_dispatcher_console_and_dispatch_step(world: World) -> None:
         reverse("tickets:action", args=[t.pk, "dispatch"]),
         {"dispatch-version": t.version - 2, "dispatch-unit": world.units["urban"].pk},
     )
-    assert again.status_code in (400, 409)
+    assert again.status_code == 409
     t.refresh_from_db()
     assert t.unit == world.units["ecology"]
 
@@ -166,3 +168,101 @@ def test_home_shows_each_role_what_waits_for_them(world: World) -> None:
     assert widget(Req(world.users["evaluator"])) is None  # type: ignore[arg-type]
     page = login(world.users["department_handler"]).get("/")
     assert 'data-testid="home-tickets"' in page.content.decode()
+
+
+def _upload(name: str, data: bytes) -> io.BytesIO:
+    f = io.BytesIO(data)
+    f.name = name
+    return f
+
+
+@pytest.mark.parametrize(
+    ("files", "words"),
+    [
+        ([("big.png", PNG + b"\0" * (5 * 1024 * 1024))], "larger than 5 MB"),
+        ([("photo.pdf", PNG)], "does not match its content"),
+        ([("empty.png", b"")], "is empty"),
+        ([(f"p{i}.png", PNG) for i in range(6)], "At most 5 attachments"),
+    ],
+)
+def test_attachments_too_large_misnamed_empty_or_too_many_are_refused(
+    world: World, english: None, files: list[tuple[str, bytes]], words: str
+) -> None:
+    client = login(world.users["resident"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(
+        reverse("tickets:new"),
+        {
+            "category": "noise",
+            "region": world.open_community.code,
+            "title": "附件检查",
+            "description": "夜间施工",
+            "attachments": [_upload(n, d) for n, d in files],
+        },
+    )
+    assert response.status_code == 400
+    assert words in response.content.decode()
+    assert not Ticket.objects.filter(title="附件检查").exists()
+    assert not Attachment.objects.filter(ticket__title="附件检查").exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/tickets/?q=%C2%B2",
+        "/tickets/export/?q=%C2%B2",
+        "/tickets/99999999999999999999/",
+        "/tickets/kpi/?start=9999-11&end=9999-12",
+        "/tickets/kpi/?end=9999-12",
+        "/tickets/kpi/?start=0001-01",
+        "/tickets/kpi/export/?start=0001-01&end=9999-12",
+        "/tickets/?q=%00",
+    ],
+)
+def test_odd_input_on_the_pages_is_never_a_500(world: World, url: str) -> None:
+    response = login(world.users["district_admin"]).get(url)
+    assert response.status_code in (200, 400, 404), (url, response.status_code)
+
+
+def test_kpi_page_says_what_is_wrong_with_the_period(world: World, english: None) -> None:
+    client = login(world.users["district_admin"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/tickets/kpi/?start=0001-01").content.decode()
+    assert "between 2000 and 2100" in page
+    page = client.get("/tickets/kpi/?start=2001-01").content.decode()
+    assert "at most 60 months" in page
+
+
+def test_removing_a_member_with_a_malformed_id_changes_nothing(world: World) -> None:
+    unit = world.units["education"]
+    members = set(unit.members.all())
+    admin = login(world.users["district_admin"])
+    response = admin.post(reverse("tickets:unit", args=[unit.pk]), {"remove": "abc"})
+    assert response.status_code == 302
+    assert set(unit.members.all()) == members
+
+
+def test_a_deadline_in_a_year_without_national_holidays_is_flagged(
+    world: World, english: None
+) -> None:
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from gridlight.tickets.deadlines import calendar_gaps
+
+    assert calendar_gaps(date(2025, 10, 1), None) == []
+    assert calendar_gaps(date(2025, 10, 1), date(2099, 1, 5)) == [2099]
+    t = world.open_ticket
+    admin = login(world.users["district_admin"])
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    Ticket.objects.filter(pk=t.pk).update(
+        due_at=datetime(2025, 10, 10, tzinfo=ZoneInfo("Asia/Shanghai")), sign_due=None
+    )
+    page = admin.get(reverse("tickets:detail", args=[t.pk])).content.decode()
+    assert 'data-testid="calendar-gap"' not in page
+    Ticket.objects.filter(pk=t.pk).update(
+        due_at=datetime(2099, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+    )
+    page = admin.get(reverse("tickets:detail", args=[t.pk])).content.decode()
+    assert 'data-testid="calendar-gap"' in page
+    assert "national holidays of 2099 are not known yet" in page

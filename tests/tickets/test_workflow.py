@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 
 from gridlight.core.errors import ConflictError, DomainError
+from gridlight.core.models import AuditEvent
 from gridlight.tickets import selectors, services
 from gridlight.tickets.models import Category, DispatchFact, Status, Ticket, Transition
 from tests.conftest import World
@@ -57,6 +59,13 @@ def test_end_to_end_school_enrolment(world: World) -> None:
     assert t.close_reason == "resolved"
     names = list(Transition.objects.filter(ticket=t).values_list("name", flat=True))
     assert names == ["submit", "accept", "dispatch", "sign", "start", "handle", "rate", "close"]
+    # Every step is an audit event too, by whoever took it, in the ticket's place.
+    events = AuditEvent.objects.filter(object_type="tickets.ticket", object_id=str(t.pk))
+    logged = {e.action: (e.actor, e.region_path) for e in events.order_by("at", "id")}
+    assert set(logged) >= {f"ticket.{n}" for n in names if n != "close"}
+    assert logged["ticket.submit"] == (resident, t.region_path)
+    assert logged["ticket.dispatch"] == (admin, t.region_path)
+    assert logged["ticket.handle"] == (handler, t.region_path)
     fact = DispatchFact.objects.get(ticket=t)
     assert fact.responded_on_time
     assert fact.handled_on_time
@@ -243,12 +252,43 @@ def test_similar_open_tickets_are_suggested(world: World) -> None:
     w = world
     t = _fresh(w)
     found = selectors.similar_open(
-        category=t.category, region_path=w.open_grid.path, title="孩子 入学"
+        w.users["resident"], category=t.category, region_path=w.open_grid.path, title="孩子 入学"
     )
-    assert t in found
-    assert w.secret_ticket not in found  # another community
+    assert t in found.shown
+    assert w.secret_ticket not in found.shown  # another community
+    assert found.others == 0
     noise = Category.objects.get(code="noise")
-    assert t not in selectors.similar_open(category=noise, region_path=w.open_grid.path)
+    assert (
+        t
+        not in selectors.similar_open(
+            w.users["resident"], category=noise, region_path=w.open_grid.path
+        ).shown
+    )
+    # Staff who see the community see it; another resident learns only that one is known.
+    staff = selectors.similar_open(
+        w.users["district_admin"], category=t.category, region_path=w.open_grid.path
+    )
+    assert t in staff.shown
+    stranger = selectors.similar_open(
+        w.twins["resident"], category=t.category, region_path=w.open_grid.path
+    )
+    assert stranger.shown == []
+    assert stranger.others == 1
+
+
+def test_similar_suggestions_never_show_what_is_not_yours(world: World, client: Any) -> None:
+    w = world
+    secret = w.secret_ticket
+    params = {"category": secret.category.code, "region": secret.region.code}
+    for role in ("resident", "grid_worker", "street_staff"):
+        client.force_login(w.twins[role])
+        page = client.get("/tickets/similar/", params)
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert secret.title not in body
+        assert "CANARY" not in body
+    client.force_login(w.users["district_admin"])
+    assert secret.title in client.get("/tickets/similar/", params).content.decode()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -7,9 +7,11 @@ are JSON ``{"detail": "..."}`` with a 4xx status.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -19,8 +21,10 @@ from ninja.security import HttpBearer, django_auth
 from gridlight.api.routers import core as core_router
 from gridlight.api.routers import households as households_router
 from gridlight.api.routers import tickets as tickets_router
-from gridlight.core.errors import DomainError
+from gridlight.core.errors import OUT_OF_RANGE, DomainError
 from gridlight.core.services import token_authenticate
+
+logger = logging.getLogger(__name__)
 
 
 class BearerToken(HttpBearer):
@@ -62,6 +66,15 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(
         request, {"detail": _("Not found, or outside your scope.")}, status=404
     )
+
+
+@api.exception_handler(DataError)
+@api.exception_handler(OverflowError)
+def _out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # What validation let through and the database would not take (a number beyond its
+    # integers, a text beyond its column): the caller's value, so a 400, never a 500.
+    logger.warning("value refused by the database on %s: %s", request.path, exc)
+    return api.create_response(request, {"detail": str(OUT_OF_RANGE)}, status=400)
 
 
 @api.exception_handler(AuthenticationError)

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.urls import path, reverse
+from django.urls import path, re_path, reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from gridlight.core.access import Perm, has_perm, is_public_user, public
 from gridlight.core.errors import DomainError
 from gridlight.core.models import PositionKind, Region, ServicePosition
+from gridlight.core.params import parse_id
 from gridlight.core.services import token_authenticate
 from gridlight.tickets import selectors, services
 from gridlight.tickets.models import OPEN_STATUSES, Category, Source, Ticket, Transition
@@ -282,20 +283,33 @@ def _with_log(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     )
 
 
+# Dates outside these years are refused rather than computed with (90 days after 9999-12-31
+# does not exist).
+YEARS = (1970, 2999)
+
+
 def _moment(raw: str, *, end: bool = False) -> datetime:
-    value = parse_datetime(raw)
-    if value is None:
-        day = parse_date(raw)
-        if day is None:
-            raise Open311Error(400, _("Dates are ISO 8601, such as 2026-03-01T08:00:00+08:00."))
-        value = datetime.combine(day + timedelta(days=1 if end else 0), datetime.min.time())
+    malformed = Open311Error(400, _("Dates are ISO 8601, such as 2026-03-01T08:00:00+08:00."))
+    try:
+        value = parse_datetime(raw)
+        if value is None:
+            day = parse_date(raw)
+            if day is None:
+                raise malformed
+            value = datetime.combine(day + timedelta(days=1 if end else 0), datetime.min.time())
+    except (ValueError, OverflowError) as exc:  # 2026-02-30, 2026-13-01, 9999-12-31 + 1 day
+        raise malformed from exc
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise Open311Error(
+            400, _("Dates lie between %(a)s and %(b)s.") % {"a": YEARS[0], "b": YEARS[1]}
+        )
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value
 
 
 def _ids(raw: str) -> list[int]:
-    return [int(part) for part in raw.split(",") if part.strip().isdigit()]
+    return [pk for pk in map(parse_id, raw.split(",")) if pk is not None]
 
 
 def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -455,11 +469,20 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
 def request_detail(request: HttpRequest, fmt: str, service_request_id: str) -> HttpResponse:
     user = _user(request)
     ticket = None
-    if service_request_id.isdigit():
-        ticket = _with_log(selectors.visible(user)).filter(pk=int(service_request_id)).first()
+    pk = parse_id(service_request_id)
+    if pk is not None:
+        ticket = _with_log(selectors.visible(user)).filter(pk=pk).first()
     if ticket is None:
         raise Open311Error(404, _("service_request_id not found."))
     return render(fmt, "service_requests", "request", [_request(ticket)])
+
+
+@public
+@csrf_exempt
+def unknown(request: HttpRequest) -> HttpResponse:
+    """A resource the spec does not define (or one without its .xml or .json)."""
+    fmt = "json" if request.path.endswith(".json") else "xml"
+    return error(fmt, 404, _("No such resource: see discovery.xml for the endpoints."))
 
 
 @endpoint(["GET"])
@@ -469,8 +492,9 @@ def token_detail(request: HttpRequest, fmt: str, token_id: str) -> HttpResponse:
     user = _user(request)
     ticket = None
     _day, _sep, number = token_id.partition("-")
-    if number.isdigit():
-        found = selectors.visible(user).filter(pk=int(number)).first()
+    pk = parse_id(number)
+    if pk is not None:
+        found = selectors.visible(user).filter(pk=pk).first()
         if found is not None and found.number == token_id:
             ticket = found
     if ticket is None:
@@ -491,4 +515,6 @@ urlpatterns = [
     path("requests.<str:format>", requests, name="requests"),
     path("requests/<str:service_request_id>.<str:format>", request_detail, name="request"),
     path("tokens/<str:token_id>.<str:format>", token_detail, name="token"),
+    # Anything else under /open311/v2/ is answered in the spec's error format too.
+    re_path(r"^.*$", unknown, name="unknown"),
 ]

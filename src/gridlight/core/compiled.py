@@ -26,7 +26,8 @@ from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models import query as _query
+from django.db.models.query import ModelIterable
 from django.db.models.sql import InsertQuery
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -55,7 +56,7 @@ class _Plan:
 def _make_plan(qs: QuerySet[Any], alias: str, samples: Sequence[Any]) -> _Plan:
     if qs._iterable_class is not ModelIterable:
         raise ValueError("A compiled query yields model instances (no values() or values_list()).")
-    if qs._prefetch_related_lookups or qs._known_related_objects:
+    if qs._prefetch_related_lookups or qs._known_related_objects:  # type: ignore[attr-defined]
         raise ValueError("A compiled query cannot prefetch: it is one statement.")
     compiler = qs.query.get_compiler(using=alias)
     sql, params = compiler.as_sql()
@@ -89,7 +90,8 @@ def _make_plan(qs: QuerySet[Any], alias: str, samples: Sequence[Any]) -> _Plan:
         start=start,
         end=end,
         init_list=[f[0].target.attname for f in select[start:end]],
-        related=get_related_populators(klass_info, select, alias),
+        # Django's own builder of select_related objects, as its ModelIterable uses it.
+        related=_query.get_related_populators(klass_info, select, alias),  # type: ignore[attr-defined]
         annotations=dict(compiler.annotation_col_map or {}),
     )
 
@@ -184,7 +186,7 @@ def insert(obj: M, *, using: str = DEFAULT_DB_ALIAS) -> M:
     if obj.pk is not None:
         obj.save(force_insert=True, using=using)
         return obj
-    obj._prepare_related_fields_for_save(operation_name="save")
+    obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     connection = connections[using]
     fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
     if any(hasattr(getattr(obj, f.attname), "resolve_expression") for f in fields):
@@ -197,9 +199,8 @@ def insert(obj: M, *, using: str = DEFAULT_DB_ALIAS) -> M:
         if not plan.returning:
             row: Any = ()
         elif connection.features.can_return_columns_from_insert:
-            row = connection.ops.fetch_returned_insert_columns(
-                cursor, plan.compiler.returning_params
-            )
+            params = getattr(plan.compiler, "returning_params", ())  # Oracle's out-parameters
+            row = connection.ops.fetch_returned_insert_columns(cursor, params)
         else:
             row = (connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column),)
     if plan.converters:

@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
+# Said when the database refuses a value that validation let through (a number beyond its
+# integers, a text beyond its column).
+OUT_OF_RANGE = gettext_lazy("A value is out of range or too long for what it is.")
+# Said when a request carries a NUL character, which no text may hold (PostgreSQL refuses it).
+NUL_REFUSED = gettext_lazy("The request contains a NUL character (\\0), which no text may hold.")
 
 
 class DomainError(Exception):
@@ -21,6 +28,13 @@ class ConflictError(DomainError):
     """Someone else changed the record since it was read (HTTP 409): reload and try again."""
 
     status = 409
+
+
+class UnprocessableError(DomainError):
+    """Well-formed but contradicting what was said before (HTTP 422), such as an idempotency
+    key sent again with a different request."""
+
+    status = 422
 
 
 @dataclass(frozen=True)

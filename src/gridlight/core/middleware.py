@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.db import DataError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.utils import translation
 
 from gridlight.core.audit import current_ip
-from gridlight.core.errors import DomainError
+from gridlight.core.errors import NUL_REFUSED, OUT_OF_RANGE, DomainError
+
+logger = logging.getLogger(__name__)
 
 # Scripts only from our own origin (vendored htmx/ECharts/Bootstrap); inline styles are allowed
 # because ECharts and htmx set element styles. No third-party origins: the product runs offline.
@@ -56,13 +60,56 @@ class DomainErrorMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DomainError):
-            return render(
-                request,
-                "core/error.html",
-                {"status": exception.status, "message": exception.message},
-                status=exception.status,
-            )
+            return _error_page(request, exception.status, exception.message)
+        if isinstance(exception, DataError | OverflowError):
+            logger.warning("value refused by the database on %s: %s", request.path, exception)
+            return _error_page(request, 400, str(OUT_OF_RANGE))
         return None
+
+
+def _error_page(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    return render(request, "core/error.html", {"status": status, "message": message}, status=status)
+
+
+def refuse_nul(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """A request whose query, form fields or JSON carry a NUL character gets a 400 at the door,
+    in the format its caller reads: PostgreSQL cannot store NUL in text (SQLite can, so without
+    this the two databases would disagree), and no form or JSON needs it. Uploaded files are
+    not looked at."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if _carries_nul(request):
+            return _refused(request, str(NUL_REFUSED))
+        return get_response(request)
+
+    return middleware
+
+
+def _carries_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+        return True
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    content_type = request.content_type or ""
+    if content_type == "application/json" or content_type.endswith("+json"):
+        body = request.body
+        # JSON escapes every control character, so a NUL inside a string is spelt \u0000.
+        return b"\\u0000" in body or b"\x00" in body
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return any("\x00" in k or "\x00" in v for k, vs in request.POST.lists() for v in vs)
+    return False
+
+
+def _refused(request: HttpRequest, message: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=400)
+    if request.path.startswith("/open311/"):
+        from gridlight.api.open311 import error
+
+        return error("json" if request.path.endswith(".json") else "xml", 400, message)
+    return HttpResponse(message, content_type="text/plain; charset=utf-8", status=400)
 
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):

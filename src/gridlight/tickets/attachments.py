@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from gridlight.core.errors import DomainError
 
 MAX_BYTES = 5 * 1024 * 1024
+MAX_FILES = 5
 # Content signatures of the types we accept; the file name's extension must agree.
 _SIGNATURES: list[tuple[bytes, str, tuple[str, ...]]] = [
     (b"\xff\xd8\xff", "image/jpeg", (".jpg", ".jpeg")),

@@ -53,3 +53,11 @@ def handling(calendar: WorkCalendar, policy: SlaPolicy, due_day: date) -> dict[s
         "yellow_at": end_of(calendar.subtract_workdays(due_day, policy.yellow_days)),
         "supervise_at": end_of(calendar.add_workdays(due_day, policy.supervise_days)),
     }
+
+
+def calendar_gaps(*days: date | None) -> list[int]:
+    """The years among ``days`` whose statutory holidays the national calendar does not know
+    yet: deadlines there count weekends and the district's own entries only, and the pages
+    that show such a deadline say so."""
+    calendar = WorkCalendar()
+    return sorted({d.year for d in days if d is not None and not calendar.covers(d.year)})

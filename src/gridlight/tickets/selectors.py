@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from gridlight.core.access import Perm, scope_for
 from gridlight.core.compiled import CompiledQuery
+from gridlight.core.params import parse_id
 from gridlight.tickets.models import OPEN_STATUSES, Category, Ticket, Unit
 
 
@@ -79,19 +81,31 @@ def visible(user: Any) -> QuerySet[Ticket]:
 
 
 def get_visible(user: Any, pk: Any) -> Ticket:
+    number = parse_id(pk)
     try:
+        if number is None:
+            raise Ticket.DoesNotExist
         return (
             visible(user)
             .select_related("category__policy", "unit", "region", "street", "handler", "requester")
-            .get(pk=int(pk))
+            .get(pk=number)
         )
-    except (Ticket.DoesNotExist, ValueError, TypeError) as exc:
+    except Ticket.DoesNotExist as exc:
         raise Http404 from exc
 
 
+@dataclass
+class Similar:
+    """Open tickets like one being written: those the person may see (title, status, date) and
+    how many more there are that they may not (a resident sees only their own tickets)."""
+
+    shown: list[Ticket]
+    others: int
+
+
 def similar_open(
-    *, category: Category, region_path: str, title: str = "", limit: int = 5
-) -> list[Ticket]:
+    user: Any, *, category: Category, region_path: str, title: str = "", limit: int = 5
+) -> Similar:
     """Open tickets of the same category in the same community (or street) from the last 30
     days — shown before submitting so the person can follow one instead of duplicating it."""
     parts = region_path.split(".")
@@ -99,13 +113,14 @@ def similar_open(
     since = timezone.now() - timedelta(days=30)
     from gridlight.core.models.regions import subtree
 
+    nearby = Ticket.objects.filter(
+        subtree("region_path", near),
+        category=category,
+        status__in=OPEN_STATUSES,
+        created_at__gte=since,
+    )
     qs = (
-        Ticket.objects.filter(
-            subtree("region_path", near),
-            category=category,
-            status__in=OPEN_STATUSES,
-            created_at__gte=since,
-        )
+        nearby.filter(visibility(user))
         .only("pk", "title", "status", "created_at", "address", "region_path")
         .order_by("-created_at")
     )
@@ -113,4 +128,4 @@ def similar_open(
     words = {w for w in title.split() if len(w) > 1}
     if words:
         found.sort(key=lambda t: -sum(w in t.title for w in words))
-    return found[:limit]
+    return Similar(shown=found[:limit], others=nearby.exclude(visibility(user)).count())

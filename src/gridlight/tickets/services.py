@@ -19,12 +19,12 @@ from gridlight.core import audit
 from gridlight.core.access import Perm, is_public_user, scope_for
 from gridlight.core.compiled import insert
 from gridlight.core.crypto import InvalidPhone, encrypt, parse_phone
-from gridlight.core.errors import ConflictError, DomainError
+from gridlight.core.errors import ConflictError, DomainError, UnprocessableError
 from gridlight.core.models import Region, RegionLevel
 from gridlight.core.selectors import street_id_of
 from gridlight.core.workdays import district_calendar
 from gridlight.tickets import deadlines, facts
-from gridlight.tickets.attachments import Upload, check_upload
+from gridlight.tickets.attachments import MAX_FILES, Upload, check_upload
 from gridlight.tickets.models import (
     Attachment,
     Card,
@@ -253,9 +253,9 @@ def submit(*, actor: Any, intake: Intake, uploads: list[Upload] | None = None) -
     returns the ticket the first request stored instead of storing a second one: the unique
     constraint decides, so two copies racing each other cannot both be stored."""
     uploads = uploads or []
+    if len(uploads) > MAX_FILES:
+        raise DomainError(_("At most %(n)s attachments.") % {"n": MAX_FILES})
     checked = [check_upload(u) for u in uploads]
-    if len(checked) > 5:
-        raise DomainError(_("At most 5 attachments."))
     category = intake.category
     if not category.active or is_group(category):
         raise DomainError(_("Choose a specific, active category."))
@@ -315,6 +315,16 @@ def submit(*, actor: Any, intake: Intake, uploads: list[Upload] | None = None) -
         )
         if earlier is None:
             raise
+        same = (earlier.category_id, earlier.region_id, earlier.title, earlier.description) == (
+            category.pk,
+            intake.region.pk,
+            title,
+            description,
+        )
+        if not same:
+            raise UnprocessableError(
+                _("This Idempotency-Key was used before for a different ticket.")
+            ) from None
         return earlier
     return ticket
 

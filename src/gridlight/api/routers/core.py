@@ -5,8 +5,9 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from gridlight.api.pagination import Pagination
 from gridlight.core import services
 from gridlight.core.access import Perm, assignment_regions, assignments, get_scoped, require
 from gridlight.core.models import PositionKind, Region, ServicePosition
@@ -165,7 +166,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/regions", response=list[RegionOut], summary="Regions in scope")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_regions(
     request: HttpRequest, level: LevelSlug | None = None, q: str = "", parent: int | None = None
 ) -> Any:
@@ -225,7 +226,7 @@ def update_region(request: HttpRequest, region_id: int, payload: RegionPatch) ->
 
 
 @router.get("/positions", response=list[PositionOut], summary="Service positions in scope")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_positions(
     request: HttpRequest, kind: PositionKind | None = None, region: str = "", q: str = ""
 ) -> Any:

@@ -5,8 +5,9 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from gridlight.api.pagination import Pagination
 from gridlight.core.access import Perm, get_scoped
 from gridlight.core.crypto import decrypt, mask_id, mask_phone
 from gridlight.core.models import Region
@@ -159,7 +160,7 @@ def _detail(h: Household) -> dict[str, Any]:
 
 
 @router.get("/households", response=list[HouseholdOut], summary="Households in scope")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_households(
     request: HttpRequest,
     q: str = "",

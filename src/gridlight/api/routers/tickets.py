@@ -12,8 +12,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from gridlight.api.pagination import Pagination
 from gridlight.core.access import Perm, is_public_user
 from gridlight.core.crypto import mask_name
 from gridlight.core.errors import DomainError
@@ -313,7 +314,7 @@ def categories(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/tickets", response=list[TicketOut], summary="Tickets the caller may see")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_tickets(
     request: HttpRequest,
     status: TicketStatus | None = None,

@@ -19,6 +19,7 @@ from gridlight.core.access import Perm, access, scope_for
 from gridlight.core.errors import ImportRejected
 from gridlight.core.forms import UploadForm
 from gridlight.core.models import Job
+from gridlight.core.params import parse_id
 from gridlight.core.spreadsheets import Column, template_notes, write_workbook
 from gridlight.core.views.common import xlsx_response
 from gridlight.households import imports
@@ -100,9 +101,11 @@ def import_view(request: HttpRequest) -> HttpResponse:
         return xlsx_response(
             write_workbook("errors", ERROR_COLUMNS, rows), "household-import-errors.xlsx"
         )
-    elif request.GET.get("job", "").isdigit():
+    elif (job_id := parse_id(request.GET.get("job"))) is not None:
         job = Job.objects.filter(
-            pk=int(request.GET["job"]), created_by_id=request.user.pk, kind="households.import"
+            pk=job_id,
+            created_by_id=request.user.pk,
+            kind="households.import",
         ).first()
         if job is None or not job.result.get("errors"):
             raise Http404

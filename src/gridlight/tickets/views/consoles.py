@@ -22,9 +22,10 @@ from gridlight.core.access import Perm, access, has_perm, require, scoped
 from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.forms import Form, date_input
 from gridlight.core.models import WorkdayOverride
+from gridlight.core.params import parse_id
 from gridlight.core.views.common import submit
 from gridlight.core.workdays import district_calendar
-from gridlight.tickets import selectors
+from gridlight.tickets import deadlines, selectors
 from gridlight.tickets.models import (
     WITH_UNIT,
     Card,
@@ -83,6 +84,10 @@ def dispatch_console(request: HttpRequest) -> HttpResponse:
             "sections": shown,
             "units": selectors.units_for(request.user, Perm.TICKET_DISPATCH),
             "limit": LIMIT,
+            # Deadlines of today's dispatches (with extensions) may reach six weeks ahead.
+            "calendar_gaps": deadlines.calendar_gaps(
+                timezone.localdate(), timezone.localdate() + timedelta(days=45)
+            ),
         },
     )
 
@@ -366,7 +371,8 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied
         remove = request.POST.get("remove")
         if remove:
-            user = unit.members.filter(pk=remove).first()
+            member_id = parse_id(remove)
+            user = unit.members.filter(pk=member_id).first() if member_id is not None else None
             if user is not None:
                 unit.members.remove(user)
                 audit.record(

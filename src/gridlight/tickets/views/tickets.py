@@ -21,11 +21,12 @@ from gridlight.core.access import Perm, access, has_perm, is_public_user, scope_
 from gridlight.core.crypto import decrypt, mask_phone
 from gridlight.core.errors import DomainError
 from gridlight.core.models import Region, RegionLevel
+from gridlight.core.params import parse_id
 from gridlight.core.selectors import region_by_code
 from gridlight.core.spreadsheets import Column, write_workbook
 from gridlight.core.views.common import paginate, query_without_page, submit, xlsx_response
-from gridlight.tickets import selectors, services
-from gridlight.tickets.attachments import Upload
+from gridlight.tickets import deadlines, selectors, services
+from gridlight.tickets.attachments import MAX_BYTES, MAX_FILES, Upload
 from gridlight.tickets.forms import ActionForm, IntakeForm, TicketFilterForm
 from gridlight.tickets.models import (
     OPEN_STATUSES,
@@ -113,7 +114,11 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         category = Category.objects.filter(code=data["category"]).first()
         if category is None:
             raise DomainError(_("Choose a kind of problem."))
-        uploads = [Upload(f.name or "", f.read()) for f in request.FILES.getlist("attachments")]
+        files = request.FILES.getlist("attachments")
+        if len(files) > MAX_FILES:
+            raise DomainError(_("At most %(n)s attachments.") % {"n": MAX_FILES})
+        # One byte past the limit is enough to refuse a file: a large one is never read whole.
+        uploads = [Upload(f.name or "", f.read(MAX_BYTES + 1)) for f in files]
         return services.submit(
             actor=request.user,
             intake=services.Intake(
@@ -185,10 +190,13 @@ def similar(request: HttpRequest) -> HttpResponse:
     category = Category.objects.filter(code=request.GET.get("category", "")).first()
     code = request.GET.get("region", "") or request.GET.get("region_code", "")
     region = Region.objects.filter(code=code.strip()).first() if code else None
-    found: list[Ticket] = []
+    found = None
     if category is not None and region is not None:
         found = selectors.similar_open(
-            category=category, region_path=region.path, title=request.GET.get("title", "")
+            request.user,
+            category=category,
+            region_path=region.path,
+            title=request.GET.get("title", ""),
         )
     return render(request, "tickets/_similar.html", {"similar": found})
 
@@ -199,8 +207,9 @@ def _filtered(request: HttpRequest) -> tuple[TicketFilterForm, QuerySet[Ticket]]
     if form.is_valid():
         d = form.cleaned_data
         q = d.get("q", "").strip()
-        if q.isdigit():
-            qs = qs.filter(pk=int(q))
+        number = parse_id(q)
+        if number is not None:
+            qs = qs.filter(pk=number)
         elif q:
             qs = qs.filter(title__icontains=q)
         if d.get("status") == "open":
@@ -289,6 +298,11 @@ def _detail(request: HttpRequest, ticket: Ticket, status: int = 200) -> HttpResp
             "steps": _step_forms(request.user, ticket),
             "now": timezone.now(),
             "is_requester": ticket.requester_id == request.user.pk,
+            "calendar_gaps": deadlines.calendar_gaps(
+                *(deadlines.local_day(m) for m in (ticket.sign_due, ticket.due_at) if m)
+            )
+            if ticket.status in OPEN_STATUSES
+            else [],
         },
         status=status,
     )
