@@ -334,3 +334,30 @@ def test_a_nul_character_in_json_is_refused_before_anything_is_stored(
     assert Ticket.objects.count() == before
     # The same text without it goes through.
     assert submit(client_for(world.users["resident"]), world, title="孩子入学").status_code == 201
+
+
+def test_an_overlong_idempotency_key_is_refused_not_cut(world: World, english: None) -> None:
+    response = client_for(world.users["resident"]).post(
+        "/api/v1/tickets",
+        json.dumps(
+            {"category": "noise", "region": world.open_grid.code, "title": "t", "description": "d"}
+        ),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k" * 65,
+    )
+    assert response.status_code == 400
+    assert "at most 64" in response.json()["detail"]
+
+
+def test_a_nul_character_is_refused_whatever_the_declared_type(world: World) -> None:
+    body = {"category": "noise", "region": world.open_grid.code, "description": "d"}
+    client = client_for(world.users["resident"])
+    for content_type in ("text/plain", "application/octet-stream"):
+        response = client.post(
+            "/api/v1/tickets", json.dumps({**body, "title": "a\u0000b"}), content_type=content_type
+        )
+        assert response.status_code == 400, content_type
+    # A backslash followed by u0000 is text, not a NUL character.
+    ok = post(client, "/api/v1/tickets", {**body, "title": "路径 C:\\u0000"})
+    assert ok.status_code == 201
+    assert Ticket.objects.get(pk=ok.json()["id"]).title == "路径 C:\\u0000"

@@ -100,8 +100,14 @@ def test_each_thread_compiles_and_reads_on_its_own_connection() -> None:
 
 def test_lookups_that_change_their_value_are_refused(world: World) -> None:
     bad = CompiledQuery(lambda code: Region.objects.filter(code__startswith=code), "\0code")
-    with pytest.raises(ValueError, match="unchanged"):
+    with pytest.raises(ValueError, match="none of them"):
         bad.one("37")
+    # A value the query works out for itself would be frozen: refused too.
+    frozen = CompiledQuery(
+        lambda code: Region.objects.filter(code=code, created_at__lte=timezone.now()), "\0c"
+    )
+    with pytest.raises(ValueError, match="none of them"):
+        frozen.one("x")
     with pytest.raises(TypeError):
         _REGION.one()
     values = CompiledQuery(lambda code: Region.objects.filter(code=code).values("pk"), "\0c")
@@ -168,3 +174,41 @@ def test_insert_falls_back_to_save_for_explicit_keys_and_expressions(world: Worl
     # A value that is an SQL expression is computed by the database, through save().
     labelled = insert(AuditEvent(action="test.expression", object_label=Upper(Value("abc"))))
     assert AuditEvent.objects.get(pk=labelled.pk).object_label == "ABC"
+
+
+def test_a_constant_equal_to_a_sample_stays_a_constant_and_integer_fields_work(
+    world: World,
+) -> None:
+    # level=2 is a constant of the query; the sample 2 must not take its place.
+    communities = CompiledQuery(
+        lambda level: Region.objects.filter(level=level, kind="community").order_by("path"),
+        2,
+    )
+    expected = list(Region.objects.filter(level=2, kind="community").order_by("path"))
+    assert communities.all(2) == expected
+    assert communities.all(3) == []
+    both = CompiledQuery(
+        lambda level: Region.objects.filter(level=level).exclude(level=2).order_by("path"), 2
+    )
+    assert both.all(3) == list(Region.objects.filter(level=3).order_by("path"))
+    assert both.all(2) == []
+
+
+def test_a_failed_insert_marks_the_outer_block_for_rollback(world: World) -> None:
+    from django.db import IntegrityError, connection, transaction
+
+    region = world.open_grid
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            insert(
+                Region(
+                    parent=region.parent,
+                    kind=region.kind,
+                    level=region.level,
+                    code=region.code,  # taken
+                    name="重复",
+                    path=region.path + "9",
+                )
+            )
+        assert connection.needs_rollback  # the block is rolled back as it ends
+    assert Region.objects.filter(pk=region.pk).exists()

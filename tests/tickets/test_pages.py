@@ -229,8 +229,21 @@ def test_kpi_page_says_what_is_wrong_with_the_period(world: World, english: None
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get("/tickets/kpi/?start=0001-01").content.decode()
     assert "between 2000 and 2100" in page
-    page = client.get("/tickets/kpi/?start=2001-01").content.decode()
+    page = client.get("/tickets/kpi/?start=2001-01&end=2025-12").content.decode()
     assert "at most 60 months" in page
+
+
+def test_a_kpi_period_with_one_end_runs_twelve_months_from_it(world: World) -> None:
+    from datetime import date
+
+    from gridlight.tickets.views.kpi import period
+
+    assert period(date(2023, 6, 1), None) == (date(2023, 6, 1), date(2024, 5, 1))
+    assert period(None, date(2023, 6, 1)) == (date(2022, 7, 1), date(2023, 6, 1))
+    client = login(world.users["district_admin"])
+    page = client.get("/tickets/kpi/?end=2023-06")
+    assert page.status_code == 200
+    assert "invalid-feedback" not in page.content.decode()
 
 
 def test_removing_a_member_with_a_malformed_id_changes_nothing(world: World) -> None:
@@ -248,10 +261,12 @@ def test_a_deadline_in_a_year_without_national_holidays_is_flagged(
     from datetime import date, datetime
     from zoneinfo import ZoneInfo
 
-    from gridlight.tickets.deadlines import calendar_gaps
+    from gridlight.tickets.deadlines import calendar_gaps, due_day, end_of
 
     assert calendar_gaps(date(2025, 10, 1), None) == []
     assert calendar_gaps(date(2025, 10, 1), date(2099, 1, 5)) == [2099]
+    # A deadline of 31 December is midnight after it: the year after is not its year.
+    assert due_day(end_of(date(2025, 12, 31))) == date(2025, 12, 31)
     t = world.open_ticket
     admin = login(world.users["district_admin"])
     admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

@@ -280,13 +280,16 @@ def test_similar_suggestions_never_show_what_is_not_yours(world: World, client: 
     w = world
     secret = w.secret_ticket
     params = {"category": secret.category.code, "region": secret.region.code}
-    for role in ("resident", "grid_worker", "street_staff"):
+    for role in ("resident", "grid_worker", "street_staff", "department_handler"):
         client.force_login(w.twins[role])
         page = client.get("/tickets/similar/", params)
         assert page.status_code == 200
         body = page.content.decode()
         assert secret.title not in body
         assert "CANARY" not in body
+        if role != "resident":
+            # Staff out of scope do not even learn that tickets are there.
+            assert 'data-testid="similar"' not in body
     client.force_login(w.users["district_admin"])
     assert secret.title in client.get("/tickets/similar/", params).content.decode()
 

@@ -73,7 +73,7 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def _out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
     # What validation let through and the database would not take (a number beyond its
     # integers, a text beyond its column): the caller's value, so a 400, never a 500.
-    logger.warning("value refused by the database on %s: %s", request.path, exc)
+    logger.warning("value refused by the database on %s", request.path, exc_info=exc)
     return api.create_response(request, {"detail": str(OUT_OF_RANGE)}, status=400)
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Model, QuerySet
 from django.db.models import query as _query
 from django.db.models.query import ModelIterable
@@ -53,24 +53,48 @@ class _Plan:
     annotations: dict[str, int]
 
 
-def _make_plan(qs: QuerySet[Any], alias: str, samples: Sequence[Any]) -> _Plan:
+def _other(sample: Any) -> Any:
+    """A second sample, different from ``sample`` and of its kind."""
+    if isinstance(sample, str):
+        return sample + "\x01"
+    if isinstance(sample, int) and not isinstance(sample, bool):
+        return sample - 1
+    raise TypeError(f"Samples are strings or integers, not {type(sample).__name__}.")
+
+
+def _make_plan(build: Callable[..., QuerySet[Any]], alias: str, samples: Sequence[Any]) -> _Plan:
+    """Compile the query twice, with the samples and with other values: the parameters that
+    change with them are the slots, every other one must be the same both times (so a value
+    the query works out for itself, or a sample it transforms, is refused, not frozen)."""
+    others = [_other(s) for s in samples]
+    qs = build(*samples)
     if qs._iterable_class is not ModelIterable:
         raise ValueError("A compiled query yields model instances (no values() or values_list()).")
     if qs._prefetch_related_lookups or qs._known_related_objects:  # type: ignore[attr-defined]
         raise ValueError("A compiled query cannot prefetch: it is one statement.")
     compiler = qs.query.get_compiler(using=alias)
     sql, params = compiler.as_sql()
+    sql_b, params_b = build(*others).query.get_compiler(using=alias).as_sql()
+    if sql_b != sql or len(params_b) != len(params):
+        raise ValueError("The statement changes with its parameters; it cannot be compiled once.")
     slots: list[int | _Const] = []
     used: set[int] = set()
-    for value in params:
+    for value, value_b in zip(params, params_b, strict=True):
+        if value == value_b and type(value) is type(value_b):
+            slots.append(_Const(value))
+            continue
+        # psycopg wraps integers of integer fields (Int4, Int8): equal to the plain int.
         index = next(
-            (i for i, s in enumerate(samples) if type(s) is type(value) and s == value), None
+            (i for i in range(len(samples)) if samples[i] == value and others[i] == value_b),
+            None,
         )
         if index is None:
-            slots.append(_Const(value))
-        else:
-            slots.append(index)
-            used.add(index)
+            raise ValueError(
+                f"A parameter ({value!r}) changes with the samples but is none of them: the "
+                "query transforms a sample or works a value out for itself."
+            )
+        slots.append(index)
+        used.add(index)
     missing = [samples[i] for i in range(len(samples)) if i not in used]
     if missing:
         raise ValueError(
@@ -110,10 +134,12 @@ class CompiledQuery(Generic[M]):
         self._local = threading.local()
 
     def _plan(self, alias: str) -> _Plan:
-        plans: dict[str, _Plan] = self._local.__dict__.setdefault("plans", {})
-        plan = plans.get(alias)
+        plans: dict[tuple[str, int], _Plan] = self._local.__dict__.setdefault("plans", {})
+        # By the connection object too: settings overridden in a test replace it.
+        key = (alias, id(connections[alias]))
+        plan = plans.get(key)
         if plan is None:
-            plan = plans[alias] = _make_plan(self._build(*self._samples), alias, self._samples)
+            plan = plans[key] = _make_plan(self._build, alias, self._samples)
         return plan
 
     def all(self, *args: Any, using: str = DEFAULT_DB_ALIAS) -> list[M]:
@@ -155,10 +181,10 @@ _insert_plans = threading.local()
 
 
 def _insert_plan(obj: Model, alias: str, fields: list[Any]) -> _InsertPlan:
-    plans: dict[tuple[type[Model], str], _InsertPlan] = _insert_plans.__dict__.setdefault(
+    plans: dict[tuple[type[Model], str, int], _InsertPlan] = _insert_plans.__dict__.setdefault(
         "plans", {}
     )
-    key = (type(obj), alias)
+    key = (type(obj), alias, id(connections[alias]))
     plan = plans.get(key)
     if plan is None:
         meta = obj._meta
@@ -179,22 +205,33 @@ def _insert_plan(obj: Model, alias: str, fields: list[Any]) -> _InsertPlan:
 
 def insert(obj: M, *, using: str = DEFAULT_DB_ALIAS) -> M:
     """``obj.save(force_insert=True)`` for the hottest writes, with the INSERT statement written
-    once per model, thread and database. Model signals are not sent (Gridlight uses none). A
-    row with an explicit primary key or a value that is an SQL expression goes through
-    ``save()``: its statement differs."""
+    once per model, thread and database. Model signals are not sent (Gridlight uses none).
+    Whatever ``save()`` does beyond one INSERT goes through ``save()``: a row with an explicit
+    primary key or a value that is an SQL expression (its statement differs), a model with its
+    own ``save()``, parent tables or ordering with respect to another."""
     meta = obj._meta
-    if obj.pk is not None:
+    connection = connections[using]
+    if (
+        obj.pk is not None
+        or meta.parents
+        or meta.order_with_respect_to
+        or type(obj).save is not Model.save
+        or (
+            not connection.features.can_return_columns_from_insert
+            and len(meta.db_returning_fields) > 1
+        )
+    ):
         obj.save(force_insert=True, using=using)
         return obj
     obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
-    connection = connections[using]
     fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
     if any(hasattr(getattr(obj, f.attname), "resolve_expression") for f in fields):
         obj.save(force_insert=True, using=using)
         return obj
     plan = _insert_plan(obj, using, fields)
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cursor:
+    # As save() does: an error inside an outer atomic block marks it for rollback.
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
         cursor.execute(plan.sql, values)
         if not plan.returning:
             row: Any = ()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import DataError
@@ -62,7 +64,7 @@ class DomainErrorMiddleware:
         if isinstance(exception, DomainError):
             return _error_page(request, exception.status, exception.message)
         if isinstance(exception, DataError | OverflowError):
-            logger.warning("value refused by the database on %s: %s", request.path, exception)
+            logger.warning("value refused by the database on %s", request.path, exc_info=exception)
             return _error_page(request, 400, str(OUT_OF_RANGE))
         return None
 
@@ -93,12 +95,29 @@ def _carries_nul(request: HttpRequest) -> bool:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return False
     content_type = request.content_type or ""
-    if content_type == "application/json" or content_type.endswith("+json"):
-        body = request.body
-        # JSON escapes every control character, so a NUL inside a string is spelt \u0000.
-        return b"\\u0000" in body or b"\x00" in body
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        # Parsed here as the CSRF check would parse them; uploaded files are not looked at.
         return any("\x00" in k or "\x00" in v for k, vs in request.POST.lists() for v in vs)
+    # Any other body is read as the API reads it, whatever its declared type: raw NUL bytes,
+    # or JSON whose strings spell one as \u0000 (JSON must escape control characters).
+    body = request.body
+    if b"\x00" in body:
+        return True
+    if b"\\u0000" not in body:
+        return False
+    try:
+        return _has_nul(json.loads(body))
+    except ValueError:
+        return False  # not JSON: the view refuses it on its own terms
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
     return False
 
 

@@ -25,6 +25,11 @@ def local_day(moment: datetime) -> date:
     return timezone.localtime(moment).date()
 
 
+def due_day(deadline: datetime) -> date:
+    """The last day a deadline (midnight after it, see :func:`end_of`) leaves to act."""
+    return local_day(deadline - timedelta(microseconds=1))
+
+
 @dataclass(frozen=True)
 class Deadlines:
     sign_due: datetime
@@ -61,3 +66,13 @@ def calendar_gaps(*days: date | None) -> list[int]:
     that show such a deadline say so."""
     calendar = WorkCalendar()
     return sorted({d.year for d in days if d is not None and not calendar.covers(d.year)})
+
+
+def horizon_days() -> int:
+    """How many calendar days ahead the deadlines of a dispatch made today may reach: the
+    longest handling time with every extension, in working days, spread over weekends and a
+    long holiday."""
+    from django.db.models import F, Max
+
+    longest = SlaPolicy.objects.aggregate(n=Max(F("handle_days") + F("max_extension_days")))["n"]
+    return (longest or 0) * 7 // 5 + 14

@@ -315,11 +315,26 @@ def submit(*, actor: Any, intake: Intake, uploads: list[Upload] | None = None) -
         )
         if earlier is None:
             raise
-        same = (earlier.category_id, earlier.region_id, earlier.title, earlier.description) == (
+        # The key names one request: sent again with another ticket it is refused. (The phone
+        # is stored encrypted with a fresh nonce, so it is not compared.)
+        same = (
+            earlier.category_id,
+            earlier.region_id,
+            earlier.title,
+            earlier.description,
+            earlier.address,
+            earlier.latitude,
+            earlier.longitude,
+            earlier.source,
+        ) == (
             category.pk,
             intake.region.pk,
             title,
             description,
+            intake.address.strip()[:200],
+            intake.latitude,
+            intake.longitude,
+            source,
         )
         if not same:
             raise UnprocessableError(

@@ -25,6 +25,7 @@ from gridlight.tickets.models import Card, Category, Source, Ticket, Unit
 from gridlight.tickets.models import Status as TicketStatus
 
 router = Router(tags=["tickets"])
+MAX_IDEMPOTENCY_KEY = 64  # the column's width
 
 
 class Message(Schema):
@@ -386,7 +387,12 @@ def submit_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
     if payload.source:
         intake.source = payload.source
     # A client that did not get our answer may send the same request again with the same key.
-    intake.client_key = request.headers.get("Idempotency-Key", "").strip()[:64]
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > MAX_IDEMPOTENCY_KEY:
+        raise DomainError(
+            _("An Idempotency-Key is at most %(n)s characters.") % {"n": MAX_IDEMPOTENCY_KEY}
+        )
+    intake.client_key = key
     t = services.submit(actor=request.user, intake=intake)
     return Status(201, {"id": t.pk, "number": t.number, "status": t.status, "version": t.version})
 

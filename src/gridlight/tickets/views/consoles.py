@@ -84,9 +84,10 @@ def dispatch_console(request: HttpRequest) -> HttpResponse:
             "sections": shown,
             "units": selectors.units_for(request.user, Perm.TICKET_DISPATCH),
             "limit": LIMIT,
-            # Deadlines of today's dispatches (with extensions) may reach six weeks ahead.
+            # As far ahead as the deadlines of today's dispatches may reach, extensions included.
             "calendar_gaps": deadlines.calendar_gaps(
-                timezone.localdate(), timezone.localdate() + timedelta(days=45)
+                timezone.localdate(),
+                timezone.localdate() + timedelta(days=deadlines.horizon_days()),
             ),
         },
     )

@@ -37,11 +37,27 @@ def _overlaps(scope: Scope, path: str) -> bool:
     return scope.contains(path) or any(root.startswith(path + ".") for root in scope.paths)
 
 
+def _shift(month: date, n: int) -> date:
+    months = month.year * 12 + month.month - 1 + n
+    return date(months // 12, months % 12 + 1, 1)
+
+
 def default_period(today: date | None = None) -> tuple[date, date]:
     """The last twelve months, the current one included."""
     end = (today or timezone.localdate()).replace(day=1)
-    months = end.year * 12 + end.month - 1 - 11
-    return date(months // 12, months % 12 + 1, 1), end
+    return _shift(end, -11), end
+
+
+def period(start: date | None, end: date | None) -> tuple[date, date]:
+    """The months asked for: both ends as given; one end alone means twelve months from (or
+    to) it; none, the last twelve months."""
+    if start and end:
+        return start, end
+    if start:
+        return start, _shift(start.replace(day=1), 11)
+    if end:
+        return _shift(end.replace(day=1), -11), end
+    return default_period()
 
 
 # Months outside these years are refused (tickets are recorded from 2000 on).
@@ -123,8 +139,7 @@ class KpiFilterForm(Form):
         if "start" in self.errors or "end" in self.errors:
             return data
         # A period with one end given runs to (or from) the default's other end.
-        default_start, default_end = default_period()
-        start, end = data.get("start") or default_start, data.get("end") or default_end
+        start, end = period(data.get("start"), data.get("end"))
         if start > end:
             self.add_error("end", _("The period ends before it starts."))
         elif len(kpi.months_between(start, end)) > MAX_MONTHS:
@@ -157,10 +172,11 @@ def _query(request: HttpRequest) -> tuple[KpiFilterForm, Query]:
     if "start" in form.errors or "end" in form.errors:
         data.pop("start", None)
         data.pop("end", None)
+    asked = period(data.get("start"), data.get("end"))
     return form, Query(
         by=cast(kpi.Dimension, data.get("by") or "unit"),
-        start=data.get("start") or start,
-        end=data.get("end") or end,
+        start=asked[0],
+        end=asked[1],
         unit=data.get("unit"),
         street=data.get("street"),
         category=data.get("category"),

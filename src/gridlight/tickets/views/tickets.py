@@ -169,9 +169,8 @@ def _visit_obj(request: HttpRequest, visit_id: Any) -> Any:
     from gridlight.core.access import scoped
     from gridlight.households.models import Visit
 
-    try:
-        pk = int(visit_id)
-    except (TypeError, ValueError):
+    pk = parse_id(visit_id)
+    if pk is None:
         return None
     qs = scoped(Visit.objects.select_related("household__grid"), request.user, Perm.TICKET_CREATE)
     return qs.filter(pk=pk).first()
@@ -190,6 +189,8 @@ def similar(request: HttpRequest) -> HttpResponse:
     category = Category.objects.filter(code=request.GET.get("category", "")).first()
     code = request.GET.get("region", "") or request.GET.get("region_code", "")
     region = Region.objects.filter(code=code.strip()).first() if code else None
+    if region is not None and not _may_ask_about(request.user, region):
+        region = None
     found = None
     if category is not None and region is not None:
         found = selectors.similar_open(
@@ -199,6 +200,15 @@ def similar(request: HttpRequest) -> HttpResponse:
             title=request.GET.get("title", ""),
         )
     return render(request, "tickets/_similar.html", {"similar": found})
+
+
+def _may_ask_about(user: Any, region: Region) -> bool:
+    """Residents and talents ask about places in the district they report to; staff about
+    places in their scope. Nobody learns even how many tickets lie elsewhere."""
+    if is_public_user(user):
+        district = district_of(user)
+        return district is not None and region.path.startswith(district.path)
+    return scope_for(user, Perm.TICKET_VIEW).contains(region.path)
 
 
 def _filtered(request: HttpRequest) -> tuple[TicketFilterForm, QuerySet[Ticket]]:
@@ -299,7 +309,7 @@ def _detail(request: HttpRequest, ticket: Ticket, status: int = 200) -> HttpResp
             "now": timezone.now(),
             "is_requester": ticket.requester_id == request.user.pk,
             "calendar_gaps": deadlines.calendar_gaps(
-                *(deadlines.local_day(m) for m in (ticket.sign_due, ticket.due_at) if m)
+                *(deadlines.due_day(m) for m in (ticket.sign_due, ticket.due_at) if m)
             )
             if ticket.status in OPEN_STATUSES
             else [],
