@@ -315,6 +315,8 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class CategoryForm(forms.ModelForm):  # type: ignore[type-arg]
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
     class Meta:
         model = Category
         fields = ["name", "name_en", "policy", "default_unit", "to_street", "public", "active"]
@@ -327,13 +329,21 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
         f: getattr(category, getattr(Category._meta.get_field(f), "attname", f))
         for f in CategoryForm.Meta.fields
     }
-    form = CategoryForm(request.POST or None, instance=category)
+    form = CategoryForm(
+        request.POST or None, instance=category, initial={"version": category.version}
+    )
     default_unit = form.fields["default_unit"]
     assert isinstance(default_unit, forms.ModelChoiceField)
     default_unit.queryset = selectors.units_for(request.user, Perm.TICKET_ADMIN)
 
     def action(d: dict[str, Any]) -> Category:
-        saved: Category = form.save()
+        # Optimistic: a save on top of someone else's is refused, never silently applied.
+        updated = Category.objects.filter(pk=pk, version=d["version"]).update(
+            version=d["version"] + 1, **{f: d[f] for f in CategoryForm.Meta.fields}
+        )
+        if not updated:
+            raise ConflictError(_("Someone else changed this category meanwhile. Reload it."))
+        saved = Category.objects.get(pk=pk)
         after = {
             f: getattr(saved, getattr(Category._meta.get_field(f), "attname", f))
             for f in CategoryForm.Meta.fields
