@@ -7,7 +7,6 @@ are JSON ``{"detail": "..."}`` with a 4xx status.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -21,10 +20,8 @@ from ninja.security import HttpBearer, django_auth
 from gridlight.api.routers import core as core_router
 from gridlight.api.routers import households as households_router
 from gridlight.api.routers import tickets as tickets_router
-from gridlight.core.errors import OUT_OF_RANGE, DomainError
+from gridlight.core.errors import DomainError, value_refused
 from gridlight.core.services import token_authenticate
-
-logger = logging.getLogger(__name__)
 
 
 class BearerToken(HttpBearer):
@@ -71,10 +68,7 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(DataError)
 @api.exception_handler(OverflowError)
 def _out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
-    # What validation let through and the database would not take (a number beyond its
-    # integers, a text beyond its column): the caller's value, so a 400, never a 500.
-    logger.warning("value refused by the database on %s", request.path, exc_info=exc)
-    return api.create_response(request, {"detail": str(OUT_OF_RANGE)}, status=400)
+    return api.create_response(request, {"detail": value_refused(request.path, exc)}, status=400)
 
 
 @api.exception_handler(AuthenticationError)

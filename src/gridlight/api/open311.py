@@ -12,14 +12,12 @@ list of ``{code, description}``. See docs/open311.md.
 from __future__ import annotations
 
 import json
-import logging
 import math
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import DataError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import path, re_path, reverse
@@ -29,14 +27,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from gridlight.core.access import Perm, has_perm, is_public_user, public
-from gridlight.core.errors import OUT_OF_RANGE, DomainError
+from gridlight.core.errors import VALUE_REFUSED, DomainError, value_refused
 from gridlight.core.models import PositionKind, Region, ServicePosition
 from gridlight.core.params import parse_id
 from gridlight.core.services import token_authenticate
 from gridlight.tickets import selectors, services
 from gridlight.tickets.models import OPEN_STATUSES, Category, Source, Ticket, Transition
-
-logger = logging.getLogger(__name__)
 
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 # How far a reported point may lie from the nearest grid station and still be placed in its grid.
@@ -139,9 +135,8 @@ def endpoint(methods: Iterable[str]) -> Callable[[View], View]:
                 return error(fmt, exc.status, exc.description)
             except DomainError as exc:
                 return error(fmt, exc.status, exc.message)
-            except (DataError, OverflowError) as exc:
-                logger.warning("value refused by the database on %s", request.path, exc_info=exc)
-                return error(fmt, 400, str(OUT_OF_RANGE))
+            except VALUE_REFUSED as exc:
+                return error(fmt, 400, value_refused(request.path, exc))
 
         wrapper.__name__ = view.__name__
         wrapper.__doc__ = view.__doc__

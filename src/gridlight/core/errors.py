@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
+from django.db import DataError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 # Said when the database refuses a value that validation let through (a number beyond its
 # integers, a text beyond its column).
 OUT_OF_RANGE = gettext_lazy("A value is out of range or too long for what it is.")
+# What validation let through and the database would not take: the caller's value, a 400.
+VALUE_REFUSED: tuple[type[Exception], ...] = (DataError, OverflowError)
+
+
+def value_refused(path: str, exc: Exception) -> str:
+    """Log a value the database refused (with its traceback, in case it is ours) and say why
+    the request is refused; pages, the API and Open311 each answer it in their own format."""
+    logging.getLogger(__name__).warning("value refused by the database on %s", path, exc_info=exc)
+    return str(OUT_OF_RANGE)
+
+
 # Said when a request carries a NUL character, which no text may hold (PostgreSQL refuses it).
 NUL_REFUSED = gettext_lazy("The request contains a NUL character (\\0), which no text may hold.")
 

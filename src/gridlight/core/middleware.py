@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.utils import translation
 
 from gridlight.core.audit import current_ip
-from gridlight.core.errors import NUL_REFUSED, OUT_OF_RANGE, DomainError
-
-logger = logging.getLogger(__name__)
+from gridlight.core.errors import NUL_REFUSED, VALUE_REFUSED, DomainError, value_refused
 
 # Scripts only from our own origin (vendored htmx/ECharts/Bootstrap); inline styles are allowed
 # because ECharts and htmx set element styles. No third-party origins: the product runs offline.
@@ -63,9 +59,8 @@ class DomainErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DomainError):
             return _error_page(request, exception.status, exception.message)
-        if isinstance(exception, DataError | OverflowError):
-            logger.warning("value refused by the database on %s", request.path, exc_info=exception)
-            return _error_page(request, 400, str(OUT_OF_RANGE))
+        if isinstance(exception, VALUE_REFUSED):
+            return _error_page(request, 400, value_refused(request.path, exception))
         return None
 
 
