@@ -280,4 +280,4 @@ def test_a_deadline_in_a_year_without_national_holidays_is_flagged(
     )
     page = admin.get(reverse("tickets:detail", args=[t.pk])).content.decode()
     assert 'data-testid="calendar-gap"' in page
-    assert "national holidays of 2099 are not known yet" in page
+    assert "make-up working days (调休) of 2099 are not known yet" in page

@@ -1,4 +1,5 @@
-"""Write services for the core: regions, service positions, assignments and API tokens.
+"""Write services for the core: regions, service positions, assignments, API tokens and the
+working-day calendar.
 
 Each service runs in one transaction, checks write scope, saves, and records its audit event in the
 same transaction. Updates are optimistic: the caller passes the version it read, and a stale version
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,12 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridlight.core import audit
-from gridlight.core.access import PUBLIC_ROLES, Perm, require_path, scope_for
+from gridlight.core.access import PUBLIC_ROLES, Perm, require, require_path, scope_for
 from gridlight.core.compiled import CompiledQuery
 from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.models import (
     ApiToken,
     Assignment,
+    CalendarNotice,
     PositionKind,
     Region,
     RegionKind,
@@ -34,6 +37,7 @@ from gridlight.core.models import (
     Role,
     ServicePosition,
     User,
+    WorkdayOverride,
 )
 from gridlight.core.models.regions import KIND_LEVEL, SEGMENT_WIDTH
 
@@ -492,3 +496,163 @@ def token_authenticate(secret: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- the working-day calendar -----------------------------------------------------------------
+
+
+def _override_snapshot(o: WorkdayOverride | None) -> dict[str, Any]:
+    if o is None:
+        return {}
+    return {"is_workday": o.is_workday, "note": o.note}
+
+
+@transaction.atomic
+def workday_override_set(
+    *, actor: Any, day: date, is_workday: bool, note: str = ""
+) -> WorkdayOverride:
+    """Make ``day`` a working day or a day off for the whole district (it wins over the national
+    calendar). A day entered with a notice becomes the district's own."""
+    require(actor, Perm.TICKET_ADMIN)
+    before = WorkdayOverride.objects.select_for_update().filter(day=day).first()
+    snapshot = _override_snapshot(before)
+    override, _created = WorkdayOverride.objects.update_or_create(
+        day=day, defaults={"is_workday": is_workday, "note": note.strip(), "notice": None}
+    )
+    audit.record(
+        actor=actor,
+        action="calendar.override",
+        obj=override,
+        object_label=str(day),
+        changes=audit.diff(snapshot, _override_snapshot(override)),
+    )
+    return override
+
+
+@transaction.atomic
+def workday_override_delete(*, actor: Any, override: WorkdayOverride) -> None:
+    """Remove a day's override: the national calendar (or the regulation) decides it again."""
+    require(actor, Perm.TICKET_ADMIN)
+    audit.record(
+        actor=actor,
+        action="calendar.override_delete",
+        obj=override,
+        object_label=str(override.day),
+        changes=audit.diff(_override_snapshot(override), {}),
+    )
+    override.delete()
+
+
+# The most days one notice may hold (a year has seven holidays of at most eight days, and a
+# make-up working day or two for each).
+NOTICE_MAX_DAYS = 80
+
+
+def _check_notice_days(year: int, days_off: list[date], workdays: list[date]) -> None:
+    if not days_off:
+        raise DomainError(_("A notice gives at least one day off."))
+    if len(days_off) + len(workdays) > NOTICE_MAX_DAYS:
+        raise DomainError(_("A notice holds at most %(n)s days.") % {"n": NOTICE_MAX_DAYS})
+    both = sorted(set(days_off) & set(workdays))
+    if both:
+        raise DomainError(
+            _("%(day)s is given both as a day off and as a working day.") % {"day": both[0]}
+        )
+    # A year's arrangements may begin in the December before it (元旦 in lieu days).
+    first, last = date(year - 1, 12, 1), date(year, 12, 31)
+    for day in sorted([*days_off, *workdays]):
+        if not first <= day <= last:
+            raise DomainError(
+                _("%(day)s lies outside %(year)s (or the December before it).")
+                % {"day": day, "year": year}
+            )
+    for day in sorted(workdays):
+        if day.weekday() < 5:
+            raise DomainError(
+                _("%(day)s is a weekday: a make-up working day is a Saturday or Sunday worked.")
+                % {"day": day}
+            )
+
+
+@transaction.atomic
+def calendar_notice_enter(
+    *,
+    actor: Any,
+    year: int,
+    document: str,
+    days_off: Iterable[date],
+    workdays: Iterable[date],
+    version: int | None = None,
+) -> CalendarNotice:
+    """Enter the State Council's notice of ``year``'s holiday arrangements: its days off and
+    make-up working days become overrides tied to the notice, and the year counts as known
+    from then on. Entering it again (with the ``version`` read) replaces the notice's days;
+    a day the district had set by hand is taken over by the notice. One audit event lists the
+    days before and after."""
+    require(actor, Perm.TICKET_ADMIN)
+    document = document.strip()
+    if not document:
+        raise DomainError(_("Name the notice (its title or document number)."))
+    off, work = sorted(set(days_off)), sorted(set(workdays))
+    _check_notice_days(year, off, work)
+    now = timezone.now()
+    notice = CalendarNotice.objects.select_for_update().filter(year=year).first()
+    if notice is None:
+        if version:
+            raise ConflictError(_("This notice was removed meanwhile. Reload the page."))
+        try:
+            with transaction.atomic():
+                notice = CalendarNotice.objects.create(
+                    year=year, document=document, entered_at=now, entered_by=actor
+                )
+        except IntegrityError as exc:
+            raise ConflictError(
+                _("Someone else entered the notice of %(year)s meanwhile. Reload the page.")
+                % {"year": year}
+            ) from exc
+        before: dict[str, Any] = {}
+    else:
+        if version != notice.version:
+            raise ConflictError(
+                _("The notice of %(year)s was entered or changed meanwhile. Reload the page.")
+                % {"year": year}
+            )
+        before = _notice_snapshot(notice)
+        CalendarNotice.objects.filter(pk=notice.pk).update(
+            document=document, entered_at=now, entered_by=actor, version=F("version") + 1
+        )
+        notice.refresh_from_db()
+        WorkdayOverride.objects.filter(notice=notice).exclude(day__in=[*off, *work]).delete()
+    replaced = {
+        str(d): w
+        for d, w in WorkdayOverride.objects.filter(day__in=[*off, *work])
+        .exclude(notice=notice)
+        .order_by("day")
+        .values_list("day", "is_workday")
+    }
+    note = document[:100]
+    WorkdayOverride.objects.bulk_create(
+        [
+            WorkdayOverride(day=d, is_workday=d in work, note=note, notice=notice)
+            for d in [*off, *work]
+        ],
+        update_conflicts=True,
+        unique_fields=["day"],
+        update_fields=["is_workday", "note", "notice", "updated_at"],
+    )
+    changes = audit.diff(before, _notice_snapshot(notice))
+    if replaced:
+        changes["replaced_overrides"] = [replaced, None]
+    audit.record(
+        actor=actor, action="calendar.notice", obj=notice, object_label=str(year), changes=changes
+    )
+    return notice
+
+
+def _notice_snapshot(notice: CalendarNotice) -> dict[str, Any]:
+    days = list(notice.days.order_by("day").values_list("day", "is_workday"))
+    return {
+        "document": notice.document,
+        "days_off": [str(d) for d, w in days if not w],
+        "workdays": [str(d) for d, w in days if w],
+    }

@@ -1,8 +1,11 @@
 """Deadlines of a dispatch in working days (see docs/tickets.md).
 
 A deadline "within N working days" ends at midnight after the N-th working day following the
-day of dispatch. The yellow card starts ``yellow_days`` working days before that day ends; the
-ticket is put under supervision ``supervise_days`` working days after it.
+day of dispatch. It is stored as that moment but shown as its last day ("2026-12-10 当日"):
+pages, exports, the API, Open311 and notices all go through :func:`deadline_label` (or
+:func:`last_day_label`, for text built in SQL). The yellow card starts ``yellow_days`` working
+days before that day ends; the ticket is put under supervision ``supervise_days`` working days
+after it.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from gridlight.core.workdays import WorkCalendar
+from gridlight.core.workdays import WorkCalendar, package_covers
 from gridlight.tickets.models import SlaPolicy
 
 
@@ -28,6 +32,25 @@ def local_day(moment: datetime) -> date:
 def due_day(deadline: datetime) -> date:
     """The last day a deadline (midnight after it, see :func:`end_of`) leaves to act."""
     return local_day(deadline - timedelta(microseconds=1))
+
+
+def last_day_label(day: str) -> str:
+    """How a deadline's last day (written ``YYYY-MM-DD``) is shown: "2026-12-10 当日"."""
+    return _("%(day)s (end of day)") % {"day": day}
+
+
+def deadline_label(deadline: datetime | None) -> str:
+    """A deadline as people read it: its last day, never the midnight after it ("" for none)."""
+    if deadline is None:
+        return ""
+    return last_day_label(f"{due_day(deadline):%Y-%m-%d}")
+
+
+def last_moment(deadline: datetime | None) -> datetime | None:
+    """The last second of a deadline's last day (23:59:59), for formats that want a
+    date-time: a client shows it on the right day, where midnight after it reads as the day
+    after."""
+    return None if deadline is None else deadline - timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -61,11 +84,18 @@ def handling(calendar: WorkCalendar, policy: SlaPolicy, due_day: date) -> dict[s
 
 
 def calendar_gaps(*days: date | None) -> list[int]:
-    """The years among ``days`` whose statutory holidays the national calendar does not know
-    yet: deadlines there count weekends and the district's own entries only, and the pages
-    that show such a deadline say so."""
-    calendar = WorkCalendar()
-    return sorted({d.year for d in days if d is not None and not calendar.covers(d.year)})
+    """The years among ``days`` whose make-up working days are not known: the national calendar
+    does not know them and the district has not entered the State Council's notice. Deadlines
+    there count the regulation's statutory holidays, weekends and the district's own entries,
+    and the pages that show such a deadline say so."""
+    from gridlight.core.models import CalendarNotice
+
+    unknown = {d.year for d in days if d is not None and not package_covers(d.year)}
+    if unknown:
+        unknown -= set(
+            CalendarNotice.objects.filter(year__in=unknown).values_list("year", flat=True)
+        )
+    return sorted(unknown)
 
 
 def horizon_days() -> int:

@@ -479,7 +479,12 @@ def dispatch(
         t,
         "dispatched",
         _("New ticket %(n)s “%(t)s”: sign for it by %(s)s, handle it by %(d)s.")
-        % {"n": t.number, "t": t.title, "s": _local(d.sign_due), "d": _local(d.due_at)},
+        % {
+            "n": t.number,
+            "t": t.title,
+            "s": deadlines.deadline_label(d.sign_due),
+            "d": deadlines.deadline_label(d.due_at),
+        },
         unit=True,
     )
     return t
@@ -503,10 +508,6 @@ def _start_round(ticket: Ticket, unit: Unit, d: deadlines.Deadlines) -> None:
 
 def _round_data(unit: Unit, d: deadlines.Deadlines) -> dict[str, Any]:
     return {"unit": unit.pk, "sign_due": d.sign_due.isoformat(), "due_at": d.due_at.isoformat()}
-
-
-def _local(moment: datetime | None) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else "-"
 
 
 @transaction.atomic
@@ -552,7 +553,7 @@ def decide_extension(
         _("Extension of %(d)s working days approved for %(n)s; new deadline %(due)s.")
         if approve
         else _("Extension of %(d)s working days refused for %(n)s.")
-    ) % {"d": days, "n": t.number, "due": _local(t.due_at)}
+    ) % {"d": days, "n": t.number, "due": deadlines.deadline_label(t.due_at)}
     _notify(t, "extension", text, unit=True)
     return t
 
@@ -643,7 +644,7 @@ def reopen(*, actor: Any, ticket: Ticket, version: int, reason: str) -> Ticket:
         t,
         "reopened",
         _("Ticket %(n)s reopened: %(r)s. Handle it by %(d)s.")
-        % {"n": t.number, "r": reason, "d": _local(d.due_at)},
+        % {"n": t.number, "r": reason, "d": deadlines.deadline_label(d.due_at)},
         unit=True,
     )
     return t
@@ -764,7 +765,7 @@ def send_back(*, actor: Any, ticket: Ticket, version: int, reason: str) -> Ticke
     if ticket.return_due and timezone.now() > ticket.return_due:
         raise DomainError(
             _("The return window ended on %(d)s; ask for an extension or handle it.")
-            % {"d": _local(ticket.return_due)}
+            % {"d": deadlines.deadline_label(ticket.return_due)}
         )
 
     def call() -> None:

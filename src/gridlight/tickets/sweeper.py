@@ -39,6 +39,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from gridlight.tickets import deadlines
 from gridlight.tickets.models import (
     WITH_UNIT,
     DispatchFact,
@@ -69,8 +70,9 @@ def notice_key(ticket_id: int, event: str, round_: int, due_at: datetime) -> str
 
 def _texts() -> dict[str, str]:
     """Notice texts in the district's language, with markers for the per-ticket parts."""
-    marks = {"n": _N, "t": _T, "d": _D}
     with translation.override(settings.LANGUAGE_CODE):
+        # The deadline as its last day, the one way deadlines are shown (deadlines.py).
+        marks = {"n": _N, "t": _T, "d": deadlines.last_day_label(_D)}
         return {
             "yellow": _("Yellow card: ticket %(n)s “%(t)s” must be handled by %(d)s.") % marks,
             "red": _("Red card: ticket %(n)s “%(t)s” is overdue; it was due by %(d)s.") % marks,
@@ -95,7 +97,10 @@ class _Sql:
                 "lpad(t.id::text, greatest(7, length(t.id::text)), '0')"
             )
             self.number_params: list[Any] = [str(tz)]
-            self.deadline = "to_char(t.due_at AT TIME ZONE %s, 'YYYY-MM-DD HH24:MI')"
+            # The last day of the deadline: the local date of the second before it.
+            self.deadline = (
+                "to_char((t.due_at - interval '1 second') AT TIME ZONE %s, 'YYYY-MM-DD')"
+            )
             self.deadline_params: list[Any] = [str(tz)]
             self.lock = "FOR UPDATE"
         else:
@@ -106,7 +111,7 @@ class _Sql:
             minutes = int(offset.total_seconds() // 60) if offset else 0
             self.number = "strftime('%%Y%%m%%d', t.created_at, %s) || '-' || printf('%%07d', t.id)"
             self.number_params = [f"{minutes:+d} minutes"]
-            self.deadline = "strftime('%%Y-%%m-%%d %%H:%%M', t.due_at, %s)"
+            self.deadline = "strftime('%%Y-%%m-%%d', t.due_at, %s, '-1 seconds')"
             self.deadline_params = [f"{minutes:+d} minutes"]
             self.lock = ""
 

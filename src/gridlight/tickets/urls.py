@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridlight.tickets.views import consoles, kpi, tickets
+from gridlight.tickets.views import calendar, consoles, kpi, tickets
 
 app_name = "tickets"
 
@@ -17,8 +17,9 @@ urlpatterns = [
     path("catalogue/policies/<int:pk>/", consoles.policy_edit, name="policy_edit"),
     path("catalogue/categories/<int:pk>/", consoles.category_edit, name="category_edit"),
     path("catalogue/units/<int:pk>/", consoles.unit_detail, name="unit"),
-    path("calendar/", consoles.calendar, name="calendar"),
-    path("calendar/<int:pk>/delete/", consoles.calendar_delete, name="calendar_delete"),
+    path("calendar/", calendar.calendar, name="calendar"),
+    path("calendar/notice/", calendar.calendar_notice, name="calendar_notice"),
+    path("calendar/<int:pk>/delete/", calendar.calendar_delete, name="calendar_delete"),
     path("kpi/", kpi.kpi_page, name="kpi"),
     path("kpi/export/", kpi.kpi_export, name="kpi_export"),
     path("<int:pk>/", tickets.ticket_detail, name="detail"),

@@ -5,7 +5,7 @@ No personal data leaves through here: the requester's phone is never returned an
 masked."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -20,7 +20,7 @@ from gridlight.core.crypto import mask_name
 from gridlight.core.errors import DomainError
 from gridlight.core.models import Region
 from gridlight.core.selectors import region_by_code
-from gridlight.tickets import selectors, services
+from gridlight.tickets import deadlines, selectors, services
 from gridlight.tickets.models import Card, Category, Source, Ticket, Unit
 from gridlight.tickets.models import Status as TicketStatus
 
@@ -52,7 +52,10 @@ class TicketOut(Schema):
     requester_name: str
     created_at: datetime
     updated_at: datetime
-    due_at: datetime | None
+    due_at: datetime | None = Field(
+        description="The handling deadline: midnight after its last day (see due_day)."
+    )
+    due_day: date | None = Field(description="The last day to handle it, as pages show it.")
     closed_at: datetime | None
     close_reason: str
     version: int
@@ -69,6 +72,11 @@ class TicketOut(Schema):
     @staticmethod
     def resolve_category_name(obj: Any) -> str:
         return str(_field(obj, "category_name"))
+
+    @staticmethod
+    def resolve_due_day(obj: Any) -> date | None:
+        value: date | None = _field(obj, "due_day")
+        return value
 
     @staticmethod
     def resolve_region_code(obj: Any) -> str:
@@ -120,6 +128,7 @@ class TicketDetailOut(TicketOut):
     round: int
     dispatched_at: datetime | None
     sign_due: datetime | None
+    sign_day: date | None = Field(description="The last day to sign for it.")
     return_due: datetime | None
     yellow_at: datetime | None
     supervise_at: datetime | None
@@ -227,10 +236,15 @@ def _row(t: Ticket) -> dict[str, Any]:
         "created_at": t.created_at,
         "updated_at": t.updated_at,
         "due_at": t.due_at,
+        "due_day": _last_day(t.due_at),
         "closed_at": t.closed_at,
         "close_reason": t.close_reason,
         "version": t.version,
     }
+
+
+def _last_day(deadline: datetime | None) -> date | None:
+    return deadlines.due_day(deadline) if deadline else None
 
 
 def _actor_name(actor: Any, t: Ticket) -> str | None:
@@ -265,6 +279,7 @@ def _detail(request: HttpRequest, t: Ticket) -> dict[str, Any]:
         "rated",
     )
     data.update({name: getattr(t, name) for name in fields})
+    data["sign_day"] = _last_day(t.sign_due)
     data["duplicate_of"] = t.duplicate_of_id
     data["transitions"] = [
         {

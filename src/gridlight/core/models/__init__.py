@@ -2,7 +2,7 @@
 
 from gridlight.core.models.accounts import ApiToken, Assignment, Role, User
 from gridlight.core.models.audit import AuditEvent
-from gridlight.core.models.calendar import WorkdayOverride
+from gridlight.core.models.calendar import CalendarNotice, WorkdayOverride
 from gridlight.core.models.jobs import Job, JobStatus
 from gridlight.core.models.regions import (
     PositionKind,
@@ -16,6 +16,7 @@ __all__ = [
     "ApiToken",
     "Assignment",
     "AuditEvent",
+    "CalendarNotice",
     "Job",
     "JobStatus",
     "PositionKind",

@@ -1,5 +1,5 @@
 """The consoles: the dispatcher's, the unit handler's worklist, the supervision board, and the
-administration of the catalogue and the working-day calendar."""
+administration of the catalogue (the working-day calendar is in calendar.py)."""
 
 from __future__ import annotations
 
@@ -15,16 +15,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from gridlight.core import audit
 from gridlight.core.access import Perm, access, has_perm, require, scoped
 from gridlight.core.errors import ConflictError, DomainError
-from gridlight.core.forms import Form, date_input
-from gridlight.core.models import WorkdayOverride
+from gridlight.core.forms import Form
 from gridlight.core.params import parse_id
 from gridlight.core.views.common import submit
-from gridlight.core.workdays import district_calendar
 from gridlight.tickets import deadlines, selectors
 from gridlight.tickets.models import (
     WITH_UNIT,
@@ -182,69 +179,6 @@ def supervision(request: HttpRequest) -> HttpResponse:
 
 
 # --- administration ---------------------------------------------------------------------------
-
-
-class OverrideForm(Form):
-    day = forms.DateField(label=gettext_lazy("Day"), widget=date_input())
-    is_workday = forms.TypedChoiceField(
-        label=gettext_lazy("It is"),
-        coerce=lambda v: v == "1",
-        choices=[("1", gettext_lazy("a working day")), ("0", gettext_lazy("a day off"))],
-    )
-    note = forms.CharField(label=gettext_lazy("Note"), max_length=100, required=False)
-
-
-@access(Perm.TICKET_ADMIN)
-def calendar(request: HttpRequest) -> HttpResponse:
-    form = OverrideForm(request.POST or None)
-
-    def action(d: dict[str, Any]) -> WorkdayOverride:
-        require(request.user, Perm.TICKET_ADMIN)
-        override, _created = WorkdayOverride.objects.update_or_create(
-            day=d["day"], defaults={"is_workday": d["is_workday"], "note": d["note"]}
-        )
-        audit.record(
-            actor=request.user,
-            action="calendar.override",
-            object_type="core.workdayoverride",
-            object_label=str(d["day"]),
-            changes={"is_workday": [None, d["is_workday"]], "note": [None, d["note"]]},
-        )
-        return override
-
-    done, status = submit(request, form, action)
-    if done is not None:
-        messages.success(request, _("Saved."))
-        return redirect("tickets:calendar")
-    cal = district_calendar()
-    year = timezone.localdate().year
-    uncovered = [y for y in (year, year + 1) if not cal.covers(y)]
-    return render(
-        request,
-        "tickets/calendar.html",
-        {
-            "form": form,
-            "overrides": WorkdayOverride.objects.order_by("-day")[:200],
-            "uncovered": uncovered,
-        },
-        status=status,
-    )
-
-
-@require_POST
-@access(Perm.TICKET_ADMIN)
-def calendar_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    override = get_object_or_404(WorkdayOverride, pk=pk)
-    audit.record(
-        actor=request.user,
-        action="calendar.override_delete",
-        object_type="core.workdayoverride",
-        object_label=str(override.day),
-        changes={"is_workday": [override.is_workday, None]},
-    )
-    override.delete()
-    messages.success(request, _("Removed."))
-    return redirect("tickets:calendar")
 
 
 class PolicyForm(forms.ModelForm):  # type: ignore[type-arg]

@@ -422,7 +422,7 @@ def ticket_export(request: HttpRequest) -> HttpResponse:
                 t.get_source_display(),
                 t.get_status_display(),
                 t.unit.name if t.unit else "",
-                f"{timezone.localtime(t.due_at):%Y-%m-%d %H:%M}" if t.due_at else "",
+                deadlines.deadline_label(t.due_at),
                 t.get_card_display() if t.card else "",
                 "✓" if t.supervised else "",
                 t.return_count,
