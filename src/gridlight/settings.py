@@ -255,4 +255,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(GRIDLIGHT_SEND_SECONDS),
     },
 }
+# Open311: anonymous GET of service requests answers a redacted public view (category, status,
+# dates, community); off, every read needs an api_key (docs/open311.md).
+OPEN311_PUBLIC_READS = env_bool("GRIDLIGHT_OPEN311_PUBLIC_READS", True)
 GRIDLIGHT_SMS_GATEWAY = env("GRIDLIGHT_SMS_GATEWAY", "gridlight.tickets.notify.FakeSmsGateway")

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from gridlight.core.models import User
+from gridlight.core.models import ServicePosition, User
 from gridlight.core.services import token_create
 from gridlight.tickets.models import Category, Source, Ticket
 from tests.conftest import CANARY, SECRET_PHONE, World
@@ -80,7 +80,7 @@ def test_service_list_json(world: World) -> None:
     }
     assert noise["service_name"] == "Noise"
     assert noise["group"] == "Environment"
-    assert noise["metadata"] is False
+    assert noise["metadata"] is True  # its definition lists the region attribute
     assert noise["type"] == "realtime"
 
 
@@ -99,7 +99,7 @@ def test_service_list_xml_in_chinese_by_default(world: World) -> None:
     noise = next(s for s in root.findall("service") if s.findtext("service_code") == "noise")
     assert noise.findtext("service_name") == "噪音扰民"
     assert noise.findtext("group") == "生态环境"
-    assert noise.findtext("metadata") == "false"
+    assert noise.findtext("metadata") == "true"
     assert noise.findtext("type") == "realtime"
 
 
@@ -255,14 +255,120 @@ def _get(path: str, user: User | None, **params: str) -> Any:
     return english().get(f"{BASE}/{path}", params)
 
 
-def test_requests_need_an_api_key(world: World) -> None:
-    errors(_get("requests.json", None), 403)
+def test_a_wrong_api_key_is_refused_even_where_anonymous_reads_are_allowed(world: World) -> None:
     errors(_get("requests.xml", None, api_key="glt_forged"), 403)
-    errors(_get(f"requests/{world.secret_ticket.pk}.json", None), 403)
+    errors(_get("requests.json", None, api_key=""), 403)
+    errors(_get(f"requests/{world.open_ticket.pk}.json", None, api_key="glt_forged"), 403)
+
+
+def test_without_public_reads_every_read_needs_an_api_key(world: World, settings: Any) -> None:
+    settings.OPEN311_PUBLIC_READS = False
+    (e,) = errors(_get("requests.json", None), 403)
+    assert "api_key" in e["description"]
+    errors(_get("requests.xml", None), 403)
+    errors(_get(f"requests/{world.open_ticket.pk}.json", None), 403)
+    errors(_get(f"requests/{world.open_ticket.pk}.xml", None), 403)
     # The pages' session does not authenticate Open311.
     client = Client()
     client.force_login(world.users["district_admin"])
     assert client.get(f"{BASE}/requests.json").status_code == 403
+    # The catalogue stays public, and keys read as before.
+    assert _get("services.json", None).status_code == 200
+    assert _get("requests.json", world.users["district_admin"]).status_code == 200
+
+
+def _located_noise_ticket(world: World) -> Ticket:
+    """A public-service request with everything the public view must leave out: a precise
+    point, a street address, a name, a description and a status note."""
+    from gridlight.tickets import services as ticket_services
+
+    for lat, lon in (
+        (Decimal("36.6400"), Decimal("116.9900")),
+        (Decimal("36.6500"), Decimal("117.0100")),
+    ):
+        PositionFactory(region=world.open_grid, kind="grid_station", latitude=lat, longitude=lon)
+    ticket = ticket_services.submit(
+        actor=world.users["resident"],
+        intake=ticket_services.Intake(
+            category=Category.objects.get(code="noise"),
+            region=world.open_grid,
+            title="三号楼噪音",
+            description="王小明家每晚装修",
+            address="公开路88号3单元",
+            latitude=36.641234,
+            longitude=116.987654,
+            requester_name="李四",
+            requester_phone="13812345678",
+        ),
+    )
+    return ticket_services.reject(
+        actor=world.users["district_admin"],
+        ticket=ticket,
+        version=ticket.version,
+        reason="与李四电话核实不属实",
+    )
+
+
+def test_anonymous_reads_get_a_redacted_public_view(world: World) -> None:
+    t = _located_noise_ticket(world)
+    response = _get("requests.json", None)
+    assert response.status_code == 200, response.content
+    rows = {r["service_request_id"]: r for r in response.json()}
+    r = rows[str(t.pk)]
+    assert r["service_code"] == "noise"
+    assert r["status"] == "closed"
+    assert r["requested_datetime"].endswith("+08:00")
+    assert r["description"] == ""
+    assert r["status_notes"] == ""
+    assert r["address"] == "公开街道 公开社区"
+    # The community's centroid (mean of its grid stations), never the reported point.
+    stations = ServicePosition.objects.filter(
+        kind="grid_station", region_path__startswith=world.open_community.path
+    )
+    assert stations.count() == 3
+    lat = sum(float(p.latitude) for p in stations) / 3
+    lon = sum(float(p.longitude) for p in stations) / 3
+    assert (r["lat"], r["long"]) == (round(lat, 4), round(lon, 4))
+    body = response.content.decode()
+    for private in (
+        "王小明",
+        "李四",
+        "公开路88号",
+        "三号楼",
+        "不属实",
+        "36.641234",
+        "116.987654",
+        "13812345678",
+        "公开网格",
+    ):
+        assert private not in body, private
+    # One request, in XML too: the same redaction.
+    detail = _get(f"requests/{t.pk}.xml", None)
+    root = xml(detail)
+    assert root.findtext("request/service_request_id") == str(t.pk)
+    assert root.findtext("request/description") == ""
+    assert root.findtext("request/address") == "公开街道 公开社区"
+    text = detail.content.decode()
+    assert not any(p in text for p in ("王小明", "李四", "公开路88号", "36.641234"))
+
+
+def test_anonymous_reads_leave_out_talent_services(world: World) -> None:
+    secret = world.secret_ticket  # a talent's school enrolment request
+    listed = {r["service_request_id"] for r in _get("requests.json", None).json()}
+    assert str(world.open_ticket.pk) in listed
+    assert str(secret.pk) not in listed
+    errors(_get(f"requests/{secret.pk}.json", None), 404)
+    assert _get("requests.json", None, service_request_id=str(secret.pk)).json() == []
+    assert CANARY not in _get("requests.xml", None).content.decode()
+
+
+def test_api_key_reads_keep_the_full_request(world: World) -> None:
+    t = _located_noise_ticket(world)
+    (r,) = _get(f"requests/{t.pk}.json", world.users["district_admin"]).json()
+    assert r["description"] == "王小明家每晚装修"
+    assert r["address"] == "公开路88号3单元"
+    assert (r["lat"], r["long"]) == (36.641234, 116.987654)
+    assert r["status_notes"] == "与李四电话核实不属实"
 
 
 def test_requests_are_scoped(world: World) -> None:

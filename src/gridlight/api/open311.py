@@ -2,11 +2,13 @@
 
 Services are the active, public leaf categories of the ticket catalogue; service requests are
 tickets. The service list and definitions are public (the catalogue holds no personal data).
-Reading and posting requests needs an ``api_key``, one of our personal access tokens, and goes
-through the same selectors and services as the pages: a resident or talent sees the requests they
-raised, staff the requests in their scope, and nobody anything else. Every answer comes as XML
-(the spec's required format) or JSON, by the extension of the resource; errors are the spec's
-list of ``{code, description}``. See docs/open311.md.
+Reading requests without an ``api_key`` gives the redacted public view the spec expects
+(category, status, dates and the community, never text, names or a finer place), unless
+``OPEN311_PUBLIC_READS`` is off. With an ``api_key``, one of our personal access tokens, reading
+and posting go through the same selectors and services as the pages: a resident or talent sees
+the requests they raised, staff the requests in their scope, and nobody anything else. Every
+answer comes as XML (the spec's required format) or JSON, by the extension of the resource;
+errors are the spec's list of ``{code, description}``. See docs/open311.md.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.conf import settings
+from django.db.models import Avg, Prefetch, QuerySet
+from django.db.models.functions import Substr
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import path, re_path, reverse
 from django.utils import timezone, translation
@@ -29,9 +33,10 @@ from django.views.decorators.csrf import csrf_exempt
 from gridlight.core.access import Perm, has_perm, is_public_user, public
 from gridlight.core.errors import VALUE_REFUSED, DomainError, value_refused
 from gridlight.core.models import PositionKind, Region, ServicePosition
+from gridlight.core.models.regions import SEGMENT_WIDTH
 from gridlight.core.params import parse_id
 from gridlight.core.services import token_authenticate
-from gridlight.tickets import selectors, services
+from gridlight.tickets import deadlines, selectors, services
 from gridlight.tickets.models import OPEN_STATUSES, Category, Source, Ticket, Transition
 
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
@@ -161,6 +166,24 @@ def _user(request: HttpRequest) -> Any:
     return user
 
 
+def _reader(request: HttpRequest) -> Any:
+    """Who reads requests: the key's user, or None for an anonymous caller when public reads
+    are on (a key that is given must be valid all the same)."""
+    if "api_key" not in request.GET and getattr(settings, "OPEN311_PUBLIC_READS", True):
+        return None
+    return _user(request)
+
+
+def _readable(user: Any) -> QuerySet[Ticket]:
+    """The requests ``user`` may read; for an anonymous caller (None), those of the public
+    services other than talent services."""
+    if user is not None:
+        return selectors.visible(user)
+    return Ticket.objects.filter(
+        category_id__in=[c.pk for c in _services() if not c.talent], talent=False
+    )
+
+
 # --- services ---------------------------------------------------------------------------------
 
 
@@ -183,7 +206,8 @@ def _service(category: Category) -> dict[str, Any]:
         "service_code": category.code,
         "service_name": _name(category),
         "description": category.description or _name(category),
-        "metadata": False,
+        # True when the definition lists attributes, as the spec asks.
+        "metadata": bool(_attributes(category)),
         "type": "realtime",
         "keywords": ",".join(filter(None, [category.code, category.name, category.name_en])),
         "group": _name(category.parent) if category.parent else "",
@@ -229,24 +253,25 @@ def service_definition(request: HttpRequest, fmt: str, service_code: str) -> Htt
     category = _find_service(service_code)
     if category is None:
         raise Open311Error(404, _("service_code not found."))
-    definition = {
-        "service_code": category.code,
-        "attributes": [
-            {
-                "variable": True,
-                "code": REGION_ATTRIBUTE,
-                "datatype": "string",
-                "required": False,
-                "datatype_description": _("The code of a street, community or grid."),
-                "order": 1,
-                "description": _(
-                    "Where the problem is, when lat and long are not given or lie outside "
-                    "the district."
-                ),
-            }
-        ],
-    }
+    definition = {"service_code": category.code, "attributes": _attributes(category)}
     return render(fmt, "service_definition", "service_definition", definition)
+
+
+def _attributes(category: Category) -> list[dict[str, Any]]:
+    """The attributes of a service's definition (every service takes the region)."""
+    return [
+        {
+            "variable": True,
+            "code": REGION_ATTRIBUTE,
+            "datatype": "string",
+            "required": False,
+            "datatype_description": _("The code of a street, community or grid."),
+            "order": 1,
+            "description": _(
+                "Where the problem is, when lat and long are not given or lie outside the district."
+            ),
+        }
+    ]
 
 
 # --- service requests -------------------------------------------------------------------------
@@ -269,7 +294,8 @@ def _request(ticket: Ticket) -> dict[str, Any]:
         "service_notice": "",
         "requested_datetime": _iso(ticket.created_at),
         "updated_datetime": _iso(ticket.updated_at),
-        "expected_datetime": _iso(ticket.due_at),
+        # The last second of the deadline's last day, the day pages show.
+        "expected_datetime": _iso(deadlines.last_moment(ticket.due_at)),
         "address": ticket.address,
         "address_id": "",
         "zipcode": "",
@@ -277,6 +303,68 @@ def _request(ticket: Ticket) -> dict[str, Any]:
         "long": ticket.longitude,
         "media_url": "",
     }
+
+
+# A community's path: district, street and community segments.
+COMMUNITY_PATH = 3 * SEGMENT_WIDTH + 2
+STREET_PATH = 2 * SEGMENT_WIDTH + 1
+
+
+class _Places:
+    """Community-level places of tickets for the public view: "street community" as the
+    address and the community's centroid (the mean of its grid stations, public places) as
+    the point. Two queries for any number of tickets."""
+
+    def __init__(self, tickets: list[Ticket]) -> None:
+        paths = {t.region_path[:n] for t in tickets for n in (STREET_PATH, COMMUNITY_PATH)}
+        self.names = dict(Region.objects.filter(path__in=paths).values_list("path", "name"))
+        communities = {p for p in paths if len(p) == COMMUNITY_PATH}
+        self.points = {
+            row["community"]: (row["lat"], row["lon"])
+            for row in ServicePosition.objects.filter(
+                kind=PositionKind.GRID_STATION,
+                latitude__isnull=False,
+                longitude__isnull=False,
+            )
+            .annotate(community=Substr("region_path", 1, COMMUNITY_PATH))
+            .filter(community__in=communities)
+            .values("community")
+            .annotate(lat=Avg("latitude"), lon=Avg("longitude"))
+        }
+
+    def address(self, ticket: Ticket) -> str:
+        parts = (self.names.get(ticket.region_path[:n]) for n in (STREET_PATH, COMMUNITY_PATH))
+        return " ".join(p for p in parts if p)
+
+    def point(self, ticket: Ticket) -> tuple[float | None, float | None]:
+        path = ticket.region_path[:COMMUNITY_PATH]
+        if len(path) < COMMUNITY_PATH or path not in self.points:
+            return None, None
+        lat, lon = self.points[path]
+        return round(float(lat), 4), round(float(lon), 4)
+
+
+def _public_request(ticket: Ticket, places: _Places) -> dict[str, Any]:
+    """The redacted view of a request for anonymous callers: category, status, dates, the
+    responsible unit and the community; no description, notes, names, address or exact point."""
+    lat, lon = places.point(ticket)
+    return {
+        **_request(ticket),
+        "status_notes": "",
+        "description": "",
+        "address": places.address(ticket),
+        "lat": lat,
+        "long": lon,
+    }
+
+
+def _answer(fmt: str, user: Any, tickets: list[Ticket]) -> HttpResponse:
+    if user is None:
+        places = _Places(tickets)
+        rows = [_public_request(t, places) for t in tickets]
+    else:
+        rows = [_request(t) for t in tickets]
+    return render(fmt, "service_requests", "request", rows)
 
 
 def _with_log(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -320,9 +408,9 @@ def _ids(raw: str) -> list[int]:
 
 
 def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
-    user = _user(request)
+    user = _reader(request)
     params = request.GET
-    qs = selectors.visible(user)
+    qs = _readable(user)
     if params.get("service_request_id", "").strip():
         # The spec: a list of ids overrides every other filter.
         qs = qs.filter(pk__in=_ids(params["service_request_id"]))
@@ -347,8 +435,8 @@ def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
         if end - start > MAX_SPAN:
             raise Open311Error(400, _("start_date and end_date may not span more than 90 days."))
         qs = qs.filter(created_at__gte=start, created_at__lte=end)
-    tickets = _with_log(qs).order_by("-created_at", "-id")[:MAX_REQUESTS]
-    return render(fmt, "service_requests", "request", [_request(t) for t in tickets])
+    tickets = list(_with_log(qs).order_by("-created_at", "-id")[:MAX_REQUESTS])
+    return _answer(fmt, user, tickets)
 
 
 def _open_statuses() -> list[str]:
@@ -474,14 +562,14 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @endpoint(["GET"])
 def request_detail(request: HttpRequest, fmt: str, service_request_id: str) -> HttpResponse:
-    user = _user(request)
+    user = _reader(request)
     ticket = None
     pk = parse_id(service_request_id)
     if pk is not None:
-        ticket = _with_log(selectors.visible(user)).filter(pk=pk).first()
+        ticket = _with_log(_readable(user)).filter(pk=pk).first()
     if ticket is None:
         raise Open311Error(404, _("service_request_id not found."))
-    return render(fmt, "service_requests", "request", [_request(ticket)])
+    return _answer(fmt, user, [ticket])
 
 
 @public
