@@ -104,6 +104,10 @@ def test_cards_and_supervision_at_their_moments(world: World) -> None:
     assert notice.kind == "yellow_card"
     assert t.number in notice.text
     assert t.title in notice.text
+    # The deadline as its last day (built in SQL, the same words as deadlines.deadline_label).
+    assert deadlines.deadline_label(t.due_at) in notice.text
+    assert f"{deadlines.due_day(t.due_at):%Y-%m-%d} 当日" in notice.text
+    assert ":00" not in notice.text
     assert not DispatchFact.objects.get(ticket=t).overdue
 
     sweeper.sweep(now=t.due_at - SECOND)
