@@ -6,31 +6,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_drop_covered_indexes'),
+        ("core", "0004_drop_covered_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarNotice',
+            name="CalendarNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(unique=True, verbose_name='year')),
-                ('document', models.CharField(max_length=200, verbose_name='notice')),
-                ('entered_at', models.DateTimeField(verbose_name='entered at')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('entered_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(unique=True, verbose_name="year")),
+                ("document", models.CharField(max_length=200, verbose_name="notice")),
+                ("entered_at", models.DateTimeField(verbose_name="entered at")),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'holiday notice',
-                'verbose_name_plural': 'holiday notices',
-                'ordering': ['-year'],
+                "verbose_name": "holiday notice",
+                "verbose_name_plural": "holiday notices",
+                "ordering": ["-year"],
             },
         ),
         migrations.AddField(
-            model_name='workdayoverride',
-            name='notice',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='days', to='core.calendarnotice'),
+            model_name="workdayoverride",
+            name="notice",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="days",
+                to="core.calendarnotice",
+            ),
         ),
     ]

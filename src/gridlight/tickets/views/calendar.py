@@ -23,7 +23,7 @@ from gridlight.core.access import Perm, access
 from gridlight.core.forms import Form, date_input
 from gridlight.core.models import CalendarNotice, WorkdayOverride
 from gridlight.core.views.common import submit
-from gridlight.core.workdays import district_calendar, holiday_label
+from gridlight.core.workdays import district_calendar, holiday_label, statutory_holidays
 
 # Between dates, a range; between entries, a list. ISO dates use "-" themselves.
 _RANGE = re.compile(r"\s*(?:~|～|至|\.\.|—|–|\bto\b)\s*")
@@ -115,8 +115,7 @@ def _notice_initial(year: int) -> dict[str, Any]:
             "workdays": _days_text([d for d, w in days if w]),
             "version": notice.version,
         }
-    statutory = district_calendar().statutory(year)
-    return {"year": year, "days_off": _days_text(sorted(statutory))}
+    return {"year": year, "days_off": _days_text(sorted(statutory_holidays(year)))}
 
 
 def _page(
