@@ -31,7 +31,7 @@ from gridlight.core.errors import VALUE_REFUSED, DomainError, value_refused
 from gridlight.core.models import PositionKind, Region, ServicePosition
 from gridlight.core.params import parse_id
 from gridlight.core.services import token_authenticate
-from gridlight.tickets import selectors, services
+from gridlight.tickets import disclosure, selectors, services
 from gridlight.tickets.models import OPEN_STATUSES, Category, Source, Ticket, Transition
 
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
@@ -252,16 +252,12 @@ def service_definition(request: HttpRequest, fmt: str, service_code: str) -> Htt
 # --- service requests -------------------------------------------------------------------------
 
 
-def _status_notes(ticket: Ticket) -> str:
-    reasons = [tr.reason for tr in ticket.transitions.all() if tr.reason]
-    return reasons[-1] if reasons else ""
-
-
-def _request(ticket: Ticket) -> dict[str, Any]:
+def _request(ticket: Ticket, user: Any) -> dict[str, Any]:
     return {
         "service_request_id": str(ticket.pk),
         "status": "open" if ticket.is_open else "closed",
-        "status_notes": _status_notes(ticket),
+        # The latest words the caller may read: the public never read internal notes.
+        "status_notes": disclosure.status_note(ticket, user),
         "service_name": _name(ticket.category),
         "service_code": ticket.category.code,
         "description": ticket.description,
@@ -281,7 +277,9 @@ def _request(ticket: Ticket) -> dict[str, Any]:
 
 def _with_log(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return qs.select_related("category__parent", "unit").prefetch_related(
-        Prefetch("transitions", queryset=Transition.objects.only("ticket_id", "reason", "at"))
+        Prefetch(
+            "transitions", queryset=Transition.objects.only("ticket_id", "name", "reason", "at")
+        )
     )
 
 
@@ -348,7 +346,7 @@ def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
             raise Open311Error(400, _("start_date and end_date may not span more than 90 days."))
         qs = qs.filter(created_at__gte=start, created_at__lte=end)
     tickets = _with_log(qs).order_by("-created_at", "-id")[:MAX_REQUESTS]
-    return render(fmt, "service_requests", "request", [_request(t) for t in tickets])
+    return render(fmt, "service_requests", "request", [_request(t, user) for t in tickets])
 
 
 def _open_statuses() -> list[str]:
@@ -481,7 +479,7 @@ def request_detail(request: HttpRequest, fmt: str, service_request_id: str) -> H
         ticket = _with_log(selectors.visible(user)).filter(pk=pk).first()
     if ticket is None:
         raise Open311Error(404, _("service_request_id not found."))
-    return render(fmt, "service_requests", "request", [_request(ticket)])
+    return render(fmt, "service_requests", "request", [_request(ticket, user)])
 
 
 @public

@@ -100,8 +100,15 @@ class TicketFilterForm(Form):
     category = forms.ChoiceField(label=_("Category"), required=False)
     talent = forms.BooleanField(label=_("Talent problems only"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    # Staff filters: the public search their own tickets by words and status only.
+    STAFF_ONLY = ("card", "category", "talent")
+
+    def __init__(self, *args: Any, staff: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not staff:
+            for name in self.STAFF_ONLY:
+                del self.fields[name]
+            return
         field = self.fields["category"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", _("All")), *leaf_categories(False)]
