@@ -150,7 +150,12 @@ class TicketDetailOut(TicketOut):
 
 class TicketIn(Schema):
     category: str = Field(description="Category code (a leaf of the catalogue).")
-    region: str = Field(description="Code of the street, community or grid.")
+    region: str = Field(
+        "",
+        description="Code of the street, community or grid; without it the ticket is placed "
+        "by latitude and longitude (the nearest grid station's grid) or by an address that "
+        "names the street or community.",
+    )
     title: str = Field(max_length=120)
     description: str
     address: str = ""
@@ -361,7 +366,9 @@ def get_ticket(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _region_for_intake(request: HttpRequest, code: str) -> Region:
+def _region_for_intake(request: HttpRequest, code: str) -> Region | None:
+    if not code.strip():
+        return None  # the service finds it from the coordinates or the address
     if is_public_user(request.user):
         # Residents and talents report anywhere in the district; the region is not theirs to see.
         region = Region.objects.filter(code=code.strip()).first()

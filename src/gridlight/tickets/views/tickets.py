@@ -27,7 +27,7 @@ from gridlight.core.spreadsheets import Column, write_workbook
 from gridlight.core.views.common import paginate, query_without_page, submit, xlsx_response
 from gridlight.tickets import deadlines, disclosure, selectors, services
 from gridlight.tickets.attachments import MAX_BYTES, MAX_FILES, Upload
-from gridlight.tickets.forms import ActionForm, IntakeForm, TicketFilterForm
+from gridlight.tickets.forms import ActionForm, IntakeForm, TicketFilterForm, grid_choices
 from gridlight.tickets.models import (
     OPEN_STATUSES,
     Attachment,
@@ -80,18 +80,32 @@ def district_of(user: Any) -> Region | None:
     return districts.filter(path=scope.paths[0].split(".")[0]).first()
 
 
-def _region_for(request: HttpRequest, data: dict[str, Any]) -> Region:
+def _region_for(request: HttpRequest, data: dict[str, Any]) -> Region | None:
+    """The place picked on the form: a grid code (staff), a grid of the chosen community, or
+    the community; None when nothing was picked (the service then locates the problem from
+    the coordinates or the address)."""
     code = (data.get("region_code") or "").strip()
     if code:
         region = region_by_code(request.user, Perm.TICKET_CREATE, code)
         if region is None:
             raise DomainError(_("No region with this code in your scope."))
         return region
-    picked = data.get("region") or ""
-    region = Region.objects.filter(code=picked, level=RegionLevel.COMMUNITY).first()
-    if region is None:
-        raise DomainError(_("Say where the problem is."))
-    return region
+    community = data.get("region") or ""
+    grid = data.get("grid") or ""
+    if grid:
+        return Region.objects.filter(
+            code=grid, level=RegionLevel.GRID, parent__code=community
+        ).first()
+    if community:
+        return Region.objects.filter(code=community, level=RegionLevel.COMMUNITY).first()
+    return None
+
+
+@access()
+def grid_options(request: HttpRequest) -> HttpResponse:
+    """The grids of the chosen community, as the options of the intake form's grid select."""
+    grids = grid_choices(request.GET.get("region", "").strip())
+    return render(request, "tickets/_grid_options.html", {"grids": grids})
 
 
 @access()
