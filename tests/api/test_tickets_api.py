@@ -79,7 +79,7 @@ def test_full_lifecycle_through_the_actions_endpoint(world: World) -> None:
         assert detail["version"] > version
         version = detail["version"]
 
-    detail = resident.get(f"/api/v1/tickets/{tid}").json()
+    detail = admin.get(f"/api/v1/tickets/{tid}").json()
     assert detail["close_reason"] == "resolved"
     assert detail["extension_days"] == 2
     assert detail["unit"] == "education"
@@ -100,12 +100,38 @@ def test_full_lifecycle_through_the_actions_endpoint(world: World) -> None:
         "close",
     ]
     assert detail["transitions"][1]["actor"] == str(world.users["district_admin"])
+    assert detail["transitions"][2]["reason"] == "请办理"
     # Personal data: the phone never, the name masked (also as the actor of their own steps).
     text = json.dumps(detail, ensure_ascii=False)
     assert "13812345678" not in text
     assert "张三丰" not in text
     assert detail["requester_name"] == "张**"
     assert detail["transitions"][0]["actor"] == mask_name(str(world.users["resident"]))
+
+    # The resident reads the same ticket as the public do: the steps that concern them, what
+    # was done, and neither staff names nor internal notes, extensions or supervision dates.
+    detail = resident.get(f"/api/v1/tickets/{tid}").json()
+    assert detail["close_reason"] == "resolved"
+    assert detail["due_at"]
+    assert detail["supervise_at"] is None
+    assert detail["extension_reason"] is None
+    assert detail["return_count"] is None
+    assert [t["name"] for t in detail["transitions"]] == [
+        "submit",
+        "accept",
+        "dispatch",
+        "sign",
+        "start",
+        "handle",
+        "rate",
+        "close",
+    ]
+    text = json.dumps(detail, ensure_ascii=False)
+    assert str(world.users["district_admin"]) not in text
+    assert str(world.users["department_handler"]) not in text
+    assert "请办理" not in text and "需协调" not in text
+    assert "已协调入学" in text
+    assert "13812345678" not in text
     assert detail["actions"] == []
 
 

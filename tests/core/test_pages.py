@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from gridlight.core.models import AuditEvent, Region, ServicePosition
-from tests.conftest import World, login
+from tests.conftest import CANARY, World, login
 from tests.factories import PositionFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,9 +79,17 @@ def test_grid_worker_home_shows_own_grid(world: World) -> None:
 
 
 def test_public_user_home_shows_own_records_only(world: World) -> None:
+    # The resident raised the secret ticket: it is theirs, and their home lists it (open,
+    # never "no problems reported"); the region's name is not shown with it.
     body = login(world.users["resident"]).get("/").content.decode()
-    assert "CANARY" not in body
+    mine = body.split('data-testid="my-tickets"')[1].split("</ul>")[0]
+    assert f"{CANARY}入学" in mine
+    assert body.count(CANARY) == 1
+    assert "no requests" not in body and "还没有" not in body
     assert 'data-testid="who"' in body
+    twin = login(world.twins["resident"]).get("/").content.decode()
+    assert CANARY not in twin
+    assert 'data-testid="my-tickets"' not in twin
 
 
 def test_shell_shows_name_role_and_scope(world: World) -> None:

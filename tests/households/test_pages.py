@@ -342,7 +342,7 @@ def test_home_shows_each_role_its_traffic_light_work(world: World) -> None:
     worker = login(world.users["grid_worker"]).get("/")
     widget = worker.context["widgets"][0]
     assert widget["lights"] == {"red": 1, "yellow": 0, "green": 0}
-    assert (widget["overdue"], widget["due_week"]) == (1, 0)
+    assert widget["visits"] == {"overdue": 1, "today": 0, "week": 0}
     assert 'data-testid="home-traffic-light"' in worker.content.decode()
     handler = login(world.users["department_handler"]).get("/")
     assert [w["template"] for w in handler.context["widgets"]] == ["tickets/_home.html"]

@@ -36,12 +36,10 @@ from gridlight.core.models import PositionKind, Region, ServicePosition
 from gridlight.core.models.regions import SEGMENT_WIDTH
 from gridlight.core.params import parse_id
 from gridlight.core.services import token_authenticate
-from gridlight.tickets import deadlines, selectors, services
+from gridlight.tickets import deadlines, disclosure, selectors, services
 from gridlight.tickets.models import OPEN_STATUSES, Category, Source, Ticket, Transition
 
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
-# How far a reported point may lie from the nearest grid station and still be placed in its grid.
-NEAREST_STATION_METRES = 3000.0
 # Requests listed at most per call, and the longest start_date..end_date span (the spec's 90 days).
 MAX_REQUESTS = 1000
 MAX_SPAN = timedelta(days=90)
@@ -277,16 +275,12 @@ def _attributes(category: Category) -> list[dict[str, Any]]:
 # --- service requests -------------------------------------------------------------------------
 
 
-def _status_notes(ticket: Ticket) -> str:
-    reasons = [tr.reason for tr in ticket.transitions.all() if tr.reason]
-    return reasons[-1] if reasons else ""
-
-
-def _request(ticket: Ticket) -> dict[str, Any]:
+def _request(ticket: Ticket, user: Any) -> dict[str, Any]:
     return {
         "service_request_id": str(ticket.pk),
         "status": "open" if ticket.is_open else "closed",
-        "status_notes": _status_notes(ticket),
+        # The latest words the caller may read: the public never read internal notes.
+        "status_notes": disclosure.status_note(ticket, user) if user is not None else "",
         "service_name": _name(ticket.category),
         "service_code": ticket.category.code,
         "description": ticket.description,
@@ -349,7 +343,7 @@ def _public_request(ticket: Ticket, places: _Places) -> dict[str, Any]:
     responsible unit and the community; no description, notes, names, address or exact point."""
     lat, lon = places.point(ticket)
     return {
-        **_request(ticket),
+        **_request(ticket, None),
         "status_notes": "",
         "description": "",
         "address": places.address(ticket),
@@ -363,13 +357,15 @@ def _answer(fmt: str, user: Any, tickets: list[Ticket]) -> HttpResponse:
         places = _Places(tickets)
         rows = [_public_request(t, places) for t in tickets]
     else:
-        rows = [_request(t) for t in tickets]
+        rows = [_request(t, user) for t in tickets]
     return render(fmt, "service_requests", "request", rows)
 
 
 def _with_log(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return qs.select_related("category__parent", "unit").prefetch_related(
-        Prefetch("transitions", queryset=Transition.objects.only("ticket_id", "reason", "at"))
+        Prefetch(
+            "transitions", queryset=Transition.objects.only("ticket_id", "name", "reason", "at")
+        )
     )
 
 
@@ -443,35 +439,6 @@ def _open_statuses() -> list[str]:
     return [str(s) for s in OPEN_STATUSES]
 
 
-def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(h))
-
-
-def nearest_grid(lat: float, lon: float) -> Region | None:
-    """The grid of the nearest grid station within NEAREST_STATION_METRES of the point."""
-    dlat = NEAREST_STATION_METRES / 111_000
-    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
-    stations = ServicePosition.objects.filter(
-        kind=PositionKind.GRID_STATION,
-        latitude__gte=lat - dlat,
-        latitude__lte=lat + dlat,
-        longitude__gte=lon - dlon,
-        longitude__lte=lon + dlon,
-    ).select_related("region")
-    best: tuple[float, ServicePosition] | None = None
-    for station in stations:
-        if station.latitude is None or station.longitude is None:
-            continue
-        d = _distance_m(lat, lon, float(station.latitude), float(station.longitude))
-        if d <= NEAREST_STATION_METRES and (best is None or d < best[0]):
-            best = (d, station)
-    return best[1].region if best else None
-
-
 def _coordinate(raw: str, limit: float) -> float | None:
     if not raw.strip():
         return None
@@ -507,16 +474,7 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         region = Region.objects.filter(code=region_code).first()
         if region is None:
             raise Open311Error(400, _("attribute[region] is not a known region code."))
-    elif lat is not None and lon is not None:
-        region = nearest_grid(lat, lon)
-    if region is None:
-        raise Open311Error(
-            400,
-            _(
-                "A location is needed: lat and long within 3 km of one of the district's grid "
-                "stations, or attribute[region] with a region code."
-            ),
-        )
+    # Without a region the service places the request by lat/long or by address_string.
     media = data.get("media_url", "").strip()
     if media:
         description = f"{description}\n{_('Media')}: {media[:300]}"

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridlight.core.compiled import insert
 from gridlight.core.models import AuditEvent
@@ -54,3 +59,188 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str | list):
         return value
     return str(value)
+
+
+# --- reading the trail: labels for actions and changes ------------------------------------------
+#
+# One mapping from an action code (``ticket.handle``) to what people read (工单 · 已办结): the
+# noun of its prefix and the verb of the whole code. Each app registers its own (tickets take the
+# labels of their workflow steps); codes nobody registered read as themselves.
+
+_NOUNS: dict[str, Any] = {}
+_VERBS: dict[str, Any] = {}
+
+
+def register_actions(noun: str, label: Any, verbs: Mapping[str, Any]) -> None:
+    """Name the actions ``<noun>.<verb>``: ``label`` for the noun, ``verbs`` maps each verb."""
+    _NOUNS[noun] = label
+    for verb, verb_label in verbs.items():
+        _VERBS[f"{noun}.{verb}"] = verb_label
+
+
+def action_label(code: str) -> str:
+    """What an action code reads as: "noun · verb", or the code itself if unregistered."""
+    noun, _sep, _verb = code.partition(".")
+    if code not in _VERBS or noun not in _NOUNS:
+        return code
+    return f"{_NOUNS[noun]} · {_VERBS[code]}"
+
+
+def action_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The audit search's list: per noun, all its actions (``noun.``) and each one."""
+    groups = []
+    for noun, label in sorted(_NOUNS.items(), key=lambda n: str(n[1])):
+        codes = [code for code in _VERBS if code.startswith(noun + ".")]
+        everything = (f"{noun}.", _("%(noun)s · all") % {"noun": label})
+        groups.append((str(label), [everything, *((c, action_label(c)) for c in codes)]))
+    return groups
+
+
+_FIELD_FALLBACK = {
+    "status": gettext_lazy("Status"),
+    "reason": gettext_lazy("Reason"),
+    "created": gettext_lazy("Created"),
+    "attributes": gettext_lazy("Attributes"),
+    "relation": gettext_lazy("Relation"),
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of an audit event's changes as people read it."""
+
+    field: str
+    before: str
+    after: str
+    changed: bool  # a before/after pair, rather than a single value
+
+
+def changes_display(event: AuditEvent) -> list[Change]:
+    """An event's ``changes`` with field names and coded values (statuses, lights, …) read
+    through the model's own verbose names and choices."""
+    model = _model(event.object_type)
+    shown = []
+    for name, value in (event.changes or {}).items():
+        field = _field(model, name)
+        label = str(field.verbose_name) if field is not None else name
+        if label == name.replace("_", " ") and name in _FIELD_FALLBACK:
+            label = str(_FIELD_FALLBACK[name])
+        choices = dict(field.flatchoices) if field is not None and field.choices else {}
+        if isinstance(value, list) and len(value) == 2:
+            before, after = (_value(v, choices) for v in value)
+            shown.append(Change(label, before, after, True))
+        else:
+            shown.append(Change(label, "", _value(value, choices), False))
+    return shown
+
+
+def actor_display(event: AuditEvent) -> str:
+    """Who acted, by display name (the text label once the account is gone)."""
+    if event.actor is not None:
+        return str(event.actor)
+    return str(_("system")) if event.actor_label == "system" else event.actor_label
+
+
+def _model(object_type: str) -> type[Model] | None:
+    from django.apps import apps
+
+    try:
+        return apps.get_model(object_type) if "." in object_type else None
+    except LookupError:
+        return None
+
+
+def _field(model: type[Model] | None, name: str) -> Any:
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _value(value: Any, choices: dict[Any, Any]) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(value, list):
+        return "、".join(_value(v, choices) for v in value)
+    return str(choices.get(value, value))
+
+
+register_actions(
+    "auth",
+    gettext_lazy("Sign-in"),
+    {
+        "login": gettext_lazy("signed in"),
+        "logout": gettext_lazy("signed out"),
+        "login_failed": gettext_lazy("wrong password"),
+        "locked": gettext_lazy("account locked"),
+    },
+)
+register_actions(
+    "region",
+    gettext_lazy("Region"),
+    {
+        "create": gettext_lazy("created"),
+        "update": gettext_lazy("changed"),
+        "import": gettext_lazy("imported"),
+    },
+)
+register_actions(
+    "position",
+    gettext_lazy("Service position"),
+    {
+        "create": gettext_lazy("created"),
+        "update": gettext_lazy("changed"),
+        "delete": gettext_lazy("deleted"),
+        "import": gettext_lazy("imported"),
+    },
+)
+register_actions(
+    "assignment",
+    gettext_lazy("Role"),
+    {"grant": gettext_lazy("granted"), "revoke": gettext_lazy("revoked")},
+)
+register_actions("user", gettext_lazy("User"), {"create": gettext_lazy("created")})
+register_actions(
+    "token",
+    gettext_lazy("API token"),
+    {"create": gettext_lazy("created"), "revoke": gettext_lazy("revoked")},
+)
+register_actions("demo", gettext_lazy("Demo district"), {"load": gettext_lazy("built")})
+register_actions(
+    "calendar",
+    gettext_lazy("Working-day calendar"),
+    {
+        "override": gettext_lazy("day set"),
+        "override_delete": gettext_lazy("day setting removed"),
+    },
+)
+register_actions(
+    "reveal",
+    gettext_lazy("Personal data"),
+    {
+        "id_number": gettext_lazy("ID number revealed"),
+        "phone": gettext_lazy("phone number revealed"),
+        "export": gettext_lazy("exported"),
+    },
+)
+
+
+@dataclass(frozen=True)
+class Readable:
+    """An audit event as the trail shows it: who, what and which changes, in words."""
+
+    event: AuditEvent
+    actor: str
+    action: str
+    changes: list[Change]
+
+
+def readable(events: Iterable[AuditEvent]) -> list[Readable]:
+    """The events in words (their ``actor`` should be selected with them)."""
+    return [
+        Readable(e, actor_display(e), action_label(e.action), changes_display(e)) for e in events
+    ]

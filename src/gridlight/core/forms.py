@@ -149,7 +149,7 @@ class PositionFilterForm(Form):
 
 class AuditFilterForm(Form):
     actor = forms.CharField(label=_("Actor"), required=False)
-    action = forms.CharField(label=_("Action"), required=False)
+    action = forms.ChoiceField(label=_("Action"), required=False)
     obj = forms.CharField(label=_("Object"), required=False)
     region = forms.CharField(label=_("Region code"), required=False)
     since = forms.DateField(
@@ -162,6 +162,15 @@ class AuditFilterForm(Form):
         required=False,
         widget=date_input(),
     )
+
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from gridlight.core.audit import action_choices
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["action"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("All")), *action_choices()]
 
 
 class TokenForm(Form):

@@ -36,7 +36,7 @@ def security_headers(
         if not request.path.startswith("/api/docs"):
             response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=(self)"
         )
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:

@@ -144,7 +144,8 @@ def audit_search(
         visible |= Q(region_path="")
     qs = AuditEvent.objects.filter(visible)
     if actor:
-        qs = qs.filter(actor_label__icontains=actor)
+        # By user name, or by the display name the trail shows.
+        qs = qs.filter(Q(actor_label__icontains=actor) | Q(actor__display_name__icontains=actor))
     if action:
         qs = qs.filter(action__startswith=action)
     if obj:

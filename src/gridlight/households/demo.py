@@ -271,9 +271,17 @@ def _flush(
     return len(households)
 
 
+# One demo household in OVERDUE_ONE_IN is overdue, by a few days up to half its interval (at
+# most LATEST_DAYS): what a district whose grid workers keep up mostly looks like.
+OVERDUE_ONE_IN = 8
+LATEST_DAYS = 21
+
+
 def spread_visits(today: date | None = None) -> None:
-    """Give the classified demo households a visit history that follows their cadence: most
-    visited within their interval, about one in ten overdue (set-based)."""
+    """Give the classified demo households a visit history that follows their cadence: each
+    household was last visited within its interval, except one in eight, which is overdue by
+    1 to min(interval / 2, 21) days (set-based). Households that had no visit get one, so no
+    demo visit is years overdue."""
     from django.db import connection
     from django.db.models import Case, F, Value, When
 
@@ -282,23 +290,35 @@ def spread_visits(today: date | None = None) -> None:
     day = today or timezone.localdate()
     h = Household._meta.db_table
     v = Visit._meta.db_table
+    gaps = intervals()
     with connection.cursor() as cur:
-        for light, gap in intervals().items():
-            span = max(2, int(gap * 1.1))
+        for light, gap in gaps.items():
+            late = max(2, min(gap // 2, LATEST_DAYS))
+            age = (
+                f"CASE WHEN id %% {OVERDUE_ONE_IN} = 0 "
+                f"THEN {gap} + 1 + (id * 104729) %% {late} "
+                f"ELSE (id * 7919) %% {max(gap, 1)} END"
+            )
             if connection.vendor == "sqlite":
-                expr = "date(%s, '-' || ((id * 7919) %% %s) || ' days')"
+                expr = f"date(%s, '-' || ({age}) || ' days')"
             else:
-                expr = "CAST(%s AS date) - CAST((id * 7919) %% %s AS integer)"
+                expr = f"CAST(%s AS date) - CAST(({age}) AS integer)"
             cur.execute(
-                f"UPDATE {h} SET last_visit_on = {expr} WHERE light = %s "  # noqa: S608
-                "AND last_visit_on IS NOT NULL",
-                [day, span, light],
+                f"UPDATE {h} SET last_visit_on = {expr} WHERE light = %s",  # noqa: S608
+                [day, light],
             )
         cur.execute(
             f"UPDATE {v} SET visited_on = (SELECT last_visit_on FROM {h} "  # noqa: S608
             f"WHERE {h}.id = {v}.household_id)"
         )
-    gaps = intervals()
+        cur.execute(
+            f"INSERT INTO {v} (household_id, region_path, visited_on, method, notes, "  # noqa: S608
+            f"problems, light_at_visit, created_at) "
+            f"SELECT id, region_path, last_visit_on, %s, %s, '', light, %s FROM {h} "
+            f"WHERE last_visit_on IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM {v} WHERE {v}.household_id = {h}.id)",
+            [VisitMethod.HOME, "例行走访", timezone.now()],
+        )
     Household.objects.exclude(last_visit_on=None).update(
         next_visit_due=Case(
             *[

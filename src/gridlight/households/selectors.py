@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from gridlight.core.access import Perm, require, scoped
@@ -19,6 +20,7 @@ from gridlight.households.models import (
     AttributeValue,
     Household,
     HouseholdStatus,
+    Light,
     Resident,
     ResidentStatus,
     Visit,
@@ -78,24 +80,62 @@ def with_members(qs: QuerySet[Household]) -> QuerySet[Household]:
     return qs.prefetch_related(Prefetch("residents", queryset=present, to_attr="members"))
 
 
+# The worklist's sections, and which households each holds on ``day``: the home page's tiles,
+# the worklist's badges and its lists all read them from here.
+WORKLIST_SECTIONS: dict[str, Callable[[date], Q]] = {
+    "overdue": lambda day: Q(next_visit_due__lt=day),
+    "today": lambda day: Q(next_visit_due=day),
+    "week": lambda day: Q(next_visit_due__gt=day, next_visit_due__lte=day + timedelta(days=7)),
+}
+# Red before yellow before green: the most vulnerable households are visited first.
+SEVERITY = Case(
+    When(light=Light.RED, then=Value(0)),
+    When(light=Light.YELLOW, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def visits_due(user: Any, *, today: date | None = None) -> QuerySet[Household]:
+    """Active households in the user's visiting (write) scope whose visit is overdue or due
+    within the coming week."""
+    day = today or timezone.localdate()
+    return scoped(
+        Household.objects.filter(status=HouseholdStatus.ACTIVE), user, Perm.VISIT_RECORD
+    ).filter(next_visit_due__lte=day + timedelta(days=7))
+
+
+def worklist_counts(user: Any, *, today: date | None = None) -> dict[str, int]:
+    """How many visits each worklist section holds, in one query."""
+    day = today or timezone.localdate()
+    counts = visits_due(user, today=day).aggregate(
+        **{name: Count("id", filter=q(day)) for name, q in WORKLIST_SECTIONS.items()}
+    )
+    return {name: int(counts[name] or 0) for name in WORKLIST_SECTIONS}
+
+
+def worklist_section(user: Any, section: str, *, today: date | None = None) -> QuerySet[Household]:
+    """One section of the worklist with its members, most urgent first: overdue visits by
+    light (red, yellow, green), then the longest overdue; today's by light; the week's by day,
+    then light."""
+    day = today or timezone.localdate()
+    qs = (
+        visits_due(user, today=day).filter(WORKLIST_SECTIONS[section](day)).alias(severity=SEVERITY)
+    )
+    if section == "week":
+        qs = qs.order_by("next_visit_due", "severity", "code")
+    else:
+        qs = qs.order_by("severity", "next_visit_due", "code")
+    return with_members(qs)
+
+
 def worklist(
     user: Any, *, today: date | None = None, limit: int = 300
 ) -> dict[str, list[Household]]:
-    """A grid worker's visits: overdue, due today and due in the coming week (in write scope)."""
-    day = today or timezone.localdate()
-    qs = with_members(
-        scoped(Household.objects.filter(status=HouseholdStatus.ACTIVE), user, Perm.VISIT_RECORD)
-        .filter(next_visit_due__lte=day + timedelta(days=7))
-        .order_by("next_visit_due", "code")
-    )[:limit]
-    sections: dict[str, list[Household]] = {"overdue": [], "today": [], "week": []}
-    for h in qs:
-        assert h.next_visit_due is not None
-        key = (
-            "overdue" if h.next_visit_due < day else "today" if h.next_visit_due == day else "week"
-        )
-        sections[key].append(h)
-    return sections
+    """The first ``limit`` visits of each section (the API's worklist)."""
+    return {
+        name: list(worklist_section(user, name, today=today)[:limit]) for name in WORKLIST_SECTIONS
+    }
 
 
 @dataclass

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count
 from django.http import HttpRequest
-from django.utils import timezone
 
 from gridlight.core.access import Perm, has_perm, scoped
 from gridlight.core.widgets import register
 from gridlight.households.models import Household, HouseholdStatus
+from gridlight.households.selectors import worklist_counts
 
 
 @register
@@ -31,10 +30,6 @@ def traffic_light(request: HttpRequest) -> dict[str, Any] | None:
         "lights": {k: lights.get(k, 0) for k in ("red", "yellow", "green")},
     }
     if has_perm(user, Perm.VISIT_RECORD):
-        today = timezone.localdate()
-        mine = scoped(active, user, Perm.VISIT_RECORD)
-        context["overdue"] = mine.filter(next_visit_due__lt=today).count()
-        context["due_week"] = mine.filter(
-            next_visit_due__gte=today, next_visit_due__lte=today + timedelta(days=7)
-        ).count()
+        # The worklist's own counts, so the tiles and the worklist agree.
+        context["visits"] = worklist_counts(user)
     return context

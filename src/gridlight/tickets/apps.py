@@ -8,4 +8,16 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Tickets")
 
     def ready(self) -> None:
+        from gridlight.core.audit import register_actions
         from gridlight.tickets import widgets  # noqa: F401 - it registers itself
+        from gridlight.tickets.models import Step
+
+        # The audit trail names a ticket's steps as its timeline does.
+        register_actions("ticket", _("Ticket"), dict(Step.choices))
+        register_actions("ticket_policy", _("SLA policy"), {"update": _("changed")})
+        register_actions("ticket_category", _("Ticket category"), {"update": _("changed")})
+        register_actions(
+            "ticket_unit",
+            _("Unit"),
+            {"member_add": _("handler added"), "member_remove": _("handler removed")},
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from gridlight.core.forms import Form
@@ -39,9 +40,24 @@ def community_choices(root: Region | None) -> list[tuple[str, list[tuple[str, st
     return list(groups.items())
 
 
+def grid_choices(community_code: str) -> list[tuple[str, str]]:
+    """The grids of a community, for the intake form's second select."""
+    if not community_code:
+        return []
+    qs = Region.objects.filter(
+        parent__code=community_code, parent__level=RegionLevel.COMMUNITY, level=RegionLevel.GRID
+    ).order_by("path")
+    return [(r.code, r.name) for r in qs]
+
+
 class IntakeForm(Form):
+    """Raising a ticket. Where the problem is may be picked from the region tree (community,
+    then grid), taken from the browser's location, or read from the address: the service
+    (``tickets.locate``) decides when nothing was picked, as for the API and Open311."""
+
     category = forms.ChoiceField(label=_("Kind of problem"))
-    region = forms.ChoiceField(label=_("Where (community)"))
+    region = forms.ChoiceField(label=_("Where (community)"), required=False)
+    grid = forms.ChoiceField(label=_("Grid (if you know it)"), required=False)
     region_code = forms.CharField(
         label=_("Or grid code"),
         required=False,
@@ -52,10 +68,18 @@ class IntakeForm(Form):
     description = forms.CharField(
         label=_("Describe the problem"), widget=forms.Textarea(attrs={"rows": 4})
     )
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    latitude = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=200,
+        required=False,
+        help_text=_("Without a community or your location, name the street or community here."),
+    )
+    # Filled by the "use my location" button (static/gridlight/locate.js), never typed.
+    latitude = forms.FloatField(
+        required=False, min_value=-90, max_value=90, widget=forms.HiddenInput
+    )
     longitude = forms.FloatField(
-        label=_("Longitude"), required=False, min_value=-180, max_value=180
+        required=False, min_value=-180, max_value=180, widget=forms.HiddenInput
     )
     requester_name = forms.CharField(label=_("Caller's name"), max_length=60, required=False)
     requester_phone = forms.CharField(label=_("Caller's phone"), max_length=20, required=False)
@@ -74,7 +98,19 @@ class IntakeForm(Form):
         region = self.fields["region"]
         assert isinstance(region, forms.ChoiceField)
         region.choices = [("", "—"), *community_choices(district)]
-        region.required = public
+        # Choosing a community fills the grid select with its grids (htmx).
+        region.widget.attrs.update(
+            {
+                "hx-get": reverse("tickets:grid_options"),
+                "hx-trigger": "change",
+                "hx-target": "#id_grid",
+                "hx-swap": "innerHTML",
+            }
+        )
+        grid = self.fields["grid"]
+        assert isinstance(grid, forms.ChoiceField)
+        picked = str(self.data.get("region", "") or self.initial.get("region", ""))
+        grid.choices = [("", "—"), *grid_choices(picked)]
         if public:
             for name in ("region_code", "requester_name", "requester_phone", "source"):
                 del self.fields[name]
@@ -100,8 +136,15 @@ class TicketFilterForm(Form):
     category = forms.ChoiceField(label=_("Category"), required=False)
     talent = forms.BooleanField(label=_("Talent problems only"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    # Staff filters: the public search their own tickets by words and status only.
+    STAFF_ONLY = ("card", "category", "talent")
+
+    def __init__(self, *args: Any, staff: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not staff:
+            for name in self.STAFF_ONLY:
+                del self.fields[name]
+            return
         field = self.fields["category"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", _("All")), *leaf_categories(False)]

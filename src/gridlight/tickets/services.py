@@ -6,7 +6,7 @@ transaction. Two people acting at once: one succeeds, the other gets a ConflictE
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +23,7 @@ from gridlight.core.errors import ConflictError, DomainError, UnprocessableError
 from gridlight.core.models import Region, RegionLevel
 from gridlight.core.selectors import street_id_of
 from gridlight.core.workdays import district_calendar
-from gridlight.tickets import deadlines, facts
+from gridlight.tickets import deadlines, facts, locate
 from gridlight.tickets.attachments import MAX_FILES, Upload, check_upload
 from gridlight.tickets.models import (
     Attachment,
@@ -232,7 +232,7 @@ def _locked(pk: int) -> Ticket:
 @dataclass
 class Intake:
     category: Category
-    region: Region
+    region: Region | None  # None: found from the coordinates or the address (tickets.locate)
     title: str
     description: str
     address: str = ""
@@ -265,7 +265,20 @@ def submit(*, actor: Any, intake: Intake, uploads: list[Upload] | None = None) -
         raise DomainError(_("A title and a description are needed."))
     if len(title) > 120:
         raise DomainError(_("The title is at most 120 characters."))
-    if intake.region.level == RegionLevel.DISTRICT:
+    if intake.region is None:
+        # Before the checks below, which then hold for a found region as for a picked one.
+        intake = replace(
+            intake,
+            region=locate.where(
+                user=actor,
+                latitude=intake.latitude,
+                longitude=intake.longitude,
+                address=intake.address,
+            ),
+        )
+    region = intake.region
+    assert region is not None
+    if region.level == RegionLevel.DISTRICT:
         raise DomainError(_("Say which street, community or grid the problem is in."))
     public_user = is_public_user(actor)
     if public_user:
@@ -274,7 +287,7 @@ def submit(*, actor: Any, intake: Intake, uploads: list[Upload] | None = None) -
         source: str = Source.TALENT if category.talent else Source.RESIDENT
         requester = actor
     else:
-        if not scope_for(actor, Perm.TICKET_CREATE).contains(intake.region.path):
+        if not scope_for(actor, Perm.TICKET_CREATE).contains(region.path):
             raise DomainError(_("You may not raise tickets in this region."))
         source = intake.source
         if source not in Source.values:
@@ -292,7 +305,7 @@ def submit(*, actor: Any, intake: Intake, uploads: list[Upload] | None = None) -
         raise DomainError(_("The coordinates are not valid."))
     creator = actor if getattr(actor, "is_authenticated", False) else None
     client_key = intake.client_key if creator is not None else ""
-    street_id = street_id_of(intake.region.path)
+    street_id = street_id_of(region.path)
     try:
         # Inside a caller's transaction this is a savepoint, so a refused duplicate key leaves
         # the caller's work intact.
@@ -328,7 +341,7 @@ def submit(*, actor: Any, intake: Intake, uploads: list[Upload] | None = None) -
             earlier.source,
         ) == (
             category.pk,
-            intake.region.pk,
+            region.pk,
             title,
             description,
             intake.address.strip()[:200],
@@ -356,12 +369,14 @@ def _create(
     attachments: list[tuple[Upload, str]],
 ) -> Ticket:
     category = intake.category
+    region = intake.region
+    assert region is not None
     now = timezone.now()
     ticket = insert(
         Ticket(
             category=category,
-            region=intake.region,
-            region_path=intake.region.path,
+            region=region,
+            region_path=region.path,
             street_id=street_id,
             source=source,
             title=intake.title.strip(),

@@ -7,6 +7,7 @@ app_name = "tickets"
 urlpatterns = [
     path("", tickets.ticket_list, name="list"),
     path("new/", tickets.ticket_new, name="new"),
+    path("new/grids/", tickets.grid_options, name="grid_options"),
     path("similar/", tickets.similar, name="similar"),
     path("export/", tickets.ticket_export, name="export"),
     path("inbox/", tickets.inbox, name="inbox"),

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from gridlight.core.access import Perm, has_perm, is_public_user, scope_for
 from gridlight.core.widgets import register
+from gridlight.tickets import disclosure
 from gridlight.tickets.models import OPEN_STATUSES, WITH_UNIT, Card, Message, Status, Ticket
 from gridlight.tickets.selectors import my_units
 
@@ -18,6 +19,7 @@ from gridlight.tickets.selectors import my_units
 def tickets(request: HttpRequest) -> dict[str, Any] | None:
     user: Any = request.user
     tiles: list[tuple[str, int, str]] = []  # label key, count, link
+    recent: list[Ticket] | None = None
     now = timezone.now()
     if is_public_user(user):
         mine = Ticket.objects.filter(requester=user).aggregate(
@@ -25,6 +27,11 @@ def tickets(request: HttpRequest) -> dict[str, Any] | None:
             rate=Count("pk", filter=Q(status=Status.FOLLOW_UP, rated=False)),
         )
         tiles += [("my_open", mine["open"], "list"), ("to_rate", mine["rate"], "list")]
+        # Their latest tickets, as they may see them: the home page's "my records".
+        recent = [
+            disclosure.for_viewer(t, user)
+            for t in Ticket.objects.filter(requester=user).order_by("-created_at", "-id")[:5]
+        ]
     units = my_units(user)
     if units and has_perm(user, Perm.TICKET_HANDLE):
         held = Ticket.objects.filter(
@@ -48,4 +55,4 @@ def tickets(request: HttpRequest) -> dict[str, Any] | None:
     if not tiles:
         return None
     unread = Message.objects.filter(user=user, read_at__isnull=True).count()
-    return {"template": "tickets/_home.html", "tiles": tiles, "unread": unread}
+    return {"template": "tickets/_home.html", "tiles": tiles, "unread": unread, "recent": recent}

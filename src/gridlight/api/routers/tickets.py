@@ -20,7 +20,7 @@ from gridlight.core.crypto import mask_name
 from gridlight.core.errors import DomainError
 from gridlight.core.models import Region
 from gridlight.core.selectors import region_by_code
-from gridlight.tickets import deadlines, selectors, services
+from gridlight.tickets import deadlines, disclosure, selectors, services
 from gridlight.tickets.models import Card, Category, Source, Ticket, Unit
 from gridlight.tickets.models import Status as TicketStatus
 
@@ -47,8 +47,8 @@ class TicketOut(Schema):
     address: str
     source: str
     talent: bool
-    card: str
-    supervised: bool
+    card: str | None = Field(description="Yellow or red card; null for the public.")
+    supervised: bool | None = Field(description="Under supervision; null for the public.")
     requester_name: str
     created_at: datetime
     updated_at: datetime
@@ -62,52 +62,63 @@ class TicketOut(Schema):
 
     # The list hands over Ticket rows, the detail a dict made by _row: both go through _row.
     @staticmethod
-    def resolve_status_label(obj: Any) -> str:
-        return str(_field(obj, "status_label"))
+    def resolve_status_label(obj: Any, context: Any) -> str:
+        return str(_field(obj, "status_label", context))
 
     @staticmethod
-    def resolve_category(obj: Any) -> str:
-        return str(_field(obj, "category"))
+    def resolve_category(obj: Any, context: Any) -> str:
+        return str(_field(obj, "category", context))
 
     @staticmethod
-    def resolve_category_name(obj: Any) -> str:
-        return str(_field(obj, "category_name"))
+    def resolve_category_name(obj: Any, context: Any) -> str:
+        return str(_field(obj, "category_name", context))
 
     @staticmethod
-    def resolve_due_day(obj: Any) -> date | None:
-        value: date | None = _field(obj, "due_day")
+    def resolve_due_day(obj: Any, context: Any) -> date | None:
+        value: date | None = _field(obj, "due_day", context)
         return value
 
     @staticmethod
-    def resolve_region_code(obj: Any) -> str:
-        return str(_field(obj, "region_code"))
+    def resolve_region_code(obj: Any, context: Any) -> str:
+        return str(_field(obj, "region_code", context))
 
     @staticmethod
-    def resolve_region_name(obj: Any) -> str:
-        return str(_field(obj, "region_name"))
+    def resolve_region_name(obj: Any, context: Any) -> str:
+        return str(_field(obj, "region_name", context))
 
     @staticmethod
-    def resolve_unit(obj: Any) -> str | None:
-        value = _field(obj, "unit")
+    def resolve_unit(obj: Any, context: Any) -> str | None:
+        value = _field(obj, "unit", context)
         return None if value is None else str(value)
 
     @staticmethod
-    def resolve_unit_name(obj: Any) -> str | None:
-        value = _field(obj, "unit_name")
+    def resolve_unit_name(obj: Any, context: Any) -> str | None:
+        value = _field(obj, "unit_name", context)
         return None if value is None else str(value)
 
     @staticmethod
-    def resolve_requester_name(obj: Any) -> str:
+    def resolve_card(obj: Any, context: Any) -> str | None:
+        value = _field(obj, "card", context)
+        return None if value is None else str(value)
+
+    @staticmethod
+    def resolve_supervised(obj: Any, context: Any) -> bool | None:
+        value = _field(obj, "supervised", context)
+        return None if value is None else bool(value)
+
+    @staticmethod
+    def resolve_requester_name(obj: Any, context: Any) -> str:
         # Never the plain name, whatever the caller may see otherwise.
-        return str(_field(obj, "requester_name"))
+        return str(_field(obj, "requester_name", context))
 
 
-def _field(obj: Any, name: str) -> Any:
+def _field(obj: Any, name: str, context: Any) -> Any:
     if isinstance(obj, dict):
         return obj[name]
     row: dict[str, Any] | None = getattr(obj, "_api_row", None)
     if row is None:
-        row = obj._api_row = _row(obj)
+        # A list row: shown as the caller may see it, like the detail.
+        row = obj._api_row = _row(disclosure.for_viewer(obj, context["request"].user))
     return row[name]
 
 
@@ -125,7 +136,8 @@ class TicketDetailOut(TicketOut):
     description: str
     latitude: float | None
     longitude: float | None
-    round: int
+    # Internal to the staff: null for the public (tickets.disclosure.INTERNAL_FIELDS).
+    round: int | None
     dispatched_at: datetime | None
     sign_due: datetime | None
     sign_day: date | None = Field(description="The last day to sign for it.")
@@ -133,10 +145,10 @@ class TicketDetailOut(TicketOut):
     yellow_at: datetime | None
     supervise_at: datetime | None
     extension_days: int
-    extension_requested: int
-    extension_reason: str
-    return_count: int
-    reopen_count: int
+    extension_requested: int | None
+    extension_reason: str | None
+    return_count: int | None
+    reopen_count: int | None
     resolved: bool | None
     satisfaction: str
     rated: bool
@@ -147,7 +159,12 @@ class TicketDetailOut(TicketOut):
 
 class TicketIn(Schema):
     category: str = Field(description="Category code (a leaf of the catalogue).")
-    region: str = Field(description="Code of the street, community or grid.")
+    region: str = Field(
+        "",
+        description="Code of the street, community or grid; without it the ticket is placed "
+        "by latitude and longitude (the nearest grid station's grid) or by an address that "
+        "names the street or community.",
+    )
     title: str = Field(max_length=120)
     description: str
     address: str = ""
@@ -247,17 +264,16 @@ def _last_day(deadline: datetime | None) -> date | None:
     return deadlines.due_day(deadline) if deadline else None
 
 
-def _actor_name(actor: Any, t: Ticket) -> str | None:
-    if actor is None:
-        return None
-    name = str(actor)
+def _actor_name(entry: disclosure.Entry, staff: bool) -> str | None:
     # The requester's own steps (submit, rate, withdraw) carry their name: masked like theirs.
-    if t.requester_id is not None and actor.pk == t.requester_id:
-        return mask_name(name)
-    return name
+    if entry.by_system:
+        return None
+    return mask_name(entry.actor) if staff and entry.by_requester else entry.actor
 
 
-def _detail(request: HttpRequest, t: Ticket) -> dict[str, Any]:
+def _detail(request: HttpRequest, stored: Ticket) -> dict[str, Any]:
+    t = disclosure.for_viewer(stored, request.user)
+    staff = disclosure.staff_view(request.user)
     data = _row(t)
     fields = (
         "description",
@@ -283,17 +299,17 @@ def _detail(request: HttpRequest, t: Ticket) -> dict[str, Any]:
     data["duplicate_of"] = t.duplicate_of_id
     data["transitions"] = [
         {
-            "name": tr.name,
-            "source": tr.source,
-            "target": tr.target,
-            "at": tr.at,
-            "reason": tr.reason,
-            "actor": _actor_name(tr.actor, t),
-            "unit": tr.unit.code if tr.unit else None,
+            "name": e.name,
+            "source": e.source,
+            "target": e.target,
+            "at": e.at,
+            "reason": e.reason,
+            "actor": _actor_name(e, staff),
+            "unit": e.unit_code or None,
         }
-        for tr in t.transitions.select_related("actor", "unit").order_by("at", "id")
+        for e in disclosure.timeline(stored, request.user)
     ]
-    data["actions"] = [name for name in services.ACTORS if services.may(request.user, name, t)]
+    data["actions"] = [name for name in services.ACTORS if services.may(request.user, name, stored)]
     return data
 
 
@@ -365,7 +381,9 @@ def get_ticket(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _region_for_intake(request: HttpRequest, code: str) -> Region:
+def _region_for_intake(request: HttpRequest, code: str) -> Region | None:
+    if not code.strip():
+        return None  # the service finds it from the coordinates or the address
     if is_public_user(request.user):
         # Residents and talents report anywhere in the district; the region is not theirs to see.
         region = Region.objects.filter(code=code.strip()).first()

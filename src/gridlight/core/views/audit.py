@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridlight.core.access import Perm, access
+from gridlight.core.audit import readable
 from gridlight.core.forms import AuditFilterForm
 from gridlight.core.selectors import audit_search, region_by_code
 from gridlight.core.views.common import paginate, query_without_page
@@ -39,12 +40,14 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     )
     if form.errors:
         qs = qs.none()
+    page = paginate(request, qs.select_related("actor"))
     return render(
         request,
         "core/audit_list.html",
         {
             "form": form,
-            "page": paginate(request, qs.select_related("actor")),
+            "page": page,
+            "events": readable(page),
             "query": query_without_page(request),
         },
     )

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from gridlight.core import widgets
 from gridlight.core.access import Perm, access, has_perm, is_public_user, public
+from gridlight.core.audit import readable
 from gridlight.core.selectors import audit_search, region_node_counts, region_scope_roots
 
 
@@ -19,7 +20,9 @@ def home(request: HttpRequest) -> HttpResponse:
         roots = [(r, region_node_counts(r)) for r in region_scope_roots(user)]
     recent = []
     if has_perm(user, Perm.AUDIT_VIEW):
-        recent = list(audit_search(user).exclude(action__startswith="auth.")[:8])
+        recent = readable(
+            audit_search(user).exclude(action__startswith="auth.").select_related("actor")[:8]
+        )
     return render(
         request,
         "core/home.html",

@@ -2,34 +2,58 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from gridlight.core.access import Perm, access, get_scoped
 from gridlight.core.models import Region
 from gridlight.core.selectors import region_breadcrumbs, region_scope_roots
-from gridlight.households.models import Light, VisitMethod
-from gridlight.households.selectors import light_counts_by_child, light_trend, worklist
+from gridlight.households.models import Household, Light, VisitMethod
+from gridlight.households.selectors import (
+    light_counts_by_child,
+    light_trend,
+    worklist_section,
+)
 from gridlight.households.views.common import rule_labels
 
-WORKLIST_LIMIT = 200
+WORKLIST_PAGE = 50
+
+
+@dataclass
+class Section:
+    name: str
+    label: str
+    page: Page[Household]
+    query: str  # the other sections' pages, kept when this one turns
 
 
 @access(Perm.VISIT_RECORD)
 def worklist_view(request: HttpRequest) -> HttpResponse:
-    sections = worklist(request.user, limit=WORKLIST_LIMIT)
+    """The grid worker's visits in three sections, each paged on its own (``overdue-page``,
+    ``today-page``, ``week-page``); the counts are those of the home page's tiles."""
     labels = rule_labels()
-    # Prepared here rather than in the template: a worklist can hold hundreds of visits.
-    for items in sections.values():
-        for h in items:
+    today = timezone.localdate()
+    sections = []
+    for name, label in SECTION_LABELS.items():
+        qs = worklist_section(request.user, name, today=today)
+        page = Paginator(qs, WORKLIST_PAGE).get_page(request.GET.get(f"{name}-page"))
+        # Prepared here rather than in the template: a page can hold fifty households.
+        for h in page:
             h.url = reverse("households:detail", args=[h.pk])  # type: ignore[attr-defined]
             h.member_names = "、".join(m.name for m in h.members)  # type: ignore[attr-defined]
             h.reason_labels = [  # type: ignore[attr-defined]
                 labels.get(c, (c, "")) for c in h.reasons
             ]
-    today = timezone.localdate()
+            h.days_overdue = (today - h.next_visit_due).days  # type: ignore[attr-defined, operator]
+        others = request.GET.copy()
+        others.pop(f"{name}-page", None)
+        sections.append(Section(name, str(label), page, others.urlencode()))
     return render(
         request,
         "households/worklist.html",
@@ -39,10 +63,15 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
             "today_iso": today.isoformat(),
             "methods": VisitMethod.choices,
             "light_names": dict(Light.choices),
-            "truncated": sum(len(v) for v in sections.values()) >= WORKLIST_LIMIT,
-            "limit": WORKLIST_LIMIT,
         },
     )
+
+
+SECTION_LABELS = {
+    "overdue": gettext_lazy("Overdue"),
+    "today": gettext_lazy("Due today"),
+    "week": gettext_lazy("Within a week"),
+}
 
 
 @access(Perm.HOUSEHOLD_VIEW)

@@ -25,9 +25,9 @@ from gridlight.core.params import parse_id
 from gridlight.core.selectors import region_by_code
 from gridlight.core.spreadsheets import Column, write_workbook
 from gridlight.core.views.common import paginate, query_without_page, submit, xlsx_response
-from gridlight.tickets import deadlines, selectors, services
+from gridlight.tickets import deadlines, disclosure, selectors, services
 from gridlight.tickets.attachments import MAX_BYTES, MAX_FILES, Upload
-from gridlight.tickets.forms import ActionForm, IntakeForm, TicketFilterForm
+from gridlight.tickets.forms import ActionForm, IntakeForm, TicketFilterForm, grid_choices
 from gridlight.tickets.models import (
     OPEN_STATUSES,
     Attachment,
@@ -80,18 +80,32 @@ def district_of(user: Any) -> Region | None:
     return districts.filter(path=scope.paths[0].split(".")[0]).first()
 
 
-def _region_for(request: HttpRequest, data: dict[str, Any]) -> Region:
+def _region_for(request: HttpRequest, data: dict[str, Any]) -> Region | None:
+    """The place picked on the form: a grid code (staff), a grid of the chosen community, or
+    the community; None when nothing was picked (the service then locates the problem from
+    the coordinates or the address)."""
     code = (data.get("region_code") or "").strip()
     if code:
         region = region_by_code(request.user, Perm.TICKET_CREATE, code)
         if region is None:
             raise DomainError(_("No region with this code in your scope."))
         return region
-    picked = data.get("region") or ""
-    region = Region.objects.filter(code=picked, level=RegionLevel.COMMUNITY).first()
-    if region is None:
-        raise DomainError(_("Say where the problem is."))
-    return region
+    community = data.get("region") or ""
+    grid = data.get("grid") or ""
+    if grid:
+        return Region.objects.filter(
+            code=grid, level=RegionLevel.GRID, parent__code=community
+        ).first()
+    if community:
+        return Region.objects.filter(code=community, level=RegionLevel.COMMUNITY).first()
+    return None
+
+
+@access()
+def grid_options(request: HttpRequest) -> HttpResponse:
+    """The grids of the chosen community, as the options of the intake form's grid select."""
+    grids = grid_choices(request.GET.get("region", "").strip())
+    return render(request, "tickets/_grid_options.html", {"grids": grids})
 
 
 @access()
@@ -212,7 +226,7 @@ def _may_ask_about(user: Any, region: Region) -> bool:
 
 
 def _filtered(request: HttpRequest) -> tuple[TicketFilterForm, QuerySet[Ticket]]:
-    form = TicketFilterForm(request.GET or None)
+    form = TicketFilterForm(request.GET or None, staff=disclosure.staff_view(request.user))
     qs = selectors.visible(request.user).select_related("category", "unit", "street", "region")
     if form.is_valid():
         d = form.cleaned_data
@@ -241,6 +255,7 @@ def _filtered(request: HttpRequest) -> tuple[TicketFilterForm, QuerySet[Ticket]]
 def ticket_list(request: HttpRequest) -> HttpResponse:
     form, qs = _filtered(request)
     page = paginate(request, qs)
+    page.object_list = [disclosure.for_viewer(t, request.user) for t in page.object_list]
     return render(
         request,
         "tickets/list.html",
@@ -248,6 +263,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query_without_page(request),
+            "may_export": disclosure.staff_view(request.user),
             "can_create": is_public_user(request.user)
             or has_perm(request.user, Perm.TICKET_CREATE),
         },
@@ -301,9 +317,9 @@ def _detail(request: HttpRequest, ticket: Ticket, status: int = 200) -> HttpResp
         request,
         "tickets/detail.html",
         {
-            "t": ticket,
+            "t": disclosure.for_viewer(ticket, request.user),
             "phone": phone,
-            "timeline": ticket.transitions.select_related("actor", "unit").order_by("at", "id"),
+            "timeline": disclosure.timeline(ticket, request.user),
             "attachments": ticket.attachments.only("pk", "name", "size", "content_type"),
             "steps": _step_forms(request.user, ticket),
             "now": timezone.now(),
@@ -407,7 +423,10 @@ EXPORT_COLUMNS = [
 
 @access()
 def ticket_export(request: HttpRequest) -> HttpResponse:
-    """The filtered list as .xlsx (no personal data: names and phones stay out)."""
+    """The filtered list as .xlsx (no personal data: names and phones stay out). Staff only:
+    the sheet carries cards, supervision and returns."""
+    if not disclosure.staff_view(request.user):
+        raise PermissionDenied
     _form, qs = _filtered(request)
 
     def rows() -> Iterator[list[Any]]:
