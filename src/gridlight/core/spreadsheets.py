@@ -68,6 +68,7 @@ class Table:
     positions: dict[str, int]  # column key -> 0-based position in the sheet
     stream: SheetStream
     _rows: Iterator[tuple[int, list[Any]]]
+    hidden_sheets: list[str]
 
     def rows(self, *, as_text: bool = False) -> Iterator[tuple[int, dict[str, Any]]]:
         """(Excel row number, {column key: value}) for every row below the header with a value
@@ -85,6 +86,11 @@ class Table:
     @property
     def merged(self) -> list[tuple[int, int, int, int]]:
         return self.stream.merged
+
+    def no_data(self) -> list[RowError]:
+        """The errors for a sheet with a header and no data rows (naming hidden sheets, whose
+        data is not read)."""
+        return [RowError(0, "", _("The workbook has no data rows.")), *_hidden(self.hidden_sheets)]
 
 
 @contextmanager
@@ -112,22 +118,22 @@ def open_table(
         rows = iter(stream)
         header = next(((n, cells) for n, cells in rows if any(map(cell_text, cells))), None)
         if header is None:
-            errors = [RowError(0, "", _("The workbook is empty."))]
-            if book.hidden_sheets:
-                errors.append(
-                    RowError(
-                        0,
-                        "",
-                        _(
-                            "Hidden sheets are not read (%(names)s): unhide the sheet with the "
-                            "data, or copy the data to the visible sheet."
-                        )
-                        % {"names": "、".join(book.hidden_sheets)},
-                    )
-                )
-            raise ImportRejected(errors)
+            raise ImportRejected(
+                [RowError(0, "", _("The workbook is empty.")), *_hidden(book.hidden_sheets)]
+            )
         number, cells = header
-        yield Table(number, match_header(number, cells, columns), stream, rows)
+        positions = match_header(number, cells, columns)
+        yield Table(number, positions, stream, rows, book.hidden_sheets)
+
+
+def _hidden(names: list[str]) -> list[RowError]:
+    if not names:
+        return []
+    message = _(
+        "Hidden sheets are not read (%(names)s): unhide the sheet with the data, or copy the "
+        "data to the visible sheet."
+    ) % {"names": "、".join(names)}
+    return [RowError(0, "", message)]
 
 
 def match_header(row: int, cells: Sequence[Any], columns: Sequence[Column]) -> dict[str, int]:
@@ -173,7 +179,10 @@ def read_sheet(
     """All data rows of a small import at once (see :func:`open_table`); an import of many rows
     iterates :meth:`Table.rows` instead."""
     with open_table(upload, columns, sheet=sheet, max_rows=max_rows) as table:
-        return Sheet(list(table.rows()))
+        rows = list(table.rows())
+        if not rows:
+            raise ImportRejected(table.no_data())
+        return Sheet(rows)
 
 
 def write_workbook(

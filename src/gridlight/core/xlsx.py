@@ -32,6 +32,7 @@ from __future__ import annotations
 import posixpath
 import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -65,6 +66,18 @@ class Limits:
 
 LIMITS = Limits()
 READ_CHUNK = 64 * 1024
+# What zipfile and zlib raise for a damaged archive (a wrong CRC or size, a truncated or broken
+# deflate stream, a member it cannot unpack): the file is refused as damaged.
+UNREADABLE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+    struct.error,
+)
 
 
 class WorkbookRefused(ImportRejected):
@@ -114,7 +127,7 @@ def _sniff(upload: IO[bytes]) -> None:
                 "as an Excel workbook (.xlsx)."
             ),
         )
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<")):
@@ -283,21 +296,23 @@ def _feed(parser: Any, stream: IO[bytes], part: str) -> Iterator[None]:
             yield
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
-        raise WorkbookRefused(
-            "damaged",
-            _("The workbook is damaged (%(part)s: %(error)s). Open it in Excel and save it again.")
-            % {"part": part, "error": expat.ErrorString(exc.code)},
-        ) from exc
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:  # CRC or size mismatch, truncation
-        raise WorkbookRefused(
-            "damaged",
-            _("The workbook is damaged (%(part)s: %(error)s). Open it in Excel and save it again.")
-            % {"part": part, "error": str(exc)},
-        ) from exc
+        raise _damaged(part, expat.ErrorString(exc.code)) from exc
+    except UNREADABLE as exc:  # CRC or size mismatch, truncation, a broken deflate stream
+        raise _damaged(part, str(exc)) from exc
     yield
 
 
-def _parse_whole(archive: Workbook, part: str, start: Callable[[str, dict[str, str]], None]) -> None:
+def _damaged(part: str, error: str) -> WorkbookRefused:
+    return WorkbookRefused(
+        "damaged",
+        _("The workbook is damaged (%(part)s: %(error)s). Open it in Excel and save it again.")
+        % {"part": part, "error": error[:200]},
+    )
+
+
+def _parse_whole(
+    archive: Workbook, part: str, start: Callable[[str, dict[str, str]], None]
+) -> None:
     stream = archive.open_part(part, archive.limits.max_other)
     if stream is None:
         return
@@ -357,7 +372,7 @@ class Workbook:
         _count_members(upload, limits)
         try:
             self.archive = zipfile.ZipFile(upload)
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        except UNREADABLE as exc:
             raise WorkbookRefused("not-xlsx", str(NOT_XLSX)) from exc
         self.members = _check_sizes(self.archive, limits)
         if "xl/workbook.bin" in self.members:
@@ -406,7 +421,10 @@ class Workbook:
                 )
                 % {"part": info.filename, "size": _mb(info.file_size), "max": _mb(cap)},
             )
-        return self.archive.open(info)
+        try:
+            return self.archive.open(info)
+        except UNREADABLE as exc:
+            raise _damaged(info.filename, str(exc)) from exc
 
     def _relationships(self, part: str) -> list[tuple[str, str, str]]:
         """(id, type, target part) of ``part``'s relationships, targets resolved."""
@@ -632,7 +650,8 @@ class SheetStream:
     epoch: date
     max_rows: int
     max_columns: int
-    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # rows and columns, 1-based
+    # (first row, first column, last row, last column), 1-based
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
         out: list[tuple[int, list[Any]]] = []

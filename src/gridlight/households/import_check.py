@@ -138,7 +138,7 @@ class FileCheck:
                 )
             )
         if not self.rows and not self.errors:
-            self.errors.append(RowError(0, "", _("The workbook has no data rows.")))
+            self.errors += table.no_data()
 
     def row(self, offset: int, cells: dict[str, str]) -> None:
         before = len(self.errors)

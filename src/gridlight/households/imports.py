@@ -48,7 +48,14 @@ from gridlight.households.models import (
     ResidentStatus,
 )
 
-__all__ = ["COLUMNS", "RELATIONS", "ImportSummary", "check_and_import", "export_workbook"]
+__all__ = [
+    "COLUMNS",
+    "RELATIONS",
+    "SHEET",
+    "ImportSummary",
+    "check_and_import",
+    "export_workbook",
+]
 
 RELATION_NAMES = {
     Relation.HEAD: "户主",
@@ -416,4 +423,4 @@ def export_rows(households: Any, *, reveal: bool) -> Iterator[list[Any]]:
 
 
 def export_workbook(households: Any, *, reveal: bool) -> bytes:
-    return write_workbook("residents", COLUMNS, export_rows(households, reveal=reveal))
+    return write_workbook(SHEET, COLUMNS, export_rows(households, reveal=reveal))

@@ -28,8 +28,17 @@ __all__ = [
     "export_regions",
     "import_positions",
     "import_regions",
+    "result_message",
     "template",
 ]
+
+
+def result_message(result: ImportResult) -> str:
+    return _("Import finished: %(c)s created, %(u)s updated, %(n)s unchanged.") % {
+        "c": result.created,
+        "u": result.updated,
+        "n": result.unchanged,
+    }
 
 
 def template(columns: list[Column], sheet_name: str) -> bytes:
