@@ -107,8 +107,9 @@ def test_region_import_respects_write_scope(world: World) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"this is not a workbook", "not an Excel workbook"),
-        (b"", "not an Excel workbook"),
+        (b"this is not a workbook", "text (CSV), not a workbook"),
+        (b"", "The file is empty."),
+        (b"PK\x03\x04 not really", "not an Excel workbook"),
     ],
 )
 def test_a_file_that_is_not_a_workbook_is_refused(

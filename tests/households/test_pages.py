@@ -226,7 +226,7 @@ def test_a_large_import_runs_as_a_job_and_reports_its_errors(
 
     from openpyxl import Workbook
 
-    from gridlight.households.views import imports as import_views
+    from gridlight.core.views import imports as import_views
 
     monkeypatch.setattr(import_views, "SYNC_LIMIT", 0)
     wb = Workbook()

@@ -1,15 +1,18 @@
-"""Reading and writing spreadsheets: the one place that knows about workbook files.
+"""Reading and writing spreadsheets: the one place imports and exports touch workbook files.
 
-Reading goes through python-calamine (fast, tolerant of real-world files); writing through
-xlsxwriter in constant-memory mode. Readers return plain rows with their Excel row numbers and never
-write anything: validation and writing belong to the import service of each kind of record.
+Reading goes through the guarded streaming reader of :mod:`gridlight.core.xlsx` (sizes checked
+before parsing, rows streamed, rows and columns capped); :func:`open_table` adds the header
+check every import shares and yields rows with their Excel row numbers. Writing goes through
+xlsxwriter in constant-memory mode. Readers never write anything: validation and writing belong
+to the import service of each kind of record. docs/imports.md shows how an import is built.
 """
 
 from __future__ import annotations
 
 import io
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any
@@ -17,9 +20,10 @@ from typing import IO, Any
 import xlsxwriter
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from python_calamine import CalamineWorkbook
 
+from gridlight.core import xlsx
 from gridlight.core.errors import ImportRejected, RowError
+from gridlight.core.xlsx import SheetStream
 
 
 @dataclass(frozen=True)
@@ -52,71 +56,133 @@ def cell_text(value: Any) -> str:
 
 
 @dataclass
-class Sheet:
-    rows: list[tuple[int, dict[str, Any]]]  # (Excel row number, {column key: value})
+class Table:
+    """One sheet of an uploaded workbook with its header row matched to the import's columns.
 
-
-def read_sheet(upload: IO[bytes], columns: Sequence[Column]) -> Sheet:
-    """Read the first sheet, matching headers (Chinese or English) to ``columns``.
-
-    Raises :class:`ImportRejected` when the file is not a workbook, or headers are missing,
-    unknown or repeated. Blank rows are skipped.
+    Rows are read as they are iterated (see :mod:`gridlight.core.xlsx` for the limits checked
+    before and while reading); iterate :meth:`rows` once. :attr:`merged` lists the merged ranges
+    (first row, first column, last row, last column; 1-based) once the rows have been read.
     """
-    try:
-        data = upload.read()
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        if not workbook.sheet_names:
-            raise ValueError("no sheets")
-        table = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine raises several types for a file that is not a workbook
-        raise ImportRejected(
-            [RowError(0, "", _("The file is not an Excel workbook (.xlsx) that can be read."))]
-        ) from exc
-    # Skip leading blank rows to find the header.
-    header_index = next((i for i, row in enumerate(table) if any(cell_text(c) for c in row)), None)
-    if header_index is None:
-        raise ImportRejected([RowError(0, "", _("The workbook is empty."))])
+
+    header_row: int  # Excel row number of the header
+    positions: dict[str, int]  # column key -> 0-based position in the sheet
+    stream: SheetStream
+    _rows: Iterator[tuple[int, list[Any]]]
+    hidden_sheets: list[str]
+
+    def rows(self, *, as_text: bool = False) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(Excel row number, {column key: value}) for every row below the header with a value
+        in one of the import's columns. Values are normalised (:func:`normalise`), or with
+        ``as_text`` turned into text by :func:`cell_text` (empty cells become ``""``)."""
+        convert = cell_text if as_text else normalise
+        empty = "" if as_text else None
+        positions = list(self.positions.items())
+        for number, cells in self._rows:
+            width = len(cells)
+            values = {key: convert(cells[i]) if i < width else empty for key, i in positions}
+            if any(v not in (None, "") for v in values.values()):
+                yield number, values
+
+    @property
+    def merged(self) -> list[tuple[int, int, int, int]]:
+        return self.stream.merged
+
+    def no_data(self) -> list[RowError]:
+        """The errors for a sheet with a header and no data rows (naming hidden sheets, whose
+        data is not read)."""
+        return [RowError(0, "", _("The workbook has no data rows.")), *_hidden(self.hidden_sheets)]
+
+
+@contextmanager
+def open_table(
+    upload: IO[bytes],
+    columns: Sequence[Column],
+    *,
+    sheet: str = "",
+    max_rows: int | None = None,
+) -> Iterator[Table]:
+    """Open ``upload`` through the guarded reader and match its header to ``columns``.
+
+    The sheet read is the visible one named ``sheet`` (the template's name), else the first
+    visible one; hidden sheets are never read. The header is the first row with any text;
+    headers may be Chinese or English, a trailing ``*`` is ignored. ``max_rows`` caps the last
+    row number read (Excel's 1,048,576 by default).
+
+    Raises :class:`ImportRejected` when the file is not a workbook that may be read
+    (:class:`~gridlight.core.xlsx.WorkbookRefused`, with a ``reason``), when the sheet is empty,
+    or when headers are missing, unknown or repeated; rows may raise it too while being read
+    (a cell beyond the limits).
+    """
+    with xlsx.open_workbook(upload) as book:
+        stream = book.read(book.choose(sheet), max_rows=max_rows)
+        rows = iter(stream)
+        header = next(((n, cells) for n, cells in rows if any(map(cell_text, cells))), None)
+        if header is None:
+            raise ImportRejected(
+                [RowError(0, "", _("The workbook is empty.")), *_hidden(book.hidden_sheets)]
+            )
+        number, cells = header
+        positions = match_header(number, cells, columns)
+        yield Table(number, positions, stream, rows, book.hidden_sheets)
+
+
+def _hidden(names: list[str]) -> list[RowError]:
+    if not names:
+        return []
+    message = _(
+        "Hidden sheets are not read (%(names)s): unhide the sheet with the data, or copy the "
+        "data to the visible sheet."
+    ) % {"names": "、".join(names)}
+    return [RowError(0, "", message)]
+
+
+def match_header(row: int, cells: Sequence[Any], columns: Sequence[Column]) -> dict[str, int]:
+    """Column key -> position for a header row; :class:`ImportRejected` for unknown, repeated
+    or missing required headers."""
     by_header: dict[str, Column] = {}
     for col in columns:
         by_header[col.header] = col
         by_header[col.header_en.lower()] = col
     errors: list[RowError] = []
     positions: dict[str, int] = {}
-    for i, raw in enumerate(table[header_index]):
+    for i, raw in enumerate(cells):
         text = cell_text(raw).rstrip("*").strip()
         if not text:
             continue
         found = by_header.get(text) or by_header.get(text.lower())
         if found is None:
-            errors.append(
-                RowError(header_index + 1, text, _("Unknown column header: %(h)s") % {"h": text})
-            )
+            errors.append(RowError(row, text, _("Unknown column header: %(h)s") % {"h": text}))
         elif found.key in positions:
-            errors.append(
-                RowError(header_index + 1, text, _("Column appears twice: %(h)s") % {"h": text})
-            )
+            errors.append(RowError(row, text, _("Column appears twice: %(h)s") % {"h": text}))
         else:
             positions[found.key] = i
     for col in columns:
         if col.required and col.key not in positions:
             errors.append(
                 RowError(
-                    header_index + 1,
-                    col.header,
-                    _("Required column is missing: %(h)s") % {"h": col.header},
+                    row, col.header, _("Required column is missing: %(h)s") % {"h": col.header}
                 )
             )
     if errors:
         raise ImportRejected(errors)
-    rows = []
-    for offset, cells in enumerate(table[header_index + 1 :], start=header_index + 2):
-        values = {
-            key: normalise(cells[i]) if i < len(cells) else None for key, i in positions.items()
-        }
-        if all(v in (None, "") for v in values.values()):
-            continue
-        rows.append((offset, values))
-    return Sheet(rows)
+    return positions
+
+
+@dataclass
+class Sheet:
+    rows: list[tuple[int, dict[str, Any]]]  # (Excel row number, {column key: value})
+
+
+def read_sheet(
+    upload: IO[bytes], columns: Sequence[Column], *, sheet: str = "", max_rows: int | None = None
+) -> Sheet:
+    """All data rows of a small import at once (see :func:`open_table`); an import of many rows
+    iterates :meth:`Table.rows` instead."""
+    with open_table(upload, columns, sheet=sheet, max_rows=max_rows) as table:
+        rows = list(table.rows())
+        if not rows:
+            raise ImportRejected(table.no_data())
+        return Sheet(rows)
 
 
 def write_workbook(

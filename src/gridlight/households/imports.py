@@ -1,47 +1,45 @@
 """Excel import and export of households with their residents.
 
-One row per resident; the household columns repeat on each of its rows. The file is read as a
-stream (python-calamine), every row is checked — ID numbers (GB 11643, 15-digit converted,
-full-width digits folded), phones, grid codes within the importer's write scope, attributes from
-the catalogue, relations, duplicate ID numbers within the file and against the database, rows of
-one household that disagree — and only a clean file is written, in one transaction, with bulk
-inserts, then classified set-based. Households are matched by number and residents by ID number
-(or by name within their household), so importing the same file again adds nothing.
+One row per resident; the household columns repeat on each of its rows. The workbook is read as
+a stream through the guarded reader (core/spreadsheets.open_table), every row is checked
+(households/import_check.py) — ID numbers (GB 11643, 15-digit converted, full-width digits
+folded), phones, grid codes within the importer's write scope, attributes from the catalogue,
+relations, duplicate ID numbers within the file and against the database, rows of one household
+that disagree — and only a clean file is written, in one transaction, with bulk inserts; then
+the households it touched are classified (one by one for a few, set-based for many).
+Households are matched by number and residents by ID number (or by name within their
+household), so importing the same file again adds nothing.
 """
 
 from __future__ import annotations
 
 import gc
-import io
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO, Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from python_calamine import CalamineWorkbook
 
 from gridlight.core import audit
-from gridlight.core.access import Perm, scope_for
-from gridlight.core.crypto import (
-    InvalidPhone,
-    blind_index,
-    decrypt,
-    encrypt,
-    mask_id,
-    mask_phone,
-    parse_phone,
+from gridlight.core.crypto import blind_index, decrypt, encrypt, mask_id, mask_phone
+from gridlight.core.errors import ImportRejected
+from gridlight.core.spreadsheets import open_table, write_workbook
+from gridlight.households.import_check import (
+    COLUMNS,
+    MAX_ERRORS,
+    RELATIONS,
+    SHEET,
+    FileCheck,
+    HouseFromFile,
+    Progress,
+    Register,
+    check_register,
 )
-from gridlight.core.errors import ImportRejected, RowError
-from gridlight.core.idcard import InvalidIdNumber, parse_id
-from gridlight.core.models import Region, RegionLevel
-from gridlight.core.spreadsheets import Column, cell_text, write_workbook
 from gridlight.households.models import (
     Attribute,
-    AttributeScope,
     AttributeValue,
     Household,
     HouseholdStatus,
@@ -50,39 +48,15 @@ from gridlight.households.models import (
     ResidentStatus,
 )
 
-COLUMNS = [
-    Column("code", "户编号", "household number", required=True, example="37010300800801-0001"),
-    Column("grid", "网格编码", "grid code", required=True, example="37010300800801"),
-    Column("address", "地址", "address", required=True, example="济南市市中区建新路1号1单元101室"),
-    Column("household_attributes", "户属性", "household attributes", example="独居；低保"),
-    Column("name", "姓名", "name", required=True, example="张三"),
-    Column("id_number", "身份证号", "ID number", example="（18位身份证号）"),
-    Column("phone", "联系电话", "phone", example="13800000000"),
-    Column("relation", "与户主关系", "relation", example="户主"),
-    Column("attributes", "居民属性", "resident attributes", example="残疾(2级)；慢性病"),
+__all__ = [
+    "COLUMNS",
+    "RELATIONS",
+    "SHEET",
+    "ImportSummary",
+    "check_and_import",
+    "export_workbook",
 ]
-RELATIONS = {
-    "户主": Relation.HEAD,
-    "本人": Relation.HEAD,
-    "配偶": Relation.SPOUSE,
-    "妻": Relation.SPOUSE,
-    "夫": Relation.SPOUSE,
-    "子": Relation.CHILD,
-    "女": Relation.CHILD,
-    "子女": Relation.CHILD,
-    "儿子": Relation.CHILD,
-    "女儿": Relation.CHILD,
-    "父母": Relation.PARENT,
-    "父亲": Relation.PARENT,
-    "母亲": Relation.PARENT,
-    "孙子女": Relation.GRANDCHILD,
-    "孙子": Relation.GRANDCHILD,
-    "孙女": Relation.GRANDCHILD,
-    "外孙子女": Relation.GRANDCHILD,
-    "其他": Relation.OTHER,
-    "": Relation.OTHER,
-}
-RELATIONS.update({r.value: r for r in Relation})
+
 RELATION_NAMES = {
     Relation.HEAD: "户主",
     Relation.SPOUSE: "配偶",
@@ -91,8 +65,9 @@ RELATION_NAMES = {
     Relation.GRANDCHILD: "孙子女",
     Relation.OTHER: "其他",
 }
-MAX_ERRORS = 1000
-Progress = Callable[[int, str], None]
+# Up to this many households touched, each is reclassified on its own (a few milliseconds each);
+# beyond it, one set-based recompute of the district is cheaper (seconds, whatever the size).
+CLASSIFY_ONE_BY_ONE = 500
 
 
 @dataclass
@@ -103,75 +78,6 @@ class ImportSummary:
     residents_updated: int = 0
     rows: int = 0
     seconds: float = 0.0
-
-
-@dataclass(slots=True)
-class _Member:
-    row: int
-    name: str
-    number: str | None
-    birth: date | None
-    sex: str
-    phone: str
-    relation: str
-    attributes: dict[str, int | None]
-
-
-@dataclass(slots=True)
-class _House:
-    row: int
-    code: str
-    grid: Region
-    address: str
-    attributes: list[str]
-    members: list[_Member] = field(default_factory=list)
-
-
-def _split(text: str) -> list[str]:
-    for sep in ("；", ";", "、", "，", ","):
-        text = text.replace(sep, ";")
-    return [t.strip() for t in text.split(";") if t.strip()]
-
-
-def _parse_attribute(token: str) -> tuple[str, int | None]:
-    """``残疾(2级)`` → (残疾, 2); ``慢性病`` → (慢性病, None)."""
-    for opening in ("(", "（"):
-        if opening in token:
-            name, rest = token.split(opening, 1)
-            digits = "".join(ch for ch in rest if ch.isdigit())
-            return name.strip(), int(digits) if digits else None
-    return token, None
-
-
-def _rows(data: bytes) -> tuple[list[str], Iterator[list[Any]], list[RowError]]:
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = book.get_sheet_by_index(0)
-    except Exception as exc:  # calamine raises several types for a file that is not a workbook
-        raise ImportRejected(
-            [RowError(0, "", _("The file is not an Excel workbook (.xlsx) that can be read."))]
-        ) from exc
-    problems = []
-    merged = getattr(sheet, "merged_cell_ranges", None) or []
-    for (r0, c0), (r1, c1) in merged[:20]:
-        problems.append(
-            RowError(
-                r0 + 1,
-                "",
-                _(
-                    "Merged cells (rows %(a)s–%(b)s, columns %(c)s–%(d)s): unmerge them and "
-                    "fill every cell."
-                )
-                % {"a": r0 + 1, "b": r1 + 1, "c": c0 + 1, "d": c1 + 1},
-            )
-        )
-    rows = sheet.iter_rows()
-    header: list[str] = []
-    for raw in rows:
-        header = [cell_text(c).rstrip("*").strip() for c in raw]
-        if any(header):
-            break
-    return header, rows, problems
 
 
 def check_and_import(
@@ -195,178 +101,15 @@ def _check_and_import(
 ) -> ImportSummary:
     say = progress or (lambda _p, _m: None)
     start = time.perf_counter()
-    header, rows, errors = _rows(upload.read())
-    by_header = {c.header: c for c in COLUMNS} | {c.header_en.lower(): c for c in COLUMNS}
-    index: dict[str, int] = {}
-    for i, text in enumerate(header):
-        if not text:
-            continue
-        col = by_header.get(text) or by_header.get(text.lower())
-        if col is None:
-            errors.append(RowError(1, text, _("Unknown column header: %(h)s") % {"h": text}))
-        elif col.key in index:
-            errors.append(RowError(1, text, _("Column appears twice: %(h)s") % {"h": text}))
-        else:
-            index[col.key] = i
-    for col in COLUMNS:
-        if col.required and col.key not in index:
-            errors.append(
-                RowError(1, col.header, _("Required column is missing: %(h)s") % {"h": col.header})
-            )
-    if errors:
-        raise ImportRejected(errors)
-    h = {c.key: c.header for c in COLUMNS}
-    grids = {g.code: g for g in Region.objects.filter(level=RegionLevel.GRID)}
-    scope = scope_for(actor, Perm.HOUSEHOLD_CHANGE)
-    attrs = {a.name: a for a in Attribute.objects.filter(active=True)}
-    attrs.update({a.code: a for a in attrs.values()})
-    houses: dict[str, _House] = {}
-    seen_ids: dict[str, int] = {}
-    count = 0
-
-    def err(row: int, key: str, message: str) -> None:
-        errors.append(RowError(row, h[key], message))
-
-    for offset, raw in enumerate(rows, start=2):
-        cells = {k: cell_text(raw[i]) if i < len(raw) else "" for k, i in index.items()}
-        if not any(cells.values()):
-            continue
-        count += 1
-        if count % 50_000 == 0:
-            say(min(60, count * 60 // 800_000), _("Checked %(n)s rows") % {"n": count})
-        if len(errors) >= MAX_ERRORS:
-            break
-        before = len(errors)
-        code, name = cells["code"], cells["name"]
-        if not code:
-            err(offset, "code", _("Household number is required."))
-        if not name:
-            err(offset, "name", _("Name is required."))
-        grid = grids.get(cells["grid"])
-        if grid is None:
-            err(offset, "grid", _("Unknown grid code %(c)s.") % {"c": cells["grid"] or "—"})
-        elif not scope.contains(grid.path):
-            err(offset, "grid", _("You may not import households into %(g)s.") % {"g": grid.name})
-        if not cells["address"]:
-            err(offset, "address", _("Address is required."))
-        number = birth = None
-        sex = ""
-        if cells.get("id_number"):
-            try:
-                info = parse_id(cells["id_number"])
-            except InvalidIdNumber as exc:
-                err(offset, "id_number", exc.message)
-            else:
-                number, birth, sex = info.number, info.birth_date, info.sex
-                if number in seen_ids:
-                    err(
-                        offset,
-                        "id_number",
-                        _("This ID number repeats row %(r)s.") % {"r": seen_ids[number]},
-                    )
-                else:
-                    seen_ids[number] = offset
-        phone = ""
-        if cells.get("phone"):
-            try:
-                phone = parse_phone(cells["phone"])
-            except InvalidPhone as exc:
-                err(offset, "phone", str(exc))
-        relation = RELATIONS.get(cells.get("relation", ""))
-        if relation is None:
-            err(
-                offset,
-                "relation",
-                _("Unknown relation %(r)s; use 户主, 配偶, 子女, 父母, 孙子女 or 其他.")
-                % {"r": cells["relation"]},
-            )
-        member_attrs: dict[str, int | None] = {}
-        for token in _split(cells.get("attributes", "")):
-            label, grade = _parse_attribute(token)
-            a = attrs.get(label)
-            if a is None or a.applies_to != AttributeScope.RESIDENT:
-                err(offset, "attributes", _("Unknown resident attribute: %(a)s") % {"a": token})
-            elif grade is not None and not (a.graded and 1 <= grade <= 4):
-                err(
-                    offset,
-                    "attributes",
-                    _("%(a)s takes no grade, or a grade from 1 to 4.") % {"a": a.name},
-                )
-            else:
-                member_attrs[a.code] = grade
-        house_attrs = []
-        for token in _split(cells.get("household_attributes", "")):
-            a = attrs.get(token)
-            if a is None or a.applies_to != AttributeScope.HOUSEHOLD:
-                err(
-                    offset,
-                    "household_attributes",
-                    _("Unknown household attribute: %(a)s") % {"a": token},
-                )
-            else:
-                house_attrs.append(a.code)
-        if len(errors) > before or grid is None or relation is None:
-            continue
-        house = houses.get(code)
-        if house is None:
-            house = houses[code] = _House(offset, code, grid, cells["address"], house_attrs)
-        elif house.grid.pk != grid.pk or house.address != cells["address"]:
-            err(
-                offset,
-                "address",
-                _("Household %(c)s has a different grid or address on row %(r)s.")
-                % {"c": code, "r": house.row},
-            )
-            continue
-        elif house_attrs and sorted(house_attrs) != sorted(house.attributes):
-            err(
-                offset,
-                "household_attributes",
-                _("Household %(c)s has other household attributes on row %(r)s.")
-                % {"c": code, "r": house.row},
-            )
-            continue
-        house.members.append(
-            _Member(offset, name, number, birth, sex, phone, relation, member_attrs)
-        )
-    if not count and not errors:
-        errors.append(RowError(0, "", _("The workbook has no data rows.")))
+    check = FileCheck(actor)
+    with open_table(upload, COLUMNS, sheet=SHEET) as table:
+        check.read(table, say)
     say(65, _("Checking ID numbers against the register"))
-    index_of = {n: blind_index(n, purpose="id_number") for n in seen_ids}
-    existing = _existing_residents(list(index_of.values()))
-    by_code: dict[str, Household] = {}
-    codes = list(houses)
-    for i in range(0, len(codes), 900):  # SQLite allows a limited number of parameters
-        for hh in Household.objects.filter(code__in=codes[i : i + 900]).only(
-            "id", "code", "region_path", "grid_id", "address"
-        ):
-            by_code[hh.code] = hh
-    for house in houses.values():
-        current = by_code.get(house.code)
-        if current is not None and not scope.contains(current.region_path):
-            errors.append(
-                RowError(
-                    house.row,
-                    h["code"],
-                    _("Household %(c)s exists outside your scope.") % {"c": house.code},
-                )
-            )
-        for m in house.members:
-            if m.number is None:
-                continue
-            holder = existing.get(index_of[m.number])  # noqa: RUF100
-            if holder is not None and (current is None or holder[1] != current.pk):
-                errors.append(
-                    RowError(
-                        m.row,
-                        h["id_number"],
-                        _("This ID number is already registered in another household."),
-                    )
-                )
-    if errors:
-        raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.column))[:MAX_ERRORS])
-    summary = _write(actor, houses, by_code, index_of, existing, say)
-    summary.rows = count
+    register = check_register(check)
+    if check.errors:
+        raise ImportRejected(sorted(check.errors, key=lambda e: (e.row, e.column))[:MAX_ERRORS])
+    summary = _write(actor, check.houses, register, say)
+    summary.rows = check.rows
     summary.seconds = time.perf_counter() - start
     audit.record(
         actor=actor,
@@ -384,32 +127,41 @@ def _check_and_import(
     return summary
 
 
-def _existing_residents(indexes: list[str]) -> dict[str, tuple[int, int]]:
-    """blind index → (resident id, household id) for those already registered."""
-    found: dict[str, tuple[int, int]] = {}
-    for i in range(0, len(indexes), 900):
-        chunk = indexes[i : i + 900]
-        for rid, hid, idx in Resident.objects.filter(id_number_index__in=chunk).values_list(
-            "id", "household_id", "id_number_index"
-        ):
-            if idx is not None:
-                found[idx] = (rid, hid)
-    return found
-
-
 @transaction.atomic
 def _write(
-    actor: Any,
-    houses: dict[str, _House],
-    by_code: dict[str, Household],
-    index_of: dict[str, str],
-    existing: dict[str, tuple[int, int]],
-    say: Progress,
+    actor: Any, houses: dict[str, HouseFromFile], register: Register, say: Progress
 ) -> ImportSummary:
-    from gridlight.households.classify import recompute_all
-
     summary = ImportSummary()
+    by_code = register.households
     existed = [hh.pk for hh in by_code.values()]
+    summary.households_updated = _move_households(actor, houses, by_code)
+    say(70, _("Writing households and residents"))
+    names = _unnumbered_residents(existed)
+    # Rows go in with plain multi-row INSERTs, a few thousand households at a time: the ORM's
+    # bulk_create spends most of an import building and converting model objects.
+    touched: list[int] = []
+    batch: list[HouseFromFile] = []
+    done = 0
+    for house in houses.values():
+        batch.append(house)
+        if len(batch) >= 5000:
+            touched += _write_batch(batch, register, names, summary)
+            done += len(batch)
+            batch = []
+            say(70 + done * 22 // len(houses), _("Written %(n)s households") % {"n": done})
+    if batch:
+        touched += _write_batch(batch, register, names, summary)
+    say(94, _("Classifying"))
+    _classify(actor, touched)
+    return summary
+
+
+def _move_households(
+    actor: Any, houses: dict[str, HouseFromFile], by_code: dict[str, Household]
+) -> int:
+    """Give existing households the grid and address the file says; returns how many changed.
+
+    The one place the import moves a household (its residents follow in the batch writes)."""
     changed = [
         hh
         for code, hh in by_code.items()
@@ -421,31 +173,32 @@ def _write(
         hh.grid = houses[hh.code].grid
         hh.region_path = houses[hh.code].grid.path
     Household.objects.bulk_update(changed, ["address", "grid", "region_path"], batch_size=2000)
-    summary.households_updated = len(changed)
-    say(70, _("Writing households and residents"))
-    # Residents without an ID number are matched by name within their (existing) household.
+    return len(changed)
+
+
+def _unnumbered_residents(households: list[int]) -> dict[tuple[int, str], int]:
+    """(household id, name) → resident id of residents without an ID number: they are matched
+    by name within their (existing) household."""
     names: dict[tuple[int, str], int] = {}
-    for k in range(0, len(existed), 900):
+    for k in range(0, len(households), 900):
         for pk, hid, name in Resident.objects.filter(
-            household_id__in=existed[k : k + 900], id_number_index__isnull=True
+            household_id__in=households[k : k + 900], id_number_index__isnull=True
         ).values_list("id", "household_id", "name"):
             names[(hid, name)] = pk
-    # Rows go in with plain multi-row INSERTs, a few thousand households at a time: the ORM's
-    # bulk_create spends most of an import building and converting model objects.
-    batch: list[_House] = []
-    done = 0
-    for house in houses.values():
-        batch.append(house)
-        if len(batch) >= 5000:
-            _write_batch(batch, by_code, index_of, existing, names, summary)
-            done += len(batch)
-            batch = []
-            say(70 + done * 22 // len(houses), _("Written %(n)s households") % {"n": done})
-    if batch:
-        _write_batch(batch, by_code, index_of, existing, names, summary)
-    say(94, _("Classifying"))
-    recompute_all(actor=actor)
-    return summary
+    return names
+
+
+def _classify(actor: Any, touched: list[int]) -> None:
+    """Reclassify the households the file touched, and only those: one by one for a few (a
+    one-row import must not recompute a district of 300,000), set-based beyond
+    :data:`CLASSIFY_ONE_BY_ONE`, where one statement over everything is cheaper."""
+    from gridlight.households.classify import active_households, classify_one, recompute_all
+
+    if len(touched) > CLASSIFY_ONE_BY_ONE:
+        recompute_all(actor=actor)
+        return
+    for household in active_households().filter(pk__in=touched).order_by("pk"):
+        classify_one(household, actor=actor)
 
 
 def _insert(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
@@ -473,13 +226,13 @@ def _insert(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None
 
 
 def _write_batch(
-    batch: list[_House],
-    by_code: dict[str, Household],
-    index_of: dict[str, str],
-    existing: dict[str, tuple[int, int]],
+    batch: list[HouseFromFile],
+    register: Register,
     names: dict[tuple[int, str], int],
     summary: ImportSummary,
-) -> None:
+) -> list[int]:
+    """Write a batch of households with their residents and attributes; returns their ids."""
+    by_code, index_of, existing = register.households, register.index_of, register.residents
     now = timezone.now()
     today = timezone.localdate()
     new = [house for house in batch if house.code not in by_code]
@@ -532,7 +285,7 @@ def _write_batch(
     update: list[Resident] = []
     update_attrs: list[tuple[int, int, dict[str, int | None]]] = []
     house_values: list[tuple[Any, ...]] = []
-    touched = []
+    touched: list[int] = []
     for house in batch:
         hh = by_code[house.code]
         touched.append(hh.pk)
@@ -627,6 +380,7 @@ def _write_batch(
         ["household_id", "resident_id", "attribute_id", "grade"],
         values,
     )
+    return touched
 
 
 def export_rows(households: Any, *, reveal: bool) -> Iterator[list[Any]]:
@@ -669,4 +423,4 @@ def export_rows(households: Any, *, reveal: bool) -> Iterator[list[Any]]:
 
 
 def export_workbook(households: Any, *, reveal: bool) -> bytes:
-    return write_workbook("residents", COLUMNS, export_rows(households, reveal=reveal))
+    return write_workbook(SHEET, COLUMNS, export_rows(households, reveal=reveal))

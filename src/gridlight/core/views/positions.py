@@ -5,19 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gridlight.core import imports, services
 from gridlight.core.access import Perm, access, get_scoped, scope_for, scoped
-from gridlight.core.errors import ImportRejected
-from gridlight.core.forms import PositionFilterForm, PositionForm, UploadForm
+from gridlight.core.forms import PositionFilterForm, PositionForm
 from gridlight.core.models import PositionKind, Region, ServicePosition
 from gridlight.core.selectors import positions_list, region_by_code
 from gridlight.core.views.common import paginate, query_without_page, submit, xlsx_response
+from gridlight.core.views.imports import ImportPage, import_page
 
 
 def _filtered(request: HttpRequest) -> tuple[PositionFilterForm, Any]:
@@ -161,40 +163,23 @@ def position_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("core:region_detail", pk=region_pk)
 
 
+def _import_positions(user: Any, upload: UploadedFile) -> str:
+    result = imports.import_positions(actor=user, upload=upload, filename=upload.name or "")
+    return imports.result_message(result)
+
+
+POSITION_IMPORT = ImportPage(
+    key="positions",
+    title=gettext_lazy("Import service positions"),
+    template_url="core:position_template",
+    done_url="core:position_list",
+    run=_import_positions,
+)
+
+
 @access(Perm.POSITION_CHANGE)
 def position_import(request: HttpRequest) -> HttpResponse:
-    form = UploadForm(request.POST or None, request.FILES or None)
-    errors = None
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                result = imports.import_positions(
-                    actor=request.user, upload=upload, filename=upload.name
-                )
-            except ImportRejected as exc:
-                errors = exc.errors
-            else:
-                messages.success(
-                    request,
-                    _("Import finished: %(c)s created, %(u)s updated, %(n)s unchanged.")
-                    % {"c": result.created, "u": result.updated, "n": result.unchanged},
-                )
-                return redirect("core:position_list")
-    return render(
-        request,
-        "core/import.html",
-        {
-            "form": form,
-            "errors": errors,
-            "title": _("Import service positions"),
-            "template_url": "core:position_template",
-            "back_url": "core:position_list",
-        },
-        status=status,
-    )
+    return import_page(request, POSITION_IMPORT)
 
 
 @access(Perm.POSITION_VIEW)
@@ -207,5 +192,6 @@ def position_export(request: HttpRequest) -> HttpResponse:
 @access(Perm.POSITION_CHANGE)
 def position_template(request: HttpRequest) -> HttpResponse:
     return xlsx_response(
-        imports.template(imports.POSITION_COLUMNS, "positions"), "positions-template.xlsx"
+        imports.template(imports.POSITION_COLUMNS, imports.positions.SHEET),
+        "positions-template.xlsx",
     )

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridlight.core import imports, services
 from gridlight.core.access import Perm, access, get_scoped, scope_for
-from gridlight.core.errors import DomainError, ImportRejected
-from gridlight.core.forms import RegionForm, UploadForm
+from gridlight.core.errors import DomainError
+from gridlight.core.forms import RegionForm
 from gridlight.core.models import Region, ServicePosition
 from gridlight.core.selectors import (
     region_breadcrumbs,
@@ -21,6 +25,7 @@ from gridlight.core.selectors import (
     regions_list,
 )
 from gridlight.core.views.common import submit, xlsx_response
+from gridlight.core.views.imports import ImportPage, import_page
 
 
 @access(Perm.REGION_VIEW)
@@ -119,40 +124,23 @@ def region_add_child(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "core/region_form.html", {"form": form, "parent": parent}, status=status)
 
 
+def _import_regions(user: Any, upload: UploadedFile) -> str:
+    result = imports.import_regions(actor=user, upload=upload, filename=upload.name or "")
+    return imports.result_message(result)
+
+
+REGION_IMPORT = ImportPage(
+    key="regions",
+    title=gettext_lazy("Import region tree"),
+    template_url="core:region_template",
+    done_url="core:region_index",
+    run=_import_regions,
+)
+
+
 @access(Perm.REGION_CHANGE)
 def region_import(request: HttpRequest) -> HttpResponse:
-    form = UploadForm(request.POST or None, request.FILES or None)
-    errors = None
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                result = imports.import_regions(
-                    actor=request.user, upload=upload, filename=upload.name
-                )
-            except ImportRejected as exc:
-                errors = exc.errors
-            else:
-                messages.success(
-                    request,
-                    _("Import finished: %(c)s created, %(u)s updated, %(n)s unchanged.")
-                    % {"c": result.created, "u": result.updated, "n": result.unchanged},
-                )
-                return redirect("core:region_index")
-    return render(
-        request,
-        "core/import.html",
-        {
-            "form": form,
-            "errors": errors,
-            "title": _("Import region tree"),
-            "template_url": "core:region_template",
-            "back_url": "core:region_index",
-        },
-        status=status,
-    )
+    return import_page(request, REGION_IMPORT)
 
 
 @access(Perm.REGION_VIEW)
@@ -164,5 +152,5 @@ def region_export(request: HttpRequest) -> HttpResponse:
 @access(Perm.REGION_CHANGE)
 def region_template(request: HttpRequest) -> HttpResponse:
     return xlsx_response(
-        imports.template(imports.REGION_COLUMNS, "regions"), "regions-template.xlsx"
+        imports.template(imports.REGION_COLUMNS, imports.regions.SHEET), "regions-template.xlsx"
     )
