@@ -407,6 +407,7 @@ def _write(
     say: Progress,
 ) -> ImportSummary:
     from gridlight.households.classify import recompute_all
+    from gridlight.households.services import household_move_many
 
     summary = ImportSummary()
     existed = [hh.pk for hh in by_code.values()]
@@ -416,11 +417,14 @@ def _write(
         if code in houses
         and (hh.address != houses[code].address or hh.grid_id != houses[code].grid.pk)
     ]
+    # A household moves with everything that carries its region, through the one move service.
+    moves = {hh.pk: houses[hh.code].grid for hh in changed if hh.grid_id != houses[hh.code].grid.pk}
     for hh in changed:
         hh.address = houses[hh.code].address
         hh.grid = houses[hh.code].grid
         hh.region_path = houses[hh.code].grid.path
-    Household.objects.bulk_update(changed, ["address", "grid", "region_path"], batch_size=2000)
+    Household.objects.bulk_update(changed, ["address"], batch_size=2000)
+    household_move_many(actor=actor, moves=moves)
     summary.households_updated = len(changed)
     say(70, _("Writing households and residents"))
     # Residents without an ID number are matched by name within their (existing) household.
