@@ -60,14 +60,12 @@ WRITE_PERMS = frozenset(
         Perm.TICKET_ADMIN,
     }
 )
-_HOUSEHOLD_WORK = frozenset(
-    {
-        Perm.HOUSEHOLD_VIEW,
-        Perm.HOUSEHOLD_CHANGE,
-        Perm.PERSONAL_REVEAL,
-        Perm.VISIT_RECORD,
-    }
-)
+_HOUSEHOLD_WORK = frozenset({Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_CHANGE, Perm.VISIT_RECORD})
+# Seeing a full ID or phone number is not part of viewing households: it is granted on its own,
+# to those who deal with the person at the door (the grid worker, the community secretary).
+# A street office overseeing tens of thousands of households works with masked numbers; an
+# evaluator, a department handler or a talent commissioner never holds it.
+_PERSONAL = frozenset({Perm.PERSONAL_REVEAL})
 
 _STAFF_VIEW = frozenset({Perm.REGION_VIEW, Perm.POSITION_VIEW})
 # Ticket handlers see only the tickets dispatched to their own units (selectors.visible).
@@ -82,9 +80,10 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     | {Perm.TICKET_DISPATCH, Perm.TICKET_HANDLE, Perm.TICKET_VERIFY},
     Role.COMMUNITY_SECRETARY: _STAFF_VIEW
     | _HOUSEHOLD_WORK
+    | _PERSONAL
     | _TICKET_FRONT
     | {Perm.POSITION_CHANGE, Perm.TICKET_HANDLE, Perm.TICKET_VERIFY},
-    Role.GRID_WORKER: _STAFF_VIEW | _HOUSEHOLD_WORK | _TICKET_FRONT,
+    Role.GRID_WORKER: _STAFF_VIEW | _HOUSEHOLD_WORK | _PERSONAL | _TICKET_FRONT,
     Role.DEPARTMENT_HANDLER: _STAFF_VIEW | {Perm.TICKET_HANDLE},
     Role.TALENT_COMMISSIONER: _STAFF_VIEW | _TICKET_FRONT,
     Role.EVALUATOR: _STAFF_VIEW,

@@ -161,18 +161,24 @@ def _move_households(
 ) -> int:
     """Give existing households the grid and address the file says; returns how many changed.
 
-    The one place the import moves a household (its residents follow in the batch writes)."""
+    The one place the import moves a household: through the move service, which carries its
+    residents, visits and light history along."""
+    from gridlight.households.services import household_move_many
+
     changed = [
         hh
         for code, hh in by_code.items()
         if code in houses
         and (hh.address != houses[code].address or hh.grid_id != houses[code].grid.pk)
     ]
+    # A household moves with everything that carries its region, through the one move service.
+    moves = {hh.pk: houses[hh.code].grid for hh in changed if hh.grid_id != houses[hh.code].grid.pk}
     for hh in changed:
         hh.address = houses[hh.code].address
         hh.grid = houses[hh.code].grid
         hh.region_path = houses[hh.code].grid.path
-    Household.objects.bulk_update(changed, ["address", "grid", "region_path"], batch_size=2000)
+    Household.objects.bulk_update(changed, ["address"], batch_size=2000)
+    household_move_many(actor=actor, moves=moves)
     return len(changed)
 
 

@@ -3,21 +3,23 @@ reclassifies the household in the same transaction, so its light always matches 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridlight.core import audit
-from gridlight.core.access import Perm, require_path
+from gridlight.core.access import Perm, require_path, scope_for
 from gridlight.core.crypto import InvalidPhone, blind_index, decrypt, encrypt, parse_phone
 from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.idcard import InvalidIdNumber, parse_id
-from gridlight.core.models import Region, RegionLevel
+from gridlight.core.models import AuditEvent, Region, RegionLevel
 from gridlight.households.classify import classify_one
 from gridlight.households.models import (
     Attribute,
@@ -26,6 +28,7 @@ from gridlight.households.models import (
     Household,
     HouseholdStatus,
     Light,
+    LightChange,
     Relation,
     Resident,
     ResidentStatus,
@@ -280,24 +283,93 @@ def resident_depart(*, actor: Any, resident: Resident, status: str, on: date) ->
         classify_one(h, actor=actor)
 
 
+# Every row that belongs to a household and carries its region (a copy of the household's path,
+# so scope filters never join up to the household). A move rewrites all of them with the
+# household, or the old street keeps reaching the household through them: a departed member's ID
+# number, a visit's problems, the light history in its dashboard. A ticket raised from a visit is
+# not here: it keeps the region where it was raised (tickets/models.py).
+CARRIED_BY_HOUSEHOLD: tuple[type[Resident] | type[Visit] | type[LightChange], ...] = (
+    Resident,
+    Visit,
+    LightChange,
+)
+_CHUNK = 900  # ids per IN (...): SQLite allows a limited number of parameters
+
+
 @transaction.atomic
 def household_move(*, actor: Any, household: Household, version: int, grid: Region) -> None:
-    """Move a household to another grid (write scope needed at both ends)."""
+    """Move a household to another grid (write scope needed at both ends), with its members
+    (departed ones too), visits and light history; audited as ``household.move``."""
     require_path(actor, Perm.HOUSEHOLD_CHANGE, household.region_path)
     require_path(actor, Perm.HOUSEHOLD_CHANGE, grid.path)
-    _grid(grid)
-    old = household.region_path
     _locked(household, version)
-    Household.objects.filter(pk=household.pk).update(grid=grid, region_path=grid.path)
-    Resident.objects.filter(household=household).update(region_path=grid.path)
-    Visit.objects.filter(household=household).update(region_path=grid.path)
-    audit.record(
-        actor=actor,
-        action="household.move",
-        obj=household,
-        region_path=grid.path,
-        changes={"grid": [old, grid.path]},
+    _relocate(actor, {household.pk: grid})
+    household.grid, household.region_path = grid, grid.path
+
+
+@transaction.atomic
+def household_move_many(*, actor: Any, moves: dict[int, Region]) -> int:
+    """Move many households (household id → grid) as :func:`household_move` moves one, in a
+    few set-based statements (an import may move thousands): one UPDATE per target grid, one
+    per carried table and chunk of ids, one audit row per household. Returns how many moved."""
+    return _relocate(actor, moves, bump_version=True)
+
+
+def _relocate(actor: Any, moves: dict[int, Region], *, bump_version: bool = False) -> int:
+    """The one place a household changes region. Runs in the caller's transaction."""
+    if not moves:
+        return 0
+    scope = scope_for(actor, Perm.HOUSEHOLD_CHANGE)
+    ids = sorted(moves)
+    found: list[tuple[int, str, str, str]] = []
+    for k in range(0, len(ids), _CHUNK):
+        found += Household.objects.filter(pk__in=ids[k : k + _CHUNK]).values_list(
+            "pk", "code", "address", "region_path"
+        )
+    if len(found) != len(ids):
+        raise DomainError(_("A household to move does not exist."))
+    for pk, _code, _address, old in found:
+        grid = _grid(moves[pk])
+        if not (scope.contains(old) and scope.contains(grid.path)):
+            raise PermissionDenied
+        if old == grid.path:
+            raise DomainError(_("The household is already in this grid."))
+    by_grid: dict[Region, list[int]] = defaultdict(list)
+    for pk in ids:
+        by_grid[moves[pk]].append(pk)
+    now = timezone.now()
+    for grid, pks in by_grid.items():
+        changes: dict[str, Any] = {"grid": grid, "region_path": grid.path, "updated_at": now}
+        if bump_version:
+            changes["version"] = F("version") + 1
+        for k in range(0, len(pks), _CHUNK):
+            Household.objects.filter(pk__in=pks[k : k + _CHUNK]).update(**changes)
+    household_path = Household.objects.filter(pk=OuterRef("household_id")).values("region_path")
+    for model in CARRIED_BY_HOUSEHOLD:
+        for k in range(0, len(ids), _CHUNK):
+            model.objects.filter(household_id__in=ids[k : k + _CHUNK]).update(
+                region_path=Subquery(household_path[:1])
+            )
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    ip = audit.current_ip.get()
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=user,
+                actor_label=str(user.get_username()) if user else "system",
+                action="household.move",
+                object_type=Household._meta.label_lower,
+                object_id=str(pk),
+                object_label=f"{code} {address}"[:200],
+                region_path=moves[pk].path,
+                changes={"grid": [old, moves[pk].path]},
+                ip=ip,
+            )
+            for pk, code, address, old in found
+        ],
+        batch_size=2000,
     )
+    return len(found)
 
 
 @transaction.atomic
@@ -353,7 +425,9 @@ def household_override_clear(*, actor: Any, household: Household) -> None:
 @transaction.atomic
 def reveal(*, actor: Any, resident: Resident, what: str) -> str:
     """The full ID or phone number, for a user allowed to see it; every reveal is audited."""
-    require_path(actor, Perm.PERSONAL_REVEAL, resident.region_path)
+    # Scoped by the household, which owns the region: a member's own copy of the path follows it.
+    path = resident.household.region_path
+    require_path(actor, Perm.PERSONAL_REVEAL, path)
     token = {"id_number": resident.id_number_enc, "phone": resident.phone_enc}.get(what)
     if token is None:
         raise DomainError(_("Nothing to reveal."))
@@ -362,7 +436,7 @@ def reveal(*, actor: Any, resident: Resident, what: str) -> str:
         action=f"reveal.{what}",
         obj=resident,
         object_label=resident.name,
-        region_path=resident.region_path,
+        region_path=path,
     )
     return decrypt(token) if token else ""
 

@@ -4,15 +4,15 @@ from datetime import date
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from gridlight.api.pagination import Pagination
 from gridlight.core.access import Perm, get_scoped
-from gridlight.core.crypto import decrypt, mask_id, mask_phone
 from gridlight.core.models import Region
 from gridlight.core.selectors import region_by_code
-from gridlight.households import services
+from gridlight.households import personal, services
 from gridlight.households.classify import explain
 from gridlight.households.models import Household, Resident, ResidentStatus
 from gridlight.households.selectors import households_list, light_counts_by_child, worklist
@@ -47,11 +47,14 @@ class HouseholdOut(Schema):
 
 
 class MemberOut(Schema):
+    """A member as anyone who may view the household sees them: age, not the birth date, beside
+    the masked ID number (the two together would give the number back)."""
+
     id: int
     name: str
     relation: str
     status: str
-    birth_date: date | None
+    age: int | None
     sex: str
     id_number_masked: str
     phone_masked: str
@@ -95,6 +98,11 @@ class VisitIn(Schema):
     problems: str = ""
 
 
+class MoveIn(Schema):
+    grid_code: str = Field(min_length=1, max_length=40)
+    version: int
+
+
 class OverrideIn(Schema):
     light: LightName
     reason: str = Field(min_length=1, max_length=200)
@@ -123,18 +131,20 @@ def _household(request: HttpRequest, pk: int, perm: Perm = Perm.HOUSEHOLD_VIEW) 
 
 def _detail(h: Household) -> dict[str, Any]:
     version, evaluation = explain(h)
+    today = timezone.localdate()
     members = []
     for r in h.residents.filter(status=ResidentStatus.PRESENT).order_by("id"):
+        seen = personal.shown(r, today)
         members.append(
             {
                 "id": r.pk,
                 "name": r.name,
                 "relation": r.relation,
                 "status": r.status,
-                "birth_date": r.birth_date,
-                "sex": r.sex,
-                "id_number_masked": mask_id(decrypt(r.id_number_enc)) if r.id_number_enc else "",
-                "phone_masked": mask_phone(decrypt(r.phone_enc)) if r.phone_enc else "",
+                "age": seen.age,
+                "sex": seen.sex,
+                "id_number_masked": seen.id_masked,
+                "phone_masked": seen.phone_masked,
             }
         )
     data: dict[str, Any] = {
@@ -218,6 +228,20 @@ def override_light(request: HttpRequest, household_id: int, payload: OverrideIn)
 
 
 @router.post(
+    "/households/{household_id}/move",
+    response={200: HouseholdDetailOut, 400: Message, 409: Message},
+    summary="Move a household to another grid, with its members, visits and light history",
+)
+def move_household(request: HttpRequest, household_id: int, payload: MoveIn) -> dict[str, Any]:
+    h = _household(request, household_id, Perm.HOUSEHOLD_CHANGE)
+    grid = get_scoped(
+        Region.objects.all(), request.user, Perm.HOUSEHOLD_CHANGE, "path", code=payload.grid_code
+    )
+    services.household_move(actor=request.user, household=h, version=payload.version, grid=grid)
+    return _detail(_household(request, household_id))
+
+
+@router.post(
     "/households/{household_id}/members/{member_id}/reveal",
     response=RevealOut,
     summary="The full ID or phone number (audited)",
@@ -226,9 +250,10 @@ def reveal(
     request: HttpRequest, household_id: int, member_id: int, what: Literal["id_number", "phone"]
 ) -> dict[str, str]:
     resident = get_scoped(
-        Resident.objects.all(),
+        Resident.objects.select_related("household"),
         request.user,
         Perm.PERSONAL_REVEAL,
+        "household__region_path",
         pk=member_id,
         household_id=household_id,
     )

@@ -8,16 +8,17 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridlight.core.access import Perm, access, get_scoped, scope_for
-from gridlight.core.crypto import decrypt, mask_id, mask_phone
+from gridlight.core.crypto import decrypt
 from gridlight.core.models import Region
 from gridlight.core.selectors import region_by_code
 from gridlight.core.views.common import flash_errors, paginate, query_without_page, submit
-from gridlight.households import services
+from gridlight.households import personal, services
 from gridlight.households.classify import explain
 from gridlight.households.forms import (
     DepartForm,
@@ -78,13 +79,13 @@ def _member_rows(household: Household) -> list[dict[str, Any]]:
     ):
         label = v.attribute.name + (f"（{v.grade}级）" if v.grade else "")
         attrs.setdefault(v.resident_id or 0, []).append(label)
+    today = timezone.localdate()
     rows = []
     for r in household.residents.order_by("status", "id"):
         rows.append(
             {
                 "resident": r,
-                "id_masked": mask_id(decrypt(r.id_number_enc)) if r.id_number_enc else "",
-                "phone_masked": mask_phone(decrypt(r.phone_enc)) if r.phone_enc else "",
+                "shown": personal.shown(r, today),
                 "attributes": attrs.get(r.pk, []),
                 "present": r.status == ResidentStatus.PRESENT,
             }
@@ -340,7 +341,12 @@ def household_override(request: HttpRequest, pk: int) -> HttpResponse:
 @access(Perm.PERSONAL_REVEAL)
 def reveal(request: HttpRequest, pk: int, resident_pk: int, what: str) -> HttpResponse:
     resident = get_scoped(
-        Resident.objects.all(), request.user, Perm.PERSONAL_REVEAL, pk=resident_pk, household_id=pk
+        Resident.objects.select_related("household"),
+        request.user,
+        Perm.PERSONAL_REVEAL,
+        "household__region_path",
+        pk=resident_pk,
+        household_id=pk,
     )
     value = services.reveal(actor=request.user, resident=resident, what=what)
     return HttpResponse(format_html('<code class="gl-revealed">{}</code>', value))
