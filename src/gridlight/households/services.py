@@ -64,6 +64,30 @@ def _catalogue() -> dict[str, Attribute]:
     return {a.code: a for a in Attribute.objects.filter(active=True)}
 
 
+# --- what a member or an attribute may hold (pages, the API and the import ask the same) -------
+
+
+def relation_problem(relation: str) -> str | None:
+    """Why ``relation`` cannot be stored (it is not one of the list), or None. The household
+    export names every member's relation, so one outside the list would break it for everyone
+    in scope."""
+    if relation in Relation.values:
+        return None
+    return _("Choose the relation to the head of household from the list.")
+
+
+def grade_problem(attribute: Attribute, grade: int | None) -> str | None:
+    """Why ``grade`` cannot be recorded for ``attribute``, or None: a graded attribute takes no
+    grade or one from 1 to 4, an ungraded one takes none."""
+    if grade is None:
+        return None
+    if not attribute.graded:
+        return _("%(a)s takes no grade.") % {"a": attribute.name}
+    if isinstance(grade, bool) or not 1 <= grade <= 4:
+        return _("The grade of %(a)s must be 1 to 4.") % {"a": attribute.name}
+    return None
+
+
 def _check_attributes(attrs: dict[str, int | None], scope: str) -> None:
     catalogue = _catalogue()
     for code, grade in attrs.items():
@@ -75,14 +99,18 @@ def _check_attributes(attrs: dict[str, int | None], scope: str) -> None:
                 _("%(a)s is not recorded for a %(s)s.")
                 % {"a": attribute.name, "s": AttributeScope(scope).label}
             )
-        if attribute.graded and grade is not None and not 1 <= grade <= 4:
-            raise DomainError(_("The grade of %(a)s must be 1 to 4.") % {"a": attribute.name})
+        problem = grade_problem(attribute, grade)
+        if problem:
+            raise DomainError(problem)
 
 
 def _resident_fields(member: MemberInput, *, exclude_pk: int = 0) -> dict[str, Any]:
     name = member.name.strip()
     if not name:
         raise DomainError(_("Every member needs a name."))
+    problem = relation_problem(member.relation)
+    if problem:
+        raise DomainError(f"{name}: {problem}")
     values: dict[str, Any] = {"name": name, "relation": member.relation}
     if member.id_number.strip():
         try:

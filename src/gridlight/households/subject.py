@@ -12,6 +12,7 @@ from gridlight.households.models import (
     AttributeValue,
     Household,
     HouseholdStatus,
+    Light,
     Resident,
     ResidentStatus,
 )
@@ -24,6 +25,7 @@ class HouseholdSubject:
     label = _("Household")
     table = Household._meta.db_table
     outcome_column = "computed_light"
+    outcomes = tuple(Light.values)
 
     def fields(self) -> dict[str, FieldSpec]:
         return {

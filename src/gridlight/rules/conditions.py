@@ -296,7 +296,7 @@ def parse_condition(spec: Any, subject: Subject) -> Condition:
     fields = subject.fields()
     if kind == "has_tag":
         tags = subject.tags()
-        if arg not in tags:
+        if not isinstance(arg, str) or arg not in tags:  # a list here is no tag (nor hashable)
             raise ConditionError(_("Unknown tag: %(t)s") % {"t": arg})
         return HasTag(arg, tags[arg])
     if kind == "age_at_least":
@@ -309,7 +309,7 @@ def parse_condition(spec: Any, subject: Subject) -> Condition:
         grades = subject.grades()
         if not isinstance(arg, dict) or set(arg) != {"attribute", "grade"}:
             raise ConditionError(_('grade_at_most takes {"attribute": …, "grade": …}.'))
-        if arg["attribute"] not in grades:
+        if not isinstance(arg["attribute"], str) or arg["attribute"] not in grades:
             raise ConditionError(_("Unknown graded attribute: %(a)s") % {"a": arg["attribute"]})
         return GradeAtMost(
             arg["attribute"], grades[arg["attribute"]], _int(arg["grade"], _("Grade"), 1, 10)

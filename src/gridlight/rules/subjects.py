@@ -32,6 +32,9 @@ class Subject(Protocol):
     table: str
     # The column holding each row's current outcome (compared by simulations).
     outcome_column: str
+    # The outcomes a rule set about this subject may give: what reads them (the column above,
+    # dashboards, exports) knows only these, so a version naming another is refused.
+    outcomes: tuple[str, ...]
 
     def fields(self) -> dict[str, FieldSpec]:
         """Fields that CEL expressions may name (``age``, ``member_count``, ``tags`` …)."""

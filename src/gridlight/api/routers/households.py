@@ -14,7 +14,7 @@ from gridlight.core.models import Region
 from gridlight.core.selectors import region_by_code
 from gridlight.households import personal, services
 from gridlight.households.classify import explain
-from gridlight.households.models import Household, Resident, ResidentStatus
+from gridlight.households.models import Household, Relation, Resident, ResidentStatus
 from gridlight.households.selectors import households_list, light_counts_by_child, worklist
 
 router = Router(tags=["households"])
@@ -79,7 +79,7 @@ class MemberIn(Schema):
     name: str = Field(min_length=1, max_length=60)
     id_number: str = ""
     phone: str = ""
-    relation: str = "other"
+    relation: Relation = Relation.OTHER  # the list the service checks (relation_problem)
     attributes: dict[str, int | None] = Field(default_factory=dict)
 
 
