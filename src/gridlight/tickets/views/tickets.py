@@ -34,6 +34,7 @@ from gridlight.tickets.models import (
     Category,
     Message,
     Ticket,
+    open_work,
 )
 
 # Steps in the order their forms appear on a ticket page, with the fields each one shows.
@@ -223,7 +224,7 @@ def _filtered(request: HttpRequest) -> tuple[TicketFilterForm, QuerySet[Ticket]]
         elif q:
             qs = qs.filter(title__icontains=q)
         if d.get("status") == "open":
-            qs = qs.filter(status__in=OPEN_STATUSES)
+            qs = qs.filter(open_work())
         elif d.get("status"):
             qs = qs.filter(status=d["status"])
         if d.get("card") == "supervised":
@@ -264,7 +265,7 @@ def _step_forms(user: Any, ticket: Ticket) -> list[dict[str, Any]]:
             unit_field = form.fields["unit"]
             assert isinstance(unit_field, forms.ModelChoiceField)
             unit_field.queryset = selectors.units_for(user, Perm.TICKET_DISPATCH)
-            unit_field.initial = suggested_unit(ticket)
+            unit_field.initial = selectors.suggested_units([ticket])[ticket.pk]
         shown.append(
             {
                 "name": name,
@@ -275,17 +276,6 @@ def _step_forms(user: Any, ticket: Ticket) -> list[dict[str, Any]]:
             }
         )
     return shown
-
-
-def suggested_unit(ticket: Ticket) -> Any:
-    """The category's default unit, or the office of the ticket's street."""
-    from gridlight.tickets.models import Unit
-
-    if ticket.category.to_street and ticket.street_id:
-        unit = Unit.objects.filter(region_id=ticket.street_id, kind="street").first()
-        if unit is not None:
-            return unit.pk
-    return ticket.category.default_unit_id
 
 
 @access()
