@@ -9,3 +9,4 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from gridlight.tickets import widgets  # noqa: F401 - it registers itself
+        from gridlight.tickets.views import tickets  # noqa: F401 - registers its export
