@@ -86,26 +86,29 @@ def _values() -> dict[str, list[str]]:
     )
     admin = User.objects.get(username="admin")
     job = Job.objects.filter(created_by=admin).values_list("pk", flat=True).first()
+    version = RuleSetVersion.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    position = ServicePosition.objects.values_list("pk", flat=True).first()
+    leaf = Category.objects.filter(parent__isnull=False).values_list("code", flat=True)[0]
     return {
         "str": ["1"],
         "format": ["json"],
         "light": ["red"],
         "region_id": [str(street.pk)],
-        "position_id": [str(ServicePosition.objects.values_list("pk", flat=True).first())],
+        "position_id": [str(position)],
         "household_id": [str(household)],
         "member_id": [str(resident.pk if resident else 0)],
         "resident_pk": [str(resident.pk if resident else 0)],
-        "version_id": [str(RuleSetVersion.objects.order_by("-pk").values_list("pk", flat=True)[0])],
+        "version_id": [str(version)],
         "ticket_id": [str(open_ticket)],
-        "service_code": [Category.objects.filter(parent__isnull=False).values_list("code", flat=True)[0]],
+        "service_code": [leaf],
         "service_request_id": [str(open_ticket)],
         "name": ["accept"],
         # Integer parameters by the route's start (see _int_for).
         "_households": [str(household)],
-        "_rules": [str(RuleSetVersion.objects.order_by("-pk").values_list("pk", flat=True)[0])],
+        "_rules": [str(version)],
         "_dashboard": [str(street.pk)],
         "_regions": [str(street.pk)],
-        "_positions": [str(ServicePosition.objects.values_list("pk", flat=True).first())],
+        "_positions": [str(position)],
         "_users": [str(admin.pk)],
         "_jobs": [str(job or 0)],
         "_policies": [str(SlaPolicy.objects.values_list("pk", flat=True).first())],

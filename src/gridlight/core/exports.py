@@ -12,9 +12,9 @@ and leaves the file there to download once, or again.
 An app registers a *builder* per kind of export: from the user and the list's query string it
 returns an :class:`Export` — columns, the rows (a generator, read in chunks), how many records
 it will write, and what must be audited when it is produced. The export view calls
-:func:`respond`: up to ``INLINE_LIMIT`` records (5,000) the file is the answer; above it, a GET shows
-how many records will be exported and a button (a GET never starts anything), and the POST
-starts the job and sends the user to its page, where the file is offered when it is ready.
+:func:`respond`: up to ``INLINE_LIMIT`` records (5,000) the file is the answer; above it, a
+GET shows how many records will be exported and a button (a GET never starts anything), and
+the POST starts the job and sends the user to its page, where the file is offered when ready.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from gridlight.core.access import Perm, has_perm, is_public_user, scope_for
+from gridlight.core.access import Perm, has_perm, is_public_user
 from gridlight.core.widgets import register
 from gridlight.tickets.models import (
     OPEN_STATUSES,
@@ -17,9 +17,8 @@ from gridlight.tickets.models import (
     Message,
     Status,
     Ticket,
-    open_work,
 )
-from gridlight.tickets.selectors import my_units
+from gridlight.tickets.selectors import my_units, open_work_for
 
 
 @register
@@ -35,18 +34,18 @@ def tickets(request: HttpRequest) -> dict[str, Any] | None:
         tiles += [("my_open", mine["open"], "list"), ("to_rate", mine["rate"], "list")]
     units = my_units(user)
     if units and has_perm(user, Perm.TICKET_HANDLE):
-        held = Ticket.objects.filter(
-            open_work(), scope_for(user, Perm.TICKET_HANDLE).q("region_path"), unit_id__in=units
-        ).aggregate(
-            sign=Count("pk", filter=Q(status=Status.DISPATCHED)),
-            overdue=Count("pk", filter=Q(status__in=WITH_UNIT, due_at__lt=now)),
+        held = (
+            open_work_for(user, Perm.TICKET_HANDLE)
+            .filter(unit_id__in=units)
+            .aggregate(
+                sign=Count("pk", filter=Q(status=Status.DISPATCHED)),
+                overdue=Count("pk", filter=Q(status__in=WITH_UNIT, due_at__lt=now)),
+            )
         )
         tiles += [("to_sign", held["sign"], "worklist"), ("overdue", held["overdue"], "worklist")]
     if has_perm(user, Perm.TICKET_DISPATCH):
         # Open work only: the partial index of open tickets, not every ticket of the district.
-        waiting = Ticket.objects.filter(
-            open_work(), scope_for(user, Perm.TICKET_DISPATCH).q("region_path")
-        ).aggregate(
+        waiting = open_work_for(user, Perm.TICKET_DISPATCH).aggregate(
             new=Count("pk", filter=Q(status__in=[Status.SUBMITTED, Status.ACCEPTED])),
             red=Count("pk", filter=Q(status__in=WITH_UNIT, card=Card.RED)),
         )

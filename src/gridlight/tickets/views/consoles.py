@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gridlight.core import audit
-from gridlight.core.access import Perm, access, has_perm, require, scoped
+from gridlight.core.access import Perm, access, has_perm, require
 from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.forms import Form, date_input
 from gridlight.core.models import WorkdayOverride
@@ -34,7 +34,6 @@ from gridlight.tickets.models import (
     Status,
     Ticket,
     Unit,
-    open_work,
 )
 
 LIMIT = 100
@@ -48,7 +47,7 @@ def _rows(qs: QuerySet[Ticket]) -> list[Ticket]:
 def dispatch_console(request: HttpRequest) -> HttpResponse:
     """Everything waiting for the dispatcher, oldest first."""
     # Every section is open work: the partial index of open tickets serves them all.
-    mine = scoped(Ticket.objects.filter(open_work()), request.user, Perm.TICKET_DISPATCH)
+    mine = selectors.open_work_for(request.user, Perm.TICKET_DISPATCH)
     sections = [
         ("new", gettext_lazy("New, to accept and dispatch"), mine.filter(status=Status.SUBMITTED)),
         (
@@ -110,8 +109,7 @@ def _section_q(key: str) -> Q:
 def worklist(request: HttpRequest) -> HttpResponse:
     """The unit handler's worklist: to sign, overdue, due soon, in hand, sent back to them."""
     units = selectors.my_units(request.user)
-    scope = require(request.user, Perm.TICKET_HANDLE)
-    mine = Ticket.objects.filter(open_work(), scope.q("region_path"), unit_id__in=units)
+    mine = selectors.open_work_for(request.user, Perm.TICKET_HANDLE).filter(unit_id__in=units)
     now = timezone.now()
     soon = now + timedelta(days=2)
     working = mine.filter(status__in=[Status.SIGNED, Status.IN_PROGRESS])
@@ -152,8 +150,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
 @access(Perm.TICKET_VIEW)
 def supervision(request: HttpRequest) -> HttpResponse:
     """Cards and supervision: counts per unit and per street, and the tickets under supervision."""
-    scope = require(request.user, Perm.TICKET_VIEW)
-    held = Ticket.objects.filter(open_work(), scope.q("region_path"), status__in=WITH_UNIT)
+    held = selectors.open_work_for(request.user, Perm.TICKET_VIEW).filter(status__in=WITH_UNIT)
     cards = {
         "yellow": Count("pk", filter=Q(card=Card.YELLOW)),
         "red": Count("pk", filter=Q(card=Card.RED)),
