@@ -1,39 +1,208 @@
-"""Server time and query count of the core pages at the demo district's size."""
+"""Server time and query count of every GET page and API list, as the role that uses it, at the
+demo's full size (300,000 households, 1,000,000 tickets).
+
+The routes are discovered from the URL conf, as the route walk does (``gridlight.core.urlwalk``),
+so a page added later is timed without being listed here. Each route's parameters are filled
+with a real object of the kind the route shows (a recent open ticket, a household, the district,
+…), and each page is requested as the roles that work with it (``ROLES``; the district admin
+otherwise). Each measurement prints one JSON line: ``page`` (the route), ``role``, ``status``,
+``queries`` (of the first request), ``first_seconds`` (the first request, with the cache
+cleared, as after a minute away) and ``seconds`` (median of the repeats).
+
+``BENCH_PAGES=tickets/,households/`` times only the routes starting with one of these.
+"""
 
 from __future__ import annotations
 
+import os
+import statistics
+import time
+from typing import Any
+
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from bench.common import report, timed
-from gridlight.core.demo.build import build_demo
-from gridlight.core.models import Region, ServicePosition, User
+from bench.common import report
+from bench.setup import build, build_ticket_history
+
+# Who uses a page, by the route's start (the first match wins); the district admin otherwise.
+ROLES: list[tuple[str, list[str]]] = [
+    ("", ["admin", "street", "handler", "gridworker", "resident"]),  # the home page
+    ("tickets/dispatch/", ["admin", "street"]),
+    ("tickets/work/", ["handler", "street"]),
+    ("tickets/supervision/", ["admin", "street", "evaluator"]),
+    ("tickets/kpi/", ["evaluator"]),
+    ("tickets/inbox/", ["handler"]),
+    ("tickets/new/", ["resident"]),
+    ("tickets/<int:pk>/", ["admin", "handler"]),
+    ("tickets/", ["admin", "handler", "resident"]),
+    ("households/worklist/", ["gridworker"]),
+    ("households/", ["admin", "street"]),
+    ("api/v1/worklist", ["gridworker"]),
+    ("api/v1/tickets", ["admin", "handler"]),
+]
+
+# Routes not timed: a GET that changes something (signing out, revealing a number, which is
+# audited), the exports (timed as jobs by ``bench.exports``) and routes outside the product.
+SKIP = (
+    "accounts/logout/",
+    "accounts/login/",
+    "i18n/",
+    "api/docs",
+    "api/openapi.json",
+    "/reveal",
+    "export/",
+    "open311/v2/^",
+    "open311/v2/tokens/",
+    "/attachments/",
+)
+
+
+def _roles(route: str) -> list[str]:
+    for prefix, roles in ROLES:
+        if route == prefix or (prefix and route.startswith(prefix)):
+            return roles
+    return ["admin"]
+
+
+def _values() -> dict[str, list[str]]:
+    """Parameter values: real objects of the demo district, by parameter name and converter."""
+    from gridlight.core.models import Job, Region, ServicePosition, User
+    from gridlight.households.models import Household, Resident
+    from gridlight.rules.models import RuleSetVersion
+    from gridlight.tickets.models import Category, SlaPolicy, Ticket, Unit, open_work
+
+    district = Region.objects.get(code="370103")
+    street = Region.objects.get(code="370103008")
+    resident = Resident.objects.filter(household__region_path__startswith=street.path).first()
+    household = resident.household_id if resident else Household.objects.values("pk").first()
+    open_ticket = (
+        Ticket.objects.filter(open_work(), region_path__startswith=district.path)
+        .order_by("-created_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    admin = User.objects.get(username="admin")
+    job = Job.objects.filter(created_by=admin).values_list("pk", flat=True).first()
+    version = RuleSetVersion.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    position = ServicePosition.objects.values_list("pk", flat=True).first()
+    leaf = Category.objects.filter(parent__isnull=False).values_list("code", flat=True)[0]
+    return {
+        "str": ["1"],
+        "format": ["json"],
+        "light": ["red"],
+        "region_id": [str(street.pk)],
+        "position_id": [str(position)],
+        "household_id": [str(household)],
+        "member_id": [str(resident.pk if resident else 0)],
+        "resident_pk": [str(resident.pk if resident else 0)],
+        "version_id": [str(version)],
+        "ticket_id": [str(open_ticket)],
+        "service_code": [leaf],
+        "service_request_id": [str(open_ticket)],
+        "name": ["accept"],
+        # Integer parameters by the route's start (see _int_for).
+        "_households": [str(household)],
+        "_rules": [str(version)],
+        "_dashboard": [str(street.pk)],
+        "_regions": [str(street.pk)],
+        "_positions": [str(position)],
+        "_users": [str(admin.pk)],
+        "_jobs": [str(job or 0)],
+        "_policies": [str(SlaPolicy.objects.values_list("pk", flat=True).first())],
+        "_categories": [str(Category.objects.values_list("pk", flat=True).first())],
+        "_units": [str(Unit.objects.order_by("pk").values_list("pk", flat=True).first())],
+        "_tickets": [str(open_ticket)],
+        "_assignments": ["0"],
+        "_tokens": ["0"],
+        "_calendar": ["0"],
+    }
+
+
+INT_KINDS = [
+    ("households/rules/", "_rules"),
+    ("households/dashboard/", "_dashboard"),
+    ("households/", "_households"),
+    ("regions/", "_regions"),
+    ("positions/", "_positions"),
+    ("users/", "_users"),
+    ("jobs/", "_jobs"),
+    ("assignments/", "_assignments"),
+    ("accounts/tokens/", "_tokens"),
+    ("tickets/catalogue/policies/", "_policies"),
+    ("tickets/catalogue/categories/", "_categories"),
+    ("tickets/catalogue/units/", "_units"),
+    ("tickets/calendar/", "_calendar"),
+    ("tickets/", "_tickets"),
+]
+
+
+def _urls(route: str, values: dict[str, list[str]]) -> list[str]:
+    from gridlight.core.urlwalk import concrete_urls
+
+    kind = next((k for prefix, k in INT_KINDS if route.startswith(prefix)), None)
+    return concrete_urls(route, {**values, "int": values[kind] if kind else ["0"]})
+
+
+def pages() -> list[tuple[str, str]]:
+    """(route, url) for every GET route worth timing, once per route."""
+    from gridlight.core.urlwalk import all_routes
+
+    only = [p for p in os.environ.get("BENCH_PAGES", "").split(",") if p]
+    values = _values()
+    found: dict[str, str] = {}
+    for route, _pattern in all_routes():
+        if route in found or any(s in route for s in SKIP):
+            continue
+        if only and not any(route.startswith(p) for p in only):
+            continue
+        found[route] = _urls(route, values)[0]
+    return list(found.items())
+
+
+def _time(client: Client, url: str) -> tuple[int, int, float, float]:
+    cache.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        start = time.perf_counter()
+        status = client.get(url).status_code
+        first = time.perf_counter() - start
+    queries = len(ctx.captured_queries)
+    if status != 200:
+        return status, queries, first, first
+    repeat = 1 if first > 3 else 5
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        client.get(url)
+        samples.append(time.perf_counter() - start)
+    return status, queries, first, statistics.median(samples)
 
 
 def run(*, db: str, scale: str) -> None:
-    build_demo()
-    client = Client()
-    client.force_login(User.objects.get(username="admin"))
-    district = Region.objects.get(code="370103")
-    street = Region.objects.get(code="370103008")
-    rows = Region.objects.count() + ServicePosition.objects.count()
-    pages = {
-        "home": "/",
-        "region-district": f"/regions/{district.pk}/",
-        "region-street": f"/regions/{street.pk}/",
-        "positions": "/positions/",
-        "positions-filtered": "/positions/?kind=grid_station&q=建新",
-        "position-map": "/positions/map/",
-        "audit": "/audit/",
-        "users": "/users/",
-        "api-streets": "/api/v1/regions?level=street",
-        "api-positions": "/api/v1/positions?limit=100",
-    }
-    for name, url in pages.items():
-        with CaptureQueriesContext(connection) as ctx:
-            status = client.get(url).status_code
-        queries = len(ctx.captured_queries)
-        assert status == 200, (url, status)
-        seconds = timed(lambda url=url: client.get(url), repeat=7)
-        report(f"page:{name}", db=db, rows=rows, seconds=seconds, queries=queries)
+    from gridlight.core.models import User
+    from gridlight.tickets.models import Ticket
+
+    households = build(scale)
+    build_ticket_history(scale)
+    tickets = Ticket.objects.count()
+    clients: dict[str, Client] = {}
+    for route, url in pages():
+        for role in _roles(route):
+            if role not in clients:
+                clients[role] = Client(raise_request_exception=False)
+                clients[role].force_login(User.objects.get(username=role))
+            status, queries, first, seconds = _time(clients[role], url)
+            extra: dict[str, Any] = {"page": route or "(home)", "role": role, "status": status}
+            report(
+                f"page:{route or '(home)'}",
+                db=db,
+                rows=tickets,
+                seconds=seconds,
+                first_seconds=round(first, 4),
+                queries=queries,
+                households=households,
+                url=url,
+                **extra,
+            )

@@ -4,16 +4,12 @@ nothing is written."""
 
 from __future__ import annotations
 
-import itertools
 import json
-import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from gridlight.core.access import ACCESS_ATTR
 from gridlight.core.models import (
@@ -27,6 +23,7 @@ from gridlight.core.models import (
     WorkdayOverride,
 )
 from gridlight.core.services import token_create
+from gridlight.core.urlwalk import all_routes, concrete_urls
 from gridlight.households.models import Household, LightChange, Resident, Visit
 from gridlight.rules.models import RuleSetVersion
 from gridlight.tickets.models import (
@@ -41,21 +38,7 @@ from gridlight.tickets.models import (
 from gridlight.tickets.services import ACTORS
 from tests.conftest import CANARY, SECRET_ID, SECRET_PHONE, World, login
 
-PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
 METHODS = ("get", "post", "put", "patch", "delete")
-
-
-def _patterns(resolvers: list[Any], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
-    for p in resolvers:
-        route = str(p.pattern)
-        if isinstance(p, URLResolver):
-            yield from _patterns(p.url_patterns, prefix + route)
-        else:
-            yield prefix + route, p
-
-
-def all_routes() -> list[tuple[str, URLPattern]]:
-    return list(_patterns(get_resolver().url_patterns))
 
 
 def _secret_ids(world: World) -> dict[str, list[int]]:
@@ -131,25 +114,6 @@ def _secret_values(world: World, route: str = "") -> dict[str, list[str]]:
         "attachment_pk": [str(pk) for pk in Attachment.objects.values_list("pk", flat=True)]
         or ["1"],
     }
-
-
-def concrete_urls(route: str, values: dict[str, list[str]]) -> list[str]:
-    """Every combination of secret values for the route's parameters: a parameter with a list
-    of its own (by name) uses it, the others use the list for their converter."""
-    params = list(PARAM.finditer(route))
-    if not params:
-        return ["/" + route.lstrip("^").rstrip("$")]
-    choices = [
-        values.get(m.group("name")) or values.get(m.group("conv") or "str", values["str"])
-        for m in params
-    ]
-    urls = []
-    for combo in itertools.product(*choices):
-        url = route
-        for m, value in zip(params, combo, strict=True):
-            url = url.replace(m.group(0), value, 1)
-        urls.append("/" + url)
-    return urls
 
 
 def _payload(world: World) -> dict[str, Any]:

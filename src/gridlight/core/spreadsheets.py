@@ -3,18 +3,20 @@
 Reading goes through the guarded streaming reader of :mod:`gridlight.core.xlsx` (sizes checked
 before parsing, rows streamed, rows and columns capped); :func:`open_table` adds the header
 check every import shares and yields rows with their Excel row numbers. Writing goes through
-xlsxwriter in constant-memory mode. Readers never write anything: validation and writing belong
-to the import service of each kind of record. docs/imports.md shows how an import is built.
+xlsxwriter in constant-memory mode, to memory or to a file (large exports, core/exports.py).
+Readers never write anything: validation and writing belong to the import service of each kind
+of record. docs/imports.md shows how an import is built.
 """
 
 from __future__ import annotations
 
 import io
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from os import PathLike
 from typing import IO, Any
 
 import xlsxwriter
@@ -192,29 +194,61 @@ def write_workbook(
     *,
     notes: Sequence[str] = (),
 ) -> bytes:
-    """An .xlsx with a bold header row (Chinese headers, required ones starred) and ``rows``."""
+    """An .xlsx with a bold header row (Chinese headers, required ones starred) and ``rows``,
+    built in memory (small files: templates, error reports, small exports)."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
+    _write(xlsxwriter.Workbook(buffer, {"in_memory": True}), sheet_name, columns, rows, notes)
+    return buffer.getvalue()
+
+
+def write_workbook_file(
+    path: str | PathLike[str],
+    sheet_name: str,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+    *,
+    notes: Sequence[str] = (),
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """The same workbook written to ``path`` in constant memory (each row goes to a temporary
+    file as it is written; the parts are zipped at the end), for exports of any size. Calls
+    ``progress(rows so far)`` every 5,000 rows; returns the number of rows."""
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    return _write(book, sheet_name, columns, rows, notes, progress)
+
+
+def _write(
+    book: xlsxwriter.Workbook,
+    sheet_name: str,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+    notes: Sequence[str],
+    progress: Callable[[int], None] | None = None,
+) -> int:
     bold = book.add_format({"bold": True, "bg_color": "#DDEBF7"})
     sheet = book.add_worksheet(sheet_name)
     for c, col in enumerate(columns):
         sheet.write_string(0, c, col.header + ("*" if col.required else ""), bold)
         sheet.set_column(c, c, max(12, len(col.header) * 3))
+    write_string, write_number = sheet.write_string, sheet.write_number
+    r = 0
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row):
             if value is None or value == "":
                 continue
             if isinstance(value, int | float) and not isinstance(value, bool):
-                sheet.write_number(r, c, value)
+                write_number(r, c, value)
             else:
-                sheet.write_string(r, c, str(value))
+                write_string(r, c, str(value))
+        if progress is not None and r % 5000 == 0:
+            progress(r)
     if notes:
         info = book.add_worksheet(_("Notes"))
-        for r, line in enumerate(notes):
-            info.write_string(r, 0, line)
+        for i, line in enumerate(notes):
+            info.write_string(i, 0, line)
         info.set_column(0, 0, 100)
     book.close()
-    return buffer.getvalue()
+    return r
 
 
 def template_notes(columns: Sequence[Column]) -> list[str]:

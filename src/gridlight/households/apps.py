@@ -10,6 +10,7 @@ class HouseholdsConfig(AppConfig):
     def ready(self) -> None:
         from gridlight.households import jobs, widgets  # noqa: F401 - they register themselves
         from gridlight.households.subject import HouseholdSubject
+        from gridlight.households.views import imports  # noqa: F401 - registers its export
         from gridlight.rules.subjects import register
 
         register(HouseholdSubject())

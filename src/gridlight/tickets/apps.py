@@ -11,6 +11,7 @@ class TicketsConfig(AppConfig):
         from gridlight.core.audit import register_actions
         from gridlight.tickets import widgets  # noqa: F401 - it registers itself
         from gridlight.tickets.models import Step
+        from gridlight.tickets.views import tickets  # noqa: F401 - registers its export
 
         # The audit trail names a ticket's steps as its timeline does.
         register_actions("ticket", _("Ticket"), dict(Step.choices))

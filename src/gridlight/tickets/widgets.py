@@ -8,11 +8,18 @@ from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from gridlight.core.access import Perm, has_perm, is_public_user, scope_for
+from gridlight.core.access import Perm, has_perm, is_public_user
 from gridlight.core.widgets import register
 from gridlight.tickets import disclosure
-from gridlight.tickets.models import OPEN_STATUSES, WITH_UNIT, Card, Message, Status, Ticket
-from gridlight.tickets.selectors import my_units
+from gridlight.tickets.models import (
+    OPEN_STATUSES,
+    WITH_UNIT,
+    Card,
+    Message,
+    Status,
+    Ticket,
+)
+from gridlight.tickets.selectors import my_units, open_work_for
 
 
 @register
@@ -34,17 +41,18 @@ def tickets(request: HttpRequest) -> dict[str, Any] | None:
         ]
     units = my_units(user)
     if units and has_perm(user, Perm.TICKET_HANDLE):
-        held = Ticket.objects.filter(
-            scope_for(user, Perm.TICKET_HANDLE).q("region_path"), unit_id__in=units
-        ).aggregate(
-            sign=Count("pk", filter=Q(status=Status.DISPATCHED)),
-            overdue=Count("pk", filter=Q(status__in=WITH_UNIT, due_at__lt=now)),
+        held = (
+            open_work_for(user, Perm.TICKET_HANDLE)
+            .filter(unit_id__in=units)
+            .aggregate(
+                sign=Count("pk", filter=Q(status=Status.DISPATCHED)),
+                overdue=Count("pk", filter=Q(status__in=WITH_UNIT, due_at__lt=now)),
+            )
         )
         tiles += [("to_sign", held["sign"], "worklist"), ("overdue", held["overdue"], "worklist")]
     if has_perm(user, Perm.TICKET_DISPATCH):
-        waiting = Ticket.objects.filter(
-            scope_for(user, Perm.TICKET_DISPATCH).q("region_path")
-        ).aggregate(
+        # Open work only: the partial index of open tickets, not every ticket of the district.
+        waiting = open_work_for(user, Perm.TICKET_DISPATCH).aggregate(
             new=Count("pk", filter=Q(status__in=[Status.SUBMITTED, Status.ACCEPTED])),
             red=Count("pk", filter=Q(status__in=WITH_UNIT, card=Card.RED)),
         )

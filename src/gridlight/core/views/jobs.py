@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
+from gridlight.core import exports
 from gridlight.core.access import access
 from gridlight.core.models import Job
 
@@ -17,3 +19,9 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     template = "core/_job.html" if request.headers.get("HX-Request") else "core/job.html"
     return render(request, template, {"job": job})
+
+
+@access()
+def job_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The file an export job wrote (its starter's own, like the job)."""
+    return exports.download(request, pk)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html
@@ -34,18 +34,18 @@ from gridlight.households.selectors import households_list, visits_for, with_mem
 from gridlight.households.views.common import rule_labels
 
 
-def _filtered(request: HttpRequest) -> tuple[HouseholdFilterForm, Any]:
-    form = HouseholdFilterForm(request.GET or None)
+def _filtered(user: Any, params: QueryDict) -> tuple[HouseholdFilterForm, Any]:
+    form = HouseholdFilterForm(params or None)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
     region = None
     if data.get("region"):
-        region = region_by_code(request.user, Perm.HOUSEHOLD_VIEW, data["region"])
+        region = region_by_code(user, Perm.HOUSEHOLD_VIEW, data["region"])
         if region is None:
             form.add_error("region", _("No region with this code in your scope."))
             return form, Household.objects.none()
     return form, households_list(
-        request.user,
+        user,
         q=data.get("q", ""),
         light=data.get("light", ""),
         attribute=data.get("attribute", ""),
@@ -55,7 +55,7 @@ def _filtered(request: HttpRequest) -> tuple[HouseholdFilterForm, Any]:
 
 @access(Perm.HOUSEHOLD_VIEW)
 def household_list(request: HttpRequest) -> HttpResponse:
-    form, qs = _filtered(request)
+    form, qs = _filtered(request.user, request.GET)
     page = paginate(request, with_members(qs))
     return render(
         request,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridlight.core import audit
+from gridlight.core import audit, exports
 from gridlight.core.access import Perm, access, scope_for
 from gridlight.core.spreadsheets import template_notes, write_workbook
 from gridlight.core.views.common import xlsx_response
@@ -71,24 +71,40 @@ def template_view(request: HttpRequest) -> HttpResponse:
 
 @access(Perm.HOUSEHOLD_VIEW)
 def export_view(request: HttpRequest) -> HttpResponse:
-    _form, qs = _filtered(request)
+    """The filtered households with their residents; a large list is prepared by a background
+    job (core/exports.py)."""
+    return exports.respond(request, "households")
+
+
+@exports.register("households")
+def _export(user: Any, params: QueryDict) -> exports.Export:
+    _form, qs = _filtered(user, params)
     path = qs.values_list("region_path", flat=True).first() or ""
     reveal = (
-        request.GET.get("reveal") == "1"
+        params.get("reveal") == "1"
         and bool(path)
         and all(
-            scope_for(request.user, Perm.PERSONAL_REVEAL).contains(p)
+            scope_for(user, Perm.PERSONAL_REVEAL).contains(p)
             for p in qs.values_list("region_path", flat=True).distinct()
         )
     )
-    if reveal:
+    count = qs.count()
+
+    def record_reveal() -> None:
         audit.record(
-            actor=request.user,
+            actor=user,
             action="reveal.export",
             object_type="households",
             object_label=_("household export with full numbers"),
             region_path=path,
-            changes={"households": qs.count()},
+            changes={"households": count},
         )
-    content = imports.export_workbook(qs, reveal=reveal)
-    return xlsx_response(content, f"households-{timezone.localdate():%Y%m%d}.xlsx")
+
+    return exports.Export(
+        sheet="residents",
+        columns=imports.COLUMNS,
+        rows=imports.export_rows(qs, reveal=reveal),
+        count=count,
+        filename=f"households-{timezone.localdate():%Y%m%d}.xlsx",
+        on_start=record_reveal if reveal else None,
+    )

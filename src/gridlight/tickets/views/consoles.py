@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridlight.core import audit
-from gridlight.core.access import Perm, access, has_perm, require, scoped
+from gridlight.core.access import Perm, access, has_perm
 from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.forms import Form
 from gridlight.core.params import parse_id
@@ -32,7 +32,6 @@ from gridlight.tickets.models import (
     Ticket,
     Unit,
 )
-from gridlight.tickets.views.tickets import suggested_unit
 
 LIMIT = 100
 
@@ -44,7 +43,8 @@ def _rows(qs: QuerySet[Ticket]) -> list[Ticket]:
 @access(Perm.TICKET_DISPATCH)
 def dispatch_console(request: HttpRequest) -> HttpResponse:
     """Everything waiting for the dispatcher, oldest first."""
-    mine = scoped(Ticket.objects.all(), request.user, Perm.TICKET_DISPATCH)
+    # Every section is open work: the partial index of open tickets serves them all.
+    mine = selectors.open_work_for(request.user, Perm.TICKET_DISPATCH)
     sections = [
         ("new", gettext_lazy("New, to accept and dispatch"), mine.filter(status=Status.SUBMITTED)),
         (
@@ -70,10 +70,12 @@ def dispatch_console(request: HttpRequest) -> HttpResponse:
     shown = []
     for key, label, qs in sections:
         rows = _rows(qs.order_by("created_at", "id"))
-        if key in ("new", "returned"):
-            for t in rows:
-                t.suggested = suggested_unit(t)  # type: ignore[attr-defined]
         shown.append({"key": key, "label": label, "rows": rows, "count": counts[key]})
+    # One query for the suggestions of both dispatch sections, however many tickets they list.
+    to_dispatch = [t for s in shown if s["key"] in ("new", "returned") for t in s["rows"]]
+    suggested = selectors.suggested_units(to_dispatch)
+    for t in to_dispatch:
+        t.suggested = suggested[t.pk]  # type: ignore[attr-defined]
     return render(
         request,
         "tickets/dispatch.html",
@@ -104,8 +106,7 @@ def _section_q(key: str) -> Q:
 def worklist(request: HttpRequest) -> HttpResponse:
     """The unit handler's worklist: to sign, overdue, due soon, in hand, sent back to them."""
     units = selectors.my_units(request.user)
-    scope = require(request.user, Perm.TICKET_HANDLE)
-    mine = Ticket.objects.filter(scope.q("region_path"), unit_id__in=units)
+    mine = selectors.open_work_for(request.user, Perm.TICKET_HANDLE).filter(unit_id__in=units)
     now = timezone.now()
     soon = now + timedelta(days=2)
     working = mine.filter(status__in=[Status.SIGNED, Status.IN_PROGRESS])
@@ -146,8 +147,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
 @access(Perm.TICKET_VIEW)
 def supervision(request: HttpRequest) -> HttpResponse:
     """Cards and supervision: counts per unit and per street, and the tickets under supervision."""
-    scope = require(request.user, Perm.TICKET_VIEW)
-    held = Ticket.objects.filter(scope.q("region_path"), status__in=WITH_UNIT)
+    held = selectors.open_work_for(request.user, Perm.TICKET_VIEW).filter(status__in=WITH_UNIT)
     cards = {
         "yellow": Count("pk", filter=Q(card=Card.YELLOW)),
         "red": Count("pk", filter=Q(card=Card.RED)),
