@@ -247,3 +247,34 @@ class UserFilterForm(Form):
     role = forms.ChoiceField(
         label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices]
     )
+
+
+MAP_LEVELS = {"street": 1, "community": 2, "grid": 3}
+
+
+class MapFilterForm(PositionFilterForm):
+    level = forms.ChoiceField(
+        label=_("Outlines"),
+        required=False,
+        choices=[
+            ("", _("Automatic")),
+            ("street", _("Streets")),
+            ("community", _("Communities")),
+            ("grid", _("Grids")),
+        ],
+    )
+
+
+class OutlineUploadForm(Form):
+    file = forms.FileField(label=_("GeoJSON file (.geojson or .json)"))
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}
+            )
+        if not upload.name.lower().endswith((".geojson", ".json")):
+            raise forms.ValidationError(_("Upload a GeoJSON file (.geojson or .json)."))
+        return upload

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from gridlight.core.views import audit, auth, home, jobs, positions, regions, tokens, users
+from gridlight.core.views import map as map_views
 
 app_name = "core"
 
@@ -19,7 +20,9 @@ urlpatterns = [
     path("regions/<int:pk>/edit/", regions.region_edit, name="region_edit"),
     path("regions/<int:pk>/add/", regions.region_add_child, name="region_add_child"),
     path("positions/", positions.position_list, name="position_list"),
-    path("positions/map/", positions.position_map, name="position_map"),
+    path("positions/map/", map_views.position_map, name="position_map"),
+    path("positions/map/outlines/import/", map_views.outline_import, name="outline_import"),
+    path("positions/map/outlines/export/", map_views.outline_export, name="outline_export"),
     path("positions/new/", positions.position_create, name="position_create"),
     path("positions/import/", positions.position_import, name="position_import"),
     path("positions/export/", positions.position_export, name="position_export"),

@@ -153,6 +153,13 @@ class RuleDraftForm(Form):
     edit_version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class RuleEditorForm(Form):
+    """What the form editor sends besides the rows (which ``rules.editor.from_post`` reads)."""
+
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    edit_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
+
+
 class PublishForm(Form):
     effective_from = forms.DateField(label=_("In force from"), widget=date_input())
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridlight.households.views import catalogue, households, imports, rules, work
+from gridlight.households.views import catalogue, households, imports, rules, rules_editor, work
 
 app_name = "households"
 
@@ -20,6 +20,10 @@ urlpatterns = [
     path("rules/recompute/", rules.rules_recompute, name="rules_recompute"),
     path("rules/<int:pk>/", rules.rules_version, name="rules_version"),
     path("rules/<int:pk>/simulate/", rules.rules_simulate, name="rules_simulate"),
+    path("rules/<int:pk>/editor/node/", rules_editor.editor_node, name="rules_editor_node"),
+    path("rules/<int:pk>/editor/rule/", rules_editor.editor_rule, name="rules_editor_rule"),
+    path("rules/<int:pk>/editor/case/", rules_editor.editor_case, name="rules_editor_case"),
+    path("rules/<int:pk>/editor/remove/", rules_editor.editor_remove, name="rules_editor_remove"),
     path("rules/<int:pk>/publish/", rules.rules_publish, name="rules_publish"),
     path("<int:pk>/", households.household_detail, name="detail"),
     path("<int:pk>/edit/", households.household_edit, name="edit"),

@@ -19,13 +19,54 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from gridlight.rules.cel import CelError, CompiledCel, compile_cel, evaluate_cel
 from gridlight.rules.subjects import Subject
 
 State = Literal["pass", "fail", "unknown"]
+
+
+Argument = Literal["tag", "number", "grade", "group", "negation", "expression"]
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One kind of condition as people pick it: its key in a definition, a label, what its
+    argument is (a tag of the subject, a whole number within bounds, a graded attribute with a
+    grade within bounds, a list of conditions, one condition, a CEL expression)."""
+
+    kind: str
+    label: str | Promise
+    argument: Argument
+    low: int = 0
+    high: int = 0
+
+
+CATALOGUE: tuple[CatalogueEntry, ...] = (
+    CatalogueEntry("has_tag", gettext_lazy("has the attribute"), "tag"),
+    CatalogueEntry("age_at_least", gettext_lazy("oldest member aged at least"), "number", 0, 200),
+    CatalogueEntry(
+        "member_count_at_least", gettext_lazy("members living here, at least"), "number", 0, 50
+    ),
+    CatalogueEntry(
+        "member_count_at_most", gettext_lazy("members living here, at most"), "number", 0, 50
+    ),
+    CatalogueEntry(
+        "grade_at_most",
+        gettext_lazy("graded attribute at this grade or more severe"),
+        "grade",
+        1,
+        10,
+    ),
+    CatalogueEntry("all_of", gettext_lazy("all of these hold"), "group"),
+    CatalogueEntry("any_of", gettext_lazy("any of these holds"), "group"),
+    CatalogueEntry("not", gettext_lazy("does not hold"), "negation"),
+    CatalogueEntry("cel", gettext_lazy("CEL expression (for experts)"), "expression"),
+)
+ENTRIES = {e.kind: e for e in CATALOGUE}
 
 
 class ConditionError(ValueError):
@@ -301,19 +342,22 @@ def parse_condition(spec: Any, subject: Subject) -> Condition:
         return HasTag(arg, tags[arg])
     if kind == "age_at_least":
         _require(fields, "age", kind)
-        return AgeAtLeast(_int(arg, _("Age")))
+        entry = ENTRIES[kind]
+        return AgeAtLeast(_int(arg, _("Age"), entry.low, entry.high))
     if kind in {"member_count_at_most", "member_count_at_least"}:
         _require(fields, "member_count", kind)
-        return MemberCount(_int(arg, _("Member count"), 0, 50), kind.endswith("at_most"))
+        entry = ENTRIES[kind]
+        count = _int(arg, _("Member count"), entry.low, entry.high)
+        return MemberCount(count, kind.endswith("at_most"))
     if kind == "grade_at_most":
         grades = subject.grades()
         if not isinstance(arg, dict) or set(arg) != {"attribute", "grade"}:
             raise ConditionError(_('grade_at_most takes {"attribute": …, "grade": …}.'))
         if not isinstance(arg["attribute"], str) or arg["attribute"] not in grades:
             raise ConditionError(_("Unknown graded attribute: %(a)s") % {"a": arg["attribute"]})
-        return GradeAtMost(
-            arg["attribute"], grades[arg["attribute"]], _int(arg["grade"], _("Grade"), 1, 10)
-        )
+        entry = ENTRIES[kind]
+        grade = _int(arg["grade"], _("Grade"), entry.low, entry.high)
+        return GradeAtMost(arg["attribute"], grades[arg["attribute"]], grade)
     if kind in {"all_of", "any_of"}:
         if not isinstance(arg, list) or not arg:
             raise ConditionError(_("%(k)s takes a non-empty list of conditions.") % {"k": kind})

@@ -2,6 +2,7 @@
 
 from gridlight.core.models.accounts import ApiToken, Assignment, Role, User
 from gridlight.core.models.audit import AuditEvent
+from gridlight.core.models.boundaries import RegionBoundary
 from gridlight.core.models.calendar import CalendarNotice, WorkdayOverride
 from gridlight.core.models.jobs import Job, JobStatus
 from gridlight.core.models.regions import (
@@ -21,6 +22,7 @@ __all__ = [
     "JobStatus",
     "PositionKind",
     "Region",
+    "RegionBoundary",
     "RegionKind",
     "RegionLevel",
     "Role",

@@ -16,14 +16,16 @@ from django.views.decorators.http import require_POST
 from gridlight.core import imports, services
 from gridlight.core.access import Perm, access, get_scoped, scope_for, scoped
 from gridlight.core.forms import PositionFilterForm, PositionForm
-from gridlight.core.models import PositionKind, Region, ServicePosition
+from gridlight.core.models import Region, ServicePosition
 from gridlight.core.selectors import positions_list, region_by_code
 from gridlight.core.views.common import paginate, query_without_page, submit, xlsx_response
 from gridlight.core.views.imports import ImportPage, import_page
 
 
-def _filtered(request: HttpRequest) -> tuple[PositionFilterForm, Any]:
-    form = PositionFilterForm(request.GET or None)
+def _filtered(
+    request: HttpRequest, form_class: type[PositionFilterForm] = PositionFilterForm
+) -> tuple[PositionFilterForm, Any]:
+    form = form_class(request.GET or None)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
     region = None
@@ -53,26 +55,6 @@ def position_list(request: HttpRequest) -> HttpResponse:
 
 def has_write_scope(request: HttpRequest) -> bool:
     return not scope_for(request.user, Perm.POSITION_CHANGE).empty
-
-
-@access(Perm.POSITION_VIEW)
-def position_map(request: HttpRequest) -> HttpResponse:
-    form, qs = _filtered(request)
-    points = [
-        [float(lng), float(lat), name, kind, pk]
-        for lng, lat, name, kind, pk in qs.filter(longitude__isnull=False).values_list(
-            "longitude", "latitude", "name", "kind", "pk"
-        )
-    ]
-    return render(
-        request,
-        "core/position_map.html",
-        {
-            "form": form,
-            "points": points,
-            "kinds": [[k.value, str(k.label)] for k in PositionKind],
-        },
-    )
 
 
 @access(Perm.POSITION_VIEW)

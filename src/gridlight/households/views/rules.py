@@ -16,8 +16,9 @@ from gridlight.core import jobs
 from gridlight.core.access import Perm, access
 from gridlight.core.errors import DomainError
 from gridlight.households.classify import RULE_SET, require_rules_scope
-from gridlight.households.forms import PublishForm, RuleDraftForm
+from gridlight.households.forms import PublishForm, RuleDraftForm, RuleEditorForm
 from gridlight.households.simulate import simulate
+from gridlight.households.views import rules_editor
 from gridlight.rules import services as rule_services
 from gridlight.rules.models import RuleSet, RuleSetVersion, VersionStatus
 from gridlight.rules.selectors import version_in_force, versions
@@ -62,42 +63,28 @@ def _can_manage(request: HttpRequest) -> bool:
 
 @access(Perm.HOUSEHOLD_VIEW)
 def rules_version(request: HttpRequest, pk: int) -> HttpResponse:
+    """A version; a draft is edited here, in the form editor (``mode=form``) or as YAML, both
+    saved by ``draft_update``."""
     version = _version(pk)
-    form = None
-    status = 200
-    if version.status == VersionStatus.DRAFT and _can_manage(request):
-        text = yaml.safe_dump(version.definition, allow_unicode=True, sort_keys=False, width=100)
-        form = RuleDraftForm(
-            request.POST or None,
-            initial={
-                "definition": text,
-                "note": version.note,
-                "edit_version": version.edit_version,
-            },
-        )
-        if request.method == "POST":
-            status = 400
-            if form.is_valid():
-                try:
-                    definition = yaml.safe_load(form.cleaned_data["definition"])
-                    rule_services.draft_update(
-                        actor=request.user,
-                        draft=version,
-                        edit_version=form.cleaned_data["edit_version"],
-                        definition=definition,
-                        note=form.cleaned_data["note"],
-                    )
-                except yaml.YAMLError as exc:
-                    form.add_error("definition", _("Not valid YAML: %(e)s") % {"e": exc})
-                except DomainError as exc:
-                    form.add_error("definition", exc.message)
-                    status = exc.status
-                else:
-                    messages.success(request, _("Draft saved."))
-                    return redirect("households:rules_version", pk=version.pk)
-    elif request.method == "POST":
+    editable = version.status == VersionStatus.DRAFT and _can_manage(request)
+    if request.method == "POST" and not editable:
         require_rules_scope(request.user)
         raise DomainError(_("A published version cannot be changed; start a new draft."))
+    form = editor = editor_form = None
+    status = 200
+    if editable:
+        editor = rules_editor.load(version)
+        editor_form = RuleEditorForm(
+            initial={"note": version.note, "edit_version": version.edit_version}
+        )
+        by_form = request.method == "POST" and request.POST.get("mode") == "form"
+        form, status = _yaml_form(request, version, bound=not by_form)
+        if by_form:
+            editor, editor_form, status = rules_editor.save(request, version)
+        if request.method == "POST" and status == 0:
+            messages.success(request, _("Draft saved."))
+            return redirect("households:rules_version", pk=version.pk)
+        status = status or 200
     problems = rule_services.check_definition(version.rule_set, version.definition)
     return render(
         request,
@@ -111,9 +98,42 @@ def rules_version(request: HttpRequest, pk: int) -> HttpResponse:
             "text": yaml.safe_dump(
                 version.definition, allow_unicode=True, sort_keys=False, width=100
             ),
-        },
+        }
+        | rules_editor.editor_context(version, editor, editor_form),
         status=status,
     )
+
+
+def _yaml_form(
+    request: HttpRequest, version: RuleSetVersion, *, bound: bool
+) -> tuple[RuleDraftForm, int]:
+    """The YAML (exchange format) editor of a draft; on POST, saved by ``draft_update``:
+    status 0 when saved, else the 4xx status with the problem on the form."""
+    text = yaml.safe_dump(version.definition, allow_unicode=True, sort_keys=False, width=100)
+    form = RuleDraftForm(
+        request.POST if bound and request.method == "POST" else None,
+        initial={"definition": text, "note": version.note, "edit_version": version.edit_version},
+    )
+    if not form.is_bound:
+        return form, 200
+    if not form.is_valid():
+        return form, 400
+    try:
+        definition = yaml.safe_load(form.cleaned_data["definition"])
+        rule_services.draft_update(
+            actor=request.user,
+            draft=version,
+            edit_version=form.cleaned_data["edit_version"],
+            definition=definition,
+            note=form.cleaned_data["note"],
+        )
+    except yaml.YAMLError as exc:
+        form.add_error("definition", _("Not valid YAML: %(e)s") % {"e": exc})
+        return form, 400
+    except DomainError as exc:
+        form.add_error("definition", exc.message)
+        return form, exc.status
+    return form, 0
 
 
 @require_POST
