@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_drop_covered_indexes'),
+        ('core', '0005_calendar_notice'),
     ]
 
     operations = [
