@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from gridlight.core.access import Perm, has_perm, is_public_user, scope_for
 from gridlight.core.widgets import register
-from gridlight.tickets.models import OPEN_STATUSES, WITH_UNIT, Card, Message, Status, Ticket
-from gridlight.tickets.selectors import my_units
+from gridlight.tickets.models import OPEN_STATUSES, WITH_UNIT, Card, Status, Ticket
+from gridlight.tickets.selectors import inbox, my_units
 
 
 @register
@@ -47,5 +47,5 @@ def tickets(request: HttpRequest) -> dict[str, Any] | None:
         ]
     if not tiles:
         return None
-    unread = Message.objects.filter(user=user, read_at__isnull=True).count()
+    unread = inbox(user).filter(read_at__isnull=True).count()
     return {"template": "tickets/_home.html", "tiles": tiles, "unread": unread}
