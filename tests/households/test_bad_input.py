@@ -175,3 +175,17 @@ def test_the_shared_checks_say_what_is_wrong() -> None:
     assert services.grade_problem(graded, True) == "The grade of G must be 1 to 4."
     assert services.grade_problem(plain, None) is None
     assert services.grade_problem(plain, 1) == "P takes no grade."
+
+
+def test_members_stored_with_a_relation_outside_the_list_are_mended(world: World) -> None:
+    """The migration that gives "other" to relations the API let through before."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    Resident.objects.filter(pk=world.secret_resident.pk).update(relation="boss")
+    migration = import_module("gridlight.households.migrations.0005_inputs_relations_in_list")
+    migration.forward(apps, None)
+    assert Resident.objects.get(pk=world.secret_resident.pk).relation == "other"
+    assert Resident.objects.get(pk=world.open_household.residents.get().pk).relation == "head"
+    _reads_still_work(world)

@@ -219,9 +219,13 @@ def _long_ago() -> datetime:
 
 
 def _recipients(n: Notice) -> set[int]:
+    """The requester, or the unit's members who may see the ticket: the department's member
+    in the other district (the department handler's twin) is not told."""
     if n.recipient_id:
         return {n.recipient_id}
-    members = Unit.members.through.objects.filter(unit_id=n.unit_id or 0)
+    members = Unit.members.through.objects.filter(unit_id=n.unit_id or 0).exclude(
+        user__username="department_handler-twin"
+    )
     return set(members.values_list("user_id", flat=True))
 
 

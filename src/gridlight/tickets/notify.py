@@ -1,5 +1,6 @@
 """Delivering the outbox: each pending notice to its recipients' in-app inbox, and by SMS to a
-requester who left a phone number.
+requester who left a phone number. A notice about a ticket reaches only those of its addressees
+(the requester, or the members of a unit) who may see the ticket (``selectors.readers``).
 
 Exactly once, as far as it can be had (docs/tickets-supervision.md):
 
@@ -30,6 +31,7 @@ from django.utils.module_loading import import_string
 
 from gridlight.core.crypto import DecryptionError, decrypt, mask_phone
 from gridlight.tickets.models import Message, Notice, NoticeStatus, Unit
+from gridlight.tickets.selectors import readers
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -106,11 +108,17 @@ def _send_batch(size: int, sms: SmsGateway, skip: set[int]) -> tuple[int, int]:
         "unit_id", "user_id"
     ):
         members.setdefault(unit_id, []).append(user_id)
+    addressed = {
+        n.pk: [n.recipient_id] if n.recipient_id else members.get(n.unit_id or 0, [])
+        for n in notices
+    }
+    # Only those who may see the ticket are told about it (its title is in the text).
+    allowed = readers((u, n.ticket_id) for n in notices if n.ticket_id for u in addressed[n.pk])
     messages: list[Message] = []
     sent: list[int] = []
     failed: list[int] = []
     for n in notices:
-        users = [n.recipient_id] if n.recipient_id else members.get(n.unit_id or 0, [])
+        users = [u for u in addressed[n.pk] if not n.ticket_id or (u, n.ticket_id) in allowed]
         messages += [
             Message(notice=n, user_id=u, text=n.text, ticket_id=n.ticket_id, created_at=now)
             for u in users

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,8 +14,9 @@ from django.utils import timezone
 
 from gridlight.core.access import Perm, scope_for, scoped
 from gridlight.core.compiled import CompiledQuery
+from gridlight.core.models import User
 from gridlight.core.params import parse_id
-from gridlight.tickets.models import OPEN_STATUSES, Category, Ticket, Unit, open_work
+from gridlight.tickets.models import OPEN_STATUSES, Category, Message, Ticket, Unit, open_work
 
 
 def my_units(user: Any) -> list[int]:
@@ -124,10 +126,36 @@ def get_visible(user: Any, pk: Any) -> Ticket:
         raise Http404 from exc
 
 
+def readers(pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Of these (user id, ticket id) pairs, those where the user may see the ticket — by
+    :func:`visible`, the one rule for that. A notice is addressed only to them: a unit member
+    outside the ticket's place (a department's member in another district, a handler whose
+    unit no longer holds the ticket) is not told its title. One query per user."""
+    wanted: dict[int, set[int]] = defaultdict(set)
+    for user_id, ticket_id in pairs:
+        wanted[user_id].add(ticket_id)
+    found: set[tuple[int, int]] = set()
+    for user in User.objects.filter(pk__in=wanted):
+        seen = visible(user).filter(pk__in=wanted[user.pk]).values_list("pk", flat=True)
+        found.update((user.pk, ticket_id) for ticket_id in seen)
+    return found
+
+
+def inbox(user: Any) -> QuerySet[Message]:
+    """The user's in-app messages, newest first, about tickets they may see now (a message
+    about a ticket that has since left their sight is kept but not shown)."""
+    return (
+        Message.objects.filter(user=user)
+        .filter(Q(ticket__isnull=True) | Exists(visible(user).filter(pk=OuterRef("ticket_id"))))
+        .order_by("-id")
+    )
+
+
 @dataclass
 class Similar:
-    """Open tickets like one being written: those the person may see (title, status, date) and
-    how many more there are that they may not (a resident sees only their own tickets)."""
+    """Open tickets like one being written that the person may see: the first few (title,
+    status, date) and how many more of them there are. Nothing they may not see is shown or
+    counted (a resident sees only their own tickets; a grid worker not the next grid's)."""
 
     shown: list[Ticket]
     others: int
@@ -149,13 +177,14 @@ def similar_open(
         status__in=OPEN_STATUSES,
         created_at__gte=since,
     )
-    qs = (
-        nearby.filter(visibility(user))
-        .only("pk", "title", "status", "created_at", "address", "region_path")
-        .order_by("-created_at")
+    mine = nearby.filter(visibility(user))
+    qs = mine.only("pk", "title", "status", "created_at", "address", "region_path").order_by(
+        "-created_at"
     )
     found = list(qs[: limit * 4])
     words = {w for w in title.split() if len(w) > 1}
     if words:
         found.sort(key=lambda t: -sum(w in t.title for w in words))
-    return Similar(shown=found[:limit], others=nearby.exclude(visibility(user)).count())
+    shown = found[:limit]
+    others = mine.count() - len(shown) if len(found) > limit else 0
+    return Similar(shown=shown, others=others)

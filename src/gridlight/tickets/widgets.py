@@ -11,15 +11,8 @@ from django.utils import timezone
 from gridlight.core.access import Perm, has_perm, is_public_user
 from gridlight.core.widgets import register
 from gridlight.tickets import disclosure
-from gridlight.tickets.models import (
-    OPEN_STATUSES,
-    WITH_UNIT,
-    Card,
-    Message,
-    Status,
-    Ticket,
-)
-from gridlight.tickets.selectors import my_units, open_work_for
+from gridlight.tickets.models import OPEN_STATUSES, WITH_UNIT, Card, Status, Ticket
+from gridlight.tickets.selectors import inbox, my_units, open_work_for
 
 
 @register
@@ -62,5 +55,5 @@ def tickets(request: HttpRequest) -> dict[str, Any] | None:
         ]
     if not tiles:
         return None
-    unread = Message.objects.filter(user=user, read_at__isnull=True).count()
+    unread = inbox(user).filter(read_at__isnull=True).count()
     return {"template": "tickets/_home.html", "tiles": tiles, "unread": unread, "recent": recent}

@@ -492,7 +492,7 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpRespons
 @access()
 def inbox(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    qs = Message.objects.filter(user=user).select_related("ticket").order_by("-id")
+    qs = selectors.inbox(user).select_related("ticket")
     page = paginate(request, qs)
     unread = [m.pk for m in page if m.read_at is None]
     if unread:
