@@ -81,13 +81,13 @@ def test_an_address_alone_places_the_ticket_the_same_everywhere(world: World) ->
     assert page.address == api.address == open311.address == ADDRESS
 
 
-def test_a_place_nobody_can_find_is_refused_alike(world: World, english: None) -> None:
+def test_a_place_nobody_can_find_is_refused_alike(world: World) -> None:
     before = Ticket.objects.count()
     page = _page(world, address="某处")
     api = _api(world, address="某处")
     open311 = _open311(world, address_string="某处")
     assert (page.status_code, api.status_code, open311.status_code) == (400, 400, 400)
-    reason = "Say where the problem is"
+    reason = "请说明问题所在位置"  # the same refusal, in Chinese first, from the service
     assert reason in page.content.decode()
     assert reason in api.json()["detail"]
     assert reason in open311.json()[0]["description"]
