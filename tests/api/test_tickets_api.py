@@ -129,7 +129,8 @@ def test_full_lifecycle_through_the_actions_endpoint(world: World) -> None:
     text = json.dumps(detail, ensure_ascii=False)
     assert str(world.users["district_admin"]) not in text
     assert str(world.users["department_handler"]) not in text
-    assert "请办理" not in text and "需协调" not in text
+    assert "请办理" not in text
+    assert "需协调" not in text
     assert "已协调入学" in text
     assert "13812345678" not in text
     assert detail["actions"] == []

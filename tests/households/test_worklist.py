@@ -82,3 +82,23 @@ def test_a_long_section_is_paged_not_cut_off(
     second = worker.get("/households/worklist/?overdue-page=2").content.decode()
     assert _order(second, "overdue") == ["GREEN-OLD"]
     assert _order(second, "today") == ["TODAY"]  # the other sections stay on their page
+
+
+def test_worklist_queries_do_not_grow_with_the_visits(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    worker = login(world.users["grid_worker"])
+    worker.get("/households/worklist/")  # sessions, catalogue labels: warmed once
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert worker.get("/households/worklist/").status_code == 200
+        return len(ctx.captured_queries)
+
+    for i, days in enumerate((-1, 0, 3)):  # one in each section
+        _household(world, f"FEW-{i}", "red", days)
+    few = queries()
+    for i in range(8):
+        _household(world, f"MANY-{i}", ("red", "yellow", "green")[i % 3], i - 4)
+    assert queries() == few

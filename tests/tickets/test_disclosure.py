@@ -83,7 +83,8 @@ def test_staff_see_names_notes_cards_and_every_step(world: World, handled: Ticke
     for text in INTERNAL:
         assert text in page, text
     assert 'data-step="request_extension"' in page
-    assert "text-bg-danger" in page and "text-bg-dark" in page
+    assert "text-bg-danger" in page
+    assert "text-bg-dark" in page
 
 
 def test_resident_list_has_no_staff_filters_nor_export(world: World, handled: Ticket) -> None:
@@ -92,7 +93,8 @@ def test_resident_list_has_no_staff_filters_nor_export(world: World, handled: Ti
     assert "路灯不亮" in page
     for name in ("card", "category", "talent"):
         assert f'name="{name}"' not in page, name
-    assert 'name="q"' in page and 'name="status"' in page
+    assert 'name="q"' in page
+    assert 'name="status"' in page
     assert reverse("tickets:export") not in page
     assert "text-bg-danger" not in page
     export = resident.get(reverse("tickets:export"))
@@ -126,17 +128,23 @@ def test_api_shows_the_public_what_the_page_shows_them(world: World, handled: Ti
     for value in INTERNAL:
         assert value not in text, value
     assert RESULT in text
-    assert detail["card"] is None and detail["supervised"] is None
-    assert detail["extension_requested"] is None and detail["return_count"] is None
+    assert detail["card"] is None
+    assert detail["supervised"] is None
+    assert detail["extension_requested"] is None
+    assert detail["return_count"] is None
     names = [t["name"] for t in detail["transitions"]]
-    assert "request_extension" not in names and "decide_extension" not in names
+    assert "request_extension" not in names
+    assert "decide_extension" not in names
     listed = resident.get("/api/v1/tickets").json()["items"]
     row = next(r for r in listed if r["id"] == handled.pk)
-    assert row["card"] is None and row["supervised"] is None
+    assert row["card"] is None
+    assert row["supervised"] is None
 
     staff = _api(login(world.users["district_admin"]), handled)
-    assert staff["card"] == "red" and staff["supervised"] is True
-    assert DISPATCH_NOTE in str(staff) and DISPATCHER in str(staff)
+    assert staff["card"] == "red"
+    assert staff["supervised"] is True
+    assert DISPATCH_NOTE in str(staff)
+    assert DISPATCHER in str(staff)
 
 
 def test_open311_status_notes_never_carry_an_internal_note(world: World) -> None:

@@ -99,7 +99,7 @@ def action_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 _FIELD_FALLBACK = {
     "status": gettext_lazy("Status"),
     "reason": gettext_lazy("Reason"),
-    "created": gettext_lazy("Created"),
+    "created": gettext_lazy("Records created"),
     "attributes": gettext_lazy("Attributes"),
     "relation": gettext_lazy("Relation"),
 }
@@ -171,7 +171,7 @@ def _value(value: Any, choices: dict[Any, Any]) -> str:
 
 register_actions(
     "auth",
-    gettext_lazy("Sign-in"),
+    gettext_lazy("Account"),
     {
         "login": gettext_lazy("signed in"),
         "logout": gettext_lazy("signed out"),

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridlight.core.models import PositionKind, Region, RegionKind, Role
 from gridlight.core.models.regions import KIND_LEVEL
@@ -163,7 +164,6 @@ class AuditFilterForm(Form):
         widget=date_input(),
     )
 
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         from gridlight.core.audit import action_choices
 
@@ -237,7 +237,7 @@ class UserCreateForm(AssignmentForm):
         regex=r"^[\w.@+-]+$",
         help_text=_("Letters, digits and @ . + - _ only."),
     )
-    display_name = forms.CharField(label=_("Name"), max_length=60)
+    display_name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
     password = forms.CharField(label=_("Initial password"), strip=False, widget=forms.PasswordInput)
     field_order = ["username", "display_name", "password", "role", "region", "write_region"]
 

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridlight.core.forms import Form, date_input
 from gridlight.households.models import (
@@ -67,7 +68,7 @@ class HouseholdForm(Form):
 
 
 class MemberForm(Form):
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
     id_number = forms.CharField(label=_("ID card number"), max_length=30, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     relation = forms.ChoiceField(label=_("Relation"), choices=Relation.choices)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridlight.core.models import Region
 from gridlight.rules.models import RuleSetVersion
@@ -131,7 +132,7 @@ class ResidentStatus(models.TextChoices):
 class Resident(models.Model):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="residents")
     region_path = models.CharField(max_length=255, db_index=True)
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     # ID-card and phone numbers: encrypted at rest, found through a keyed hash (blind index).
     id_number_enc = models.TextField(blank=True)
     id_number_index = models.CharField(max_length=32, null=True, blank=True, unique=True)

@@ -130,15 +130,13 @@ def _by_requester(tr: Transition, ticket: Ticket) -> bool:
 
 
 def _actor(tr: Transition, ticket: Ticket, staff: bool) -> str:
+    if tr.actor_id is not None and _by_requester(tr, ticket):
+        return str(tr.actor) if staff else _("you")
+    if not staff and tr.name in UNIT_STEPS and tr.unit is not None:
+        return tr.unit.name  # the unit acted, whoever in it (or its system) recorded it
     if tr.actor_id is None:
         return _("system")
-    if _by_requester(tr, ticket):
-        return str(tr.actor) if staff else _("you")
-    if staff:
-        return str(tr.actor)
-    if tr.name in UNIT_STEPS and tr.unit is not None:
-        return tr.unit.name
-    return _("staff")
+    return str(tr.actor) if staff else _("staff")
 
 
 def status_note(ticket: Ticket, user: Any) -> str:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import RETURN_VALUE, FSMField, transition
 
 from gridlight.core.models import Region
@@ -225,7 +226,7 @@ class Ticket(models.Model):
         related_name="+",
         db_index=False,
     )
-    requester_name = models.CharField(_("name"), max_length=60, blank=True)
+    requester_name = models.CharField(pgettext_lazy("person", "name"), max_length=60, blank=True)
     requester_phone_enc = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
