@@ -5,8 +5,9 @@ register, with full validation; time and peak memory. The workbook is written fi
 separate process, so that its making does not count towards the import's memory.
 
 ``import-one``: a one-row workbook (one new household) into the built district of 300,000
-households, against the same import that recomputes the whole district afterwards (as it did
-before it reclassified only the households it touched), in the same run.
+households (``BENCH_HOUSEHOLDS=N`` for a smaller one), against the same import that recomputes
+the whole district afterwards (as it did before it reclassified only the households it touched),
+in the same run.
 """
 
 from __future__ import annotations
@@ -128,6 +129,25 @@ def run(*, db: str, scale: str) -> None:
     )
 
 
+def _district(scale: str) -> int:
+    """The scale's district, or with ``BENCH_HOUSEHOLDS=N`` a smaller one of N households (to
+    try the benchmark out on a busy machine; the report says how many there were)."""
+    import os
+
+    wanted = int(os.environ.get("BENCH_HOUSEHOLDS") or 0)
+    if not wanted:
+        return build(scale)
+    from gridlight.households.classify import recompute_all
+    from gridlight.households.demo import build_households
+    from gridlight.households.models import Household
+
+    build(scale, households=False)
+    if Household.objects.count() < wanted:
+        build_households(wanted)
+        recompute_all()
+    return int(Household.objects.count())
+
+
 def run_one(*, db: str, scale: str, repeat: int = 5) -> None:
     import statistics
     import time
@@ -136,7 +156,7 @@ def run_one(*, db: str, scale: str, repeat: int = 5) -> None:
     from gridlight.households import imports
     from gridlight.households.imports import COLUMNS, check_and_import
 
-    rows = build(scale)
+    rows = _district(scale)
     admin = User.objects.get(username="admin")
     grid = Region.objects.filter(level=RegionLevel.GRID).order_by("path").first()
     assert grid is not None
