@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, str] = {
     "reclassify-one": "bench.reclassify_one",
     "lists": "bench.lists",
     "import": "bench.import_",
+    "import-one": "bench.import_:run_one",
     "kpi": "bench.kpi",
     "sweep": "bench.sweep",
     "intake": "bench.intake",
@@ -83,8 +84,9 @@ def main(argv: list[str] | None = None) -> None:
     _prepare(args.db, args.scale)
     import importlib
 
-    module = importlib.import_module(BENCHMARKS[args.name])
-    run: Callable[..., None] = module.run
+    target, _sep, function = BENCHMARKS[args.name].partition(":")
+    module = importlib.import_module(target)
+    run: Callable[..., None] = getattr(module, function or "run")
     run(db=args.db, scale=args.scale)
     sys.stdout.flush()
 

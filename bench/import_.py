@@ -1,9 +1,18 @@
-"""Import of a district-size household workbook (300,000 households, ~720,000 rows) into an empty
+"""Household import benchmarks.
+
+``import``: a district-size household workbook (300,000 households, ~720,000 rows) into an empty
 register, with full validation; time and peak memory. The workbook is written first, in a
-separate process, so that its making does not count towards the import's memory."""
+separate process, so that its making does not count towards the import's memory.
+
+``import-one``: a one-row workbook (one new household) into the built district of 300,000
+households (``BENCH_HOUSEHOLDS=N`` for a smaller one), against the same import that recomputes
+the whole district afterwards (as it did before it reclassified only the households it touched),
+in the same run.
+"""
 
 from __future__ import annotations
 
+import io
 import random
 import resource
 import subprocess
@@ -118,3 +127,67 @@ def run(*, db: str, scale: str) -> None:
         rss_before_mb=round(before / 1024),
         file_mb=round(path.stat().st_size / 2**20, 1),
     )
+
+
+def _district(scale: str) -> int:
+    """The scale's district, or with ``BENCH_HOUSEHOLDS=N`` a smaller one of N households (to
+    try the benchmark out on a busy machine; the report says how many there were)."""
+    import os
+
+    wanted = int(os.environ.get("BENCH_HOUSEHOLDS") or 0)
+    if not wanted:
+        return build(scale)
+    from gridlight.households.classify import recompute_all
+    from gridlight.households.demo import build_households
+    from gridlight.households.models import Household
+
+    build(scale, households=False)
+    if Household.objects.count() < wanted:
+        build_households(wanted)
+        recompute_all()
+    return int(Household.objects.count())
+
+
+def run_one(*, db: str, scale: str, repeat: int = 5) -> None:
+    import statistics
+    import time
+
+    from gridlight.core.models import Region, RegionLevel, User
+    from gridlight.households import imports
+    from gridlight.households.imports import COLUMNS, check_and_import
+
+    rows = _district(scale)
+    admin = User.objects.get(username="admin")
+    grid = Region.objects.filter(level=RegionLevel.GRID).order_by("path").first()
+    assert grid is not None
+    stamp = time.strftime("%H%M%S")
+
+    def one(k: int) -> float:
+        import xlsxwriter
+
+        upload = io.BytesIO()
+        book = xlsxwriter.Workbook(upload, {"in_memory": True})
+        sheet = book.add_worksheet("residents")
+        for c, col in enumerate(COLUMNS):
+            sheet.write_string(0, c, col.header)
+        for c, value in enumerate(
+            [f"BENCH-{stamp}-{k}", grid.code, "济南市市中区测试路1号", "", "单行", "", "", "户主"]
+        ):
+            if value:
+                sheet.write_string(1, c, value)
+        book.close()
+        upload.seek(0)
+        start = time.perf_counter()
+        summary = check_and_import(actor=admin, upload=upload, filename="one.xlsx")
+        assert summary.households_created == 1
+        return time.perf_counter() - start
+
+    one(0)  # warm-up: compiled rule set, caches
+    touched = statistics.median(one(k) for k in range(1, repeat + 1))
+    everything = imports.CLASSIFY_ONE_BY_ONE
+    imports.CLASSIFY_ONE_BY_ONE = -1  # the import as it was: a recompute of the district
+    try:
+        baseline = statistics.median(one(k) for k in range(repeat + 1, repeat + 3))
+    finally:
+        imports.CLASSIFY_ONE_BY_ONE = everything
+    report("import-one", db=db, rows=rows, seconds=touched, baseline_seconds=round(baseline, 4))

@@ -190,3 +190,38 @@ def test_export_masks_numbers_unless_revealed_and_audits_the_reveal(world: World
     data = client.get("/households/export/?reveal=1").content
     result = check_and_import(actor=admin, upload=io.BytesIO(data))
     assert (result.households_created, result.residents_created) == (0, 0)
+
+
+def test_a_one_row_import_reclassifies_only_the_households_it_touches(world: World) -> None:
+    from gridlight.households.models import LightChange
+
+    # A household the file does not mention, whose stored light no longer matches its data:
+    # only a recompute of everything would notice, and a one-row import must not do one.
+    stale = world.open_household
+    stored = "red" if stale.light != "red" else "green"
+    Household.objects.filter(pk=stale.pk).update(
+        light=stored, computed_light=stored, light_reasons="stale"
+    )
+    history = LightChange.objects.filter(household=stale).count()
+    row = ["ONE-1", world.open_grid.code, "公开路20号", "", "单行", "", "", "户主", ""]
+    summary = check_and_import(actor=world.twins["street_staff"], upload=book([HEADER, row]))
+    assert (summary.households_created, summary.residents_created) == (1, 1)
+    stale.refresh_from_db()
+    assert (stale.light, stale.light_reasons) == (stored, "stale")
+    assert LightChange.objects.filter(household=stale).count() == history
+    new = Household.objects.get(code="ONE-1")
+    assert new.light_at is not None  # the new household is classified
+    assert LightChange.objects.filter(household=new, cause="data-change").count() == 1
+
+
+def test_an_import_of_many_households_is_classified_set_based(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gridlight.households import imports
+    from gridlight.households.models import LightChange
+
+    monkeypatch.setattr(imports, "CLASSIFY_ONE_BY_ONE", 0)  # three households count as many
+    check_and_import(actor=world.twins["street_staff"], upload=book(good_rows(world)))
+    assert Household.objects.get(code="IMP-1").light == "yellow"
+    assert Household.objects.get(code="IMP-2").light == "red"
+    assert LightChange.objects.filter(household__code="IMP-2", cause="recompute").count() == 1

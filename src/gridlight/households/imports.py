@@ -16,7 +16,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.db import connection, transaction
@@ -238,10 +238,30 @@ def _write_batch(
     summary: ImportSummary,
 ) -> list[int]:
     """Write a batch of households with their residents and attributes; returns their ids."""
-    by_code, index_of, existing = register.households, register.index_of, register.residents
+    by_code = register.households
+    new = [house for house in batch if house.code not in by_code]
+    _insert_households(new)
+    summary.households_created += len(new)
+    for pk, code, path in Household.objects.filter(code__in=[h.code for h in new]).values_list(
+        "pk", "code", "region_path"
+    ):
+        by_code[code] = Household(pk=pk, code=code, region_path=path)
+    plan = _plan_residents(batch, register, names)
+    _write_residents(plan)
+    summary.residents_created += len(plan.create)
+    summary.residents_updated += len(plan.update)
+    # The file's attributes replace those of the households that already existed.
+    new_codes = {h.code for h in new}
+    _write_attributes(
+        plan,
+        [pk for pk, house in zip(plan.touched, batch, strict=True) if house.code not in new_codes],
+    )
+    return plan.touched
+
+
+def _insert_households(new: list[HouseFromFile]) -> None:
     now = timezone.now()
     today = timezone.localdate()
-    new = [house for house in batch if house.code not in by_code]
     _insert(
         Household._meta.db_table,
         [
@@ -280,22 +300,32 @@ def _write_batch(
             for h in new
         ],
     )
-    summary.households_created += len(new)
-    new_codes = {h.code for h in new}
-    for pk, code, path in Household.objects.filter(code__in=[h.code for h in new]).values_list(
-        "pk", "code", "region_path"
-    ):
-        by_code[code] = Household(pk=pk, code=code, region_path=path)
-    create: list[tuple[Any, ...]] = []
-    create_attrs: list[tuple[int, str, str | None, dict[str, int | None]]] = []
-    update: list[Resident] = []
-    update_attrs: list[tuple[int, int, dict[str, int | None]]] = []
-    house_values: list[tuple[Any, ...]] = []
-    touched: list[int] = []
+
+
+@dataclass
+class _ResidentPlan:
+    """A batch's residents to insert and to update, with the attribute rows that follow them."""
+
+    create: list[tuple[Any, ...]] = field(default_factory=list)
+    create_attrs: list[tuple[int, str, str | None, dict[str, int | None]]] = field(
+        default_factory=list
+    )
+    update: list[Resident] = field(default_factory=list)
+    update_attrs: list[tuple[int, int, dict[str, int | None]]] = field(default_factory=list)
+    house_values: list[tuple[Any, ...]] = field(default_factory=list)
+    touched: list[int] = field(default_factory=list)  # household ids, in batch order
+
+
+def _plan_residents(
+    batch: list[HouseFromFile], register: Register, names: dict[tuple[int, str], int]
+) -> _ResidentPlan:
+    """Residents are matched by ID number's blind index, else by name in their household."""
+    by_code, index_of, existing = register.households, register.index_of, register.residents
+    plan = _ResidentPlan()
     for house in batch:
         hh = by_code[house.code]
-        touched.append(hh.pk)
-        house_values += [(hh.pk, None, a, None) for a in house.attributes]
+        plan.touched.append(hh.pk)
+        plan.house_values += [(hh.pk, None, a, None) for a in house.attributes]
         for m in house.members:
             index = index_of[m.number] if m.number is not None else None
             phone_enc = encrypt(m.phone) if m.phone else ""
@@ -303,7 +333,7 @@ def _write_batch(
             known = existing.get(index) if index is not None else None
             rid = known[0] if known else names.get((hh.pk, m.name))
             if rid is None:
-                create.append(
+                plan.create.append(
                     (
                         hh.pk,
                         hh.region_path,
@@ -319,7 +349,7 @@ def _write_batch(
                         1,
                     )
                 )
-                create_attrs.append((hh.pk, m.name, index, m.attributes))
+                plan.create_attrs.append((hh.pk, m.name, index, m.attributes))
             else:
                 fields: dict[str, Any] = {
                     "household_id": hh.pk,
@@ -330,8 +360,12 @@ def _write_batch(
                     "phone_enc": phone_enc,
                     "phone_index": phone_index,
                 }
-                update.append(Resident(pk=rid, **fields))
-                update_attrs.append((rid, hh.pk, m.attributes))
+                plan.update.append(Resident(pk=rid, **fields))
+                plan.update_attrs.append((rid, hh.pk, m.attributes))
+    return plan
+
+
+def _write_residents(plan: _ResidentPlan) -> None:
     _insert(
         Resident._meta.db_table,
         [
@@ -348,19 +382,21 @@ def _write_batch(
             "status",
             "version",
         ],
-        create,
+        plan.create,
     )
     Resident.objects.bulk_update(
-        update,
+        plan.update,
         ["household_id", "region_path", "name", "relation", "status", "phone_enc", "phone_index"],
         batch_size=2000,
     )
-    summary.residents_created += len(create)
-    summary.residents_updated += len(update)
-    # The new residents' ids, found by their ID number's index, or by name in their household.
+
+
+def _write_attributes(plan: _ResidentPlan, existing_households: list[int]) -> None:
+    """Replace the attributes of households that existed; add those of the new residents (whose
+    ids are found by their ID number's index, or by name in their household)."""
     by_index: dict[str, int] = {}
     by_name: dict[tuple[int, str], int] = {}
-    new_households = sorted({row[0] for row in create})
+    new_households = sorted({row[0] for row in plan.create})
     for k in range(0, len(new_households), 900):
         for rid, hid, name, index in Resident.objects.filter(
             household_id__in=new_households[k : k + 900]
@@ -369,24 +405,19 @@ def _write_batch(
                 by_index[index] = rid
             else:
                 by_name.setdefault((hid, name), rid)
-    # The file's attributes replace those of the households that already existed.
-    existing_households = [
-        pk for pk, house in zip(touched, batch, strict=True) if house.code not in new_codes
-    ]
     for k in range(0, len(existing_households), 900):
         AttributeValue.objects.filter(household_id__in=existing_households[k : k + 900]).delete()
-    values = list(house_values)
-    for hid, name, index, attrs in create_attrs:
+    values = list(plan.house_values)
+    for hid, name, index, attrs in plan.create_attrs:
         rid = by_index[index] if index is not None else by_name[(hid, name)]
         values += [(hid, rid, code, grade) for code, grade in attrs.items()]
-    for rid, hid, attrs in update_attrs:
+    for rid, hid, attrs in plan.update_attrs:
         values += [(hid, rid, code, grade) for code, grade in attrs.items()]
     _insert(
         AttributeValue._meta.db_table,
         ["household_id", "resident_id", "attribute_id", "grade"],
         values,
     )
-    return touched
 
 
 def export_rows(households: Any, *, reveal: bool) -> Iterator[list[Any]]:
