@@ -4,12 +4,17 @@ nothing is written."""
 
 from __future__ import annotations
 
+import io
 import json
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from gridlight.core.access import ACCESS_ATTR
 from gridlight.core.models import (
@@ -89,14 +94,66 @@ ROUTE_KINDS = [
 ]
 
 
+# --- a household moved out of a street ----------------------------------------------------------
+# Its members (one departed), a visit with problems, light history and a ticket raised from the
+# visit are made in the open street, then the household moves into the secret street. Its staff
+# in the open street (the twins) must reach none of it afterwards.
+MOVED_MARK = "MOVEDHOME"  # household number, address and names
+HEAD_ID, HEAD_PHONE = "110101195001010033", "13900000003"
+DEPARTED_ID, DEPARTED_PHONE = "110101198503070021", "13900000004"
+# The old street's audit log (its page, and its latest events on the home page) keeps what its
+# own staff did while the household was theirs — the names and address in those events' labels;
+# nothing else of the household stays there.
+KEEPS_HISTORY = frozenset({"audit/", ""})
+
+
+@dataclass
+class Moved:
+    household: Household
+    members: list[Resident]
+    visit: Visit
+    ticket: Ticket
+
+    def query(self, what: str = "id_number") -> str:
+        """Its ids as query parameters: the ticket form's visit, a search for the departed
+        member's ID number, and what a reveal asks for (the API's reveal takes it there)."""
+        return urlencode(
+            {
+                "visit": self.visit.pk,
+                "household": self.household.pk,
+                "resident": self.members[-1].pk,
+                "q": DEPARTED_ID,
+                "what": what,
+            }
+        )
+
+    def leaks(self, route: str, body: str) -> bool:
+        # Pages echo the walker's own request (the language switch's "next", a search box):
+        # that is not the household's data.
+        for asked in (self.query("id_number"), self.query("phone")):
+            for echo in (asked, asked.replace("&", "&amp;")):
+                body = body.replace(echo, "")
+        body = body.replace(f'value="{DEPARTED_ID}"', "")
+        numbers = (HEAD_ID, HEAD_PHONE, DEPARTED_ID, DEPARTED_PHONE)
+        if any(n in body for n in numbers):
+            return True
+        return MOVED_MARK in body and route not in KEEPS_HISTORY
+
+
 # Pages where the district's communities are listed to anyone who may report a problem (a
 # resident picks where it is): their names and codes are public there, nothing else is.
 PUBLIC_PLACES = {"tickets/new/"}
 
 
-def _secret_values(world: World, route: str = "") -> dict[str, list[str]]:
+def _secret_values(
+    world: World, route: str = "", moved: Moved | None = None
+) -> dict[str, list[str]]:
     """Candidate path parameter values that point at secret objects."""
     ids = _secret_ids(world)
+    members = [world.secret_resident.pk]
+    if moved is not None:
+        ids["households"].append(moved.household.pk)
+        members += [m.pk for m in moved.members]
     kind = next((k for prefix, k in ROUTE_KINDS if route.startswith(prefix)), None)
     chosen = ids[kind] if kind else [i for group in ids.values() for i in group]
     codes = [r.code for r in world.secret_regions()] + [p.code for p in world.secret_positions]
@@ -107,8 +164,8 @@ def _secret_values(world: World, route: str = "") -> dict[str, list[str]]:
         "slug": codes,
         "what": ["id_number", "phone"],
         "light": ["red"],
-        "resident_pk": [str(world.secret_resident.pk)],
-        "member_id": [str(world.secret_resident.pk)],
+        "resident_pk": [str(pk) for pk in members],
+        "member_id": [str(pk) for pk in members],
         "name": sorted(ACTORS),
         "format": ["json", "xml"],
         "attachment_pk": [str(pk) for pk in Attachment.objects.values_list("pk", flat=True)]
@@ -126,6 +183,7 @@ def _payload(world: World) -> dict[str, Any]:
         "sort_order": 0,
         "parent_id": world.secret_grid.pk,
         "region_code": world.secret_grid.code,
+        "grid_code": world.secret_grid.code,
         "address": "",
         "services": [],
     }
@@ -167,9 +225,15 @@ def _state() -> tuple[Any, ...]:
     )
 
 
-def _walk(client: Client, world: World, *, api_token: str | None = None) -> list[str]:
+def _walk(
+    client: Client, world: World, *, api_token: str | None = None, moved: Moved | None = None
+) -> list[str]:
     """Request every route — with GET and POST for pages, every method for the API, and only
-    the API when walking with a bearer token — and return the problems found."""
+    the API when walking with a bearer token — and return the problems found.
+
+    With ``moved`` (a household moved out of the walker's street) every route is read instead:
+    GET with the moved household's ids in the path and again in the query string (the ticket
+    form prefilled from a visit, searches), and POST where a read is a POST (reveals)."""
     problems = []
     secret_codes = [*_secret_values(world)["str"], SECRET_ID, SECRET_PHONE]
     headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token}"} if api_token else {}
@@ -177,29 +241,40 @@ def _walk(client: Client, world: World, *, api_token: str | None = None) -> list
         is_api = route.startswith("api/")
         if api_token and not is_api:
             continue
-        for url in concrete_urls(route, _secret_values(world, route)):
-            for method in METHODS if is_api else ("get", "post"):
+        if moved is not None:
+            methods: tuple[str, ...] = ("get", "post") if "reveal" in route else ("get",)
+        else:
+            methods = METHODS if is_api else ("get", "post")
+        for url in concrete_urls(route, _secret_values(world, route, moved)):
+            tries = [(m, url) for m in methods]
+            if moved is not None:
+                tries.append(("get", f"{url}?{moved.query()}"))
+                if "post" in methods:
+                    tries += [("post", f"{url}?{moved.query(w)}") for w in ("id_number", "phone")]
+            for method, target in tries:
                 before = _state()
                 if method == "get":
-                    response = client.get(url, **headers)
+                    response = client.get(target, **headers)
                 elif is_api:
                     response = getattr(client, method)(
-                        url,
+                        target,
                         data=json.dumps(_payload(world)),
                         content_type="application/json",
                         **headers,
                     )
                 else:
-                    response = client.post(url, data={})
+                    response = client.post(target, data={})
                 body = response.content.decode("utf-8", errors="replace")
                 if route in PUBLIC_PLACES:
                     for r in world.secret_regions():
                         body = body.replace(r.name, "").replace(r.code, "")
-                where = f"{method.upper()} {url} -> {response.status_code}"
+                where = f"{method.upper()} {target} -> {response.status_code}"
                 if response.status_code >= 500:
                     problems.append(f"{where}: server error")
                 if CANARY in body or any(code in body for code in secret_codes):
                     problems.append(f"{where}: leaked secret data")
+                if moved is not None and moved.leaks(route, body):
+                    problems.append(f"{where}: leaked the moved household")
                 if _state() != before:
                     problems.append(f"{where}: wrote data")
     return problems
@@ -269,3 +344,133 @@ def test_the_walk_detects_a_leak(world: World) -> None:
     problems = _walk(login(world.users["district_admin"]), world)
     assert any("leaked secret data" in p for p in problems)
     assert any("wrote data" in p for p in problems)
+
+
+def _household_in_open_street(world: World) -> Moved:
+    """A household of the open street with a departed member, a visit whose problems are
+    secret, a manual light (a light change the dashboard trend counts) and a ticket raised from
+    the visit by the open street's grid worker."""
+    from gridlight.households import services
+    from gridlight.households.services import MemberInput
+    from gridlight.tickets import services as tickets
+
+    admin = world.users["district_admin"]
+    h = services.household_register(
+        actor=admin,
+        grid=world.open_grid,
+        code=f"{MOVED_MARK}-1",
+        address=f"{MOVED_MARK}路1号",
+        members=[
+            MemberInput(
+                name=f"{MOVED_MARK}户主", id_number=HEAD_ID, phone=HEAD_PHONE, relation="head"
+            )
+        ],
+    )
+    departed = services.resident_save(
+        actor=admin,
+        household=h,
+        version=Household.objects.get(pk=h.pk).version,
+        member=MemberInput(
+            name=f"{MOVED_MARK}女儿", id_number=DEPARTED_ID, phone=DEPARTED_PHONE, relation="child"
+        ),
+    )
+    services.resident_depart(
+        actor=admin, resident=departed, status="moved_out", on=timezone.localdate()
+    )
+    services.household_override(
+        actor=admin,
+        household=h,
+        light="red",
+        reason="重点关注",
+        until=timezone.localdate() + timedelta(days=30),
+    )
+    visit = services.visit_record(
+        actor=admin,
+        household=h,
+        method="home",
+        visited_on=timezone.localdate(),
+        notes=f"{CANARY}走访记录",
+        problems=f"{CANARY}家中漏水无人修",
+    )
+    ticket = tickets.submit(
+        actor=world.twins["grid_worker"],
+        intake=tickets.Intake(
+            category=Category.objects.get(code="noise"),
+            region=world.open_grid,
+            title="楼道漏水",
+            description="走访发现楼道漏水",
+            source="grid",
+            visit_id=visit.pk,
+        ),
+    )
+    head = h.residents.get(id_number_index__isnull=False, status="present")
+    return Moved(Household.objects.get(pk=h.pk), [head, departed], visit, ticket)
+
+
+def _move(world: World, moved: Moved, how: str) -> None:
+    from gridlight.core.spreadsheets import write_workbook
+    from gridlight.households import imports, services
+
+    admin = world.users["district_admin"]
+    h = moved.household
+    if how == "service":
+        services.household_move(actor=admin, household=h, version=h.version, grid=world.secret_grid)
+    elif how == "api":
+        response = login(admin).post(
+            f"/api/v1/households/{h.pk}/move",
+            data=json.dumps({"grid_code": world.secret_grid.code, "version": h.version}),
+            content_type="application/json",
+        )
+        assert response.status_code == 200, response.content
+    else:
+        # The file names the household's present head only: the departed daughter is not in it.
+        head = [h.code, world.secret_grid.code, h.address, "", f"{MOVED_MARK}户主", HEAD_ID]
+        data = write_workbook("residents", imports.COLUMNS, [[*head, HEAD_PHONE, "户主", ""]])
+        summary = imports.check_and_import(actor=admin, upload=io.BytesIO(data))
+        assert summary.households_updated == 1
+
+
+def _old_street_sees(client: Client, world: World) -> tuple[int, int]:
+    """(light changes in the old street's dashboard trend, red households in its API counts)."""
+    page = client.get("/households/dashboard/")
+    assert page.context["region"] == world.open_street
+    chart = page.context["chart"]
+    trend = sum(sum(chart[f"trend_{light}"]) for light in ("red", "yellow", "green"))
+    counts = client.get(f"/api/v1/lights?region={world.open_street.code}").json()
+    return trend, counts[0]["red"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("how", ["service", "api", "import"])
+def test_old_street_reaches_nothing_of_a_household_moved_away(world: World, how: str) -> None:
+    """Moved by the service, the API or an import, the household takes its members (the
+    departed too), visits and light history along; the old street's staff then walk every
+    route with its ids and find nothing of it, while the ticket raised there stays theirs."""
+    from gridlight.households.services import CARRIED_BY_HOUSEHOLD
+
+    moved = _household_in_open_street(world)
+    old_staff = login(world.twins["street_staff"])
+    assert _old_street_sees(old_staff, world) == (1, 1)  # the check can see it before
+    _move(world, moved, how)
+
+    h = moved.household
+    for model in CARRIED_BY_HOUSEHOLD:
+        rows = model.objects.filter(household=h)
+        assert rows.exists()
+        assert set(rows.values_list("region_path", flat=True)) == {world.secret_grid.path}
+    ticket = Ticket.objects.get(pk=moved.ticket.pk)
+    assert (ticket.region_path, ticket.visit_id) == (world.open_grid.path, moved.visit.pk)
+    event = AuditEvent.objects.get(action="household.move", object_id=str(h.pk))
+    assert event.changes == {"grid": [world.open_grid.path, world.secret_grid.path]}
+    assert event.actor == world.users["district_admin"]
+    assert _old_street_sees(old_staff, world) == (0, 0)
+
+    problems = _walk(old_staff, world, moved=moved)  # pages and API alike
+    assert problems == []
+    # The walk can see what it looks for: the new street's grid worker gets all of it.
+    new_staff = login(world.users["grid_worker"])
+    departed = moved.members[-1]
+    reveal = f"/households/{h.pk}/members/{departed.pk}/reveal/id_number/"
+    assert DEPARTED_ID in new_staff.post(reveal).content.decode()
+    form = new_staff.get(f"/tickets/new/?{moved.query()}").content.decode()
+    assert f"{CANARY}家中漏水无人修" in form

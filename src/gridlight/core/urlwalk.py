@@ -35,14 +35,18 @@ def all_routes() -> list[tuple[str, URLPattern]]:
 def concrete_urls(route: str, values: dict[str, list[str]]) -> list[str]:
     """Every combination of values for the route's parameters: a parameter with a list of its
     own (by name) uses it, the others use the list for their converter (``str`` when the route
-    names none)."""
+    names none). The API's routes carry no converter (django-ninja checks their types
+    itself): an ``…_id`` there is an id."""
     params = list(PARAM.finditer(route))
     if not params:
         return ["/" + route.lstrip("^").rstrip("$")]
-    choices = [
-        values.get(m.group("name")) or values.get(m.group("conv") or "str", values["str"])
-        for m in params
-    ]
+
+    def kind(m: re.Match[str]) -> str:
+        if m.group("conv"):
+            return m.group("conv")
+        return "int" if m.group("name").endswith("_id") else "str"
+
+    choices = [values.get(m.group("name")) or values.get(kind(m), values["str"]) for m in params]
     urls = []
     for combo in itertools.product(*choices):
         url = route
