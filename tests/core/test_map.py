@@ -17,7 +17,7 @@ from gridlight.core.errors import ImportRejected
 from gridlight.core.models import AuditEvent, RegionBoundary
 from tests.conftest import CANARY, World, login
 from tests.factories import PositionFactory
-from tests.test_browser import browser  # noqa: F401 - the fixture
+from tests.test_browser import ARTIFACTS, browser  # noqa: F401 - the fixture
 
 SQUARE = [[[116.9, 36.6], [117.0, 36.6], [117.0, 36.7], [116.9, 36.7], [116.9, 36.6]]]
 
@@ -268,6 +268,8 @@ def test_a_hostile_position_name_shows_as_text_in_the_map_tooltip(
         "() => document.getElementById('position-map').innerText.includes('117.10000, 36.70000')"
     )
     shown = page.inner_text("#position-map")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map-tooltip.png"))
     assert HOSTILE in shown
     assert page.locator("#position-map img").count() == 0
     page.wait_for_timeout(300)
