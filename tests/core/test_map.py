@@ -237,15 +237,14 @@ def test_a_hostile_position_name_shows_as_text_in_the_map_tooltip(
     )
     client = login(world.users["district_admin"])
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    context_cookies = [
+        {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": live_server.url,
+        }
+    ]
+    context.add_cookies(context_cookies)
     page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -276,3 +275,19 @@ def test_a_hostile_position_name_shows_as_text_in_the_map_tooltip(
     assert dialogs == []
     assert page.evaluate("window.__violations") == []
     context.close()
+
+    # On a phone the map fits the screen and takes touch (roam) like any other.
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    phone.add_cookies(context_cookies)
+    small = phone.new_page()
+    small.goto(live_server.url + "/positions/map/")
+    small.wait_for_selector("#position-map canvas")
+    assert small.evaluate("document.documentElement.scrollWidth") <= 390
+    roam = small.evaluate(
+        "echarts.getInstanceByDom(document.getElementById('position-map')).getOption().geo[0].roam"
+    )
+    assert roam is True
+    small.screenshot(path=str(ARTIFACTS / "map-phone.png"))
+    phone.close()
