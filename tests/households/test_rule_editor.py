@@ -378,3 +378,41 @@ def test_an_official_adds_a_condition_in_the_browser(
     }
     assert errors == []
     context.close()
+
+
+def test_rows_sent_in_a_circle_or_too_deep_are_refused_not_a_crash(world: World) -> None:
+    admin = login(world.users["district_admin"])
+    draft = new_draft(world)
+    base = [
+        ("mode", "form"),
+        ("edit_version", str(draft.edit_version)),
+        ("outcomes", "red"),
+        ("outcomes", "green"),
+        ("default", "green"),
+        ("rule", "r1"),
+        ("rule-r1-root", "a"),
+        ("rule-r1-outcome", "red"),
+        ("rule-r1-label", "环"),
+    ]
+    circle = [
+        ("node", "a"),
+        ("node-a-kind", "all_of"),
+        ("node-a-parent", "b"),
+        ("node", "b"),
+        ("node-b-kind", "any_of"),
+        ("node-b-parent", "a"),
+    ]
+    response = post(admin, draft, base + circle)
+    assert response.status_code == 400
+    deep = []
+    for i in range(30):
+        deep += [("node", f"d{i}"), (f"node-d{i}-kind", "all_of")]
+        deep += [(f"node-d{i}-parent", f"d{i - 1}" if i else "")]
+    deep += [("node", "leaf"), ("node-leaf-kind", "has_tag"), ("node-leaf-parent", "d29")]
+    deep += [("node-leaf-value", "living_alone")]
+    base[6] = ("rule-r1-root", "d0")
+    response = post(admin, draft, base + deep)
+    assert response.status_code == 400
+    assert "8" in response.content.decode().split('data-testid="editor-errors"')[1][:2000]
+    draft.refresh_from_db()
+    assert draft.edit_version == 1
