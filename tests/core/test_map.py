@@ -17,7 +17,7 @@ from gridlight.core.errors import ImportRejected
 from gridlight.core.models import AuditEvent, RegionBoundary
 from tests.conftest import CANARY, World, login
 from tests.factories import PositionFactory
-from tests.test_browser import browser  # noqa: F401 - the fixture
+from tests.test_browser import ARTIFACTS, browser  # noqa: F401 - the fixture
 
 SQUARE = [[[116.9, 36.6], [117.0, 36.6], [117.0, 36.7], [116.9, 36.7], [116.9, 36.6]]]
 
@@ -237,15 +237,14 @@ def test_a_hostile_position_name_shows_as_text_in_the_map_tooltip(
     )
     client = login(world.users["district_admin"])
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    context_cookies = [
+        {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": live_server.url,
+        }
+    ]
+    context.add_cookies(context_cookies)
     page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -268,9 +267,27 @@ def test_a_hostile_position_name_shows_as_text_in_the_map_tooltip(
         "() => document.getElementById('position-map').innerText.includes('117.10000, 36.70000')"
     )
     shown = page.inner_text("#position-map")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map-tooltip.png"))
     assert HOSTILE in shown
     assert page.locator("#position-map img").count() == 0
     page.wait_for_timeout(300)
     assert dialogs == []
     assert page.evaluate("window.__violations") == []
     context.close()
+
+    # On a phone the map fits the screen and takes touch (roam) like any other.
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    phone.add_cookies(context_cookies)
+    small = phone.new_page()
+    small.goto(live_server.url + "/positions/map/")
+    small.wait_for_selector("#position-map canvas")
+    assert small.evaluate("document.documentElement.scrollWidth") <= 390
+    roam = small.evaluate(
+        "echarts.getInstanceByDom(document.getElementById('position-map')).getOption().geo[0].roam"
+    )
+    assert roam is True
+    small.screenshot(path=str(ARTIFACTS / "map-phone.png"))
+    phone.close()

@@ -19,6 +19,7 @@ from gridlight.rules import editor as ed
 from gridlight.rules.models import RuleSetVersion
 from tests.conftest import World, login
 from tests.households.test_pages import _id_aged
+from tests.test_browser import ARTIFACTS, browser  # noqa: F401 - the fixture
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "gridlight"
 DEMO_RULE_SETS = sorted(SRC.glob("*/rules/*.yaml"))
@@ -323,3 +324,95 @@ def test_rows_are_only_for_drafts_and_their_managers(world: World) -> None:
     assert (
         admin.get(f"/households/rules/{published.pk}/editor/node/?kind=has_tag").status_code == 404
     )
+
+
+# --- in the browser ---------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_official_adds_a_condition_in_the_browser(
+    world: World,
+    live_server: Any,
+    browser: Any,  # noqa: F811
+) -> None:
+    from django.conf import settings
+
+    draft = new_draft(world)
+    client = login(world.users["district_admin"])
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    cookie = settings.SESSION_COOKIE_NAME
+    context.add_cookies(
+        [{"name": cookie, "value": client.cookies[cookie].value, "url": live_server.url}]
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{live_server.url}/households/rules/{draft.pk}/")
+    rule = page.locator("[data-testid=rule][data-code=aged_80_alone]")
+    assert "最年长成员年龄不低于" in rule.inner_text()  # the catalogue's label, in Chinese
+    before = rule.locator("[data-testid=condition]").count()
+    rule.locator("[data-testid=add-condition]").first.click()
+    page.wait_for_function(
+        "n => document.querySelectorAll("
+        "'[data-code=aged_80_alone] [data-testid=condition]').length > n",
+        arg=before,
+    )
+    added = rule.locator("[data-testid=condition]").last
+    # Pick another kind of condition: htmx swaps in its number field.
+    added.locator("[data-testid=condition-kind]").select_option("member_count_at_most")
+    rule.locator("[data-testid=condition-number]").last.wait_for()
+    rule.locator("[data-testid=condition-number]").last.fill("1")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "rule-editor.png"), full_page=True)
+    page.click("[data-testid=save-form]")
+    page.wait_for_selector(".alert-success")
+    draft.refresh_from_db()
+    when = next(r for r in draft.definition["rules"] if r["code"] == "aged_80_alone")["when"]
+    assert when == {
+        "all_of": [
+            {"age_at_least": 80},
+            {"has_tag": "living_alone"},
+            {"member_count_at_most": 1},
+        ]
+    }
+    assert errors == []
+    context.close()
+
+
+def test_rows_sent_in_a_circle_or_too_deep_are_refused_not_a_crash(world: World) -> None:
+    admin = login(world.users["district_admin"])
+    draft = new_draft(world)
+    base = [
+        ("mode", "form"),
+        ("edit_version", str(draft.edit_version)),
+        ("outcomes", "red"),
+        ("outcomes", "green"),
+        ("default", "green"),
+        ("rule", "r1"),
+        ("rule-r1-root", "a"),
+        ("rule-r1-outcome", "red"),
+        ("rule-r1-label", "环"),
+    ]
+    circle = [
+        ("node", "a"),
+        ("node-a-kind", "all_of"),
+        ("node-a-parent", "b"),
+        ("node", "b"),
+        ("node-b-kind", "any_of"),
+        ("node-b-parent", "a"),
+    ]
+    response = post(admin, draft, base + circle)
+    assert response.status_code == 400
+    deep = []
+    for i in range(30):
+        deep += [("node", f"d{i}"), (f"node-d{i}-kind", "all_of")]
+        deep += [(f"node-d{i}-parent", f"d{i - 1}" if i else "")]
+    deep += [("node", "leaf"), ("node-leaf-kind", "has_tag"), ("node-leaf-parent", "d29")]
+    deep += [("node-leaf-value", "living_alone")]
+    base[6] = ("rule-r1-root", "d0")
+    response = post(admin, draft, base + deep)
+    assert response.status_code == 400
+    assert "8" in response.content.decode().split('data-testid="editor-errors"')[1][:2000]
+    draft.refresh_from_db()
+    assert draft.edit_version == 1

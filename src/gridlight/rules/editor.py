@@ -30,6 +30,7 @@ GROUPS = ("all_of", "any_of")
 LEAVES = tuple(k for k, e in ENTRIES.items() if e.argument not in {"group", "negation"})
 TOKEN = re.compile(r"^[a-z0-9]{1,16}$")
 CASE_FIELDS = ("age", "youngest_age", "member_count")
+MAX_DEPTH = 8  # groups within groups; deeper is refused (and never rendered)
 
 
 class Unsupported(ValueError):
@@ -50,6 +51,7 @@ class Node:
     grade: str = ""
     children: list[Node] = field(default_factory=list)
     error: str = ""
+    too_deep: bool = False
 
     @property
     def is_group(self) -> bool:
@@ -106,12 +108,12 @@ class _Tokens:
         return f"n{self.n}"
 
 
-def node_from_spec(spec: Any, token: _Tokens) -> Node:
-    if not isinstance(spec, dict) or len(spec) != 1:
-        raise Unsupported(repr(spec))
+def node_from_spec(spec: Any, token: _Tokens, depth: int = 0) -> Node:
+    if not isinstance(spec, dict) or len(spec) != 1 or depth > MAX_DEPTH:
+        raise Unsupported(repr(spec)[:100])
     ((kind, arg),) = spec.items()
     if kind == "not":
-        inner = node_from_spec(arg, token)
+        inner = node_from_spec(arg, token, depth + 1)
         if not inner.negate:
             inner.negate = True
             return inner
@@ -119,7 +121,7 @@ def node_from_spec(spec: Any, token: _Tokens) -> Node:
     if kind in GROUPS:
         if not isinstance(arg, list):
             raise Unsupported(kind)
-        return Node(token(), kind, children=[node_from_spec(p, token) for p in arg])
+        return Node(token(), kind, children=[node_from_spec(p, token, depth + 1) for p in arg])
     entry = ENTRIES.get(kind)
     if entry is None:
         raise Unsupported(kind)
@@ -235,9 +237,13 @@ def from_post(post: Any, graded: list[str]) -> Editor:
         if parent is not None and parent is not node and parent.is_group:
             parent.children.append(node)
     rules = []
+    seen: set[str] = set()
     for t in _tokens(post, "rule"):
         p = f"rule-{t}-"
-        root = nodes.get(get(p + "root")) or Node(new_token(), "all_of")
+        root = nodes.get(get(p + "root"))
+        if root is None or root.token in seen or not root.is_group:
+            root = Node(new_token(), "all_of")
+        _prune(root, seen, 0)
         rules.append(Rule(t, get(p + "code"), get(p + "outcome"), get(p + "label"), root))
     cases = []
     for t in _tokens(post, "case"):
@@ -259,6 +265,17 @@ def from_post(post: Any, graded: list[str]) -> Editor:
     return Editor(outcomes, get("default"), rules, cases)
 
 
+def _prune(node: Node, seen: set[str], depth: int) -> None:
+    """Each row under one rule once, however the parents were sent (no cycles, no sharing),
+    and no deeper than ``MAX_DEPTH``."""
+    seen.add(node.token)
+    if depth >= MAX_DEPTH and node.children:
+        node.children, node.too_deep = [], True
+    node.children = [c for c in node.children if c.token not in seen]
+    for child in node.children:
+        _prune(child, seen, depth + 1)
+
+
 # --- editor → definition ---------------------------------------------------------------------
 
 
@@ -274,6 +291,9 @@ def spec_of(node: Node) -> Any:
     incomplete."""
     node.error = ""
     spec: Any
+    if node.too_deep:
+        node.error = _("Groups of conditions nest at most %(n)s deep.") % {"n": MAX_DEPTH}
+        return None
     if node.is_group:
         parts = [spec_of(c) for c in node.children]
         if not parts:
@@ -310,6 +330,12 @@ def spec_of(node: Node) -> Any:
         else:
             spec = {node.kind: node.value}
     return {"not": spec} if node.negate else spec
+
+
+def _first_error(node: Node) -> str:
+    if node.error:
+        return node.error
+    return next((e for e in map(_first_error, node.children) if e), "")
 
 
 def _case(case: Case) -> dict[str, Any] | None:
@@ -365,7 +391,7 @@ def to_definition(editor: Editor) -> tuple[dict[str, Any] | None, list[str]]:
             rule.error = _("Some conditions of this rule are incomplete.")
             problems.append(
                 _("Rule %(i)s (%(label)s): %(why)s")
-                % {"i": i, "label": rule.label or rule.code, "why": rule.error}
+                % {"i": i, "label": rule.label or rule.code, "why": _first_error(rule.root)}
             )
             continue
         rules.append(

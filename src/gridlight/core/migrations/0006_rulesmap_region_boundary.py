@@ -6,28 +6,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0005_calendar_notice'),
+        ("core", "0005_calendar_notice"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RegionBoundary',
+            name="RegionBoundary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('region_path', models.CharField(db_index=True, max_length=255)),
-                ('geometry', models.JSONField(verbose_name='outline')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='source file')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('region', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='boundary', to='core.region')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("region_path", models.CharField(db_index=True, max_length=255)),
+                ("geometry", models.JSONField(verbose_name="outline")),
+                (
+                    "source",
+                    models.CharField(blank=True, max_length=200, verbose_name="source file"),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "region",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="boundary",
+                        to="core.region",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'region outline',
-                'verbose_name_plural': 'region outlines',
-                'ordering': ['region_path'],
+                "verbose_name": "region outline",
+                "verbose_name_plural": "region outlines",
+                "ordering": ["region_path"],
             },
         ),
     ]
