@@ -27,25 +27,32 @@ from django.test.utils import CaptureQueriesContext
 from bench.common import report
 from bench.setup import build, build_ticket_history
 
-# Who uses a page, by the route's start (the first match wins); the district admin otherwise.
-ROLES: list[tuple[str, list[str]]] = [
-    ("", ["admin", "street", "handler", "gridworker", "resident"]),  # the home page
-    ("tickets/dispatch/", ["admin", "street"]),
-    ("tickets/work/", ["handler", "street"]),
-    ("tickets/supervision/", ["admin", "street", "evaluator"]),
-    ("tickets/kpi/", ["evaluator"]),
-    ("tickets/inbox/", ["handler"]),
-    ("tickets/new/", ["resident"]),
-    ("tickets/<int:pk>/", ["admin", "handler"]),
-    ("tickets/", ["admin", "handler", "resident"]),
-    ("households/worklist/", ["gridworker"]),
-    ("households/", ["admin", "street"]),
-    ("api/v1/worklist", ["gridworker"]),
-    ("api/v1/tickets", ["admin", "handler"]),
-]
+# Who uses a page: by the exact route, else by the route's start (the first match wins); the
+# district admin otherwise.
+ROLES_EXACT: dict[str, list[str]] = {
+    "": ["admin", "street", "handler", "gridworker", "resident"],  # the home page
+    "tickets/": ["admin", "handler", "resident"],
+    "tickets/dispatch/": ["admin", "street"],
+    "tickets/work/": ["handler", "street"],
+    "tickets/supervision/": ["admin", "street"],
+    "tickets/inbox/": ["handler"],
+    "tickets/new/": ["resident"],
+    "tickets/similar/": ["resident"],
+    "households/": ["admin", "street"],
+    "households/dashboard/": ["admin", "street"],
+    "households/<int:pk>/": ["admin", "street"],
+    "households/worklist/": ["gridworker"],
+    "api/v1/worklist": ["gridworker"],
+    "api/v1/tickets": ["admin", "handler"],
+}
+ROLES_PREFIX: list[tuple[str, list[str]]] = []
+
+# Query strings a route needs to answer (a required parameter).
+QUERY: dict[str, str] = {"api/v1/lights": "?region=370103"}
+
 
 # Routes not timed: a GET that changes something (signing out, revealing a number, which is
-# audited), the exports (timed as jobs by ``bench.exports``) and routes outside the product.
+# audited), the exports (timed below, as the jobs they start) and routes outside the product.
 SKIP = (
     "accounts/logout/",
     "accounts/login/",
@@ -61,10 +68,9 @@ SKIP = (
 
 
 def _roles(route: str) -> list[str]:
-    for prefix, roles in ROLES:
-        if route == prefix or (prefix and route.startswith(prefix)):
-            return roles
-    return ["admin"]
+    if route in ROLES_EXACT:
+        return ROLES_EXACT[route]
+    return next((roles for prefix, roles in ROLES_PREFIX if route.startswith(prefix)), ["admin"])
 
 
 def _values() -> dict[str, list[str]]:
@@ -158,7 +164,7 @@ def pages() -> list[tuple[str, str]]:
             continue
         if only and not any(route.startswith(p) for p in only):
             continue
-        found[route] = _urls(route, values)[0]
+        found[route] = _urls(route, values)[0] + QUERY.get(route, "")
     return list(found.items())
 
 
@@ -206,3 +212,52 @@ def run(*, db: str, scale: str) -> None:
                 url=url,
                 **extra,
             )
+    if os.environ.get("BENCH_EXPORTS", "1") == "1":
+        _exports(db, clients, tickets)
+
+
+# The exports that can be large, as the role that makes them: the whole list each time.
+EXPORTS = [
+    ("tickets/export/", "handler"),
+    ("tickets/export/", "admin"),
+    ("households/export/", "admin"),
+    ("audit/export/", "admin"),
+]
+
+
+def _exports(db: str, clients: dict[str, Client], tickets: int) -> None:
+    """Each large export run to its end: the POST starts the job, run here inline
+    (GRIDLIGHT_JOBS_EAGER) so that its time is the job's; then the file is read back."""
+    import resource
+
+    from django.test.utils import override_settings
+
+    from gridlight.core.models import Job, User
+
+    for url, role in EXPORTS:
+        if role not in clients:
+            clients[role] = Client(raise_request_exception=False)
+            clients[role].force_login(User.objects.get(username=role))
+        client = clients[role]
+        with override_settings(GRIDLIGHT_JOBS_EAGER=True):
+            start = time.perf_counter()
+            response = client.post("/" + url)
+            seconds = time.perf_counter() - start
+        job = Job.objects.filter(kind="core.export").order_by("-pk").first()
+        rows = int((job.result or {}).get("rows", 0)) if job and response.status_code == 302 else 0
+        if response.status_code == 302 and job is not None:
+            size = sum(len(c) for c in client.get(f"/jobs/{job.pk}/download/").streaming_content)
+        else:  # small enough to be the answer at once
+            size = len(response.content)
+        report(
+            f"export:{url}",
+            db=db,
+            rows=tickets,
+            seconds=seconds,
+            page=url,
+            role=role,
+            status=response.status_code,
+            exported=rows,
+            bytes=size,
+            peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        )
