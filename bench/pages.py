@@ -9,7 +9,8 @@ otherwise). Each measurement prints one JSON line: ``page`` (the route), ``role`
 ``queries`` (of the first request), ``first_seconds`` (the first request, with the cache
 cleared, as after a minute away) and ``seconds`` (median of the repeats).
 
-``BENCH_PAGES=tickets/,households/`` times only the routes starting with one of these.
+``BENCH_PAGES=tickets/,households/`` times only the routes starting with one of these;
+``BENCH_EXPORTS=0`` skips the exports, ``BENCH_EXPORTS=tickets/export/`` runs only those named.
 """
 
 from __future__ import annotations
@@ -212,16 +213,15 @@ def run(*, db: str, scale: str) -> None:
                 url=url,
                 **extra,
             )
-    if os.environ.get("BENCH_EXPORTS", "1") == "1":
+    if os.environ.get("BENCH_EXPORTS", "1") != "0":
         _exports(db, clients, tickets)
 
 
 # The exports that can be large, as the role that makes them: the whole list each time.
 EXPORTS = [
     ("tickets/export/", "handler"),
-    ("tickets/export/", "admin"),
-    ("households/export/", "admin"),
     ("audit/export/", "admin"),
+    ("households/export/", "admin"),
 ]
 
 
@@ -234,7 +234,8 @@ def _exports(db: str, clients: dict[str, Client], tickets: int) -> None:
 
     from gridlight.core.models import Job, User
 
-    for url, role in EXPORTS:
+    chosen = os.environ.get("BENCH_EXPORTS", "1")
+    for url, role in EXPORTS if chosen == "1" else [e for e in EXPORTS if e[0] in chosen]:
         if role not in clients:
             clients[role] = Client(raise_request_exception=False)
             clients[role].force_login(User.objects.get(username=role))
