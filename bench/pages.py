@@ -7,7 +7,8 @@ with a real object of the kind the route shows (a recent open ticket, a househol
 …), and each page is requested as the roles that work with it (``ROLES``; the district admin
 otherwise). Each measurement prints one JSON line: ``page`` (the route), ``role``, ``status``,
 ``queries`` (of the first request), ``first_seconds`` (the first request, with the cache
-cleared, as after a minute away) and ``seconds`` (median of the repeats).
+cleared, as after a minute away) and ``seconds`` (median of three repeats; one repeat for a page
+over a second).
 
 ``BENCH_PAGES=tickets/,households/`` times only the routes starting with one of these;
 ``BENCH_EXPORTS=0`` skips the exports, ``BENCH_EXPORTS=tickets/export/`` runs only those named.
@@ -178,7 +179,7 @@ def _time(client: Client, url: str) -> tuple[int, int, float, float]:
     queries = len(ctx.captured_queries)
     if status != 200:
         return status, queries, first, first
-    repeat = 1 if first > 3 else 5
+    repeat = 1 if first > 1 else 3
     samples = []
     for _ in range(repeat):
         start = time.perf_counter()
