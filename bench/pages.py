@@ -26,7 +26,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from bench.common import report
+from bench.common import report, speed_gauge
 from bench.setup import build, build_ticket_history
 
 # Who uses a page: by the exact route, else by the route's start (the first match wins); the
@@ -195,6 +195,8 @@ def run(*, db: str, scale: str) -> None:
     households = build(scale)
     build_ticket_history(scale)
     tickets = Ticket.objects.count()
+    # This machine is shared: the gauge (ms for a fixed piece of Python) says how fast it ran.
+    report("speed-gauge", db=db, rows=0, seconds=0, speed_gauge_ms=speed_gauge())
     clients: dict[str, Client] = {}
     for route, url in pages():
         for role in _roles(route):
