@@ -7,9 +7,11 @@ with a real object of the kind the route shows (a recent open ticket, a househol
 …), and each page is requested as the roles that work with it (``ROLES``; the district admin
 otherwise). Each measurement prints one JSON line: ``page`` (the route), ``role``, ``status``,
 ``queries`` (of the first request), ``first_seconds`` (the first request, with the cache
-cleared, as after a minute away) and ``seconds`` (median of the repeats).
+cleared, as after a minute away) and ``seconds`` (median of three repeats; one repeat for a page
+over a second).
 
-``BENCH_PAGES=tickets/,households/`` times only the routes starting with one of these.
+``BENCH_PAGES=tickets/,households/`` times only the routes starting with one of these;
+``BENCH_EXPORTS=0`` skips the exports, ``BENCH_EXPORTS=tickets/export/`` runs only those named.
 """
 
 from __future__ import annotations
@@ -24,28 +26,35 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from bench.common import report
+from bench.common import report, speed_gauge
 from bench.setup import build, build_ticket_history
 
-# Who uses a page, by the route's start (the first match wins); the district admin otherwise.
-ROLES: list[tuple[str, list[str]]] = [
-    ("", ["admin", "street", "handler", "gridworker", "resident"]),  # the home page
-    ("tickets/dispatch/", ["admin", "street"]),
-    ("tickets/work/", ["handler", "street"]),
-    ("tickets/supervision/", ["admin", "street", "evaluator"]),
-    ("tickets/kpi/", ["evaluator"]),
-    ("tickets/inbox/", ["handler"]),
-    ("tickets/new/", ["resident"]),
-    ("tickets/<int:pk>/", ["admin", "handler"]),
-    ("tickets/", ["admin", "handler", "resident"]),
-    ("households/worklist/", ["gridworker"]),
-    ("households/", ["admin", "street"]),
-    ("api/v1/worklist", ["gridworker"]),
-    ("api/v1/tickets", ["admin", "handler"]),
-]
+# Who uses a page: by the exact route, else by the route's start (the first match wins); the
+# district admin otherwise.
+ROLES_EXACT: dict[str, list[str]] = {
+    "": ["admin", "street", "handler", "gridworker", "resident"],  # the home page
+    "tickets/": ["admin", "handler", "resident"],
+    "tickets/dispatch/": ["admin", "street"],
+    "tickets/work/": ["handler", "street"],
+    "tickets/supervision/": ["admin", "street"],
+    "tickets/inbox/": ["handler"],
+    "tickets/new/": ["resident"],
+    "tickets/similar/": ["resident"],
+    "households/": ["admin", "street"],
+    "households/dashboard/": ["admin", "street"],
+    "households/<int:pk>/": ["admin", "street"],
+    "households/worklist/": ["gridworker"],
+    "api/v1/worklist": ["gridworker"],
+    "api/v1/tickets": ["admin", "handler"],
+}
+ROLES_PREFIX: list[tuple[str, list[str]]] = []
+
+# Query strings a route needs to answer (a required parameter).
+QUERY: dict[str, str] = {"api/v1/lights": "?region=370103"}
+
 
 # Routes not timed: a GET that changes something (signing out, revealing a number, which is
-# audited), the exports (timed as jobs by ``bench.exports``) and routes outside the product.
+# audited), the exports (timed below, as the jobs they start) and routes outside the product.
 SKIP = (
     "accounts/logout/",
     "accounts/login/",
@@ -61,10 +70,9 @@ SKIP = (
 
 
 def _roles(route: str) -> list[str]:
-    for prefix, roles in ROLES:
-        if route == prefix or (prefix and route.startswith(prefix)):
-            return roles
-    return ["admin"]
+    if route in ROLES_EXACT:
+        return ROLES_EXACT[route]
+    return next((roles for prefix, roles in ROLES_PREFIX if route.startswith(prefix)), ["admin"])
 
 
 def _values() -> dict[str, list[str]]:
@@ -158,7 +166,7 @@ def pages() -> list[tuple[str, str]]:
             continue
         if only and not any(route.startswith(p) for p in only):
             continue
-        found[route] = _urls(route, values)[0]
+        found[route] = _urls(route, values)[0] + QUERY.get(route, "")
     return list(found.items())
 
 
@@ -171,7 +179,7 @@ def _time(client: Client, url: str) -> tuple[int, int, float, float]:
     queries = len(ctx.captured_queries)
     if status != 200:
         return status, queries, first, first
-    repeat = 1 if first > 3 else 5
+    repeat = 1 if first > 1 else 3
     samples = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -187,6 +195,8 @@ def run(*, db: str, scale: str) -> None:
     households = build(scale)
     build_ticket_history(scale)
     tickets = Ticket.objects.count()
+    # This machine is shared: the gauge (ms for a fixed piece of Python) says how fast it ran.
+    report("speed-gauge", db=db, rows=0, seconds=0, speed_gauge_ms=speed_gauge())
     clients: dict[str, Client] = {}
     for route, url in pages():
         for role in _roles(route):
@@ -206,3 +216,52 @@ def run(*, db: str, scale: str) -> None:
                 url=url,
                 **extra,
             )
+    if os.environ.get("BENCH_EXPORTS", "1") != "0":
+        _exports(db, clients, tickets)
+
+
+# The exports that can be large, as the role that makes them: the whole list each time.
+EXPORTS = [
+    ("tickets/export/", "handler"),
+    ("audit/export/", "admin"),
+    ("households/export/", "admin"),
+]
+
+
+def _exports(db: str, clients: dict[str, Client], tickets: int) -> None:
+    """Each large export run to its end: the POST starts the job, run here inline
+    (GRIDLIGHT_JOBS_EAGER) so that its time is the job's; then the file is read back."""
+    import resource
+
+    from django.test.utils import override_settings
+
+    from gridlight.core.models import Job, User
+
+    chosen = os.environ.get("BENCH_EXPORTS", "1")
+    for url, role in EXPORTS if chosen == "1" else [e for e in EXPORTS if e[0] in chosen]:
+        if role not in clients:
+            clients[role] = Client(raise_request_exception=False)
+            clients[role].force_login(User.objects.get(username=role))
+        client = clients[role]
+        with override_settings(GRIDLIGHT_JOBS_EAGER=True):
+            start = time.perf_counter()
+            response = client.post("/" + url)
+            seconds = time.perf_counter() - start
+        job = Job.objects.filter(kind="core.export").order_by("-pk").first()
+        rows = int((job.result or {}).get("rows", 0)) if job and response.status_code == 302 else 0
+        if response.status_code == 302 and job is not None:
+            size = sum(len(c) for c in client.get(f"/jobs/{job.pk}/download/").streaming_content)
+        else:  # small enough to be the answer at once
+            size = len(response.content)
+        report(
+            f"export:{url}",
+            db=db,
+            rows=tickets,
+            seconds=seconds,
+            page=url,
+            role=role,
+            status=response.status_code,
+            exported=rows,
+            bytes=size,
+            peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        )
