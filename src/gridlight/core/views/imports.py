@@ -35,6 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -76,11 +77,12 @@ class ImportPage:
     intro: str | Promise = INTRO
     busy: str | Promise = BUSY
     job: str = ""  # a core.jobs kind that imports a saved file (params: path, filename)
+    form: type[Form] = UploadForm  # the upload form: its clean_file checks size and kind
 
 
 def import_page(request: HttpRequest, page: ImportPage) -> HttpResponse:
     """GET shows the form (or an error report); POST checks and imports the file."""
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = page.form(request.POST or None, request.FILES or None)
     errors = None
     status = 200
     session_key = f"import_errors:{page.key}"

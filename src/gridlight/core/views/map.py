@@ -4,19 +4,21 @@ of real outlines (GeoJSON) that replace the schematic ones."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from django.contrib import messages
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridlight.core import boundaries
 from gridlight.core.access import Perm, access, require, scope_for
-from gridlight.core.errors import ImportRejected
 from gridlight.core.forms import MAP_LEVELS, MapFilterForm, OutlineUploadForm
 from gridlight.core.models import PositionKind, Region
 from gridlight.core.selectors import region_by_code
+from gridlight.core.views.imports import ImportPage, import_page
 from gridlight.core.views.positions import _filtered
 
 
@@ -68,45 +70,33 @@ def position_map(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _import_outlines(user: Any, upload: UploadedFile) -> str:
+    result = boundaries.import_boundaries(actor=user, upload=upload, filename=upload.name or "")
+    return _("Import finished: %(c)s created, %(u)s updated, %(n)s unchanged.") % {
+        "c": result.created,
+        "u": result.updated,
+        "n": result.unchanged,
+    }
+
+
+OUTLINE_IMPORT = ImportPage(
+    key="outlines",
+    title=gettext_lazy("Import street and community outlines"),
+    template_url="core:outline_export",
+    done_url="core:position_map",
+    run=_import_outlines,
+    intro=gettext_lazy(
+        "A GeoJSON FeatureCollection: one Feature per region, its region code in "
+        "properties.code and a Polygon or MultiPolygon in longitude and latitude. "
+        "The template is the outlines the map shows now, schematic ones included."
+    ),
+    form=OutlineUploadForm,
+)
+
+
 @access(Perm.REGION_CHANGE)
 def outline_import(request: HttpRequest) -> HttpResponse:
-    form = OutlineUploadForm(request.POST or None, request.FILES or None)
-    errors = None
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                result = boundaries.import_boundaries(
-                    actor=request.user, upload=upload, filename=upload.name
-                )
-            except ImportRejected as exc:
-                errors = exc.errors
-            else:
-                messages.success(
-                    request,
-                    _("Import finished: %(c)s created, %(u)s updated, %(n)s unchanged.")
-                    % {"c": result.created, "u": result.updated, "n": result.unchanged},
-                )
-                return redirect("core:position_map")
-    return render(
-        request,
-        "core/import.html",
-        {
-            "form": form,
-            "errors": errors,
-            "title": _("Import street and community outlines"),
-            "template_url": "core:outline_export",
-            "back_url": "core:position_map",
-            "intro": _(
-                "A GeoJSON FeatureCollection: one Feature per region, its region code in "
-                "properties.code and a Polygon or MultiPolygon in longitude and latitude. "
-                "The template is the outlines the map shows now, schematic ones included."
-            ),
-        },
-        status=status,
-    )
+    return import_page(request, OUTLINE_IMPORT)
 
 
 @access(Perm.POSITION_VIEW)
