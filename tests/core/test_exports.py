@@ -114,10 +114,14 @@ def test_a_household_export_with_full_numbers_is_audited_once_when_started(
 
 
 def test_the_audit_trail_is_exported_within_scope(world: World, large: None) -> None:
-    AuditEvent.objects.create(action="test.secret", region_path=world.secret_street.path)
-    AuditEvent.objects.create(action="test.open", region_path=world.open_street.path)
+    AuditEvent.objects.create(
+        action="test.secret", object_label="export-canary", region_path=world.secret_street.path
+    )
+    AuditEvent.objects.create(
+        action="test.open", object_label="export-canary", region_path=world.open_street.path
+    )
     twin = login(world.twins["street_staff"])
-    _job, rows = _download(twin, "/audit/export/?action=test.")
+    _job, rows = _download(twin, "/audit/export/?obj=export-canary")
     assert [r[2] for r in rows[1:]] == ["test.open"]
 
 

@@ -209,6 +209,9 @@ register_actions(
     gettext_lazy("API token"),
     {"create": gettext_lazy("created"), "revoke": gettext_lazy("revoked")},
 )
+register_actions(
+    "boundary", gettext_lazy("Region outlines"), {"import": gettext_lazy("imported")}
+)
 register_actions("demo", gettext_lazy("Demo district"), {"load": gettext_lazy("built")})
 register_actions(
     "calendar",
@@ -216,6 +219,7 @@ register_actions(
     {
         "override": gettext_lazy("day set"),
         "override_delete": gettext_lazy("day setting removed"),
+        "notice": gettext_lazy("State Council notice entered"),
     },
 )
 register_actions(

@@ -180,6 +180,15 @@ def from_definition(definition: Any, outcomes: list[str] | None = None) -> Edito
             raise Unsupported("test")
         values = raw.get("values") or {}
         fired = raw.get("fired")
+        # A case the form cannot show (the services refuse it with the reason) leaves the
+        # draft to the YAML editor.
+        if (
+            not isinstance(values, dict)
+            or not isinstance(values.get("tags") or [], list)
+            or not isinstance(values.get("grades") or {}, dict)
+            or not isinstance(fired or [], list)
+        ):
+            raise Unsupported("test")
         cases.append(
             Case(
                 token(),
