@@ -21,6 +21,7 @@ from gridlight.core.idcard import InvalidIdNumber, parse_id
 from gridlight.core.models import Region, RegionLevel
 from gridlight.core.spreadsheets import Column, Table
 from gridlight.households.models import Attribute, AttributeScope, Household, Relation, Resident
+from gridlight.households.services import grade_problem
 
 SHEET = "residents"  # the template's sheet, read by name
 COLUMNS = [
@@ -216,12 +217,9 @@ class FileCheck:
                 self.err(
                     offset, "attributes", _("Unknown resident attribute: %(a)s") % {"a": token}
                 )
-            elif grade is not None and not (a.graded and 1 <= grade <= 4):
-                self.err(
-                    offset,
-                    "attributes",
-                    _("%(a)s takes no grade, or a grade from 1 to 4.") % {"a": a.name},
-                )
+            elif (problem := grade_problem(a, grade)) is not None:
+                # The same rule as the pages and the API (households.services).
+                self.err(offset, "attributes", problem)
             else:
                 found[a.code] = grade
         return found

@@ -57,7 +57,7 @@ __all__ = [
     "export_workbook",
 ]
 
-RELATION_NAMES = {
+RELATION_NAMES: dict[str, str] = {
     Relation.HEAD: "户主",
     Relation.SPOUSE: "配偶",
     Relation.CHILD: "子女",
@@ -454,7 +454,7 @@ def export_rows(households: Any, *, reveal: bool) -> Iterator[list[Any]]:
                 r.name,
                 number if reveal else mask_id(number) if number else "",
                 phone if reveal else mask_phone(phone) if phone else "",
-                RELATION_NAMES.get(Relation(r.relation), "其他"),
+                RELATION_NAMES.get(r.relation, "其他"),
                 "；".join(person_attrs.get(r.pk, [])),
             ]
 
