@@ -16,13 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridlight.core import audit
 from gridlight.core.access import Perm, access, has_perm
-from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.forms import Form
 from gridlight.core.params import parse_id
 from gridlight.core.views.common import submit
-from gridlight.tickets import deadlines, selectors
+from gridlight.tickets import config, deadlines, selectors
 from gridlight.tickets.models import (
     WITH_UNIT,
     Card,
@@ -222,22 +220,10 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PolicyForm(request.POST or None, instance=policy, initial={"version": policy.version})
 
     def action(d: dict[str, Any]) -> SlaPolicy:
-        before = dict(SlaPolicy.objects.filter(pk=pk).values(*PolicyForm.Meta.fields).first() or {})
         fields = {k: d[k] for k in PolicyForm.Meta.fields}
-        if fields["yellow_days"] > fields["handle_days"]:
-            raise DomainError(_("The yellow card must start before the deadline."))
-        updated = SlaPolicy.objects.filter(pk=pk, version=d["version"]).update(
-            version=d["version"] + 1, **fields
+        return config.policy_update(
+            actor=request.user, policy=policy, version=d["version"], **fields
         )
-        if not updated:
-            raise ConflictError(_("Someone else changed this policy meanwhile. Reload it."))
-        audit.record(
-            actor=request.user,
-            action="ticket_policy.update",
-            obj=policy,
-            changes=audit.diff({k: before.get(k) for k in fields}, fields),
-        )
-        return policy
 
     done, status = submit(request, form, action)
     if done is not None:
@@ -259,10 +245,6 @@ class CategoryForm(forms.ModelForm):  # type: ignore[type-arg]
 @access(Perm.TICKET_ADMIN)
 def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
     category = get_object_or_404(Category, pk=pk)
-    before = {
-        f: getattr(category, getattr(Category._meta.get_field(f), "attname", f))
-        for f in CategoryForm.Meta.fields
-    }
     form = CategoryForm(
         request.POST or None, instance=category, initial={"version": category.version}
     )
@@ -271,24 +253,10 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
     default_unit.queryset = selectors.units_for(request.user, Perm.TICKET_ADMIN)
 
     def action(d: dict[str, Any]) -> Category:
-        # Optimistic: a save on top of someone else's is refused, never silently applied.
-        updated = Category.objects.filter(pk=pk, version=d["version"]).update(
-            version=d["version"] + 1, **{f: d[f] for f in CategoryForm.Meta.fields}
+        fields = {f: d[f] for f in CategoryForm.Meta.fields}
+        return config.category_update(
+            actor=request.user, category=category, version=d["version"], **fields
         )
-        if not updated:
-            raise ConflictError(_("Someone else changed this category meanwhile. Reload it."))
-        saved = Category.objects.get(pk=pk)
-        after = {
-            f: getattr(saved, getattr(Category._meta.get_field(f), "attname", f))
-            for f in CategoryForm.Meta.fields
-        }
-        audit.record(
-            actor=request.user,
-            action="ticket_category.update",
-            obj=saved,
-            changes=audit.diff(before, after),
-        )
-        return saved
 
     done, status = submit(request, form, action)
     if done is not None:
@@ -306,8 +274,6 @@ class MemberForm(Form):
 @access(Perm.TICKET_VIEW)
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A unit's handlers; the district administrator adds and removes them."""
-    from django.contrib.auth import get_user_model
-
     unit = get_object_or_404(selectors.units_for(request.user), pk=pk)
     can_admin = has_perm(request.user, Perm.TICKET_ADMIN)
     form = MemberForm(request.POST or None)
@@ -317,31 +283,12 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         remove = request.POST.get("remove")
         if remove:
             member_id = parse_id(remove)
-            user = unit.members.filter(pk=member_id).first() if member_id is not None else None
-            if user is not None:
-                unit.members.remove(user)
-                audit.record(
-                    actor=request.user,
-                    action="ticket_unit.member_remove",
-                    obj=unit,
-                    changes={"member": [user.get_username(), None]},
-                )
+            if member_id is not None:
+                config.unit_member_remove(actor=request.user, unit=unit, member_id=member_id)
             return redirect("tickets:unit", unit.pk)
 
     def action(d: dict[str, Any]) -> Any:
-        user = get_user_model().objects.filter(username=d["username"].strip()).first()
-        if user is None:
-            raise DomainError(_("No user with this name."))
-        if not has_perm(user, Perm.TICKET_HANDLE):
-            raise DomainError(_("This user holds no role that handles tickets."))
-        unit.members.add(user)
-        audit.record(
-            actor=request.user,
-            action="ticket_unit.member_add",
-            obj=unit,
-            changes={"member": [None, user.get_username()]},
-        )
-        return user
+        return config.unit_member_add(actor=request.user, unit=unit, username=d["username"])
 
     done, status = submit(request, form, action)
     if done is not None:
