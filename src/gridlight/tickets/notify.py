@@ -164,3 +164,13 @@ def _sms(n: Notice, sms: SmsGateway) -> bool:
         log.exception("notice %s: SMS failed (attempt %s)", n.key, n.attempts + 1)
         return False
     return True
+
+
+def messages_mark_read(*, user: Any, ids: list[int]) -> int:
+    """Mark the user's own messages among ``ids`` as read (a list page shows them); returns how
+    many were unread. Someone else's message is never touched."""
+    if not ids:
+        return 0
+    return Message.objects.filter(pk__in=ids, user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -26,14 +26,13 @@ from gridlight.core.params import parse_id
 from gridlight.core.selectors import region_by_code
 from gridlight.core.spreadsheets import Column
 from gridlight.core.views.common import paginate, query_without_page, submit
-from gridlight.tickets import deadlines, disclosure, selectors, services
+from gridlight.tickets import deadlines, disclosure, notify, selectors, services
 from gridlight.tickets.attachments import MAX_BYTES, MAX_FILES, Upload
 from gridlight.tickets.forms import ActionForm, IntakeForm, TicketFilterForm, grid_choices
 from gridlight.tickets.models import (
     OPEN_STATUSES,
     Attachment,
     Category,
-    Message,
     Ticket,
     open_work,
 )
@@ -496,7 +495,5 @@ def inbox(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     qs = selectors.inbox(user).select_related("ticket")
     page = paginate(request, qs)
-    unread = [m.pk for m in page if m.read_at is None]
-    if unread:
-        Message.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    notify.messages_mark_read(user=user, ids=[m.pk for m in page if m.read_at is None])
     return render(request, "tickets/inbox.html", {"page": page, "query": ""})
