@@ -57,3 +57,21 @@ def test_audit_list_shows_labels_and_display_names(world: World) -> None:
     # The trail is searched by the name it shows, too.
     found = login(world.users["district_admin"]).get("/audit/?actor=孙丙").content.decode()
     assert str(action_label("ticket.sign")) in found.split('data-testid="audit"')[1]
+
+
+def test_a_change_naming_a_reverse_relation_is_shown_by_its_name(world: World) -> None:
+    from gridlight.core.audit import changes_display
+    from gridlight.core.models import AuditEvent
+
+    # A household's move counts the rows it carried ("residents", "visits"): reverse relations
+    # of Household, which have no label of their own.
+    event = AuditEvent.objects.create(
+        action="household.move",
+        object_type="households.household",
+        object_id="1",
+        region_path=world.secret_street.path,
+        changes={"residents": 3, "region_path": ["0001.0001", "0001.0002"]},
+    )
+    shown = {c.field: c for c in changes_display(event)}
+    assert shown["residents"].after == "3"
+    assert login(world.users["district_admin"]).get("/audit/").status_code == 200

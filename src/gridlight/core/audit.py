@@ -154,9 +154,12 @@ def _field(model: type[Model] | None, name: str) -> Any:
     if model is None:
         return None
     try:
-        return model._meta.get_field(name)
+        field = model._meta.get_field(name)
     except FieldDoesNotExist:
         return None
+    # Only the model's own fields have a label and choices; a reverse relation
+    # ("residents", "visits") named by a change is shown by its name.
+    return field if hasattr(field, "verbose_name") else None
 
 
 def _value(value: Any, choices: dict[Any, Any]) -> str:
