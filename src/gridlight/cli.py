@@ -81,7 +81,7 @@ def demo(args: list[str]) -> None:
     call_command("load_demo", quiet_logins=True, households=households, tickets=at_once)
     if tickets > at_once:
         _fill_tickets_in_background(tickets)
-    from gridlight.core.management.commands.load_demo import print_logins
+    from gridlight.demo.management.commands.load_demo import print_logins
 
     host = _option(args, "--host", "127.0.0.1")
     port = int(_option(args, "--port", "8000"))

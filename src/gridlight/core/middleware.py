@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.utils import translation
@@ -116,14 +116,27 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
-def _refused(request: HttpRequest, message: str) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=400)
-    if request.path.startswith("/open311/"):
-        from gridlight.api.open311 import error
+ErrorFormat = Callable[[HttpRequest, int, str], HttpResponse]
+# URL prefix → how an error is answered there; the apps that own the prefixes register them
+# (the api app: its JSON and Open311's formats), so core knows no app above it.
+_ERROR_FORMATS: dict[str, ErrorFormat] = {}
 
-        return error("json" if request.path.endswith(".json") else "xml", 400, message)
-    return HttpResponse(message, content_type="text/plain; charset=utf-8", status=400)
+
+def register_error_format(prefix: str, answer: ErrorFormat) -> None:
+    """Answer errors refused at the door under ``prefix`` with ``answer(request, status, text)``."""
+    _ERROR_FORMATS[prefix] = answer
+
+
+def error_response(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    """An error in the format of the place asked (the longest registered prefix), else text."""
+    for prefix in sorted(_ERROR_FORMATS, key=len, reverse=True):
+        if request.path.startswith(prefix):
+            return _ERROR_FORMATS[prefix](request, status, message)
+    return HttpResponse(message, content_type="text/plain; charset=utf-8", status=status)
+
+
+def _refused(request: HttpRequest, message: str) -> HttpResponse:
+    return error_response(request, 400, message)
 
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):

@@ -4,18 +4,19 @@ runs again and finishes the work (docs/tickets-supervision.md)."""
 
 from __future__ import annotations
 
-from gridlight.celery import app
+from celery import shared_task  # type: ignore[import-untyped]
+
 from gridlight.tickets import notify, sweeper
 
 
-@app.task(  # type: ignore[untyped-decorator]
+@shared_task(  # type: ignore[untyped-decorator]
     name="gridlight.tickets.sweep_tickets", acks_late=True, reject_on_worker_lost=True
 )
 def sweep_tickets(batch: int = sweeper.DEFAULT_BATCH) -> dict[str, int]:
     return sweeper.sweep(batch=batch)
 
 
-@app.task(  # type: ignore[untyped-decorator]
+@shared_task(  # type: ignore[untyped-decorator]
     name="gridlight.tickets.send_notices", acks_late=True, reject_on_worker_lost=True
 )
 def send_notices(batch: int = 500) -> int:

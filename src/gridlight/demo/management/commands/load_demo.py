@@ -7,6 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from gridlight.core.demo.build import build_demo, demo_password, demo_users
+from gridlight.households.classify import recompute_all
+from gridlight.households.demo import build_households, spread_visits
+from gridlight.tickets.demo import build_tickets, link_demo_users
 
 
 class Command(BaseCommand):
@@ -31,10 +34,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # Domain apps build on the core's demo; imported here to keep core free of them.
-        from gridlight.households.classify import recompute_all
-        from gridlight.households.demo import build_households, spread_visits
-
         created = build_demo()
 
         def progress(pct: int, message: str) -> None:
@@ -52,7 +51,6 @@ class Command(BaseCommand):
         tickets = options["tickets"]
         made = 0
         if tickets:
-            from gridlight.tickets.demo import build_tickets, link_demo_users
 
             def ticket_progress(pct: int, message: str) -> None:
                 self.stdout.write(f"  tickets {pct:3d}%  {message}")
