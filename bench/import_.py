@@ -31,9 +31,10 @@ def write_workbook(path: Path, households: int, seed: int = 5) -> int:
     """A synthetic workbook in the import format; returns its number of data rows."""
     import xlsxwriter
 
+    from gridlight.core.demo.people import person_name
     from gridlight.core.idcard import synthetic_id
     from gridlight.core.models import Region, RegionLevel
-    from gridlight.households.demo import SIZE_WEIGHTS, SIZES, SYNTHETIC_REGION, _members, _name
+    from gridlight.households.demo import SIZE_WEIGHTS, SIZES, SYNTHETIC_REGION, _members
     from gridlight.households.imports import COLUMNS
 
     rng = random.Random(seed)  # noqa: S311 - synthetic data
@@ -72,7 +73,7 @@ def write_workbook(path: Path, households: int, seed: int = 5) -> int:
                 grid,
                 address,
                 h_attrs,
-                _name(rng),
+                person_name(rng),
                 number,
                 f"13{rng.randint(100000000, 999999999)}",
                 {

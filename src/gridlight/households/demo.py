@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gridlight.core.crypto import blind_index, encrypt
+from gridlight.core.demo.people import person_name
 from gridlight.core.idcard import synthetic_id
 from gridlight.core.models import Region, RegionLevel
 from gridlight.households.models import (
@@ -28,14 +29,6 @@ from gridlight.households.models import (
     VisitMethod,
 )
 
-SURNAMES = (
-    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
-    "苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史"
-)
-GIVEN = (
-    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌海波辉鹏宇浩"
-    "晨欣怡婷雪梅琳颖佳慧子轩涵梓萱博睿嘉瑞安然泽宁凯峰鑫丹春燕红玲凤莉桂珍淑"
-)
 ROADS = (
     "经一路",
     "经二路",
@@ -60,11 +53,6 @@ Progress = Callable[[int, str], None]
 # An unassigned county code under Jinan (3701xx): the numbers look local, but no real person's
 # number can be among them.
 SYNTHETIC_REGION = "370190"
-
-
-def _name(rng: random.Random) -> str:
-    given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
-    return rng.choice(SURNAMES) + given
 
 
 def _birth(rng: random.Random, today: date, low: int, high: int) -> date:
@@ -233,7 +221,7 @@ def _flush(
                 Resident(
                     household=h,
                     region_path=h.region_path,
-                    name=_name(rng),
+                    name=person_name(rng),
                     id_number_enc=encrypt(number),
                     id_number_index=blind_index(number, purpose="id_number"),
                     birth_date=birth,

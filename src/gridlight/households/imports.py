@@ -19,11 +19,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridlight.core import audit
+from gridlight.core.bulk import bulk_insert
 from gridlight.core.crypto import blind_index, decrypt, encrypt, mask_id, mask_phone
 from gridlight.core.errors import ImportRejected
 from gridlight.core.spreadsheets import open_table, write_workbook
@@ -207,30 +208,6 @@ def _classify(actor: Any, touched: list[int]) -> None:
         classify_one(household, actor=actor)
 
 
-def _insert(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """Insert many rows at once: PostgreSQL's COPY, or on SQLite multi-row INSERT statements with
-    as many rows as its 32,766-parameter limit allows. (One statement per row makes the server
-    parse and plan hundreds of thousands of statements.)"""
-    if not rows:
-        return
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            raw = cur.cursor  # psycopg's own cursor, for COPY
-            with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        per_statement = max(1, 30_000 // len(columns))
-        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        for k in range(0, len(rows), per_statement):
-            chunk = rows[k : k + per_statement]
-            values = ", ".join([one] * len(chunk))
-            cur.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}",
-                [value for row in chunk for value in row],
-            )
-
-
 def _write_batch(
     batch: list[HouseFromFile],
     register: Register,
@@ -262,7 +239,7 @@ def _write_batch(
 def _insert_households(new: list[HouseFromFile]) -> None:
     now = timezone.now()
     today = timezone.localdate()
-    _insert(
+    bulk_insert(
         Household._meta.db_table,
         [
             "code",
@@ -366,7 +343,7 @@ def _plan_residents(
 
 
 def _write_residents(plan: _ResidentPlan) -> None:
-    _insert(
+    bulk_insert(
         Resident._meta.db_table,
         [
             "household_id",
@@ -413,7 +390,7 @@ def _write_attributes(plan: _ResidentPlan, existing_households: list[int]) -> No
         values += [(hid, rid, code, grade) for code, grade in attrs.items()]
     for rid, hid, attrs in plan.update_attrs:
         values += [(hid, rid, code, grade) for code, grade in attrs.items()]
-    _insert(
+    bulk_insert(
         AttributeValue._meta.db_table,
         ["household_id", "resident_id", "attribute_id", "grade"],
         values,

@@ -32,10 +32,11 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from gridlight.core.bulk import bulk_insert
 from gridlight.core.crypto import encrypt
+from gridlight.core.demo.people import person_name
 from gridlight.core.models import Region, RegionLevel, User
 from gridlight.core.workdays import WorkCalendar, district_calendar
-from gridlight.households.demo import _name
 from gridlight.tickets import deadlines, facts
 from gridlight.tickets.catalogue import ensure_units
 from gridlight.tickets.models import (
@@ -844,7 +845,7 @@ def _write_chunk(
             else None,
             "longitude": None,
             "requester_id": requester,
-            "requester_name": _name(rng),
+            "requester_name": person_name(rng),
             "requester_phone_enc": rng.choice(w.phones) if rng.random() < 0.7 else "",
             "created_by_id": requester,
             "talent": talent,
@@ -951,9 +952,7 @@ def _insert(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None
     if not rows:
         return
     if connection.vendor == "postgresql":
-        from gridlight.households.imports import _insert as copy_rows
-
-        copy_rows(table, columns, rows)
+        bulk_insert(table, columns, rows)
         return
     marks = ", ".join("?" * len(columns))
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
