@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -35,6 +35,7 @@ from gridlight.tickets.models import (
     SlaPolicy,
     Status,
     Ticket,
+    Transition,
     Unit,
 )
 
@@ -147,10 +148,15 @@ def worklist(request: HttpRequest) -> HttpResponse:
         (
             "again",
             gettext_lazy("Reopened or failed verification"),
+            # EXISTS per ticket in hand, not a join over their transitions made distinct.
             working.filter(
                 Q(reopen_count__gt=0)
-                | Q(transitions__name="verify", transitions__data__passed=False)
-            ).distinct(),
+                | Exists(
+                    Transition.objects.filter(
+                        ticket=OuterRef("pk"), name="verify", data__passed=False
+                    )
+                )
+            ),
         ),
         ("working", gettext_lazy("In hand"), working.filter(due_at__gte=soon)),
     ]
