@@ -131,3 +131,20 @@ def test_an_export_job_that_fails_offers_no_file(world: World, large: None) -> N
     job = Job.objects.get(kind="core.export")
     Job.objects.filter(pk=job.pk).update(status=JobStatus.FAILED)
     assert admin.get(f"/jobs/{job.pk}/download/").status_code == 404
+
+
+def test_lists_count_up_to_the_cap_and_say_there_are_more(world: World, settings: Any) -> None:
+    """Counting every row a district may see took seconds; past the cap lists say "more"."""
+    settings.GRIDLIGHT_COUNT_CAP = 3
+    _more_tickets(world, 3)  # five tickets in all
+    admin = login(world.users["district_admin"])
+    body = admin.get("/tickets/").content.decode()
+    assert "超过 3 条记录" in body
+    assert admin.get("/api/v1/tickets").json()["count"] == 4  # "more than 3"
+    assert admin.get("/api/v1/tickets?offset=3").json()["items"]  # paging goes on past it
+    settings.GRIDLIGHT_COUNT_CAP = 10
+    from django.core.cache import cache
+
+    cache.clear()
+    assert "5 条记录" in admin.get("/tickets/").content.decode()
+    assert admin.get("/api/v1/tickets").json()["count"] == 5

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -17,24 +18,49 @@ from django.utils.functional import cached_property
 from gridlight.core.errors import DomainError
 
 PAGE_SIZE = 50
+# Lists count their rows up to this many; past it they say "more than 10,000". The setting
+# GRIDLIGHT_COUNT_CAP changes it.
+COUNT_CAP = 10_000
+
+
+def count_cap() -> int:
+    return int(getattr(settings, "GRIDLIGHT_COUNT_CAP", COUNT_CAP))
+
+
+def capped_count(qs: QuerySet[Any]) -> int:
+    """The number of rows, counted up to ``COUNT_CAP + 1`` (which means "more than COUNT_CAP").
+
+    Counting the 760,000 tickets a department handler may see took 12 s on SQLite, 0.7 s on
+    PostgreSQL, for a number nobody pages through: past ten thousand people filter. The count
+    reads at most ``COUNT_CAP + 1`` rows (``SELECT COUNT(*) FROM (… LIMIT 10001)``)."""
+    return int(qs.order_by()[: count_cap() + 1].count())
 
 
 class CachedCountPaginator(Paginator):  # type: ignore[type-arg]
-    """A paginator that remembers the total for a minute: counting 300,000 rows for every page
-    of a district-wide list costs more than the rest of the page, and a page label a few
-    seconds stale does no harm."""
+    """A paginator that counts up to ``COUNT_CAP`` (see :func:`capped_count`) and remembers
+    the total for a minute: counting rows for every page of a district-wide list costs more
+    than the rest of the page, and a page label a few seconds stale does no harm."""
 
     @cached_property
     def count(self) -> int:
-        query = getattr(self.object_list, "query", None)
-        if query is None or query.is_empty():
+        qs = self.object_list
+        if not isinstance(qs, QuerySet) or qs.query.is_empty():
             return super().count
-        key = "gl-count:" + hashlib.sha256(str(query).encode()).hexdigest()
+        key = "gl-count:" + hashlib.sha256(str(qs.query).encode()).hexdigest()
         value = cache.get(key)
         if value is None:
-            value = super().count
+            value = capped_count(qs)
             cache.set(key, value, 60)
         return int(value)
+
+    @property
+    def cap(self) -> int:
+        return count_cap()
+
+    @property
+    def capped(self) -> bool:
+        """Whether there are more rows than the count says (it stopped at the cap)."""
+        return self.count > count_cap()
 
 
 def paginate(request: HttpRequest, qs: QuerySet[Any], size: int = PAGE_SIZE) -> Page[Any]:
