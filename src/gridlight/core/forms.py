@@ -126,7 +126,12 @@ class PositionForm(Form):
 
 
 class UploadForm(Form):
+    """An import's upload: at most IMPORT_MAX_BYTES, with one of ``suffixes`` (the guarded
+    reader then checks what the file really is)."""
+
     file = forms.FileField(label=_("Excel workbook (.xlsx)"))
+    suffixes: tuple[str, ...] = (".xlsx", ".xlsm", ".xls")
+    wrong_kind = _("Upload an Excel workbook (.xlsx).")
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -135,8 +140,8 @@ class UploadForm(Form):
             raise forms.ValidationError(
                 _("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}
             )
-        if not upload.name.lower().endswith((".xlsx", ".xlsm", ".xls")):
-            raise forms.ValidationError(_("Upload an Excel workbook (.xlsx)."))
+        if not upload.name.lower().endswith(self.suffixes):
+            raise forms.ValidationError(self.wrong_kind)
         return upload
 
 
@@ -265,16 +270,7 @@ class MapFilterForm(PositionFilterForm):
     )
 
 
-class OutlineUploadForm(Form):
+class OutlineUploadForm(UploadForm):
     file = forms.FileField(label=_("GeoJSON file (.geojson or .json)"))
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        limit = settings.IMPORT_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}
-            )
-        if not upload.name.lower().endswith((".geojson", ".json")):
-            raise forms.ValidationError(_("Upload a GeoJSON file (.geojson or .json)."))
-        return upload
+    suffixes = (".geojson", ".json")
+    wrong_kind = _("Upload a GeoJSON file (.geojson or .json).")

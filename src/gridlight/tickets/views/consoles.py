@@ -213,16 +213,7 @@ class PolicyForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = SlaPolicy
-        fields = [
-            "name",
-            "response_days",
-            "handle_days",
-            "max_extension_days",
-            "return_days",
-            "yellow_days",
-            "supervise_days",
-            "verify_on_site",
-        ]
+        fields = list(config.POLICY_FIELDS)
 
 
 @access(Perm.TICKET_VIEW)
