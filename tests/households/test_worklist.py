@@ -102,3 +102,24 @@ def test_worklist_queries_do_not_grow_with_the_visits(world: World) -> None:
     for i in range(8):
         _household(world, f"MANY-{i}", ("red", "yellow", "green")[i % 3], i - 4)
     assert queries() == few
+
+
+def test_the_api_worklist_queries_do_not_grow_with_the_visits(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    worker = login(world.users["grid_worker"])
+    worker.get("/api/v1/worklist")  # warm
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            answer = worker.get("/api/v1/worklist")
+            assert answer.status_code == 200
+        return len(ctx.captured_queries)
+
+    for i, days in enumerate((-1, 0, 3)):
+        _household(world, f"FEW-{i}", "red", days)
+    few = queries()
+    for i in range(8):
+        _household(world, f"MANY-{i}", ("red", "yellow", "green")[i % 3], i - 4)
+    assert queries() == few
