@@ -94,15 +94,29 @@ def classify_one(
     as_of: date | None = None,
     note: str = "",
 ) -> Evaluation:
-    """Reclassify one household now, with history if its light in force changes."""
+    """Reclassify one household now, with history if its light in force changes. Like a
+    district recompute, it writes the household only when its light or reasons change (or it
+    has none yet): a later version that decides the same for the same reasons leaves it be."""
     day = as_of or timezone.localdate()
     version = current_version(day)
     evaluation = compiled_for(version).evaluate(SUBJECT.values(h, day))
     new_light = effective_light(h, evaluation.outcome, day)
+    # Every rule that fired, in rule order, each followed by a comma: as the batch stores it,
+    # so that neither takes the other's reasons for a change.
+    reasons = "".join(f"{r.code}," for r in evaluation.fired)
+    if version.pk == h.light_version_id:
+        h.light_version = version  # the explanation reads it; no need to fetch it again
+    changed_light = new_light != h.light
+    unchanged = (
+        h.light_at is not None
+        and not changed_light
+        and (h.computed_light, h.light_reasons) == (evaluation.outcome, reasons)
+        and h.next_visit_due is not None
+    )
+    if unchanged:
+        return evaluation
     now = timezone.now()
-    # Every rule that fired, in rule order (the batch query stores the same).
-    reasons = ",".join(r.code for r in evaluation.fired)
-    if new_light != h.light or h.light_at is None:
+    if changed_light or h.light_at is None:
         LightChange.objects.create(
             household=h,
             region_path=h.region_path,
@@ -115,7 +129,6 @@ def classify_one(
             cause=cause,
             note=note,
         )
-    changed_light = new_light != h.light
     h.computed_light, h.light, h.light_reasons = evaluation.outcome, new_light, reasons
     h.light_version, h.light_at = version, now
     fields = ["computed_light", "light", "light_reasons", "light_version", "light_at"]
