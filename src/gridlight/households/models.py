@@ -253,8 +253,10 @@ class LightChange(models.Model):
         indexes = [
             # Real changes only (a first light is not one), for the weekly change chart: a
             # district's first classification adds 300,000 rows the chart must never read.
+            # ``from_light`` is there for SQLite, which reads a partial index alone only if it
+            # holds the condition's column.
             models.Index(
-                fields=["at", "region_path", "to_light"],
+                fields=["at", "region_path", "to_light", "from_light"],
                 name="lightchange_moves",
                 condition=models.Q(from_light__gt=""),
             ),

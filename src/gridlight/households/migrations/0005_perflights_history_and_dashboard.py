@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
             model_name="lightchange",
             index=models.Index(
                 condition=models.Q(("from_light__gt", "")),
-                fields=["at", "region_path", "to_light"],
+                fields=["at", "region_path", "to_light", "from_light"],
                 name="lightchange_moves",
             ),
         ),
