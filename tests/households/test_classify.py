@@ -116,3 +116,31 @@ def test_nightly_command_recomputes(district: None, capsys: pytest.CaptureFixtur
 
     call_command("recompute_lights")
     assert "400 households, 400 changed light" in capsys.readouterr().out
+
+
+def test_one_by_one_and_district_agree_so_neither_rewrites_the_other(district: None) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gridlight.households.classify import classify_one
+
+    recompute_all()
+    h = Household.objects.exclude(light_reasons="").first()
+    assert h is not None
+    with CaptureQueriesContext(connection) as ctx:
+        classify_one(h)
+    assert not [q for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]
+    Household.objects.filter(pk=h.pk).update(light_at=timezone.now() - timedelta(days=3))
+    h.refresh_from_db()
+    stamp = h.light_at
+    # A household classified one by one is left alone by the next district recompute (same
+    # reasons in the same form), and the other way round.
+    Household.objects.filter(pk=h.pk).update(light_reasons="", computed_light="green")
+    h.refresh_from_db()
+    classify_one(h)
+    h.refresh_from_db()
+    assert h.light_at != stamp
+    stamp = h.light_at
+    assert recompute_all().changed == 0
+    h.refresh_from_db()
+    assert h.light_at == stamp

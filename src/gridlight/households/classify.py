@@ -94,15 +94,29 @@ def classify_one(
     as_of: date | None = None,
     note: str = "",
 ) -> Evaluation:
-    """Reclassify one household now, with history if its light in force changes."""
+    """Reclassify one household now, with history if its light in force changes. Like a
+    district recompute, it writes the household only when its light or reasons change (or it
+    has none yet): a later version that decides the same for the same reasons leaves it be."""
     day = as_of or timezone.localdate()
     version = current_version(day)
     evaluation = compiled_for(version).evaluate(SUBJECT.values(h, day))
     new_light = effective_light(h, evaluation.outcome, day)
+    # Every rule that fired, in rule order, each followed by a comma: as the batch stores it,
+    # so that neither takes the other's reasons for a change.
+    reasons = "".join(f"{r.code}," for r in evaluation.fired)
+    if version.pk == h.light_version_id:
+        h.light_version = version  # the explanation reads it; no need to fetch it again
+    changed_light = new_light != h.light
+    unchanged = (
+        h.light_at is not None
+        and not changed_light
+        and (h.computed_light, h.light_reasons) == (evaluation.outcome, reasons)
+        and h.next_visit_due is not None
+    )
+    if unchanged:
+        return evaluation
     now = timezone.now()
-    # Every rule that fired, in rule order (the batch query stores the same).
-    reasons = ",".join(r.code for r in evaluation.fired)
-    if new_light != h.light or h.light_at is None:
+    if changed_light or h.light_at is None:
         LightChange.objects.create(
             household=h,
             region_path=h.region_path,
@@ -115,7 +129,6 @@ def classify_one(
             cause=cause,
             note=note,
         )
-    changed_light = new_light != h.light
     h.computed_light, h.light, h.light_reasons = evaluation.outcome, new_light, reasons
     h.light_version, h.light_at = version, now
     fields = ["computed_light", "light", "light_reasons", "light_version", "light_at"]
@@ -137,7 +150,12 @@ class RecomputeResult:
 def recompute_all(
     *, actor: Any = None, as_of: date | None = None, progress: Progress = _no_progress
 ) -> RecomputeResult:
-    """Reclassify every active household with the version in force, set-based."""
+    """Reclassify every active household with the version in force, set-based.
+
+    The rules' outcomes go into one temporary table; a second keeps only the households that
+    change (light, reasons, or never classified) with everything they change to: the light in
+    force, the light before, the next visit due. The history rows are read from that table
+    alone and the households updated from it; unchanged households are not written."""
     start = time.perf_counter()
     day = as_of or timezone.localdate()
     version = current_version(day)
@@ -146,62 +164,80 @@ def recompute_all(
     hist = LightChange._meta.db_table
     now = timezone.now()
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    effective = (
+    gaps = intervals()
+    light = (
         "CASE WHEN h.override_light <> '' AND h.override_until >= %s "
         "THEN h.override_light ELSE c.outcome END"
+    )
+    days = "CASE " + " ".join("WHEN light = %s THEN %s" for _g in gaps) + " END"
+    days_params = [value for pair in gaps.items() for value in pair]
+    due = (
+        f"date(base, '+' || ({days}) || ' days')"
+        if connection.vendor == "sqlite"
+        else f"base + ({days})"
     )
     progress(5, _("Evaluating the rules"))
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS gl_classify")
-        fill_outcomes(cur, compiled, day)
-        cur.execute("CREATE INDEX gl_classify_id ON gl_classify (id)")
-        cur.execute("SELECT COUNT(*) FROM gl_classify")
-        total = cur.fetchone()[0]
-        progress(45, _("Recording changes of light"))
         cur.execute("DROP TABLE IF EXISTS gl_changed")
+        # The outcomes are written once: read from a subquery, the rules' CASE would be
+        # evaluated again wherever the light in force is used below.
+        fill_outcomes(cur, compiled, day)
+        cur.execute("SELECT COUNT(*) FROM gl_classify")  # cheaper than counting households
+        total = int(cur.fetchone()[0])
+        if connection.vendor == "postgresql":
+            cur.execute("ANALYZE gl_classify")  # the planner knows nothing of a new table
+        # Only the households that change, with what they change to: the light in force, the
+        # light before (a history row when they differ or it is the first) and the next
+        # visit (rescheduled only when the light in force changes). In the households' order,
+        # so the writes below walk the table and most of its indexes front to back instead of
+        # jumping about: with PostgreSQL's default 128 MB of buffers that is most of their cost.
         cur.execute(
-            f"CREATE TEMPORARY TABLE gl_changed AS SELECT h.id AS id FROM {h} h "
-            f"JOIN gl_classify c ON c.id = h.id WHERE h.light_at IS NULL OR h.light <> {effective}",
-            [day],
+            f"CREATE TEMPORARY TABLE gl_changed AS "
+            f"SELECT id, region_path, outcome, reasons, light, "
+            f"CASE WHEN fresh = 1 THEN '' ELSE old_light END AS from_light, "
+            f"CASE WHEN fresh = 1 OR old_light <> light THEN 1 ELSE 0 END AS moved, "
+            f"CASE WHEN fresh = 1 OR old_light <> light THEN {due} ELSE old_due END AS due "
+            f"FROM (SELECT h.id AS id, h.region_path AS region_path, c.outcome AS outcome, "
+            f"c.reasons AS reasons, {light} AS light, h.light AS old_light, "
+            f"h.next_visit_due AS old_due, h.computed_light AS old_outcome, "
+            f"h.light_reasons AS old_reasons, COALESCE(h.last_visit_on, h.registered_on) "
+            f"AS base, CASE WHEN h.light_at IS NULL THEN 1 ELSE 0 END AS fresh "
+            f"FROM gl_classify c JOIN {h} h ON h.id = c.id) x "
+            f"WHERE fresh = 1 OR old_outcome <> outcome OR old_reasons <> reasons "
+            f"OR old_light <> light ORDER BY id",
+            [*days_params, day],
         )
+        if connection.vendor == "postgresql":
+            cur.execute("ANALYZE gl_changed")  # the planner knows nothing of a new table
+        progress(45, _("Recording changes of light"))
         cur.execute(
-            f"INSERT INTO {hist} (household_id, region_path, at, from_light, to_light, reasons, "
-            f"rule_version_id, actor_id, cause, note) "
-            f"SELECT h.id, h.region_path, %s, CASE WHEN h.light_at IS NULL THEN '' ELSE h.light "
-            f"END, {effective}, c.reasons, %s, %s, 'recompute', '' FROM {h} h "
-            f"JOIN gl_classify c ON c.id = h.id JOIN gl_changed x ON x.id = h.id",
-            [now, day, version.pk, actor_id],
+            f"INSERT INTO {hist} (household_id, region_path, at, from_light, to_light, "
+            f"reasons, rule_version_id, actor_id, cause, note) "
+            f"SELECT id, region_path, %s, from_light, light, reasons, %s, %s, 'recompute', '' "
+            f"FROM gl_changed WHERE moved = 1",
+            [now, version.pk, actor_id],
         )
         changed = cur.rowcount
         progress(70, _("Updating households and rescheduling their visits"))
-        light = (
-            f"CASE WHEN {h}.override_light <> '' AND {h}.override_until >= %s "
-            f"THEN {h}.override_light ELSE c.outcome END"
+        # Two statements: SQLite rewrites an index's entries whenever an UPDATE names one of
+        # its columns, changed or not, so the rows whose light and next visit stay (new
+        # reasons, or a first classification that agrees) are updated without naming them.
+        # (The first leaves light and next visit as they were, so the second's test holds.)
+        sets = (
+            "computed_light = d.outcome, light_reasons = d.reasons, "
+            "light_version_id = %s, light_at = %s"
         )
-        gaps = intervals()
-        days = "CASE " + " ".join(f"WHEN {light} = %s THEN %s" for _g in gaps) + " END"
-        days_params: list[Any] = []
-        for name, gap in gaps.items():
-            days_params += [day, name, gap]
-        base = f"COALESCE({h}.last_visit_on, {h}.registered_on)"
-        due = (
-            f"date({base}, '+' || ({days}) || ' days')"
-            if connection.vendor == "sqlite"
-            else f"{base} + ({days})"
+        same = (
+            f"CASE WHEN d.light = {h}.light AND (d.due = {h}.next_visit_due "
+            f"OR (d.due IS NULL AND {h}.next_visit_due IS NULL)) THEN 1 ELSE 0 END"
         )
-        # One statement, and only for households whose light or reasons change: a rewrite of
-        # every row is what makes a recompute slow on PostgreSQL. Visits are rescheduled only
-        # where the light in force changes.
-        cur.execute(
-            f"UPDATE {h} SET computed_light = c.outcome, light = {light}, "
-            f"light_reasons = c.reasons, light_version_id = %s, light_at = %s, "
-            f"next_visit_due = CASE WHEN {h}.light_at IS NULL OR {h}.light <> {light} "
-            f"THEN {due} ELSE {h}.next_visit_due END "
-            f"FROM gl_classify c WHERE c.id = {h}.id AND ({h}.light_at IS NULL "
-            f"OR {h}.computed_light <> c.outcome OR {h}.light_reasons <> c.reasons "
-            f"OR {h}.light <> {light})",
-            [day, version.pk, now, day, *days_params, day],
-        )
+        for extra, kept in (("", 1), (", light = d.light, next_visit_due = d.due", 0)):
+            cur.execute(
+                f"UPDATE {h} SET {sets}{extra} FROM gl_changed d "
+                f"WHERE d.id = {h}.id AND {same} = %s",
+                [version.pk, now, kept],
+            )
         cur.execute("DROP TABLE gl_classify")
         cur.execute("DROP TABLE gl_changed")
     progress(100, _("Done"))

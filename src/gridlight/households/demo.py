@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -315,6 +315,91 @@ def spread_visits(today: date | None = None) -> None:
             ]
         )
     )
+    spread_light_history(day)
+
+
+# Of the households now in each light, the share (per thousand) that came to it in the last
+# HISTORY_WEEKS weeks, and the light they came from: red and yellow households come and go
+# (an illness, a death in the family, a new allowance), green ones mostly stay.
+HISTORY_WEEKS = 26
+ARRIVED_PER_MILLE = {"red": 250, "yellow": 100, "green": 20}
+CAME_FROM = {"red": ("yellow", "green"), "yellow": ("green", "red"), "green": ("yellow", "red")}
+# What the earlier light was given for (the demo's residents no longer show it).
+EARLIER_REASONS = {"red": "serious_illness_no_carer,", "yellow": "chronic_or_serious_illness,"}
+
+
+def spread_light_history(today: date | None = None) -> int:
+    """Give freshly classified demo households a past: each first light is dated on the day the
+    household registered, and a share of households (``ARRIVED_PER_MILLE`` of each light) came
+    to the light they have now from another one at some hour of the last ``HISTORY_WEEKS``
+    weeks. Every household's history still ends in the light it has. Set-based; returns how
+    many changes were added (none when the history already holds changes, so it runs once)."""
+    from django.db import connection
+
+    from gridlight.households.models import LightChange
+
+    if LightChange.objects.filter(from_light__gt="").exists():
+        return 0
+    day = today or timezone.localdate()
+    now = timezone.now()
+    # A first light at 09:00 local time on the day of registration, written in UTC.
+    nine = timezone.make_aware(datetime.combine(day, time(9))).astimezone(UTC)
+    offset = nine - datetime.combine(day, time(0), tzinfo=UTC)
+    h = Household._meta.db_table
+    hist = LightChange._meta.db_table
+    hours = HISTORY_WEEKS * 7 * 24
+    # Only households registered before the period can have changed within it.
+    cutoff = (day - timedelta(weeks=HISTORY_WEEKS)).isoformat()
+    chosen = (
+        f"h.registered_on < '{cutoff}' AND ("
+        + " OR ".join(
+            f"(h.light = '{light}' AND (h.id * 7919) %% 1000 < {share})"
+            for light, share in ARRIVED_PER_MILLE.items()
+        )
+        + ")"
+    )
+    earlier = (
+        "CASE "
+        + " ".join(
+            f"WHEN h.light = '{light}' THEN "
+            f"CASE WHEN h.id %% 4 = 0 THEN '{rare}' ELSE '{usual}' END"
+            for light, (usual, rare) in CAME_FROM.items()
+        )
+        + " END"
+    )
+    reasons = (
+        "CASE "
+        + " ".join(
+            f"WHEN {earlier} = '{light}' THEN '{why}'" for light, why in EARLIER_REASONS.items()
+        )
+        + " ELSE '' END"
+    )
+    shift = f"{int(offset.total_seconds()):+d} seconds"
+    if connection.vendor == "sqlite":
+        first_at = f"datetime(h.registered_on, '{shift}')"
+        moved_at = f"datetime(%s, '-' || ((h.id * 104729) %% {hours}) || ' hours')"
+        stamp: Any = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    else:
+        first_at = f"h.registered_on + interval '{shift}'"
+        moved_at = f"CAST(%s AS timestamptz) - ((h.id * 104729) %% {hours}) * interval '1 hour'"
+        stamp = now
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {hist} SET at = {first_at}, "  # noqa: S608
+            f"to_light = CASE WHEN {chosen} THEN {earlier} ELSE h.light END, "
+            f"reasons = CASE WHEN {chosen} THEN {reasons} ELSE h.light_reasons END "
+            f"FROM {h} h WHERE h.id = {hist}.household_id AND {hist}.from_light = ''",
+            [],
+        )
+        cur.execute(
+            f"INSERT INTO {hist} (household_id, region_path, at, from_light, to_light, "  # noqa: S608
+            f"reasons, rule_version_id, actor_id, cause, note) "
+            f"SELECT h.id, h.region_path, {moved_at}, {earlier}, h.light, h.light_reasons, "
+            f"h.light_version_id, NULL, 'data-change', '' FROM {h} h "
+            f"WHERE h.light_at IS NOT NULL AND ({chosen})",
+            [stamp],
+        )
+        return int(cur.rowcount)
 
 
 def household_demo_summary() -> dict[str, Any]:

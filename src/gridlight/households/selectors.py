@@ -14,13 +14,14 @@ from django.utils import timezone
 from gridlight.core.access import Perm, require, scoped
 from gridlight.core.crypto import blind_index
 from gridlight.core.idcard import InvalidIdNumber, parse_id
-from gridlight.core.models import Region
+from gridlight.core.models import Region, RegionLevel
 from gridlight.core.models.regions import SEGMENT_WIDTH, subtree
 from gridlight.households.models import (
     AttributeValue,
     Household,
     HouseholdStatus,
     Light,
+    LightChange,
     Resident,
     ResidentStatus,
     Visit,
@@ -161,34 +162,41 @@ class LightCounts:
 def light_counts_by_child(
     user: Any, region: Region
 ) -> tuple[LightCounts, list[tuple[Region, LightCounts]]]:
-    """Lights, overdue visits and 30-day visit coverage under ``region`` and per child."""
+    """Lights, overdue visits and 30-day visit coverage under ``region`` and per child.
+
+    Two queries whatever the size: the grids under ``region`` in the user's scope, then the
+    active households of those grids grouped by grid and light. A household lies where its grid
+    lies (its ``region_path`` is the grid's path), so scoping the grids scopes the households;
+    the grouping reads only the index ``household_tally`` (grid, light, next visit, last visit,
+    status), never the table."""
     require(user, Perm.HOUSEHOLD_VIEW)
     day = timezone.localdate()
     width = len(region.path) + 1 + SEGMENT_WIDTH
-    base = scoped(
-        Household.objects.filter(status=HouseholdStatus.ACTIVE), user, Perm.HOUSEHOLD_VIEW
-    ).filter(subtree("region_path", region.path))
+    grid_child = dict(
+        scoped(
+            Region.objects.filter(subtree("path", region.path), level=RegionLevel.GRID),
+            user,
+            Perm.HOUSEHOLD_VIEW,
+            "path",
+        ).values_list("pk", "path")
+    )
     per: dict[str, LightCounts] = defaultdict(LightCounts)
     total = LightCounts()
-    # Grouping by the grid (an integer key) is cheaper than by a slice of the path; grids are
-    # then rolled up to the children of ``region`` through their paths.
-    grid_child = {
-        pk: path[:width]
-        for pk, path in Region.objects.filter(subtree("path", region.path), level=3).values_list(
-            "pk", "path"
-        )
-    }
     rows = (
-        base.values("grid_id", "light")
+        Household.objects.filter(status=HouseholdStatus.ACTIVE, grid_id__in=list(grid_child))
+        .values("grid_id", "light")
         .annotate(
-            n=Count("id"),
-            overdue=Count("id", filter=Q(next_visit_due__lt=day)),
-            visited=Count("id", filter=Q(last_visit_on__gte=day - timedelta(days=30))),
+            # Counting a column of the index (never null), not ``id``: PostgreSQL's indexes do
+            # not hold the key, and COUNT(id) would visit the table.
+            n=Count("grid_id"),
+            overdue=Count("grid_id", filter=Q(next_visit_due__lt=day)),
+            visited=Count("grid_id", filter=Q(last_visit_on__gte=day - timedelta(days=30))),
         )
         .order_by()
     )
-    for row in rows:
-        for target in (per[grid_child.get(row["grid_id"], "")], total):
+    for row in rows if grid_child else ():
+        child = grid_child[row["grid_id"]][:width]
+        for target in (per[child], total):
             setattr(target, row["light"], getattr(target, row["light"]) + row["n"])
             target.overdue += row["overdue"]
             target.visited_30d += row["visited"]
@@ -196,25 +204,50 @@ def light_counts_by_child(
     return total, [(c, per.get(c.path, LightCounts())) for c in children]
 
 
-def light_trend(user: Any, region: Region, *, weeks: int = 12) -> list[tuple[date, dict[str, int]]]:
-    """Changes into each light per week under ``region`` (from the light history)."""
-    from gridlight.households.models import LightChange
+@dataclass
+class LightTrend:
+    """Changes into each light per week (Monday to Sunday, local time), oldest week first."""
 
+    weeks: list[date]
+    red: list[int]
+    yellow: list[int]
+    green: list[int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.red) + sum(self.yellow) + sum(self.green)
+
+
+def light_trend(user: Any, region: Region, *, weeks: int = 12) -> LightTrend:
+    """Changes of light per week under ``region`` over the last ``weeks`` weeks (this one
+    included), counted in the database from the light history. A household's first light (the
+    history row ``from_light = ''``) is not a change; the partial index ``lightchange_moves``
+    holds only the real changes, so a district's first classification (300,000 rows) is never
+    read here."""
     require(user, Perm.HOUSEHOLD_VIEW)
-    start = timezone.localdate() - timedelta(weeks=weeks)
-    # A datetime bound, not ``at__date``: the latter is a function call per row on SQLite.
-    since = timezone.make_aware(datetime.combine(start, time.min))
-    qs = scoped(LightChange.objects.filter(at__gte=since), user, Perm.HOUSEHOLD_VIEW)
-    qs = qs.filter(subtree("region_path", region.path)).exclude(from_light="")
-    buckets: dict[date, dict[str, int]] = {}
-    for i in range(weeks + 1):
-        buckets[start + timedelta(weeks=i)] = {"red": 0, "yellow": 0, "green": 0}
-    for at, to in qs.values_list("at", "to_light").iterator():
-        d = timezone.localtime(at).date()
-        week = start + timedelta(weeks=(d - start).days // 7)
-        if week in buckets:
-            buckets[week][to] += 1
-    return sorted(buckets.items())
+    today = timezone.localdate()
+    first = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    starts = [first + timedelta(weeks=i) for i in range(weeks + 1)]
+    # Week boundaries as aware datetimes (local midnights): the database compares ``at`` with
+    # them instead of converting every row to a local date.
+    bounds = [timezone.make_aware(datetime.combine(d, time.min)) for d in starts]
+    week = Case(
+        *[When(at__lt=bounds[i + 1], then=Value(i)) for i in range(weeks)],
+        default=Value(weeks),
+        output_field=IntegerField(),
+    )
+    qs = scoped(
+        LightChange.objects.filter(at__gte=bounds[0], at__lt=bounds[-1], from_light__gt=""),
+        user,
+        Perm.HOUSEHOLD_VIEW,
+    ).filter(subtree("region_path", region.path))
+    counts = {light: [0] * weeks for light in ("red", "yellow", "green")}
+    for i, light, n in (
+        qs.annotate(week=week).values_list("week", "to_light").annotate(n=Count("*")).order_by()
+    ):
+        if light in counts and i < weeks:
+            counts[light][i] += n
+    return LightTrend(starts[:weeks], counts["red"], counts["yellow"], counts["green"])
 
 
 def visits_for(household: Household) -> QuerySet[Visit]:

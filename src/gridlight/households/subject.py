@@ -42,10 +42,11 @@ class HouseholdSubject:
         return dict(Attribute.objects.filter(active=True, graded=True).values_list("code", "name"))
 
     def values(self, obj: Household, as_of: date) -> dict[str, Any]:
+        # Unordered: the residents' default order would join the household to sort by it.
         births = list(
-            Resident.objects.filter(household=obj, status=ResidentStatus.PRESENT).values_list(
-                "birth_date", flat=True
-            )
+            Resident.objects.filter(household=obj, status=ResidentStatus.PRESENT)
+            .order_by()
+            .values_list("birth_date", flat=True)
         )
         known = [b for b in births if b is not None]
         tags: set[str] = set()

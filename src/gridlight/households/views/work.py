@@ -91,10 +91,10 @@ def dashboard(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "red": [n.red for _c, n in children],
         "yellow": [n.yellow for _c, n in children],
         "green": [n.green for _c, n in children],
-        "trend_weeks": [d.isoformat() for d, _v in trend],
-        "trend_red": [v["red"] for _d, v in trend],
-        "trend_yellow": [v["yellow"] for _d, v in trend],
-        "trend_green": [v["green"] for _d, v in trend],
+        "trend_weeks": [d.isoformat() for d in trend.weeks],
+        "trend_red": trend.red,
+        "trend_yellow": trend.yellow,
+        "trend_green": trend.green,
     }
     return render(
         request,
@@ -104,6 +104,7 @@ def dashboard(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "total": total,
             "children": children,
             "chart": chart,
+            "trend": trend,
             "breadcrumbs": region_breadcrumbs(request.user, region),
         },
     )
