@@ -1,5 +1,5 @@
 """Closed-loop tickets: list, detail with the timeline, intake and every lifecycle step, scoped
-exactly like the pages (``tickets.selectors.visible``); the services decide who may act.
+exactly like the pages (``tickets.access.visible``); the services decide who may act.
 
 No personal data leaves through here: the requester's phone is never returned and their name only
 masked."""
@@ -20,6 +20,7 @@ from gridlight.core.crypto import mask_name
 from gridlight.core.errors import DomainError
 from gridlight.core.models import Region
 from gridlight.core.selectors import region_by_code
+from gridlight.tickets import access as ticket_access
 from gridlight.tickets import deadlines, disclosure, selectors, services
 from gridlight.tickets.models import Card, Category, Source, Ticket, Unit
 from gridlight.tickets.models import Status as TicketStatus
@@ -309,12 +310,14 @@ def _detail(request: HttpRequest, stored: Ticket) -> dict[str, Any]:
         }
         for e in disclosure.timeline(stored, request.user)
     ]
-    data["actions"] = [name for name in services.ACTORS if services.may(request.user, name, stored)]
+    data["actions"] = [
+        name for name in ticket_access.ACTORS if ticket_access.may(request.user, name, stored)
+    ]
     return data
 
 
 def _visible(request: HttpRequest, ticket_id: int) -> Ticket:
-    return selectors.get_visible(request.user, ticket_id)
+    return ticket_access.get_visible(request.user, ticket_id)
 
 
 @router.get(
@@ -356,7 +359,7 @@ def list_tickets(
     talent: bool | None = None,
     q: str = "",
 ) -> Any:
-    qs: QuerySet[Ticket] = selectors.visible(request.user)
+    qs: QuerySet[Ticket] = ticket_access.visible(request.user)
     if status:
         qs = qs.filter(status=status)
     if category:
@@ -446,7 +449,7 @@ def _unit(code: str | None) -> Unit:
 def _duplicate_of(request: HttpRequest, pk: int | None) -> Ticket | None:
     if pk is None:
         return None
-    other = selectors.visible(request.user).filter(pk=pk).first()
+    other = ticket_access.visible(request.user).filter(pk=pk).first()
     if other is None:
         raise DomainError(_("Name the ticket this one duplicates."))
     return other

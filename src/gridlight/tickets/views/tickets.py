@@ -26,6 +26,7 @@ from gridlight.core.params import parse_id
 from gridlight.core.selectors import region_by_code
 from gridlight.core.spreadsheets import Column
 from gridlight.core.views.common import paginate, query_without_page, submit
+from gridlight.tickets import access as ticket_access
 from gridlight.tickets import deadlines, disclosure, notify, selectors, services
 from gridlight.tickets.attachments import MAX_BYTES, MAX_FILES, Upload
 from gridlight.tickets.forms import ActionForm, IntakeForm, TicketFilterForm, grid_choices
@@ -228,7 +229,7 @@ def _may_ask_about(user: Any, region: Region) -> bool:
 
 def _filtered(user: Any, params: QueryDict) -> tuple[TicketFilterForm, QuerySet[Ticket]]:
     form = TicketFilterForm(params or None, staff=disclosure.staff_view(user))
-    qs = selectors.visible(user).select_related("category", "unit", "street", "region")
+    qs = ticket_access.visible(user).select_related("category", "unit", "street", "region")
     if form.is_valid():
         d = form.cleaned_data
         q = d.get("q", "").strip()
@@ -274,13 +275,13 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 def _step_forms(user: Any, ticket: Ticket) -> list[dict[str, Any]]:
     shown = []
     for name, label, fields, style in STEPS:
-        if not services.may(user, name, ticket):
+        if not ticket_access.may(user, name, ticket):
             continue
         form = ActionForm(initial={"version": ticket.version}, prefix=name)
         if name == "dispatch":
             unit_field = form.fields["unit"]
             assert isinstance(unit_field, forms.ModelChoiceField)
-            unit_field.queryset = selectors.units_for(user, Perm.TICKET_DISPATCH)
+            unit_field.queryset = ticket_access.units_for(user, Perm.TICKET_DISPATCH)
             unit_field.initial = selectors.suggested_units([ticket])[ticket.pk]
         shown.append(
             {
@@ -296,7 +297,7 @@ def _step_forms(user: Any, ticket: Ticket) -> list[dict[str, Any]]:
 
 @access()
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, selectors.get_visible(request.user, pk))
+    return _detail(request, ticket_access.get_visible(request.user, pk))
 
 
 def _detail(request: HttpRequest, ticket: Ticket, status: int = 200) -> HttpResponse:
@@ -327,8 +328,8 @@ def _detail(request: HttpRequest, ticket: Ticket, status: int = 200) -> HttpResp
 @require_POST
 @access()
 def ticket_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    ticket = selectors.get_visible(request.user, pk)
-    if name not in services.ACTORS:
+    ticket = ticket_access.get_visible(request.user, pk)
+    if name not in ticket_access.ACTORS:
         raise Http404
     form = ActionForm(request.POST, prefix=name)
     if not form.is_valid():
@@ -341,7 +342,7 @@ def ticket_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     except DomainError as exc:
         # Shown on the ticket as it is now, answered with the error's 4xx (409 on a conflict).
         messages.error(request, exc.message)
-        return _detail(request, selectors.get_visible(request.user, ticket.pk), exc.status)
+        return _detail(request, ticket_access.get_visible(request.user, ticket.pk), exc.status)
     messages.success(request, _("Done."))
     return redirect("tickets:detail", ticket.pk)
 
@@ -377,7 +378,7 @@ def _run_step(name: str, common: dict[str, Any], d: dict[str, Any]) -> Ticket:
     if name == "close":
         dup = None
         if d.get("duplicate_of"):
-            dup = selectors.visible(common["actor"]).filter(pk=d["duplicate_of"]).first()
+            dup = ticket_access.visible(common["actor"]).filter(pk=d["duplicate_of"]).first()
         return services.close(
             **common, reason=d.get("close_reason") or "", note=note, duplicate_of=dup
         )
@@ -481,7 +482,7 @@ def _export_rows(qs: QuerySet[Ticket], limit: int) -> Iterator[list[Any]]:
 
 @access()
 def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
-    ticket = selectors.get_visible(request.user, pk)
+    ticket = ticket_access.get_visible(request.user, pk)
     a = Attachment.objects.filter(ticket=ticket, pk=attachment_pk).first()
     if a is None:
         raise Http404
