@@ -176,6 +176,13 @@ def test_the_api_still_takes_the_older_names_of_close_and_rate(world: World) -> 
     ticket.refresh_from_db()
     assert (ticket.status, ticket.close_reason) == (Status.CLOSED, CloseReason.WITHDRAWN)
 
+    rated = _raise(world, "回访")
+    rated.status = Status.FOLLOW_UP
+    rated.save(update_fields=["status"])
+    body = {"resolved": True, "satisfaction": "satisfied", "comment": "很满意"}
+    assert Api(world).take(world.users["resident"], rated, "rate", body) == 200
+    assert Transition.objects.get(ticket=rated, name="rate").reason == "很满意"
+
 
 def test_the_table_the_actors_the_form_and_the_payload_name_the_same_steps_and_fields() -> None:
     assert list(STEPS) == [s.name for s in STEPS.values()]
