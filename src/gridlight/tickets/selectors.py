@@ -1,33 +1,23 @@
-"""Reading tickets: what a user may see, and the lists the consoles show."""
+"""Reading tickets: the lists the consoles show (who may see what is tickets/access.py)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
-from gridlight.core.access import Perm, scope_for, scoped
+from gridlight.core.access import Perm, scoped
 from gridlight.core.compiled import CompiledQuery
-from gridlight.core.models import User
-from gridlight.core.params import parse_id
+from gridlight.tickets.access import my_units as my_units
+from gridlight.tickets.access import readers as readers
+from gridlight.tickets.access import units_for as units_for
+from gridlight.tickets.access import visibility
+from gridlight.tickets.access import visible as visible
 from gridlight.tickets.models import OPEN_STATUSES, Category, Message, Ticket, Unit, open_work
-
-
-def my_units(user: Any) -> list[int]:
-    if not getattr(user, "is_authenticated", False):
-        return []
-    cached: list[int] | None = getattr(user, "_gridlight_units", None)
-    if cached is None:
-        cached = list(Unit.objects.filter(members=user, active=True).values_list("pk", flat=True))
-        user._gridlight_units = cached
-    return cached
-
 
 _CATEGORY_BY_CODE = CompiledQuery(
     lambda code: (
@@ -49,18 +39,6 @@ def is_group(category: Category) -> bool:
     """Whether the category has sub-categories (tickets go to leaves only)."""
     known: bool | None = getattr(category, "has_children", None)
     return category.children.exists() if known is None else known
-
-
-def units_for(user: Any, perm: Perm = Perm.TICKET_VIEW) -> QuerySet[Unit]:
-    """Units a user works with: those inside their scope for ``perm`` and the departments of
-    the districts their scope lies in."""
-    scope = scope_for(user, perm)
-    if scope.empty:
-        return Unit.objects.none()
-    districts = {p.split(".")[0] for p in scope.paths}
-    return Unit.objects.filter(
-        scope.q("region_path") | Q(kind="department", region_path__in=districts), active=True
-    )
 
 
 def open_work_for(user: Any, perm: Perm) -> QuerySet[Ticket]:
@@ -90,55 +68,6 @@ def suggested_units(tickets: Iterable[Ticket]) -> dict[int, int | None]:
         or t.category.default_unit_id
         for t in tickets
     }
-
-
-def visibility(user: Any) -> Q:
-    """Tickets a user may see: those in their ticket scope, those dispatched to a unit of
-    theirs (within their handling scope), and their own."""
-    if not getattr(user, "is_authenticated", False):
-        return Q(pk__in=[])
-    q = Q(requester=user)
-    view = scope_for(user, Perm.TICKET_VIEW)
-    if not view.empty:
-        q |= view.q("region_path")
-    handle = scope_for(user, Perm.TICKET_HANDLE)
-    units = my_units(user)
-    if units and not handle.empty:
-        q |= Q(unit_id__in=units) & handle.q("region_path")
-    return q
-
-
-def visible(user: Any) -> QuerySet[Ticket]:
-    return Ticket.objects.filter(visibility(user))
-
-
-def get_visible(user: Any, pk: Any) -> Ticket:
-    number = parse_id(pk)
-    try:
-        if number is None:
-            raise Ticket.DoesNotExist
-        return (
-            visible(user)
-            .select_related("category__policy", "unit", "region", "street", "handler", "requester")
-            .get(pk=number)
-        )
-    except Ticket.DoesNotExist as exc:
-        raise Http404 from exc
-
-
-def readers(pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
-    """Of these (user id, ticket id) pairs, those where the user may see the ticket — by
-    :func:`visible`, the one rule for that. A notice is addressed only to them: a unit member
-    outside the ticket's place (a department's member in another district, a handler whose
-    unit no longer holds the ticket) is not told its title. One query per user."""
-    wanted: dict[int, set[int]] = defaultdict(set)
-    for user_id, ticket_id in pairs:
-        wanted[user_id].add(ticket_id)
-    found: set[tuple[int, int]] = set()
-    for user in User.objects.filter(pk__in=wanted):
-        seen = visible(user).filter(pk__in=wanted[user.pk]).values_list("pk", flat=True)
-        found.update((user.pk, ticket_id) for ticket_id in seen)
-    return found
 
 
 def inbox(user: Any) -> QuerySet[Message]:

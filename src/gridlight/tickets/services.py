@@ -24,6 +24,8 @@ from gridlight.core.models import Region, RegionLevel
 from gridlight.core.selectors import street_id_of
 from gridlight.core.workdays import district_calendar
 from gridlight.tickets import deadlines, facts, locate
+from gridlight.tickets.access import ACTORS as ACTORS
+from gridlight.tickets.access import can_dispatch
 from gridlight.tickets.attachments import MAX_FILES, Upload, check_upload
 from gridlight.tickets.models import (
     Attachment,
@@ -66,57 +68,6 @@ _STATE_FIELDS = (
     "closed_at",
     "duplicate_of",
 )
-
-
-# --- who may act ------------------------------------------------------------------------------
-
-
-def _in_scope(user: Any, perm: Perm, ticket: Ticket) -> bool:
-    return scope_for(user, perm).contains(ticket.region_path)
-
-
-def _is_requester(user: Any, ticket: Ticket) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and ticket.requester_id == user.pk
-
-
-def _is_handler(user: Any, ticket: Ticket) -> bool:
-    if ticket.unit_id is None or not _in_scope(user, Perm.TICKET_HANDLE, ticket):
-        return False
-    return Unit.members.through.objects.filter(unit_id=ticket.unit_id, user_id=user.pk).exists()
-
-
-def _can_dispatch(user: Any, ticket: Ticket) -> bool:
-    return _in_scope(user, Perm.TICKET_DISPATCH, ticket)
-
-
-# Who may take each step; views use the same table to decide which buttons to show.
-ACTORS: dict[str, Callable[[Any, Ticket], bool]] = {
-    "accept": _can_dispatch,
-    "reject": _can_dispatch,
-    "dispatch": _can_dispatch,
-    "sign": _is_handler,
-    "start": _is_handler,
-    "send_back": _is_handler,
-    "handle": _is_handler,
-    "request_extension": _is_handler,
-    "decide_extension": _can_dispatch,
-    "verify": lambda u, t: _in_scope(u, Perm.TICKET_VERIFY, t),
-    "rate": lambda u, t: _is_requester(u, t) or _can_dispatch(u, t),
-    "reopen": _can_dispatch,
-    "close": _can_dispatch,
-    "withdraw": lambda u, t: _is_requester(u, t) or _can_dispatch(u, t),
-}
-
-
-def may(user: Any, name: str, ticket: Ticket) -> bool:
-    """Whether ``user`` may take step ``name`` now (role, scope and the ticket's state)."""
-    from django_fsm import can_proceed
-
-    if not ACTORS[name](user, ticket):
-        return False
-    if name == "decide_extension" and not ticket.extension_requested:
-        return False
-    return can_proceed(getattr(ticket, name))
 
 
 # --- the common path of every transition ------------------------------------------------------
@@ -469,7 +420,7 @@ def dispatch(
         or ticket.region_path.startswith(unit.region_path + ".")
     ):
         raise DomainError(_("This unit does not serve the place of this ticket."))
-    if not _can_dispatch(actor, ticket):
+    if not can_dispatch(actor, ticket):
         raise DomainError(_("You may not do this to this ticket."))
     if ticket.status == Status.SUBMITTED:
         ticket = _apply(ticket, actor=actor, version=version, step=Step("accept"), at=at)

@@ -1,10 +1,9 @@
 """Closed-loop tickets: list, detail with the timeline, intake and every lifecycle step, scoped
-exactly like the pages (``tickets.selectors.visible``); the services decide who may act.
+exactly like the pages (``tickets.access.visible``); the services decide who may act.
 
 No personal data leaves through here: the requester's phone is never returned and their name only
 masked."""
 
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -20,8 +19,9 @@ from gridlight.core.crypto import mask_name
 from gridlight.core.errors import DomainError
 from gridlight.core.models import Region
 from gridlight.core.selectors import region_by_code
-from gridlight.tickets import deadlines, disclosure, selectors, services
-from gridlight.tickets.models import Card, Category, Source, Ticket, Unit
+from gridlight.tickets import access as ticket_access
+from gridlight.tickets import deadlines, disclosure, selectors, services, steps
+from gridlight.tickets.models import Card, Category, Source, Ticket
 from gridlight.tickets.models import Status as TicketStatus
 
 router = Router(tags=["tickets"])
@@ -188,7 +188,11 @@ class ActionIn(Schema):
     reason: str = Field(
         "",
         description="reject, send_back, reopen, withdraw, request_extension, decide_extension: "
-        "free text; close: the close reason (resolved, explained, duplicate, backlog, withdrawn).",
+        "free text; rate: the person's words; close: the close reason (older name of "
+        "close_reason).",
+    )
+    close_reason: str = Field(
+        "", description="close: resolved, explained, duplicate, backlog or withdrawn."
     )
     note: str = Field("", description="dispatch, start, verify, close: free text.")
     result: str = Field("", description="handle: what was done.")
@@ -197,7 +201,7 @@ class ActionIn(Schema):
     passed: bool | None = Field(None, description="verify.")
     resolved: bool | None = Field(None, description="rate.")
     satisfaction: str = Field("", description="rate: satisfied, basic or unsatisfied.")
-    comment: str = Field("", description="rate: the person's words (defaults to note).")
+    comment: str = Field("", description="rate: older name of reason (then note).")
     duplicate_of: int | None = Field(None, description="close as duplicate: the other ticket.")
 
 
@@ -309,12 +313,14 @@ def _detail(request: HttpRequest, stored: Ticket) -> dict[str, Any]:
         }
         for e in disclosure.timeline(stored, request.user)
     ]
-    data["actions"] = [name for name in services.ACTORS if services.may(request.user, name, stored)]
+    data["actions"] = [
+        name for name in ticket_access.ACTORS if ticket_access.may(request.user, name, stored)
+    ]
     return data
 
 
 def _visible(request: HttpRequest, ticket_id: int) -> Ticket:
-    return selectors.get_visible(request.user, ticket_id)
+    return ticket_access.get_visible(request.user, ticket_id)
 
 
 @router.get(
@@ -356,7 +362,7 @@ def list_tickets(
     talent: bool | None = None,
     q: str = "",
 ) -> Any:
-    qs: QuerySet[Ticket] = selectors.visible(request.user)
+    qs: QuerySet[Ticket] = ticket_access.visible(request.user)
     if status:
         qs = qs.filter(status=status)
     if category:
@@ -430,85 +436,6 @@ def submit_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
     return Status(201, {"id": t.pk, "number": t.number, "status": t.status, "version": t.version})
 
 
-def _needed(value: Any, field: str) -> Any:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise DomainError(_("This step needs “%(field)s”.") % {"field": field})
-    return value
-
-
-def _unit(code: str | None) -> Unit:
-    unit = Unit.objects.filter(code=_needed(code, "unit").strip()).first()
-    if unit is None:
-        raise DomainError(_("Unknown unit."))
-    return unit
-
-
-def _duplicate_of(request: HttpRequest, pk: int | None) -> Ticket | None:
-    if pk is None:
-        return None
-    other = selectors.visible(request.user).filter(pk=pk).first()
-    if other is None:
-        raise DomainError(_("Name the ticket this one duplicates."))
-    return other
-
-
-Action = Callable[[HttpRequest, Ticket, ActionIn], Ticket]
-
-# Each step's service, called with the fields of ActionIn it takes.
-ACTIONS: dict[str, Action] = {
-    "accept": lambda r, t, p: services.accept(actor=r.user, ticket=t, version=p.version),
-    "reject": lambda r, t, p: services.reject(
-        actor=r.user, ticket=t, version=p.version, reason=p.reason
-    ),
-    "dispatch": lambda r, t, p: services.dispatch(
-        actor=r.user, ticket=t, version=p.version, unit=_unit(p.unit), note=p.note
-    ),
-    "sign": lambda r, t, p: services.sign(actor=r.user, ticket=t, version=p.version),
-    "start": lambda r, t, p: services.start(actor=r.user, ticket=t, version=p.version, note=p.note),
-    "send_back": lambda r, t, p: services.send_back(
-        actor=r.user, ticket=t, version=p.version, reason=p.reason
-    ),
-    "handle": lambda r, t, p: services.handle(
-        actor=r.user, ticket=t, version=p.version, result=p.result
-    ),
-    "request_extension": lambda r, t, p: services.request_extension(
-        actor=r.user, ticket=t, version=p.version, days=_needed(p.days, "days"), reason=p.reason
-    ),
-    "decide_extension": lambda r, t, p: services.decide_extension(
-        actor=r.user,
-        ticket=t,
-        version=p.version,
-        approve=_needed(p.approve, "approve"),
-        reason=p.reason,
-    ),
-    "verify": lambda r, t, p: services.verify(
-        actor=r.user, ticket=t, version=p.version, passed=_needed(p.passed, "passed"), note=p.note
-    ),
-    "rate": lambda r, t, p: services.rate(
-        actor=r.user,
-        ticket=t,
-        version=p.version,
-        resolved=_needed(p.resolved, "resolved"),
-        satisfaction=p.satisfaction,
-        comment=p.comment or p.note,
-    ),
-    "reopen": lambda r, t, p: services.reopen(
-        actor=r.user, ticket=t, version=p.version, reason=p.reason
-    ),
-    "close": lambda r, t, p: services.close(
-        actor=r.user,
-        ticket=t,
-        version=p.version,
-        reason=p.reason,
-        note=p.note,
-        duplicate_of=_duplicate_of(r, p.duplicate_of),
-    ),
-    "withdraw": lambda r, t, p: services.withdraw(
-        actor=r.user, ticket=t, version=p.version, reason=p.reason
-    ),
-}
-
-
 @router.post(
     "/tickets/{ticket_id}/actions/{name}",
     response={200: TicketDetailOut, 400: Message, 404: Message, 409: Message},
@@ -516,10 +443,10 @@ ACTIONS: dict[str, Action] = {
 )
 def act(request: HttpRequest, ticket_id: int, name: str, payload: ActionIn) -> dict[str, Any]:
     ticket = _visible(request, ticket_id)
-    action = ACTIONS.get(name)
-    if action is None:
+    if name not in steps.STEPS:
         raise Http404
-    action(request, ticket, payload)
+    values = payload.model_dump()
+    steps.take(name, actor=request.user, ticket=ticket, version=payload.version, values=values)
     try:
         return _detail(request, _visible(request, ticket_id))
     except Http404:

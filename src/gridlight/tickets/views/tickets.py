@@ -14,7 +14,6 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gridlight.core import exports
@@ -26,7 +25,8 @@ from gridlight.core.params import parse_id
 from gridlight.core.selectors import region_by_code
 from gridlight.core.spreadsheets import Column
 from gridlight.core.views.common import paginate, query_without_page, submit
-from gridlight.tickets import deadlines, disclosure, notify, selectors, services
+from gridlight.tickets import access as ticket_access
+from gridlight.tickets import deadlines, disclosure, notify, selectors, services, steps
 from gridlight.tickets.attachments import MAX_BYTES, MAX_FILES, Upload
 from gridlight.tickets.forms import ActionForm, IntakeForm, TicketFilterForm, grid_choices
 from gridlight.tickets.models import (
@@ -37,40 +37,8 @@ from gridlight.tickets.models import (
     open_work,
 )
 
+
 # Steps in the order their forms appear on a ticket page, with the fields each one shows.
-STEPS: list[tuple[str, Any, list[str], str]] = [
-    ("accept", gettext_lazy("Accept"), [], "primary"),
-    ("dispatch", gettext_lazy("Dispatch"), ["unit", "note"], "primary"),
-    ("reject", gettext_lazy("Reject"), ["reason"], "outline-danger"),
-    ("sign", gettext_lazy("Sign for it"), [], "primary"),
-    ("start", gettext_lazy("Start work"), ["note"], "outline-primary"),
-    ("handle", gettext_lazy("Report handled"), ["result"], "success"),
-    (
-        "request_extension",
-        gettext_lazy("Ask for an extension"),
-        ["days", "reason"],
-        "outline-secondary",
-    ),
-    ("send_back", gettext_lazy("Return to dispatcher"), ["reason"], "outline-danger"),
-    (
-        "decide_extension",
-        gettext_lazy("Decide on the extension"),
-        ["approve", "reason"],
-        "outline-primary",
-    ),
-    ("verify", gettext_lazy("Verify on site"), ["passed", "note"], "primary"),
-    (
-        "rate",
-        gettext_lazy("Record the person's judgment"),
-        ["resolved", "satisfaction", "reason"],
-        "primary",
-    ),
-    ("reopen", gettext_lazy("Reopen (重办)"), ["reason"], "outline-danger"),
-    ("close", gettext_lazy("Close"), ["close_reason", "duplicate_of", "note"], "outline-secondary"),
-    ("withdraw", gettext_lazy("Withdraw"), ["reason"], "outline-danger"),
-]
-
-
 def district_of(user: Any) -> Region | None:
     """The district whose communities the intake form lists: a staff member's own; for residents
     and talents (who hold no region) the first district of the installation."""
@@ -228,7 +196,7 @@ def _may_ask_about(user: Any, region: Region) -> bool:
 
 def _filtered(user: Any, params: QueryDict) -> tuple[TicketFilterForm, QuerySet[Ticket]]:
     form = TicketFilterForm(params or None, staff=disclosure.staff_view(user))
-    qs = selectors.visible(user).select_related("category", "unit", "street", "region")
+    qs = ticket_access.visible(user).select_related("category", "unit", "street", "region")
     if form.is_valid():
         d = form.cleaned_data
         q = d.get("q", "").strip()
@@ -273,22 +241,23 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 def _step_forms(user: Any, ticket: Ticket) -> list[dict[str, Any]]:
     shown = []
-    for name, label, fields, style in STEPS:
-        if not services.may(user, name, ticket):
+    for step in steps.STEPS.values():
+        name = step.name
+        if not ticket_access.may(user, name, ticket):
             continue
         form = ActionForm(initial={"version": ticket.version}, prefix=name)
         if name == "dispatch":
             unit_field = form.fields["unit"]
             assert isinstance(unit_field, forms.ModelChoiceField)
-            unit_field.queryset = selectors.units_for(user, Perm.TICKET_DISPATCH)
+            unit_field.queryset = ticket_access.units_for(user, Perm.TICKET_DISPATCH)
             unit_field.initial = selectors.suggested_units([ticket])[ticket.pk]
         shown.append(
             {
                 "name": name,
-                "label": label,
-                "fields": [form[f] for f in fields],
+                "label": step.label,
+                "fields": [form[p.field] for p in step.params],
                 "version": form["version"],
-                "style": style,
+                "style": step.style,
             }
         )
     return shown
@@ -296,7 +265,7 @@ def _step_forms(user: Any, ticket: Ticket) -> list[dict[str, Any]]:
 
 @access()
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, selectors.get_visible(request.user, pk))
+    return _detail(request, ticket_access.get_visible(request.user, pk))
 
 
 def _detail(request: HttpRequest, ticket: Ticket, status: int = 200) -> HttpResponse:
@@ -327,67 +296,22 @@ def _detail(request: HttpRequest, ticket: Ticket, status: int = 200) -> HttpResp
 @require_POST
 @access()
 def ticket_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    ticket = selectors.get_visible(request.user, pk)
-    if name not in services.ACTORS:
+    ticket = ticket_access.get_visible(request.user, pk)
+    if name not in steps.STEPS:
         raise Http404
     form = ActionForm(request.POST, prefix=name)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for es in form.errors.values() for e in es))
         return redirect("tickets:detail", ticket.pk)
     d = form.cleaned_data
-    common = {"actor": request.user, "ticket": ticket, "version": d["version"]}
     try:
-        _run_step(name, common, d)
+        steps.take(name, actor=request.user, ticket=ticket, version=d["version"], values=d)
     except DomainError as exc:
         # Shown on the ticket as it is now, answered with the error's 4xx (409 on a conflict).
         messages.error(request, exc.message)
-        return _detail(request, selectors.get_visible(request.user, ticket.pk), exc.status)
+        return _detail(request, ticket_access.get_visible(request.user, ticket.pk), exc.status)
     messages.success(request, _("Done."))
     return redirect("tickets:detail", ticket.pk)
-
-
-def _run_step(name: str, common: dict[str, Any], d: dict[str, Any]) -> Ticket:
-    reason = (d.get("reason") or "").strip()
-    note = (d.get("note") or "").strip()
-    if name == "dispatch":
-        if d.get("unit") is None:
-            raise DomainError(_("Choose a unit."))
-        return services.dispatch(**common, unit=d["unit"], note=note)
-    if name == "reject":
-        return services.reject(**common, reason=reason)
-    if name == "handle":
-        return services.handle(**common, result=d.get("result") or "")
-    if name == "request_extension":
-        return services.request_extension(**common, days=d.get("days") or 0, reason=reason)
-    if name == "decide_extension":
-        return services.decide_extension(**common, approve=bool(d.get("approve")), reason=reason)
-    if name == "send_back":
-        return services.send_back(**common, reason=reason)
-    if name == "verify":
-        return services.verify(**common, passed=bool(d.get("passed")), note=note)
-    if name == "rate":
-        return services.rate(
-            **common,
-            resolved=bool(d.get("resolved")),
-            satisfaction=d.get("satisfaction") or "",
-            comment=reason,
-        )
-    if name == "reopen":
-        return services.reopen(**common, reason=reason)
-    if name == "close":
-        dup = None
-        if d.get("duplicate_of"):
-            dup = selectors.visible(common["actor"]).filter(pk=d["duplicate_of"]).first()
-        return services.close(
-            **common, reason=d.get("close_reason") or "", note=note, duplicate_of=dup
-        )
-    if name == "withdraw":
-        return services.withdraw(**common, reason=reason)
-    if name == "start":
-        return services.start(**common, note=note)
-    fn = getattr(services, name)
-    result: Ticket = fn(**common)
-    return result
 
 
 # A worksheet's rows less the header: a large export is a background job in constant memory,
@@ -481,7 +405,7 @@ def _export_rows(qs: QuerySet[Ticket], limit: int) -> Iterator[list[Any]]:
 
 @access()
 def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
-    ticket = selectors.get_visible(request.user, pk)
+    ticket = ticket_access.get_visible(request.user, pk)
     a = Attachment.objects.filter(ticket=ticket, pk=attachment_pk).first()
     if a is None:
         raise Http404
