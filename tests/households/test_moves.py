@@ -17,9 +17,10 @@ from gridlight.core.errors import DomainError
 from gridlight.core.models import AuditEvent, Region
 from gridlight.households import services
 from gridlight.households.models import Household, LightChange, Resident, Visit
-from gridlight.households.services import CARRIED_BY_HOUSEHOLD, MemberInput
+from gridlight.households.services import CARRIED_BY_HOUSEHOLD
 from gridlight.tickets.models import Ticket
 from tests.conftest import World, login
+from tests.factories import HouseholdFactory, MemberFactory, VisitFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -49,14 +50,13 @@ def _households(world: World, n: int, grid: Region, prefix: str) -> list[Househo
     admin = world.users["district_admin"]
     made = []
     for i in range(n):
-        h = services.household_register(
+        h = HouseholdFactory(
             actor=admin,
             grid=grid,
             code=f"{prefix}-{i}",
-            address=f"迁移路{i}号",
-            members=[MemberInput(name=f"甲{i}", relation="head"), MemberInput(name=f"乙{i}")],
+            members=[MemberFactory.build(relation="head"), MemberFactory.build()],
         )
-        services.visit_record(actor=admin, household=h, method="phone", visited_on=h.registered_on)
+        VisitFactory(actor=admin, household=h, method="phone", visited_on=h.registered_on)
         made.append(h)
     return made
 

@@ -17,6 +17,7 @@ from gridlight.households.models import Household
 from gridlight.households.services import MemberInput, household_register
 from gridlight.rules.models import RuleSetVersion
 from tests.conftest import CANARY, SECRET_ID, World, login
+from tests.factories import HouseholdFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,13 +30,12 @@ def _id_aged(years: int) -> str:
 
 def _more(world: World, n: int) -> None:
     for i in range(n):
-        household_register(
+        HouseholdFactory(
             actor=world.users["district_admin"],
             grid=world.open_grid,
             code=f"MORE-{n}-{i}",
-            address=f"增长路{i}号",
             attributes=["empty_nest"],
-            members=[MemberInput(name=f"甲{i}"), MemberInput(name=f"乙{i}")],
+            members=[MemberFactory.build(), MemberFactory.build()],
         )
 
 

@@ -11,20 +11,19 @@ import pytest
 from django.utils import timezone
 
 from gridlight.households.models import Household
-from gridlight.households.services import MemberInput, household_register
 from gridlight.households.views import work
 from tests.conftest import World, login
+from tests.factories import HouseholdFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _household(world: World, code: str, light: str, days_from_today: int) -> Household:
-    h = household_register(
+    h = HouseholdFactory(
         actor=world.users["district_admin"],
         grid=world.secret_grid,
         code=code,
-        address=f"{code}路",
-        members=[MemberInput(name=f"{code}户主")],
+        members=[MemberFactory.build(name=f"{code}户主")],
     )
     Household.objects.filter(pk=h.pk).update(
         light=light, next_visit_due=timezone.localdate() + timedelta(days=days_from_today)

@@ -30,7 +30,6 @@ from django.utils import timezone
 
 from gridlight.tickets import notify, services, sweeper
 from gridlight.tickets.models import (
-    Category,
     Message,
     Notice,
     NoticeStatus,
@@ -39,6 +38,7 @@ from gridlight.tickets.models import (
     Unit,
 )
 from tests.conftest import SECRET_PHONE, World
+from tests.factories import DispatchedTicketFactory
 
 REDIS_URL = os.environ.get("GRIDLIGHT_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 REPO = Path(__file__).resolve().parents[2]
@@ -186,30 +186,10 @@ def harness(redis_url: str, transactional_db: None, tmp_path: Path) -> Iterator[
         h.client.close()
 
 
-def _ticket(w: World, at: datetime, *, phone: str = "") -> Ticket:
-    t = services.submit(
-        actor=w.users["resident"],
-        intake=services.Intake(
-            category=Category.objects.get(code="school_enrolment"),
-            region=w.open_grid,
-            title="孩子入学",
-            description="需要协调入学",
-            requester_phone=phone,
-        ),
-    )
-    return services.dispatch(
-        actor=w.users["district_admin"],
-        ticket=t,
-        version=t.version,
-        unit=w.units["education"],
-        at=at,
-    )
-
-
 def _handled(w: World) -> Ticket:
     """A ticket handled just now: its requester (with a phone) is notified, also by SMS."""
     handler = w.users["department_handler"]
-    t = _ticket(w, timezone.now(), phone=SECRET_PHONE)
+    t = DispatchedTicketFactory(world=w, at=timezone.now(), requester_phone=SECRET_PHONE)
     t = services.sign(actor=handler, ticket=t, version=t.version)
     return services.handle(actor=handler, ticket=t, version=t.version, result="已协调")
 
@@ -243,7 +223,7 @@ def _assert_delivered_once(h: Harness) -> None:
 
 
 def test_a_worker_sweeps_and_sends(world: World, harness: Harness) -> None:
-    overdue = _ticket(world, _long_ago())
+    overdue = DispatchedTicketFactory(world=world, at=_long_ago())
     handled = _handled(world)
     harness.start()
     counts = harness.run(SWEEP)
@@ -263,7 +243,10 @@ def test_a_worker_sweeps_and_sends(world: World, harness: Harness) -> None:
 
 
 def test_a_worker_killed_mid_sweep(world: World, harness: Harness) -> None:
-    tickets = [_ticket(world, _long_ago(), phone=SECRET_PHONE) for _ in range(24)]
+    tickets = [
+        DispatchedTicketFactory(world=world, at=_long_ago(), requester_phone=SECRET_PHONE)
+        for _ in range(24)
+    ]
     handled = [_handled(world) for _ in range(3)]
     versions = {t.pk: t.version for t in tickets}
 

@@ -27,6 +27,7 @@ from gridlight.tickets.models import (
     Unit,
 )
 from tests.conftest import SECRET_PHONE, World
+from tests.factories import DispatchedTicketFactory
 
 SECOND = timedelta(seconds=1)
 
@@ -35,26 +36,6 @@ SECOND = timedelta(seconds=1)
 def sms_outbox(settings: Any, tmp_path: Path) -> Path:
     settings.DATA_DIR = tmp_path
     return tmp_path / notify.SMS_OUTBOX
-
-
-def _dispatched(w: World, at: datetime, *, phone: str = "") -> Ticket:
-    t = services.submit(
-        actor=w.users["resident"],
-        intake=services.Intake(
-            category=Category.objects.get(code="school_enrolment"),
-            region=w.open_grid,
-            title="孩子入学",
-            description="需要协调入学",
-            requester_phone=phone,
-        ),
-    )
-    return services.dispatch(
-        actor=w.users["district_admin"],
-        ticket=t,
-        version=t.version,
-        unit=w.units["education"],
-        at=at,
-    )
 
 
 def _monday() -> datetime:
@@ -78,7 +59,7 @@ def _notices(t: Ticket) -> list[str]:
 
 
 def test_cards_and_supervision_at_their_moments(world: World) -> None:
-    t = _dispatched(world, _monday())
+    t = DispatchedTicketFactory(world=world, at=_monday())
     assert t.yellow_at
     assert t.due_at
     assert t.supervise_at
@@ -143,7 +124,7 @@ def test_cards_and_supervision_at_their_moments(world: World) -> None:
 
 
 def test_a_ticket_found_overdue_goes_straight_to_red(world: World) -> None:
-    t = _dispatched(world, _monday())
+    t = DispatchedTicketFactory(world=world, at=_monday())
     assert t.supervise_at is not None
     counts = sweeper.sweep(now=t.supervise_at + timedelta(days=1))
     t.refresh_from_db()
@@ -159,7 +140,7 @@ def test_a_ticket_found_overdue_goes_straight_to_red(world: World) -> None:
 def test_handled_tickets_and_other_statuses_are_not_swept(world: World) -> None:
     w = world
     handler = w.users["department_handler"]
-    t = _dispatched(w, _monday())
+    t = DispatchedTicketFactory(world=w, at=_monday())
     t = services.sign(actor=handler, ticket=t, version=t.version)
     t = services.handle(actor=handler, ticket=t, version=t.version, result="已协调")
     waiting = services.submit(
@@ -184,7 +165,7 @@ def test_handled_tickets_and_other_statuses_are_not_swept(world: World) -> None:
 
 
 def test_many_tickets_in_small_batches(world: World) -> None:
-    tickets = [_dispatched(world, _monday()) for _ in range(7)]
+    tickets = [DispatchedTicketFactory(world=world, at=_monday()) for _ in range(7)]
     moment = tickets[0].supervise_at
     assert moment is not None
     counts = sweeper.sweep(now=moment, batch=3)
@@ -203,7 +184,7 @@ def _recently_overdue(w: World) -> Ticket:
     for days in range(5, 40):
         at = now - timedelta(days=days)
         if deadlines.for_dispatch(district_calendar(), policy, at).due_at < now:
-            return _dispatched(w, at)
+            return DispatchedTicketFactory(world=w, at=at)
     raise AssertionError("no dispatch moment found")
 
 
@@ -264,7 +245,7 @@ def _members(unit: Unit) -> set[int]:
 
 def test_send_pending_delivers_each_notice_once_to_the_unit(world: World) -> None:
     w = world
-    t = _dispatched(w, _monday())
+    t = DispatchedTicketFactory(world=w, at=_monday())
     assert t.supervise_at is not None
     sweeper.sweep(now=t.supervise_at)
     pending = list(Notice.objects.filter(status=NoticeStatus.PENDING))
@@ -298,7 +279,7 @@ def test_send_pending_delivers_each_notice_once_to_the_unit(world: World) -> Non
 
 def test_the_requester_gets_an_sms_once(world: World, sms_outbox: Path) -> None:
     w = world
-    t = _dispatched(w, timezone.now(), phone=SECRET_PHONE)
+    t = DispatchedTicketFactory(world=w, at=timezone.now(), requester_phone=SECRET_PHONE)
     t = services.sign(actor=w.users["department_handler"], ticket=t, version=t.version)
     t = services.handle(
         actor=w.users["department_handler"], ticket=t, version=t.version, result="好"
@@ -328,7 +309,7 @@ class _Broken:
 
 def test_a_failed_sms_is_tried_again_later(world: World, sms_outbox: Path) -> None:
     w = world
-    t = _dispatched(w, timezone.now(), phone=SECRET_PHONE)
+    t = DispatchedTicketFactory(world=w, at=timezone.now(), requester_phone=SECRET_PHONE)
     t = services.sign(actor=w.users["department_handler"], ticket=t, version=t.version)
     t = services.handle(
         actor=w.users["department_handler"], ticket=t, version=t.version, result="好"

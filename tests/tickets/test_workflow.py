@@ -15,20 +15,9 @@ from gridlight.core.models import AuditEvent
 from gridlight.tickets import selectors, services
 from gridlight.tickets.models import Category, DispatchFact, Status, Ticket, Transition
 from tests.conftest import World
+from tests.factories import DispatchedTicketFactory, TicketFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def _fresh(w: World, code: str = "school_enrolment") -> Ticket:
-    return services.submit(
-        actor=w.users["resident"],
-        intake=services.Intake(
-            category=Category.objects.get(code=code),
-            region=w.open_grid,
-            title="孩子入学",
-            description="需要协调入学",
-        ),
-    )
 
 
 def test_end_to_end_school_enrolment(world: World) -> None:
@@ -38,7 +27,7 @@ def test_end_to_end_school_enrolment(world: World) -> None:
         w.users["department_handler"],
         w.users["resident"],
     )
-    t = _fresh(w)
+    t = TicketFactory(world=w)
     assert t.status == Status.SUBMITTED
     assert t.requester == resident
     assert t.talent
@@ -79,7 +68,7 @@ def test_end_to_end_school_enrolment(world: World) -> None:
 def test_rating_twice_is_refused(world: World, english: None) -> None:
     w = world
     admin, handler = w.users["district_admin"], w.users["department_handler"]
-    t = _fresh(w)
+    t = TicketFactory(world=w)
     t = services.dispatch(actor=admin, ticket=t, version=t.version, unit=w.units["education"])
     t = services.sign(actor=handler, ticket=t, version=t.version)
     t = services.handle(actor=handler, ticket=t, version=t.version, result="done")
@@ -101,7 +90,7 @@ def test_rating_twice_is_refused(world: World, english: None) -> None:
 def test_closing_a_ticket_never_dispatched_as_resolved_is_refused(
     world: World, english: None
 ) -> None:
-    t = _fresh(world)
+    t = TicketFactory(world=world)
     with pytest.raises(DomainError, match="only after it has been handled"):
         services.close(
             actor=world.users["district_admin"], ticket=t, version=t.version, reason="resolved"
@@ -110,7 +99,7 @@ def test_closing_a_ticket_never_dispatched_as_resolved_is_refused(
 
 def test_stale_version_is_a_conflict(world: World) -> None:
     w = world
-    t = _fresh(w)
+    t = TicketFactory(world=w)
     stale = Ticket.objects.get(pk=t.pk)
     services.accept(actor=w.users["district_admin"], ticket=t, version=t.version)
     with pytest.raises(ConflictError):
@@ -130,22 +119,11 @@ def test_only_the_unit_may_sign(world: World) -> None:
     services.sign(actor=w.users["department_handler"], ticket=t, version=t.version)
 
 
-def _dispatched(w: World, at: datetime | None = None, code: str = "school_enrolment") -> Ticket:
-    t = _fresh(w, code)
-    return services.dispatch(
-        actor=w.users["district_admin"],
-        ticket=t,
-        version=t.version,
-        unit=w.units["education"],
-        at=at,
-    )
-
-
 def test_deadlines_count_working_days_across_national_day(world: World) -> None:
     # Dispatched on Tuesday 30 September 2025. 1–8 October are holidays; Saturday 11 October is
     # a make-up working day. Working days after the dispatch: 9, 10, 11, 13, 14 October.
     at = datetime(2025, 9, 30, 15, 0, tzinfo=SHANGHAI)
-    t = _dispatched(world, at)
+    t = DispatchedTicketFactory(world=world, at=at)
     assert t.sign_due == datetime(2025, 10, 10, tzinfo=SHANGHAI)  # end of 9 October
     assert t.return_due == datetime(2025, 10, 11, tzinfo=SHANGHAI)  # end of 10 October
     assert t.due_at == datetime(2025, 10, 15, tzinfo=SHANGHAI)  # end of 14 October
@@ -156,7 +134,7 @@ def test_deadlines_count_working_days_across_national_day(world: World) -> None:
 def test_extension_is_limited_and_moves_the_deadline(world: World, english: None) -> None:
     w = world
     admin, handler = w.users["district_admin"], w.users["department_handler"]
-    t = _dispatched(w, datetime(2025, 9, 30, 15, 0, tzinfo=SHANGHAI))
+    t = DispatchedTicketFactory(world=w, at=datetime(2025, 9, 30, 15, 0, tzinfo=SHANGHAI))
     t = services.sign(actor=handler, ticket=t, version=t.version)
     with pytest.raises(DomainError, match="limited to 10 working days"):
         services.request_extension(actor=handler, ticket=t, version=t.version, days=11, reason="x")
@@ -181,7 +159,7 @@ def test_extension_is_limited_and_moves_the_deadline(world: World, english: None
 def test_return_within_the_window_goes_back_to_the_dispatcher(world: World, english: None) -> None:
     w = world
     handler = w.users["department_handler"]
-    t = _dispatched(w)
+    t = DispatchedTicketFactory(world=w)
     t = services.send_back(actor=handler, ticket=t, version=t.version, reason="不属于本单位职责")
     assert t.status == Status.ACCEPTED
     assert t.return_count == 1
@@ -190,7 +168,7 @@ def test_return_within_the_window_goes_back_to_the_dispatcher(world: World, engl
     assert fact.responded
     assert fact.responded_on_time
     # A ticket dispatched long ago can no longer be returned.
-    old = _dispatched(w, datetime(2025, 9, 30, 15, 0, tzinfo=SHANGHAI))
+    old = DispatchedTicketFactory(world=w, at=datetime(2025, 9, 30, 15, 0, tzinfo=SHANGHAI))
     with pytest.raises(DomainError, match="return window ended"):
         services.send_back(actor=handler, ticket=old, version=old.version, reason="x")
 
@@ -223,14 +201,14 @@ def test_on_site_verification_sends_failed_work_back(world: World) -> None:
 
 def test_requester_withdraws_and_duplicates_are_closed(world: World, english: None) -> None:
     w = world
-    t = _fresh(w)
+    t = TicketFactory(world=w)
     t = services.withdraw(actor=w.users["resident"], ticket=t, version=t.version)
     assert t.status == Status.CLOSED
     assert t.close_reason == "withdrawn"
-    other = _fresh(w)
+    other = TicketFactory(world=w)
     with pytest.raises(DomainError):  # another resident may not
         services.withdraw(actor=w.twins["resident"], ticket=other, version=other.version)
-    first, second = _fresh(w), _fresh(w)
+    first, second = TicketFactory(world=w), TicketFactory(world=w)
     with pytest.raises(DomainError, match="Name the ticket"):
         services.close(
             actor=w.users["district_admin"],
@@ -250,7 +228,7 @@ def test_requester_withdraws_and_duplicates_are_closed(world: World, english: No
 
 def test_similar_open_tickets_are_suggested(world: World) -> None:
     w = world
-    t = _fresh(w)
+    t = TicketFactory(world=w)
     found = selectors.similar_open(
         w.users["resident"], category=t.category, region_path=w.open_grid.path, title="孩子 入学"
     )
@@ -298,7 +276,7 @@ def test_similar_suggestions_never_show_what_is_not_yours(world: World, client: 
 def test_two_dispatchers_at_once_one_wins_one_is_told(world: World) -> None:
     """Two threads, two database connections, the same ticket at the same version."""
     w = world
-    t = _fresh(w)
+    t = TicketFactory(world=w)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
