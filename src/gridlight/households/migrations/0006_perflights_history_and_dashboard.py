@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0004_drop_covered_indexes"),
-        ("households", "0004_fewer_indexes"),
+        ("households", "0005_inputs_relations_in_list"),
         ("rules", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
