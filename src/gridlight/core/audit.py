@@ -212,9 +212,7 @@ register_actions(
     gettext_lazy("API token"),
     {"create": gettext_lazy("created"), "revoke": gettext_lazy("revoked")},
 )
-register_actions(
-    "boundary", gettext_lazy("Region outlines"), {"import": gettext_lazy("imported")}
-)
+register_actions("boundary", gettext_lazy("Region outlines"), {"import": gettext_lazy("imported")})
 register_actions("demo", gettext_lazy("Demo district"), {"load": gettext_lazy("built")})
 register_actions(
     "calendar",
