@@ -153,7 +153,11 @@ def test_demo_history_feeds_the_change_chart_and_ends_in_each_light(demo_distric
     from gridlight.core.models import User
 
     trend = light_trend(User.objects.get(username="admin"), district)
-    assert trend.total == moves.filter(at__gte=timezone.now() - timedelta(weeks=11)).count() > 0
+    # The chart's twelve weeks start on the Monday eleven weeks before this week's Monday.
+    today = timezone.localdate()
+    first = today - timedelta(days=today.weekday(), weeks=11)
+    since = timezone.make_aware(datetime.combine(first, time.min))
+    assert trend.total == moves.filter(at__gte=since).count() > 0
     assert sum(1 for n in trend.red + trend.yellow + trend.green if n) >= 3
     # Every household's history is one chain: each row starts where the one before ended,
     # the first is dated on registration, the last is the light it has now.

@@ -360,7 +360,11 @@ def test_an_official_adds_a_condition_in_the_browser(
     )
     added = rule.locator("[data-testid=condition]").last
     # Pick another kind of condition: htmx swaps in its number field.
-    added.locator("[data-testid=condition-kind]").select_option("member_count_at_most")
+    with page.expect_response(lambda r: r.request.method in ("GET", "POST") and "rules" in r.url):
+        added.locator("[data-testid=condition-kind]").select_option("member_count_at_most")
+    # Fill the number only once htmx has swapped the new kind's fields in (filling the old
+    # field while the swap is in flight leaves the new one empty).
+    page.wait_for_load_state("networkidle")
     rule.locator("[data-testid=condition-number]").last.wait_for()
     rule.locator("[data-testid=condition-number]").last.fill("1")
     ARTIFACTS.mkdir(exist_ok=True)
