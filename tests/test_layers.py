@@ -17,8 +17,9 @@ LAYERS = {
     "rules": 1,
     "households": 2,
     "tickets": 3,  # raises tickets from households' visits
-    "demo": 4,
-    "api": 4,
+    "talent": 4,  # talent problems are tickets
+    "demo": 9,
+    "api": 9,
 }
 # Modules of the project itself (settings, URL conf, the command line, Celery's app) wire the
 # apps together and sit above all of them.

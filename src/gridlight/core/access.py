@@ -43,6 +43,10 @@ class Perm(StrEnum):
     TICKET_HANDLE = "ticket.handle"
     TICKET_VERIFY = "ticket.verify"
     TICKET_ADMIN = "ticket.admin"
+    TALENT_VIEW = "talent.view"
+    TALENT_CHANGE = "talent.change"
+    TALENT_ASSIGN = "talent.assign"
+    TALENT_REVEAL = "talent.reveal"
 
 
 WRITE_PERMS = frozenset(
@@ -58,6 +62,8 @@ WRITE_PERMS = frozenset(
         Perm.TICKET_HANDLE,
         Perm.TICKET_VERIFY,
         Perm.TICKET_ADMIN,
+        Perm.TALENT_CHANGE,
+        Perm.TALENT_ASSIGN,
     }
 )
 _HOUSEHOLD_WORK = frozenset({Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_CHANGE, Perm.VISIT_RECORD})
@@ -77,7 +83,8 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     | _HOUSEHOLD_WORK
     | _TICKET_FRONT
     | {Perm.POSITION_CHANGE, Perm.AUDIT_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE}
-    | {Perm.TICKET_DISPATCH, Perm.TICKET_HANDLE, Perm.TICKET_VERIFY},
+    | {Perm.TICKET_DISPATCH, Perm.TICKET_HANDLE, Perm.TICKET_VERIFY}
+    | {Perm.TALENT_VIEW},
     Role.COMMUNITY_SECRETARY: _STAFF_VIEW
     | _HOUSEHOLD_WORK
     | _PERSONAL
@@ -85,7 +92,12 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     | {Perm.POSITION_CHANGE, Perm.TICKET_HANDLE, Perm.TICKET_VERIFY},
     Role.GRID_WORKER: _STAFF_VIEW | _HOUSEHOLD_WORK | _PERSONAL | _TICKET_FRONT,
     Role.DEPARTMENT_HANDLER: _STAFF_VIEW | {Perm.TICKET_HANDLE},
-    Role.TALENT_COMMISSIONER: _STAFF_VIEW | _TICKET_FRONT,
+    # A commissioner serves talents and enterprises one to one: it sees and corrects their
+    # profiles, and may reveal a talent's numbers (talent.reveal, not personal.reveal: it never
+    # sees residents' numbers). Assigning and handing over caseloads is the district's.
+    Role.TALENT_COMMISSIONER: _STAFF_VIEW
+    | _TICKET_FRONT
+    | {Perm.TALENT_VIEW, Perm.TALENT_CHANGE, Perm.TALENT_REVEAL},
     Role.EVALUATOR: _STAFF_VIEW,
     Role.RESIDENT: frozenset(),
     Role.TALENT: frozenset(),
