@@ -420,3 +420,22 @@ class TalentProblem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} #{self.ticket_id}"
+
+
+class CommissionerProfile(models.Model):
+    """A talent commissioner's desk: the office phone shown to its talents and enterprises, and
+    whether it still takes cases (a commissioner leaving hands its caseload over first)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="commissioner_profile"
+    )
+    office_phone = models.CharField(_("office phone"), max_length=20, blank=True)
+    active = models.BooleanField(_("takes cases"), default=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("commissioner profile")
+        verbose_name_plural = _("commissioner profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
