@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridlight.core.compiled import insert
-from gridlight.core.models import AuditEvent
+from gridlight.core.models import AuditEvent, User
 
 # Set by middleware for the duration of a request so services need not pass the address around.
 current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_ip", default=None)
@@ -21,7 +21,7 @@ current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current
 
 def record(
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     obj: Model | None = None,
     object_type: str = "",

@@ -32,7 +32,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from gridlight.core import jobs
-from gridlight.core.models import Job, JobStatus
+from gridlight.core.access import SignedInRequest
+from gridlight.core.models import Job, JobStatus, User
 from gridlight.core.spreadsheets import Column, write_workbook, write_workbook_file
 from gridlight.core.views.common import xlsx_response
 
@@ -58,7 +59,7 @@ class Export:
     on_start: Callable[[], None] | None = field(default=None, repr=False)
 
 
-Builder = Callable[[Any, QueryDict], Export]
+Builder = Callable[[User, QueryDict], Export]
 _BUILDERS: dict[str, Builder] = {}
 
 
@@ -76,7 +77,7 @@ def folder() -> Path:
     return path
 
 
-def respond(request: HttpRequest, kind: str) -> HttpResponse:
+def respond(request: SignedInRequest, kind: str) -> HttpResponse:
     """The one way an export view answers (see the module's docstring)."""
     export = _BUILDERS[kind](request.user, request.GET)
     if export.count <= inline_limit():
@@ -103,7 +104,7 @@ def respond(request: HttpRequest, kind: str) -> HttpResponse:
 @jobs.register("core.export")
 def _build(job: Job, progress: jobs.Progress) -> dict[str, Any]:
     """Write the export to a file under DATA_DIR/exports, with progress every 5,000 records."""
-    export = _BUILDERS[job.params["export"]](job.created_by, QueryDict(job.params["query"]))
+    export = _BUILDERS[job.params["export"]](jobs.starter(job), QueryDict(job.params["query"]))
     name = f"{job.pk}-{secrets.token_hex(8)}.xlsx"
     total = max(export.count, 1)
 

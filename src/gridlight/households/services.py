@@ -19,7 +19,7 @@ from gridlight.core.access import Perm, require_path, scope_for
 from gridlight.core.crypto import InvalidPhone, blind_index, decrypt, encrypt, parse_phone
 from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.idcard import InvalidIdNumber, parse_id
-from gridlight.core.models import AuditEvent, Region, RegionLevel
+from gridlight.core.models import AuditEvent, Region, RegionLevel, User
 from gridlight.households.classify import classify_one
 from gridlight.households.models import (
     Attribute,
@@ -153,7 +153,7 @@ def _set_attributes(h: Household, resident: Resident | None, attrs: dict[str, in
 @transaction.atomic
 def household_register(
     *,
-    actor: Any,
+    actor: User,
     grid: Region,
     code: str,
     address: str,
@@ -215,7 +215,7 @@ def _locked(h: Household, version: int) -> None:
 
 @transaction.atomic
 def household_update(
-    *, actor: Any, household: Household, version: int, address: str, attributes: list[str]
+    *, actor: User, household: Household, version: int, address: str, attributes: list[str]
 ) -> Household:
     require_path(actor, Perm.HOUSEHOLD_CHANGE, household.region_path)
     attrs = dict.fromkeys(attributes)
@@ -246,7 +246,7 @@ def household_update(
 @transaction.atomic
 def resident_save(
     *,
-    actor: Any,
+    actor: User,
     household: Household,
     version: int,
     member: MemberInput,
@@ -280,7 +280,7 @@ def resident_save(
 
 
 @transaction.atomic
-def resident_depart(*, actor: Any, resident: Resident, status: str, on: date) -> None:
+def resident_depart(*, actor: User, resident: Resident, status: str, on: date) -> None:
     """Record a death or a move-out; a household left with nobody is dissolved."""
     h = resident.household
     require_path(actor, Perm.HOUSEHOLD_CHANGE, h.region_path)
@@ -325,7 +325,7 @@ _CHUNK = 900  # ids per IN (...): SQLite allows a limited number of parameters
 
 
 @transaction.atomic
-def household_move(*, actor: Any, household: Household, version: int, grid: Region) -> None:
+def household_move(*, actor: User, household: Household, version: int, grid: Region) -> None:
     """Move a household to another grid (write scope needed at both ends), with its members
     (departed ones too), visits and light history; audited as ``household.move``."""
     require_path(actor, Perm.HOUSEHOLD_CHANGE, household.region_path)
@@ -336,7 +336,7 @@ def household_move(*, actor: Any, household: Household, version: int, grid: Regi
 
 
 @transaction.atomic
-def household_move_many(*, actor: Any, moves: dict[int, Region]) -> int:
+def household_move_many(*, actor: User, moves: dict[int, Region]) -> int:
     """Move many households (household id → grid) as :func:`household_move` moves one, in a
     few set-based statements (an import may move thousands): per target grid and 900
     households one audit INSERT … SELECT and one UPDATE, then one UPDATE per carried table and
@@ -344,7 +344,7 @@ def household_move_many(*, actor: Any, moves: dict[int, Region]) -> int:
     return _relocate(actor, moves, bump_version=True)
 
 
-def _relocate(actor: Any, moves: dict[int, Region], *, bump_version: bool = False) -> int:
+def _relocate(actor: User, moves: dict[int, Region], *, bump_version: bool = False) -> int:
     """The one place a household changes region. Runs in the caller's transaction."""
     if not moves:
         return 0
@@ -384,7 +384,7 @@ def _relocate(actor: Any, moves: dict[int, Region], *, bump_version: bool = Fals
     return len(found)
 
 
-def _audit_moves(actor: Any, pks: list[int], grid: Region, now: datetime) -> None:
+def _audit_moves(actor: User, pks: list[int], grid: Region, now: datetime) -> None:
     """One ``household.move`` event per household, as ``audit.record`` writes it (label, new
     region, ``{"grid": [old path, new path]}``), made by the database from the household rows in
     one statement: thousands of model objects cost seconds (docs/traffic-light.md)."""
@@ -417,7 +417,7 @@ def _audit_moves(actor: Any, pks: list[int], grid: Region, now: datetime) -> Non
 
 @transaction.atomic
 def household_override(
-    *, actor: Any, household: Household, light: str, reason: str, until: date
+    *, actor: User, household: Household, light: str, reason: str, until: date
 ) -> None:
     """Set the light by hand, with a reason and an expiry; the computed light is kept."""
     require_path(actor, Perm.HOUSEHOLD_CHANGE, household.region_path)
@@ -450,7 +450,7 @@ def household_override(
 
 
 @transaction.atomic
-def household_override_clear(*, actor: Any, household: Household) -> None:
+def household_override_clear(*, actor: User, household: Household) -> None:
     require_path(actor, Perm.HOUSEHOLD_CHANGE, household.region_path)
     Household.objects.filter(pk=household.pk).update(
         override_light="", override_reason="", override_until=None, override_by=None
@@ -466,7 +466,7 @@ def household_override_clear(*, actor: Any, household: Household) -> None:
 
 
 @transaction.atomic
-def reveal(*, actor: Any, resident: Resident, what: str) -> str:
+def reveal(*, actor: User, resident: Resident, what: str) -> str:
     """The full ID or phone number, for a user allowed to see it; every reveal is audited."""
     # Scoped by the household, which owns the region: a member's own copy of the path follows it.
     path = resident.household.region_path
@@ -487,7 +487,7 @@ def reveal(*, actor: Any, resident: Resident, what: str) -> str:
 @transaction.atomic
 def visit_record(
     *,
-    actor: Any,
+    actor: User,
     household: Household,
     method: str,
     visited_on: date,

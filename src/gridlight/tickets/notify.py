@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from gridlight.core.crypto import DecryptionError, decrypt, mask_phone
+from gridlight.core.models import User
 from gridlight.tickets.models import Message, Notice, NoticeStatus, Unit
 from gridlight.tickets.selectors import readers
 
@@ -166,7 +167,7 @@ def _sms(n: Notice, sms: SmsGateway) -> bool:
     return True
 
 
-def messages_mark_read(*, user: Any, ids: list[int]) -> int:
+def messages_mark_read(*, user: User, ids: list[int]) -> int:
     """Mark the user's own messages among ``ids`` as read (a list page shows them); returns how
     many were unread. Someone else's message is never touched."""
     if not ids:

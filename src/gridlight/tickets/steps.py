@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridlight.core.errors import DomainError
+from gridlight.core.models import User
 from gridlight.tickets import access, services
 from gridlight.tickets.models import Ticket, Unit
 
@@ -153,14 +154,14 @@ def _unit(value: Any) -> Unit:
     return unit
 
 
-def _ticket(actor: Any, value: Any) -> Ticket:
+def _ticket(actor: User, value: Any) -> Ticket:
     other = access.visible(actor).filter(pk=value).first()
     if other is None:
         raise DomainError(_("Name the ticket this one duplicates."))
     return other
 
 
-def _convert(param: Param, value: Any, actor: Any) -> Any:
+def _convert(param: Param, value: Any, actor: User) -> Any:
     if _blank(value):
         if param.required:
             raise DomainError(_("This step needs “%(field)s”.") % {"field": param.field})
@@ -178,7 +179,7 @@ def _convert(param: Param, value: Any, actor: Any) -> Any:
     return str(value).strip()
 
 
-def arguments(step: Step, values: Mapping[str, Any], actor: Any) -> dict[str, Any]:
+def arguments(step: Step, values: Mapping[str, Any], actor: User) -> dict[str, Any]:
     """The service's keyword arguments for ``step`` from a form's cleaned data or an API
     payload: each parameter read under its canonical name, else under an older one."""
     found: dict[str, Any] = {}
@@ -189,7 +190,7 @@ def arguments(step: Step, values: Mapping[str, Any], actor: Any) -> dict[str, An
 
 
 def take(
-    name: str, *, actor: Any, ticket: Ticket, version: int, values: Mapping[str, Any]
+    name: str, *, actor: User, ticket: Ticket, version: int, values: Mapping[str, Any]
 ) -> Ticket:
     """Take step ``name`` (a key of :data:`STEPS`; the caller answers 404 for any other)."""
     step = STEPS[name]

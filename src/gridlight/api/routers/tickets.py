@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from gridlight.api.pagination import Pagination
-from gridlight.core.access import Perm, is_public_user
+from gridlight.core.access import Perm, SignedInRequest, is_public_user
 from gridlight.core.crypto import mask_name
 from gridlight.core.errors import DomainError
 from gridlight.core.models import Region
@@ -328,7 +328,7 @@ def _visible(request: HttpRequest, ticket_id: int) -> Ticket:
     response=list[CategoryGroupOut],
     summary="The ticket catalogue: active categories with their SLA policies",
 )
-def categories(request: HttpRequest) -> list[dict[str, Any]]:
+def categories(request: SignedInRequest) -> list[dict[str, Any]]:
     rows = list(
         Category.objects.filter(active=True).select_related("policy", "default_unit", "parent")
     )
@@ -354,7 +354,7 @@ def categories(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/tickets", response=list[TicketOut], summary="Tickets the caller may see")
 @paginate(Pagination)
 def list_tickets(
-    request: HttpRequest,
+    request: SignedInRequest,
     status: TicketStatus | None = None,
     category: str = "",
     unit: str = "",
@@ -380,7 +380,7 @@ def list_tickets(
 
 
 @router.get("/tickets/{ticket_id}", response=TicketDetailOut, summary="One ticket and its log")
-def get_ticket(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+def get_ticket(request: SignedInRequest, ticket_id: int) -> dict[str, Any]:
     return _detail(request, _visible(request, ticket_id))
 
 
@@ -405,7 +405,7 @@ def _region_for_intake(request: HttpRequest, code: str) -> Region | None:
     response={201: TicketCreatedOut, 400: Message, 403: Message},
     summary="Raise a ticket",
 )
-def submit_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, Any]]:
+def submit_ticket(request: SignedInRequest, payload: TicketIn) -> Status[dict[str, Any]]:
     category = selectors.category_by_code(payload.category)
     if category is None:
         raise DomainError(_("Unknown category."))
@@ -441,7 +441,7 @@ def submit_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
     response={200: TicketDetailOut, 400: Message, 404: Message, 409: Message},
     summary="Take one step of the lifecycle (accept, dispatch, sign, handle, rate, close, …)",
 )
-def act(request: HttpRequest, ticket_id: int, name: str, payload: ActionIn) -> dict[str, Any]:
+def act(request: SignedInRequest, ticket_id: int, name: str, payload: ActionIn) -> dict[str, Any]:
     ticket = _visible(request, ticket_id)
     if name not in steps.STEPS:
         raise Http404

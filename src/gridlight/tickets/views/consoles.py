@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import format_html
@@ -18,7 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridlight.core.access import Perm, access, has_perm
+from gridlight.core.access import Perm, SignedInRequest, access, has_perm
 from gridlight.core.forms import Form
 from gridlight.core.params import parse_id
 from gridlight.core.views.common import submit
@@ -50,7 +50,7 @@ def _rows(qs: QuerySet[Ticket]) -> list[Ticket]:
 
 
 @access(Perm.TICKET_DISPATCH)
-def dispatch_console(request: HttpRequest) -> HttpResponse:
+def dispatch_console(request: SignedInRequest) -> HttpResponse:
     """Everything waiting for the dispatcher, oldest first."""
     # Every section is open work: the partial index of open tickets serves them all.
     mine = selectors.open_work_for(request.user, Perm.TICKET_DISPATCH)
@@ -125,7 +125,7 @@ def _section_q(key: str) -> Q:
 
 
 @access(Perm.TICKET_HANDLE)
-def worklist(request: HttpRequest) -> HttpResponse:
+def worklist(request: SignedInRequest) -> HttpResponse:
     """The unit handler's worklist: to sign, overdue, due soon, in hand, sent back to them."""
     units = selectors.my_units(request.user)
     mine = selectors.open_work_for(request.user, Perm.TICKET_HANDLE).filter(unit_id__in=units)
@@ -172,7 +172,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
 
 
 @access(Perm.TICKET_VIEW)
-def supervision(request: HttpRequest) -> HttpResponse:
+def supervision(request: SignedInRequest) -> HttpResponse:
     """Cards and supervision: counts per unit and per street, and the tickets under supervision."""
     held = selectors.open_work_for(request.user, Perm.TICKET_VIEW).filter(status__in=WITH_UNIT)
     cards = {
@@ -217,7 +217,7 @@ class PolicyForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @access(Perm.TICKET_VIEW)
-def catalogue(request: HttpRequest) -> HttpResponse:
+def catalogue(request: SignedInRequest) -> HttpResponse:
     categories = Category.objects.select_related("parent", "policy", "default_unit").order_by(
         "sort_order"
     )
@@ -235,7 +235,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 
 @access(Perm.TICKET_ADMIN)
-def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def policy_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     policy = get_object_or_404(SlaPolicy, pk=pk)
     form = PolicyForm(request.POST or None, instance=policy, initial={"version": policy.version})
 
@@ -263,7 +263,7 @@ class CategoryForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @access(Perm.TICKET_ADMIN)
-def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def category_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     category = get_object_or_404(Category, pk=pk)
     form = CategoryForm(
         request.POST or None, instance=category, initial={"version": category.version}
@@ -292,7 +292,7 @@ class MemberForm(Form):
 
 
 @access(Perm.TICKET_VIEW)
-def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     """A unit's handlers; the district administrator adds and removes them."""
     unit = get_object_or_404(selectors.units_for(request.user), pk=pk)
     can_admin = has_perm(request.user, Perm.TICKET_ADMIN)
