@@ -36,7 +36,8 @@ from gridlight.core.models import PositionKind, Region, ServicePosition, User
 from gridlight.core.models.regions import SEGMENT_WIDTH
 from gridlight.core.params import parse_id
 from gridlight.core.services import token_authenticate
-from gridlight.tickets import deadlines, disclosure, selectors, services
+from gridlight.tickets import access as ticket_access
+from gridlight.tickets import deadlines, disclosure, services
 from gridlight.tickets.models import OPEN_STATUSES, Category, Source, Ticket, Transition
 
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
@@ -176,7 +177,7 @@ def _readable(user: User | None) -> QuerySet[Ticket]:
     """The requests ``user`` may read; for an anonymous caller (None), those of the public
     services other than talent services."""
     if user is not None:
-        return selectors.visible(user)
+        return ticket_access.visible(user)
     return Ticket.objects.filter(
         category_id__in=[c.pk for c in _services() if not c.talent], talent=False
     )
@@ -547,7 +548,7 @@ def token_detail(request: HttpRequest, fmt: str, token_id: str) -> HttpResponse:
     _day, _sep, number = token_id.partition("-")
     pk = parse_id(number)
     if pk is not None:
-        found = selectors.visible(user).filter(pk=pk).first()
+        found = ticket_access.visible(user).filter(pk=pk).first()
         if found is not None and found.number == token_id:
             ticket = found
     if ticket is None:

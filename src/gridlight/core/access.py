@@ -81,7 +81,7 @@ _HOUSEHOLD_WORK = frozenset({Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_CHANGE, Perm.VI
 _PERSONAL = frozenset({Perm.PERSONAL_REVEAL})
 
 _STAFF_VIEW = frozenset({Perm.REGION_VIEW, Perm.POSITION_VIEW})
-# Ticket handlers see only the tickets dispatched to their own units (selectors.visible).
+# Ticket handlers see only the tickets dispatched to their own units (tickets/access.visible).
 _TICKET_FRONT = frozenset({Perm.TICKET_VIEW, Perm.TICKET_CREATE})
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {

@@ -1,6 +1,6 @@
 """Delivering the outbox: each pending notice to its recipients' in-app inbox, and by SMS to a
 requester who left a phone number. A notice about a ticket reaches only those of its addressees
-(the requester, or the members of a unit) who may see the ticket (``selectors.readers``).
+(the requester, or the members of a unit) who may see the ticket (``access.readers``).
 
 Exactly once, as far as it can be had (docs/tickets-supervision.md):
 
@@ -31,8 +31,8 @@ from django.utils.module_loading import import_string
 
 from gridlight.core.crypto import DecryptionError, decrypt, mask_phone
 from gridlight.core.models import User
+from gridlight.tickets.access import readers
 from gridlight.tickets.models import Message, Notice, NoticeStatus, Unit
-from gridlight.tickets.selectors import readers
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5

@@ -12,11 +12,7 @@ from django.utils import timezone
 from gridlight.core.access import Perm, Viewer, scoped
 from gridlight.core.compiled import CompiledQuery
 from gridlight.core.models import User
-from gridlight.tickets.access import my_units as my_units
-from gridlight.tickets.access import readers as readers
-from gridlight.tickets.access import units_for as units_for
-from gridlight.tickets.access import visibility
-from gridlight.tickets.access import visible as visible
+from gridlight.tickets.access import visibility, visible
 from gridlight.tickets.models import OPEN_STATUSES, Category, Message, Ticket, Unit, open_work
 
 _CATEGORY_BY_CODE = CompiledQuery(

@@ -24,8 +24,7 @@ from gridlight.core.models import Region, RegionLevel, User
 from gridlight.core.selectors import street_id_of
 from gridlight.core.workdays import district_calendar
 from gridlight.tickets import deadlines, facts, locate
-from gridlight.tickets.access import ACTORS as ACTORS
-from gridlight.tickets.access import can_dispatch
+from gridlight.tickets.access import ACTORS, can_dispatch
 from gridlight.tickets.attachments import MAX_FILES, Upload, check_upload
 from gridlight.tickets.models import (
     Attachment,

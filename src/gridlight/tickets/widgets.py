@@ -12,8 +12,9 @@ from gridlight.core.access import Perm, has_perm, is_public_user
 from gridlight.core.models import User
 from gridlight.core.widgets import register
 from gridlight.tickets import disclosure
+from gridlight.tickets.access import my_units
 from gridlight.tickets.models import OPEN_STATUSES, WITH_UNIT, Card, Status, Ticket
-from gridlight.tickets.selectors import inbox, my_units, open_work_for
+from gridlight.tickets.selectors import inbox, open_work_for
 
 
 @register

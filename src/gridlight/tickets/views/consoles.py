@@ -22,6 +22,7 @@ from gridlight.core.access import Perm, SignedInRequest, access, has_perm
 from gridlight.core.forms import Form
 from gridlight.core.params import parse_id
 from gridlight.core.views.common import submit
+from gridlight.tickets import access as ticket_access
 from gridlight.tickets import config, deadlines, selectors
 from gridlight.tickets.models import (
     WITH_UNIT,
@@ -83,7 +84,7 @@ def dispatch_console(request: SignedInRequest) -> HttpResponse:
     # One query for the suggestions of both dispatch sections, however many tickets they list;
     # each row's choice of units is written here, not by the template (two hundred rows times
     # thirty units took the template most of a second).
-    units = list(selectors.units_for(request.user, Perm.TICKET_DISPATCH))
+    units = list(ticket_access.units_for(request.user, Perm.TICKET_DISPATCH))
     options = [
         (u.pk, format_html('<option value="{}"', u.pk), format_html(">{}</option>", u.name))
         for u in units
@@ -127,7 +128,7 @@ def _section_q(key: str) -> Q:
 @access(Perm.TICKET_HANDLE)
 def worklist(request: SignedInRequest) -> HttpResponse:
     """The unit handler's worklist: to sign, overdue, due soon, in hand, sent back to them."""
-    units = selectors.my_units(request.user)
+    units = ticket_access.my_units(request.user)
     mine = selectors.open_work_for(request.user, Perm.TICKET_HANDLE).filter(unit_id__in=units)
     now = timezone.now()
     soon = now + timedelta(days=2)
@@ -221,7 +222,9 @@ def catalogue(request: SignedInRequest) -> HttpResponse:
     categories = Category.objects.select_related("parent", "policy", "default_unit").order_by(
         "sort_order"
     )
-    units = selectors.units_for(request.user).annotate(n=Count("members")).order_by("kind", "code")
+    units = (
+        ticket_access.units_for(request.user).annotate(n=Count("members")).order_by("kind", "code")
+    )
     return render(
         request,
         "tickets/catalogue.html",
@@ -270,7 +273,7 @@ def category_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     )
     default_unit = form.fields["default_unit"]
     assert isinstance(default_unit, forms.ModelChoiceField)
-    default_unit.queryset = selectors.units_for(request.user, Perm.TICKET_ADMIN)
+    default_unit.queryset = ticket_access.units_for(request.user, Perm.TICKET_ADMIN)
 
     def action(d: dict[str, Any]) -> Category:
         fields = {f: d[f] for f in CategoryForm.Meta.fields}
@@ -294,7 +297,7 @@ class MemberForm(Form):
 @access(Perm.TICKET_VIEW)
 def unit_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     """A unit's handlers; the district administrator adds and removes them."""
-    unit = get_object_or_404(selectors.units_for(request.user), pk=pk)
+    unit = get_object_or_404(ticket_access.units_for(request.user), pk=pk)
     can_admin = has_perm(request.user, Perm.TICKET_ADMIN)
     form = MemberForm(request.POST or None)
     if request.method == "POST":
