@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db import IntegrityError, transaction
+from django.db.models import CharField, F, OuterRef, Subquery, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,7 @@ from gridlight.core.access import Perm, require_path, scope_for
 from gridlight.core.crypto import InvalidPhone, blind_index, decrypt, encrypt, parse_phone
 from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.idcard import InvalidIdNumber, parse_id
-from gridlight.core.models import AuditEvent, Region, RegionLevel, User
+from gridlight.core.models import Region, RegionLevel, User
 from gridlight.households.classify import classify_one
 from gridlight.households.models import (
     Attribute,
@@ -373,7 +374,7 @@ def _relocate(actor: User, moves: dict[int, Region], *, bump_version: bool = Fal
             changes["version"] = F("version") + 1
         for k in range(0, len(pks), _CHUNK):
             chunk = pks[k : k + _CHUNK]
-            _audit_moves(actor, chunk, grid, now)  # reads the old paths: before the UPDATE
+            _audit_moves(actor, chunk, grid)  # reads the old paths: before the UPDATE
             Household.objects.filter(pk__in=chunk).update(**changes)
     household_path = Household.objects.filter(pk=OuterRef("household_id")).values("region_path")
     for model in CARRIED_BY_HOUSEHOLD:
@@ -384,35 +385,24 @@ def _relocate(actor: User, moves: dict[int, Region], *, bump_version: bool = Fal
     return len(found)
 
 
-def _audit_moves(actor: User, pks: list[int], grid: Region, now: datetime) -> None:
+def _audit_moves(actor: User, pks: list[int], grid: Region) -> None:
     """One ``household.move`` event per household, as ``audit.record`` writes it (label, new
     region, ``{"grid": [old path, new path]}``), made by the database from the household rows in
     one statement: thousands of model objects cost seconds (docs/traffic-light.md)."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    json_type = "jsonb" if connection.vendor == "postgresql" else "text"
-    marks = ", ".join(["%s"] * len(pks))
     # Paths are digits and dots, so they need no escaping inside the JSON text.
-    sql = (
-        f"INSERT INTO {AuditEvent._meta.db_table} (at, actor_id, actor_label, action, "  # noqa: S608
-        "object_type, object_id, object_label, region_path, changes, ip) "
-        "SELECT %s, %s, %s, %s, %s, CAST(id AS VARCHAR(64)), "
-        "SUBSTR(code || ' ' || address, 1, 200), %s, "
-        f"""CAST('{{"grid": ["' || region_path || '", "' || %s || '"]}}' AS {json_type}), %s """
-        f"FROM {Household._meta.db_table} WHERE id IN ({marks})"
+    audit.record_each(
+        Household.objects.filter(pk__in=pks),
+        actor=actor,
+        action="household.move",
+        object_label=Concat("code", Value(" "), "address", output_field=CharField()),
+        region_path=Value(grid.path, output_field=CharField()),
+        changes=Concat(
+            Value('{"grid": ["'),
+            "region_path",
+            Value('", "' + grid.path + '"]}'),
+            output_field=CharField(),
+        ),
     )
-    params = [
-        connection.ops.adapt_datetimefield_value(now),
-        user.pk if user else None,
-        str(user.get_username()) if user else "system",
-        "household.move",
-        Household._meta.label_lower,
-        grid.path,
-        grid.path,
-        audit.current_ip.get(),
-        *pks,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 @transaction.atomic
