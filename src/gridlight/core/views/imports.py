@@ -129,17 +129,15 @@ def _start_job(request: SignedInRequest, page: ImportPage, upload: UploadedFile)
     with path.open("wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
-    job = jobs.start(
+    # The job is created with all its parameters at once (it may start running at once): the
+    # error report's address is this page's, completed with the job's id by the job page.
+    return jobs.start(
         page.job,
         actor=request.user,
         params={
             "path": str(path),
             "filename": upload.name,
             "next": reverse(page.done_url),
-            "report": "",
+            "report_page": request.path,
         },
     )
-    Job.objects.filter(pk=job.pk).update(
-        params={**job.params, "report": request.path + f"?job={job.pk}"}
-    )
-    return job
