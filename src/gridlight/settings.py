@@ -256,6 +256,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gridlight.tickets.send_notices",
         "schedule": float(GRIDLIGHT_SEND_SECONDS),
     },
+    "expire-exports": {"task": "gridlight.core.expire_exports", "schedule": 3600.0},
 }
 # Open311: anonymous GET of service requests answers a redacted public view (category, status,
 # dates, community); off, every read needs an api_key (docs/open311.md).

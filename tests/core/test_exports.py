@@ -6,6 +6,8 @@ can download."""
 from __future__ import annotations
 
 import io
+import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ import pytest
 from django.test import Client
 from python_calamine import CalamineWorkbook
 
+from gridlight.core import exports
 from gridlight.core.models import AuditEvent, Job, JobStatus
 from gridlight.tickets import services
 from gridlight.tickets.models import Category
@@ -148,3 +151,38 @@ def test_lists_count_up_to_the_cap_and_say_there_are_more(world: World, settings
     cache.clear()
     assert "5 条记录" in admin.get("/tickets/").content.decode()
     assert admin.get("/api/v1/tickets").json()["count"] == 5
+
+
+def test_export_files_expire_after_their_days_and_the_job_says_so(
+    world: World, large: None, tmp_path: Path
+) -> None:
+    admin = login(world.users["district_admin"])
+    job, _rows = _download(admin, "/tickets/export/")
+    job.refresh_from_db()
+    assert job.finished_at is not None
+    done = job.finished_at
+    written = tmp_path / "exports" / job.result["file"]
+    assert written.is_file()
+    # Files no job names: one cut off long ago, one being written now.
+    stale = tmp_path / "exports" / "cut-off.xlsx"
+    fresh = tmp_path / "exports" / "in-progress.xlsx"
+    for path in (stale, fresh):
+        path.write_bytes(b"partial")
+    long_ago = (done - timedelta(days=30)).timestamp()
+    os.utime(stale, (long_ago, long_ago))
+
+    assert exports.expire(now=done + timedelta(days=exports.KEEP_DAYS - 1)) == 1  # the stale one
+    assert written.is_file()
+    assert fresh.is_file()
+    assert not stale.exists()
+    assert Job.objects.get(pk=job.pk).status == JobStatus.DONE
+
+    fresh.unlink()
+    assert exports.expire(now=done + timedelta(days=exports.KEEP_DAYS, seconds=1)) == 1
+    assert not written.exists()
+    assert Job.objects.get(pk=job.pk).status == JobStatus.EXPIRED
+    assert admin.get(f"/jobs/{job.pk}/download/").status_code == 404
+    page = admin.get(f"/jobs/{job.pk}/").content.decode()
+    assert "文件已删除" in page
+    assert f"/jobs/{job.pk}/download/" not in page
+    assert exports.expire(now=done + timedelta(days=30)) == 0  # nothing left to do

@@ -31,6 +31,7 @@ from gridlight.core.services import token_create
 from gridlight.core.urlwalk import all_routes, concrete_urls
 from gridlight.households.models import Household, LightChange, Resident, Visit
 from gridlight.rules.models import RuleSetVersion
+from gridlight.tickets.access import ACTORS
 from gridlight.tickets.models import (
     Attachment,
     Category,
@@ -40,7 +41,6 @@ from gridlight.tickets.models import (
     Transition,
     Unit,
 )
-from gridlight.tickets.services import ACTORS
 from tests.conftest import CANARY, SECRET_ID, SECRET_PHONE, World, login
 
 METHODS = ("get", "post", "put", "patch", "delete")

@@ -10,7 +10,8 @@ from openpyxl import Workbook, load_workbook
 
 from gridlight.core.errors import ImportRejected
 from gridlight.core.idcard import check_digit
-from gridlight.core.models import AuditEvent
+from gridlight.core.models import AuditEvent, Job, JobStatus
+from gridlight.core.views import imports as import_pages
 from gridlight.households.imports import check_and_import
 from gridlight.households.models import AttributeValue, Household, Resident
 from tests.conftest import SECRET_ID, World, login
@@ -173,6 +174,29 @@ def test_import_page_offers_the_error_report(world: World) -> None:
     sheet = load_workbook(io.BytesIO(report.content)).active
     assert sheet is not None
     assert [c.value for c in sheet[2]][:2] == [2, "网格编码"]
+
+
+def test_a_large_import_runs_as_a_job_whose_page_offers_the_error_report(
+    world: World, monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Any
+) -> None:
+    settings.DATA_DIR = tmp_path
+    monkeypatch.setattr(import_pages, "SYNC_LIMIT", 0)  # every file is large
+    client = login(world.users["district_admin"])
+    bad = book([HEADER, ["X-1", "999", "某路", "", "无网格", "", "", "户主", ""]])
+    bad.name = "bad.xlsx"
+    started = client.post("/households/import/", {"file": bad})
+    job = Job.objects.get(kind="households.import")
+    assert started["Location"] == f"/jobs/{job.pk}/"
+    assert job.status == JobStatus.FAILED
+    # Created with every parameter at once: nothing was written into it after it started.
+    assert job.params["report_page"] == "/households/import/"
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert f'href="/households/import/?job={job.pk}"' in page
+    report = client.get(f"/households/import/?job={job.pk}")
+    sheet = load_workbook(io.BytesIO(report.content)).active
+    assert sheet is not None
+    assert [c.value for c in sheet[2]][:2] == [2, "网格编码"]
+    assert not list(tmp_path.joinpath("uploads").iterdir())  # the saved upload is gone
 
 
 def test_export_masks_numbers_unless_revealed_and_audits_the_reveal(world: World) -> None:

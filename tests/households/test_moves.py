@@ -84,6 +84,9 @@ def test_moving_many_households_takes_the_same_statements_for_two_or_twenty(worl
     events = AuditEvent.objects.filter(action="household.move")
     assert events.count() == 22
     assert set(events.values_list("region_path", flat=True)) == {world.secret_grid.path}
+    first = events.get(object_id=str(few[0].pk))
+    assert first.object_label == str(few[0])
+    assert first.changes == {"grid": [world.open_grid.path, world.secret_grid.path]}
 
 
 def test_a_move_outside_the_write_scope_changes_nothing(world: World) -> None:

@@ -19,7 +19,7 @@ from gridlight.tickets import services
 from gridlight.tickets.access import ACTORS
 from gridlight.tickets.forms import ActionForm
 from gridlight.tickets.models import Category, CloseReason, Status, Ticket, Transition
-from gridlight.tickets.steps import STEPS, Kind
+from gridlight.tickets.steps import INPUTS, STEPS, Kind
 from tests.conftest import World, login
 
 pytestmark = pytest.mark.django_db
@@ -187,6 +187,7 @@ def test_the_api_still_takes_the_older_names_of_close_and_rate(world: World) -> 
 def test_the_table_the_actors_the_form_and_the_payload_name_the_same_steps_and_fields() -> None:
     assert list(STEPS) == [s.name for s in STEPS.values()]
     assert set(STEPS) == set(ACTORS)
+    assert {p.field for s in STEPS.values() for p in s.params} == set(INPUTS)
     for step in STEPS.values():
         for param in step.params:
             assert param.field in ActionForm.base_fields, (step.name, param.field)

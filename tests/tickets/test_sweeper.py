@@ -223,7 +223,10 @@ def test_an_extension_moves_the_deadline_and_the_cards_start_again(world: World)
     assert Notice.objects.filter(ticket=t, kind="red_card").count() == 2
 
 
-def test_management_commands(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+def test_management_commands(
+    world: World, capsys: pytest.CaptureFixture[str], settings: Any, tmp_path: Path
+) -> None:
+    settings.DATA_DIR = tmp_path  # the sweep also expires old export files: not the real ones
     t = _recently_overdue(world)
     call_command("sweep_tickets")
     out = capsys.readouterr().out
@@ -233,7 +236,9 @@ def test_management_commands(world: World, capsys: pytest.CaptureFixture[str]) -
     assert t.card == "red"
     assert not Notice.objects.filter(status=NoticeStatus.PENDING).exists()
     call_command("run_scheduler", "--once")
-    assert "red 0" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "red 0" in out
+    assert "exports expired 0" in out
 
 
 # --- the sender -------------------------------------------------------------------------------

@@ -7,8 +7,6 @@ are JSON ``{"detail": "..."}`` with a 4xx status.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,13 +19,14 @@ from gridlight.api.routers import core as core_router
 from gridlight.api.routers import households as households_router
 from gridlight.api.routers import tickets as tickets_router
 from gridlight.core.errors import DomainError, value_refused
+from gridlight.core.models import User
 from gridlight.core.services import token_authenticate
 
 
 class BearerToken(HttpBearer):
     """``Authorization: Bearer glt_…`` with a personal access token."""
 
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
         user = token_authenticate(token)
         if user is not None:
             request.user = user

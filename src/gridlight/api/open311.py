@@ -32,11 +32,12 @@ from django.views.decorators.csrf import csrf_exempt
 
 from gridlight.core.access import Perm, has_perm, is_public_user, public
 from gridlight.core.errors import VALUE_REFUSED, DomainError, value_refused
-from gridlight.core.models import PositionKind, Region, ServicePosition
+from gridlight.core.models import PositionKind, Region, ServicePosition, User
 from gridlight.core.models.regions import SEGMENT_WIDTH
 from gridlight.core.params import parse_id
 from gridlight.core.services import token_authenticate
-from gridlight.tickets import deadlines, disclosure, selectors, services
+from gridlight.tickets import access as ticket_access
+from gridlight.tickets import deadlines, disclosure, services
 from gridlight.tickets.models import OPEN_STATUSES, Category, Source, Ticket, Transition
 
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
@@ -156,7 +157,7 @@ def _params(request: HttpRequest) -> QueryDict:
     return request.POST if request.method == "POST" else request.GET
 
 
-def _user(request: HttpRequest) -> Any:
+def _user(request: HttpRequest) -> User:
     key = _params(request).get("api_key", "").strip() or request.GET.get("api_key", "").strip()
     user = token_authenticate(key) if key else None
     if user is None:
@@ -164,7 +165,7 @@ def _user(request: HttpRequest) -> Any:
     return user
 
 
-def _reader(request: HttpRequest) -> Any:
+def _reader(request: HttpRequest) -> User | None:
     """Who reads requests: the key's user, or None for an anonymous caller when public reads
     are on (a key that is given must be valid all the same)."""
     if "api_key" not in request.GET and getattr(settings, "OPEN311_PUBLIC_READS", True):
@@ -172,11 +173,11 @@ def _reader(request: HttpRequest) -> Any:
     return _user(request)
 
 
-def _readable(user: Any) -> QuerySet[Ticket]:
+def _readable(user: User | None) -> QuerySet[Ticket]:
     """The requests ``user`` may read; for an anonymous caller (None), those of the public
     services other than talent services."""
     if user is not None:
-        return selectors.visible(user)
+        return ticket_access.visible(user)
     return Ticket.objects.filter(
         category_id__in=[c.pk for c in _services() if not c.talent], talent=False
     )
@@ -275,7 +276,7 @@ def _attributes(category: Category) -> list[dict[str, Any]]:
 # --- service requests -------------------------------------------------------------------------
 
 
-def _request(ticket: Ticket, user: Any) -> dict[str, Any]:
+def _request(ticket: Ticket, user: User | None) -> dict[str, Any]:
     return {
         "service_request_id": str(ticket.pk),
         "status": "open" if ticket.is_open else "closed",
@@ -352,7 +353,7 @@ def _public_request(ticket: Ticket, places: _Places) -> dict[str, Any]:
     }
 
 
-def _answer(fmt: str, user: Any, tickets: list[Ticket]) -> HttpResponse:
+def _answer(fmt: str, user: User | None, tickets: list[Ticket]) -> HttpResponse:
     if user is None:
         places = _Places(tickets)
         rows = [_public_request(t, places) for t in tickets]
@@ -547,7 +548,7 @@ def token_detail(request: HttpRequest, fmt: str, token_id: str) -> HttpResponse:
     _day, _sep, number = token_id.partition("-")
     pk = parse_id(number)
     if pk is not None:
-        found = selectors.visible(user).filter(pk=pk).first()
+        found = ticket_access.visible(user).filter(pk=pk).first()
         if found is not None and found.number == token_id:
             ticket = found
     if ticket is None:

@@ -12,16 +12,29 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase
 
 from gridlight.core.compiled import CompiledQuery
-from gridlight.core.models import Assignment, Region, Role
+from gridlight.core.models import Assignment, Region, Role, User
 from gridlight.core.models.regions import subtree
+
+# Who is asking. Access functions and selectors take a ``Viewer``, signed in or anonymous (an
+# anonymous one is given nothing); services take the signed-in ``User`` as ``actor`` (``None``
+# where the system acts). A page marked ``@access`` and an API route behind the API's auth take a
+# ``SignedInRequest``, whose ``user`` is a ``User``; public pages and Open311 take ``HttpRequest``.
+Viewer: TypeAlias = User | AnonymousUser
+
+
+class SignedInRequest(HttpRequest):
+    """The request of a view marked ``@access`` or an authenticated API route."""
+
+    user: User
 
 
 class Perm(StrEnum):
@@ -74,7 +87,7 @@ _HOUSEHOLD_WORK = frozenset({Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_CHANGE, Perm.VI
 _PERSONAL = frozenset({Perm.PERSONAL_REVEAL})
 
 _STAFF_VIEW = frozenset({Perm.REGION_VIEW, Perm.POSITION_VIEW})
-# Ticket handlers see only the tickets dispatched to their own units (selectors.visible).
+# Ticket handlers see only the tickets dispatched to their own units (tickets/access.visible).
 _TICKET_FRONT = frozenset({Perm.TICKET_VIEW, Perm.TICKET_CREATE})
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
@@ -147,18 +160,18 @@ _ASSIGNMENTS = CompiledQuery(
 )
 
 
-def assignments(user: Any) -> list[Assignment]:
+def assignments(user: Viewer) -> list[Assignment]:
     """The user's active assignments, loaded once per request and cached on the user object.
 
     Scope needs only their paths (stored on the assignment), so the regions are not joined in:
     this runs on every request, API calls included. Display code that names the regions
     asks for them (``assignment_regions``)."""
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):
         return []
     cached: list[Assignment] | None = getattr(user, "_gridlight_assignments", None)
     if cached is None:
         cached = _ASSIGNMENTS.all(user.pk)
-        user._gridlight_assignments = cached
+        user._gridlight_assignments = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -168,16 +181,16 @@ def assignment_regions(held: list[Assignment]) -> dict[int, Region]:
     return Region.objects.in_bulk(ids) if ids else {}
 
 
-def roles(user: Any) -> set[str]:
+def roles(user: Viewer) -> set[str]:
     return {a.role for a in assignments(user)}
 
 
-def is_public_user(user: Any) -> bool:
+def is_public_user(user: Viewer) -> bool:
     held = roles(user)
     return bool(held) and held <= PUBLIC_ROLES
 
 
-def scope_for(user: Any, perm: Perm) -> Scope:
+def scope_for(user: Viewer, perm: Perm) -> Scope:
     paths = []
     for a in assignments(user):
         if perm not in ROLE_PERMS.get(a.role, frozenset()):
@@ -188,11 +201,11 @@ def scope_for(user: Any, perm: Perm) -> Scope:
     return Scope.of(paths)
 
 
-def has_perm(user: Any, perm: Perm) -> bool:
+def has_perm(user: Viewer, perm: Perm) -> bool:
     return not scope_for(user, perm).empty
 
 
-def require(user: Any, perm: Perm) -> Scope:
+def require(user: Viewer, perm: Perm) -> Scope:
     """The user's scope for ``perm``; 403 if the permission is held nowhere."""
     scope = scope_for(user, perm)
     if scope.empty:
@@ -203,13 +216,13 @@ def require(user: Any, perm: Perm) -> Scope:
 M = TypeVar("M", bound=Model)
 
 
-def scoped(qs: QuerySet[M], user: Any, perm: Perm, field: str = "region_path") -> QuerySet[M]:
+def scoped(qs: QuerySet[M], user: Viewer, perm: Perm, field: str = "region_path") -> QuerySet[M]:
     """``qs`` limited to the user's scope for ``perm`` (403 if held nowhere)."""
     return qs.filter(require(user, perm).q(field))
 
 
 def get_scoped(
-    qs: QuerySet[M], user: Any, perm: Perm, field: str = "region_path", **lookup: Any
+    qs: QuerySet[M], user: Viewer, perm: Perm, field: str = "region_path", **lookup: Any
 ) -> M:
     """One object inside the user's scope; 404 when it does not exist or lies outside."""
     try:
@@ -218,7 +231,7 @@ def get_scoped(
         raise Http404 from exc
 
 
-def require_path(user: Any, perm: Perm, path: str) -> None:
+def require_path(user: Viewer, perm: Perm, path: str) -> None:
     """Refuse (403) unless ``path`` lies in the user's scope for ``perm``."""
     if not scope_for(user, perm).contains(path):
         raise PermissionDenied
@@ -240,6 +253,10 @@ def access(perm: Perm | None = None) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            # LoginRequiredMiddleware has sent anonymous visitors to sign in: the view's
+            # request is a SignedInRequest.
+            if not request.user.is_authenticated:
+                raise PermissionDenied
             if perm is not None and not has_perm(request.user, perm):
                 raise PermissionDenied
             return view(request, *args, **kwargs)

@@ -25,10 +25,10 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from gridlight.core import audit
-from gridlight.core.access import Perm, Scope, require, scope_for
+from gridlight.core.access import Perm, Scope, Viewer, require, scope_for
 from gridlight.core.errors import ImportRejected, RowError
 from gridlight.core.imports import ImportResult
-from gridlight.core.models import Region, RegionBoundary, ServicePosition
+from gridlight.core.models import Region, RegionBoundary, ServicePosition, User
 from gridlight.core.models.regions import SEGMENT_WIDTH, subtree
 
 MAX_FEATURES = 5000
@@ -134,7 +134,7 @@ def _code(feature: dict[str, Any]) -> str:
     return ""
 
 
-def import_boundaries(*, actor: Any, upload: IO[bytes], filename: str = "") -> ImportResult:
+def import_boundaries(*, actor: User, upload: IO[bytes], filename: str = "") -> ImportResult:
     """Import region outlines from GeoJSON (all-or-nothing, idempotent by region code).
 
     Each feature names its region by ``properties.code``; the region must exist and lie in the
@@ -190,7 +190,7 @@ def import_boundaries(*, actor: Any, upload: IO[bytes], filename: str = "") -> I
 
 
 @transaction.atomic
-def _write(actor: Any, outlines: list[_Outline], filename: str) -> ImportResult:
+def _write(actor: User, outlines: list[_Outline], filename: str) -> ImportResult:
     existing = {
         b.region_id: b
         for b in RegionBoundary.objects.filter(region__in=[o.region for o in outlines])
@@ -292,7 +292,7 @@ def _path_length(level: int) -> int:
     return (SEGMENT_WIDTH + 1) * (level + 1) - 1
 
 
-def map_areas(user: Any, *, level: int, region: Region | None = None) -> list[dict[str, Any]]:
+def map_areas(user: Viewer, *, level: int, region: Region | None = None) -> list[dict[str, Any]]:
     """GeoJSON features for the regions at ``level`` in the user's view scope for positions
     (under ``region`` if given): the imported outline where there is one, else a schematic
     outline from the positions' coordinates (``properties.schematic``). Three queries."""

@@ -7,7 +7,8 @@ the workbook is closed, so not one byte could be sent before the whole file is b
 that 200,000 tickets take, and a dropped connection would throw the work away. A job writes
 the workbook to a file in constant memory (xlsxwriter's ``constant_memory``: one row in memory
 at a time), reports its progress on the job page that imports already use (``core/jobs.py``),
-and leaves the file there to download once, or again.
+and leaves the file there to download once, or again, for ``KEEP_DAYS`` (7) days: the periodic
+sweep (:func:`expire`) then removes it and the job reads "expired".
 
 An app registers a *builder* per kind of export: from the user and the list's query string it
 returns an :class:`Export` — columns, the rows (a generator, read in chunks), how many records
@@ -22,6 +23,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +31,12 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridlight.core import jobs
-from gridlight.core.models import Job, JobStatus
+from gridlight.core.access import SignedInRequest
+from gridlight.core.models import Job, JobStatus, User
 from gridlight.core.spreadsheets import Column, write_workbook, write_workbook_file
 from gridlight.core.views.common import xlsx_response
 
@@ -41,8 +45,16 @@ from gridlight.core.views.common import xlsx_response
 INLINE_LIMIT = 5_000
 
 
+# Days an export's file is kept after its job finished; GRIDLIGHT_EXPORT_KEEP_DAYS changes it.
+KEEP_DAYS = 7
+
+
 def inline_limit() -> int:
     return int(getattr(settings, "GRIDLIGHT_EXPORT_INLINE_LIMIT", INLINE_LIMIT))
+
+
+def keep_days() -> int:
+    return int(getattr(settings, "GRIDLIGHT_EXPORT_KEEP_DAYS", KEEP_DAYS))
 
 
 @dataclass
@@ -58,7 +70,7 @@ class Export:
     on_start: Callable[[], None] | None = field(default=None, repr=False)
 
 
-Builder = Callable[[Any, QueryDict], Export]
+Builder = Callable[[User, QueryDict], Export]
 _BUILDERS: dict[str, Builder] = {}
 
 
@@ -76,7 +88,7 @@ def folder() -> Path:
     return path
 
 
-def respond(request: HttpRequest, kind: str) -> HttpResponse:
+def respond(request: SignedInRequest, kind: str) -> HttpResponse:
     """The one way an export view answers (see the module's docstring)."""
     export = _BUILDERS[kind](request.user, request.GET)
     if export.count <= inline_limit():
@@ -103,7 +115,7 @@ def respond(request: HttpRequest, kind: str) -> HttpResponse:
 @jobs.register("core.export")
 def _build(job: Job, progress: jobs.Progress) -> dict[str, Any]:
     """Write the export to a file under DATA_DIR/exports, with progress every 5,000 records."""
-    export = _BUILDERS[job.params["export"]](job.created_by, QueryDict(job.params["query"]))
+    export = _BUILDERS[job.params["export"]](jobs.starter(job), QueryDict(job.params["query"]))
     name = f"{job.pk}-{secrets.token_hex(8)}.xlsx"
     total = max(export.count, 1)
 
@@ -127,9 +139,9 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
     job = Job.objects.filter(
         pk=pk, created_by_id=request.user.pk, kind="core.export", status=JobStatus.DONE
     ).first()
-    name = str((job.result or {}).get("file", "")) if job is not None else ""
+    name = _file_of(job.result) if job is not None else ""
     path = folder() / name
-    if job is None or not name or "/" in name or not path.is_file():
+    if job is None or not name or not path.is_file():
         raise Http404
     return FileResponse(
         path.open("rb"),
@@ -137,3 +149,35 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
         filename=str(job.result.get("filename") or name),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+def expire(*, now: datetime | None = None) -> int:
+    """Remove the files of exports that finished more than :func:`keep_days` ago, their jobs
+    marked expired first (so no job offers a file that is gone), and any older file in the
+    folder that no live job names (an export cut off while writing). Idempotent; run by the
+    periodic sweep. Returns how many files were removed."""
+    cutoff = (now or timezone.now()) - timedelta(days=keep_days())
+    exports = Job.objects.filter(kind="core.export")
+    old = dict(
+        exports.filter(status=JobStatus.DONE, finished_at__lt=cutoff).values_list("pk", "result")
+    )
+    exports.filter(pk__in=old, status=JobStatus.DONE).update(status=JobStatus.EXPIRED)
+    live = {
+        _file_of(result)
+        for result in exports.filter(status=JobStatus.DONE).values_list("result", flat=True)
+    }
+    gone = {_file_of(result) for result in old.values()} - {""}
+    removed = 0
+    for path in folder().glob("*.xlsx"):
+        if path.name in live:
+            continue
+        if path.name in gone or path.stat().st_mtime < cutoff.timestamp():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _file_of(result: Any) -> str:
+    """The file name a finished export job's result names ("" if none, or not a plain name)."""
+    name = str((result or {}).get("file", ""))
+    return "" if "/" in name else name

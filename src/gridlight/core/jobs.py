@@ -15,11 +15,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import connections, transaction
 from django.utils import timezone
 
 from gridlight.core.errors import DomainError, ImportRejected
-from gridlight.core.models import Job, JobStatus
+from gridlight.core.models import Job, JobStatus, User
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, str], None]
@@ -36,7 +37,7 @@ def register(kind: str) -> Callable[[JobFunction], JobFunction]:
 
 
 def start(
-    kind: str, *, actor: Any, region_path: str = "", params: dict[str, Any] | None = None
+    kind: str, *, actor: User, region_path: str = "", params: dict[str, Any] | None = None
 ) -> Job:
     """Queue a job; it starts once the surrounding transaction commits."""
     if kind not in _REGISTRY:
@@ -57,6 +58,14 @@ def start(
             ).start()
         )
     return job
+
+
+def starter(job: Job) -> User:
+    """The user who started ``job``, whose scope it works in; a job whose starter's account
+    has since been deleted is refused, as an anonymous caller would be."""
+    if job.created_by is None:
+        raise PermissionDenied
+    return job.created_by
 
 
 def _in_thread(pk: int) -> None:

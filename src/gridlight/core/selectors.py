@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 
-from gridlight.core.access import Perm, require, scope_for, scoped
+from gridlight.core.access import Perm, Viewer, require, scope_for, scoped
 from gridlight.core.compiled import CompiledQuery
 from gridlight.core.models import (
     Assignment,
@@ -67,7 +66,7 @@ def _counts_by_prefix(prefix_len: int, under: str) -> dict[str, NodeCounts]:
     return result
 
 
-def region_scope_roots(user: Any) -> QuerySet[Region]:
+def region_scope_roots(user: Viewer) -> QuerySet[Region]:
     """The top nodes of the user's view scope (a district admin: the district)."""
     scope = require(user, Perm.REGION_VIEW)
     return Region.objects.filter(path__in=scope.paths).order_by("path")
@@ -95,14 +94,14 @@ def region_children(region: Region) -> list[ChildRow]:
     return rows
 
 
-def region_breadcrumbs(user: Any, region: Region) -> list[tuple[Region, bool]]:
+def region_breadcrumbs(user: Viewer, region: Region) -> list[tuple[Region, bool]]:
     """Ancestors of ``region`` with whether the user may open each of them."""
     scope = scope_for(user, Perm.REGION_VIEW)
     ancestors = Region.objects.filter(path__in=region.ancestor_paths()).order_by("path")
     return [(a, scope.contains(a.path)) for a in ancestors]
 
 
-def regions_list(user: Any, *, level: int | None = None, q: str = "") -> QuerySet[Region]:
+def regions_list(user: Viewer, *, level: int | None = None, q: str = "") -> QuerySet[Region]:
     qs = scoped(Region.objects.all(), user, Perm.REGION_VIEW, field="path")
     if level is not None:
         qs = qs.filter(level=level)
@@ -112,7 +111,7 @@ def regions_list(user: Any, *, level: int | None = None, q: str = "") -> QuerySe
 
 
 def positions_list(
-    user: Any, *, q: str = "", kind: str = "", region: Region | None = None
+    user: Viewer, *, q: str = "", kind: str = "", region: Region | None = None
 ) -> QuerySet[ServicePosition]:
     """Positions in the user's scope, filtered by text, kind and a region subtree."""
     qs = scoped(ServicePosition.objects.select_related("region"), user, Perm.POSITION_VIEW)
@@ -126,7 +125,7 @@ def positions_list(
 
 
 def audit_search(
-    user: Any,
+    user: Viewer,
     *,
     actor: str = "",
     action: str = "",
@@ -159,7 +158,7 @@ def audit_search(
     return qs.order_by("-at", "-id")
 
 
-def users_list(user: Any, *, q: str = "", role: str = "") -> QuerySet[User]:
+def users_list(user: Viewer, *, q: str = "", role: str = "") -> QuerySet[User]:
     """Accounts the user may see: those holding a role inside the user's scope; a whole-district
     manager also sees public accounts and accounts without any role."""
     scope = require(user, Perm.USER_VIEW)
@@ -218,7 +217,9 @@ def forget_street_ids() -> None:
     _street_ids.clear()
 
 
-def region_by_code(user: Any, perm: Perm, code: str, *, level: int | None = None) -> Region | None:
+def region_by_code(
+    user: Viewer, perm: Perm, code: str, *, level: int | None = None
+) -> Region | None:
     """The region with ``code`` if it lies in the user's scope for ``perm`` (and at ``level``),
     else None: how a region typed into a filter or a form is looked up."""
     scope = require(user, perm)  # 403 if the permission is held nowhere

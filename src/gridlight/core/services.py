@@ -72,7 +72,7 @@ def _region_snapshot(r: Region) -> dict[str, Any]:
 
 @transaction.atomic
 def region_create(
-    *, actor: Any, parent: Region | None, kind: str, code: str, name: str, sort_order: int = 0
+    *, actor: User, parent: Region | None, kind: str, code: str, name: str, sort_order: int = 0
 ) -> Region:
     """Create a region under ``parent`` (a root needs district-wide rights: write scope on none)."""
     if parent is None:
@@ -109,7 +109,7 @@ def region_create(
 
 @transaction.atomic
 def region_update(
-    *, actor: Any, region: Region, version: int, code: str, name: str, kind: str, sort_order: int
+    *, actor: User, region: Region, version: int, code: str, name: str, kind: str, sort_order: int
 ) -> Region:
     """Rename or recode a region. ``version`` is the one the editor read."""
     require_path(actor, Perm.REGION_CHANGE, region.path)
@@ -181,7 +181,7 @@ def _check_position(
 @transaction.atomic
 def position_create(
     *,
-    actor: Any,
+    actor: User,
     region: Region,
     kind: str,
     code: str,
@@ -223,7 +223,7 @@ def position_create(
 
 @transaction.atomic
 def position_update(
-    *, actor: Any, position: ServicePosition, version: int, region: Region, **fields: Any
+    *, actor: User, position: ServicePosition, version: int, region: Region, **fields: Any
 ) -> ServicePosition:
     """Change a position; moving it needs write scope at both the old and the new place."""
     require_path(actor, Perm.POSITION_CHANGE, position.region_path)
@@ -273,7 +273,7 @@ def position_update(
 
 
 @transaction.atomic
-def position_delete(*, actor: Any, position: ServicePosition) -> None:
+def position_delete(*, actor: User, position: ServicePosition) -> None:
     require_path(actor, Perm.POSITION_CHANGE, position.region_path)
     before = _position_snapshot(position)
     audit.record(
@@ -302,7 +302,12 @@ ROLE_LEVEL: dict[str, int | None] = {
 
 
 def _check_grant(
-    actor: Any, role: str, region: Region | None, write_region: Region | None, *, as_system: bool
+    actor: User | None,
+    role: str,
+    region: Region | None,
+    write_region: Region | None,
+    *,
+    as_system: bool,
 ) -> None:
     if role not in Role.values:
         raise DomainError(_("Unknown role: %(role)s") % {"role": role})
@@ -320,6 +325,8 @@ def _check_grant(
             )
     if as_system:
         return
+    if actor is None:
+        raise PermissionDenied
     scope = scope_for(actor, Perm.USER_MANAGE)
     if region is None:
         # Public accounts are district-wide: only a manager of a whole district may create them.
@@ -333,7 +340,7 @@ def _check_grant(
 @transaction.atomic
 def assignment_grant(
     *,
-    actor: Any,
+    actor: User | None,
     user: User,
     role: str,
     region: Region | None,
@@ -375,7 +382,7 @@ def assignment_grant(
 
 
 @transaction.atomic
-def assignment_revoke(*, actor: Any, assignment: Assignment) -> None:
+def assignment_revoke(*, actor: User, assignment: Assignment) -> None:
     """End an assignment (kept, inactive, for the record)."""
     if assignment.region is not None:
         require_path(actor, Perm.USER_MANAGE, assignment.region_path)
@@ -398,7 +405,7 @@ def assignment_revoke(*, actor: Any, assignment: Assignment) -> None:
 @transaction.atomic
 def user_create(
     *,
-    actor: Any,
+    actor: User,
     username: str,
     display_name: str,
     password: str,
@@ -509,7 +516,7 @@ def _override_snapshot(o: WorkdayOverride | None) -> dict[str, Any]:
 
 @transaction.atomic
 def workday_override_set(
-    *, actor: Any, day: date, is_workday: bool, note: str = ""
+    *, actor: User, day: date, is_workday: bool, note: str = ""
 ) -> WorkdayOverride:
     """Make ``day`` a working day or a day off for the whole district (it wins over the national
     calendar). A day entered with a notice becomes the district's own."""
@@ -530,7 +537,7 @@ def workday_override_set(
 
 
 @transaction.atomic
-def workday_override_delete(*, actor: Any, override: WorkdayOverride) -> None:
+def workday_override_delete(*, actor: User, override: WorkdayOverride) -> None:
     """Remove a day's override: the national calendar (or the regulation) decides it again."""
     require(actor, Perm.TICKET_ADMIN)
     audit.record(
@@ -577,7 +584,7 @@ def _check_notice_days(year: int, days_off: list[date], workdays: list[date]) ->
 @transaction.atomic
 def calendar_notice_enter(
     *,
-    actor: Any,
+    actor: User,
     year: int,
     document: str,
     days_off: Iterable[date],

@@ -24,7 +24,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridlight.core.access import Viewer
 from gridlight.core.errors import DomainError
+from gridlight.core.models import User
 from gridlight.households.models import (
     Household,
     HouseholdStatus,
@@ -89,7 +91,7 @@ def explain(h: Household, as_of: date | None = None) -> tuple[RuleSetVersion, Ev
 def classify_one(
     h: Household,
     *,
-    actor: Any = None,
+    actor: User | None = None,
     cause: str = "data-change",
     as_of: date | None = None,
     note: str = "",
@@ -148,7 +150,7 @@ class RecomputeResult:
 
 
 def recompute_all(
-    *, actor: Any = None, as_of: date | None = None, progress: Progress = _no_progress
+    *, actor: User | None = None, as_of: date | None = None, progress: Progress = _no_progress
 ) -> RecomputeResult:
     """Reclassify every active household with the version in force, set-based.
 
@@ -163,7 +165,7 @@ def recompute_all(
     h = Household._meta.db_table
     hist = LightChange._meta.db_table
     now = timezone.now()
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    actor_id = actor.pk if actor is not None else None
     gaps = intervals()
     light = (
         "CASE WHEN h.override_light <> '' AND h.override_until >= %s "
@@ -270,7 +272,7 @@ def active_households() -> Any:
     return Household.objects.filter(status=HouseholdStatus.ACTIVE)
 
 
-def require_rules_scope(user: Any) -> None:
+def require_rules_scope(user: Viewer) -> None:
     """The traffic-light rule set applies to every household: only a user whose rules scope
     covers every household may change it, preview it or apply it (403 otherwise)."""
     from django.core.exceptions import PermissionDenied

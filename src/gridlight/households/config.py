@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from gridlight.core import audit
 from gridlight.core.errors import ConflictError, DomainError
+from gridlight.core.models import User
 from gridlight.households.classify import require_rules_scope
 from gridlight.households.models import Attribute, AttributeScope, ServicePackage
 
@@ -19,7 +19,7 @@ CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
 @transaction.atomic
 def attribute_save(
-    *, actor: Any, code: str, name: str, name_en: str, applies_to: str, graded: bool, active: bool
+    *, actor: User, code: str, name: str, name_en: str, applies_to: str, graded: bool, active: bool
 ) -> Attribute:
     """Add an attribute to the catalogue, or rename / (de)activate an existing one. A code is
     never changed or removed: rules and records name it."""
@@ -64,7 +64,7 @@ def attribute_save(
 
 @transaction.atomic
 def package_update(
-    *, actor: Any, package: ServicePackage, version: int, visit_interval_days: int, items: str
+    *, actor: User, package: ServicePackage, version: int, visit_interval_days: int, items: str
 ) -> ServicePackage:
     require_rules_scope(actor)
     if not 1 <= visit_interval_days <= 366:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -18,7 +17,7 @@ from gridlight.core.access import Perm, scope_for
 from gridlight.core.crypto import InvalidPhone, blind_index, parse_phone
 from gridlight.core.errors import RowError
 from gridlight.core.idcard import InvalidIdNumber, parse_id
-from gridlight.core.models import Region, RegionLevel
+from gridlight.core.models import Region, RegionLevel, User
 from gridlight.core.spreadsheets import Column, Table
 from gridlight.households.models import Attribute, AttributeScope, Household, Relation, Resident
 from gridlight.households.services import grade_problem
@@ -103,7 +102,7 @@ def _parse_attribute(token: str) -> tuple[str, int | None]:
 class FileCheck:
     """The rows of one workbook, checked one at a time as they are read."""
 
-    def __init__(self, actor: Any) -> None:
+    def __init__(self, actor: User) -> None:
         self.grids = {g.code: g for g in Region.objects.filter(level=RegionLevel.GRID)}
         self.scope = scope_for(actor, Perm.HOUSEHOLD_CHANGE)
         attrs = {a.name: a for a in Attribute.objects.filter(active=True)}

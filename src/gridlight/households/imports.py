@@ -27,6 +27,7 @@ from gridlight.core import audit
 from gridlight.core.bulk import bulk_insert
 from gridlight.core.crypto import blind_index, decrypt, encrypt, mask_id, mask_phone
 from gridlight.core.errors import ImportRejected
+from gridlight.core.models import User
 from gridlight.core.spreadsheets import open_table, write_workbook
 from gridlight.households.import_check import (
     COLUMNS,
@@ -82,7 +83,7 @@ class ImportSummary:
 
 
 def check_and_import(
-    *, actor: Any, upload: IO[bytes], filename: str = "", progress: Progress | None = None
+    *, actor: User, upload: IO[bytes], filename: str = "", progress: Progress | None = None
 ) -> ImportSummary:
     """Check the whole workbook, then write it (all-or-nothing). Raises :class:`ImportRejected`
     with every problem found (up to a thousand), naming the row and the column."""
@@ -98,7 +99,7 @@ def check_and_import(
 
 
 def _check_and_import(
-    actor: Any, upload: IO[bytes], filename: str, progress: Progress | None
+    actor: User, upload: IO[bytes], filename: str, progress: Progress | None
 ) -> ImportSummary:
     say = progress or (lambda _p, _m: None)
     start = time.perf_counter()
@@ -130,7 +131,7 @@ def _check_and_import(
 
 @transaction.atomic
 def _write(
-    actor: Any, houses: dict[str, HouseFromFile], register: Register, say: Progress
+    actor: User, houses: dict[str, HouseFromFile], register: Register, say: Progress
 ) -> ImportSummary:
     summary = ImportSummary()
     by_code = register.households
@@ -158,7 +159,7 @@ def _write(
 
 
 def _move_households(
-    actor: Any, houses: dict[str, HouseFromFile], by_code: dict[str, Household]
+    actor: User, houses: dict[str, HouseFromFile], by_code: dict[str, Household]
 ) -> int:
     """Give existing households the grid and address the file says; returns how many changed.
 
@@ -195,7 +196,7 @@ def _unnumbered_residents(households: list[int]) -> dict[tuple[int, str], int]:
     return names
 
 
-def _classify(actor: Any, touched: list[int]) -> None:
+def _classify(actor: User, touched: list[int]) -> None:
     """Reclassify the households the file touched, and only those: one by one for a few (a
     one-row import must not recompute a district of 300,000), set-based beyond
     :data:`CLASSIFY_ONE_BY_ONE`, where one statement over everything is cheaper."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gridlight.core.jobs import Progress, register
+from gridlight.core.jobs import Progress, register, starter
 from gridlight.core.models import Job
 
 
@@ -30,7 +30,7 @@ def import_workbook(job: Job, progress: Progress) -> dict[str, Any]:
     try:
         with path.open("rb") as upload:
             summary = check_and_import(
-                actor=job.created_by,
+                actor=starter(job),
                 upload=upload,
                 filename=job.params.get("filename", ""),
                 progress=progress,

@@ -6,12 +6,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from gridlight.core.access import Perm, require, scoped
+from gridlight.core.access import Perm, Viewer, require, scoped
 from gridlight.core.crypto import blind_index
 from gridlight.core.idcard import InvalidIdNumber, parse_id
 from gridlight.core.models import Region, RegionLevel
@@ -37,7 +36,7 @@ def _id_lookup(q: str) -> str | None:
 
 
 def households_list(
-    user: Any,
+    user: Viewer,
     *,
     q: str = "",
     light: str = "",
@@ -97,7 +96,7 @@ SEVERITY = Case(
 )
 
 
-def visits_due(user: Any, *, today: date | None = None) -> QuerySet[Household]:
+def visits_due(user: Viewer, *, today: date | None = None) -> QuerySet[Household]:
     """Active households in the user's visiting (write) scope whose visit is overdue or due
     within the coming week."""
     day = today or timezone.localdate()
@@ -106,7 +105,7 @@ def visits_due(user: Any, *, today: date | None = None) -> QuerySet[Household]:
     ).filter(next_visit_due__lte=day + timedelta(days=7))
 
 
-def worklist_counts(user: Any, *, today: date | None = None) -> dict[str, int]:
+def worklist_counts(user: Viewer, *, today: date | None = None) -> dict[str, int]:
     """How many visits each worklist section holds, in one query."""
     day = today or timezone.localdate()
     counts = visits_due(user, today=day).aggregate(
@@ -115,7 +114,9 @@ def worklist_counts(user: Any, *, today: date | None = None) -> dict[str, int]:
     return {name: int(counts[name] or 0) for name in WORKLIST_SECTIONS}
 
 
-def worklist_section(user: Any, section: str, *, today: date | None = None) -> QuerySet[Household]:
+def worklist_section(
+    user: Viewer, section: str, *, today: date | None = None
+) -> QuerySet[Household]:
     """One section of the worklist with its members, most urgent first: overdue visits by
     light (red, yellow, green), then the longest overdue; today's by light; the week's by day,
     then light."""
@@ -131,7 +132,7 @@ def worklist_section(user: Any, section: str, *, today: date | None = None) -> Q
 
 
 def worklist(
-    user: Any, *, today: date | None = None, limit: int = 300
+    user: Viewer, *, today: date | None = None, limit: int = 300
 ) -> dict[str, list[Household]]:
     """The first ``limit`` visits of each section (the API's worklist), with their grids (the
     API names each household's grid: one join, not a query per household)."""
@@ -160,7 +161,7 @@ class LightCounts:
 
 
 def light_counts_by_child(
-    user: Any, region: Region
+    user: Viewer, region: Region
 ) -> tuple[LightCounts, list[tuple[Region, LightCounts]]]:
     """Lights, overdue visits and 30-day visit coverage under ``region`` and per child.
 
@@ -218,7 +219,7 @@ class LightTrend:
         return sum(self.red) + sum(self.yellow) + sum(self.green)
 
 
-def light_trend(user: Any, region: Region, *, weeks: int = 12) -> LightTrend:
+def light_trend(user: Viewer, region: Region, *, weeks: int = 12) -> LightTrend:
     """Changes of light per week under ``region`` over the last ``weeks`` weeks (this one
     included), counted in the database from the light history. A household's first light (the
     history row ``from_light = ''``) is not a change; the partial index ``lightchange_moves``

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db import IntegrityError, transaction
+from django.db.models import CharField, F, OuterRef, Subquery, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,7 @@ from gridlight.core.access import Perm, require_path, scope_for
 from gridlight.core.crypto import InvalidPhone, blind_index, decrypt, encrypt, parse_phone
 from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.idcard import InvalidIdNumber, parse_id
-from gridlight.core.models import AuditEvent, Region, RegionLevel
+from gridlight.core.models import Region, RegionLevel, User
 from gridlight.households.classify import classify_one
 from gridlight.households.models import (
     Attribute,
@@ -153,7 +154,7 @@ def _set_attributes(h: Household, resident: Resident | None, attrs: dict[str, in
 @transaction.atomic
 def household_register(
     *,
-    actor: Any,
+    actor: User,
     grid: Region,
     code: str,
     address: str,
@@ -215,7 +216,7 @@ def _locked(h: Household, version: int) -> None:
 
 @transaction.atomic
 def household_update(
-    *, actor: Any, household: Household, version: int, address: str, attributes: list[str]
+    *, actor: User, household: Household, version: int, address: str, attributes: list[str]
 ) -> Household:
     require_path(actor, Perm.HOUSEHOLD_CHANGE, household.region_path)
     attrs = dict.fromkeys(attributes)
@@ -246,7 +247,7 @@ def household_update(
 @transaction.atomic
 def resident_save(
     *,
-    actor: Any,
+    actor: User,
     household: Household,
     version: int,
     member: MemberInput,
@@ -280,7 +281,7 @@ def resident_save(
 
 
 @transaction.atomic
-def resident_depart(*, actor: Any, resident: Resident, status: str, on: date) -> None:
+def resident_depart(*, actor: User, resident: Resident, status: str, on: date) -> None:
     """Record a death or a move-out; a household left with nobody is dissolved."""
     h = resident.household
     require_path(actor, Perm.HOUSEHOLD_CHANGE, h.region_path)
@@ -325,7 +326,7 @@ _CHUNK = 900  # ids per IN (...): SQLite allows a limited number of parameters
 
 
 @transaction.atomic
-def household_move(*, actor: Any, household: Household, version: int, grid: Region) -> None:
+def household_move(*, actor: User, household: Household, version: int, grid: Region) -> None:
     """Move a household to another grid (write scope needed at both ends), with its members
     (departed ones too), visits and light history; audited as ``household.move``."""
     require_path(actor, Perm.HOUSEHOLD_CHANGE, household.region_path)
@@ -336,7 +337,7 @@ def household_move(*, actor: Any, household: Household, version: int, grid: Regi
 
 
 @transaction.atomic
-def household_move_many(*, actor: Any, moves: dict[int, Region]) -> int:
+def household_move_many(*, actor: User, moves: dict[int, Region]) -> int:
     """Move many households (household id → grid) as :func:`household_move` moves one, in a
     few set-based statements (an import may move thousands): per target grid and 900
     households one audit INSERT … SELECT and one UPDATE, then one UPDATE per carried table and
@@ -344,7 +345,7 @@ def household_move_many(*, actor: Any, moves: dict[int, Region]) -> int:
     return _relocate(actor, moves, bump_version=True)
 
 
-def _relocate(actor: Any, moves: dict[int, Region], *, bump_version: bool = False) -> int:
+def _relocate(actor: User, moves: dict[int, Region], *, bump_version: bool = False) -> int:
     """The one place a household changes region. Runs in the caller's transaction."""
     if not moves:
         return 0
@@ -373,7 +374,7 @@ def _relocate(actor: Any, moves: dict[int, Region], *, bump_version: bool = Fals
             changes["version"] = F("version") + 1
         for k in range(0, len(pks), _CHUNK):
             chunk = pks[k : k + _CHUNK]
-            _audit_moves(actor, chunk, grid, now)  # reads the old paths: before the UPDATE
+            _audit_moves(actor, chunk, grid)  # reads the old paths: before the UPDATE
             Household.objects.filter(pk__in=chunk).update(**changes)
     household_path = Household.objects.filter(pk=OuterRef("household_id")).values("region_path")
     for model in CARRIED_BY_HOUSEHOLD:
@@ -384,40 +385,29 @@ def _relocate(actor: Any, moves: dict[int, Region], *, bump_version: bool = Fals
     return len(found)
 
 
-def _audit_moves(actor: Any, pks: list[int], grid: Region, now: datetime) -> None:
+def _audit_moves(actor: User, pks: list[int], grid: Region) -> None:
     """One ``household.move`` event per household, as ``audit.record`` writes it (label, new
     region, ``{"grid": [old path, new path]}``), made by the database from the household rows in
     one statement: thousands of model objects cost seconds (docs/traffic-light.md)."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    json_type = "jsonb" if connection.vendor == "postgresql" else "text"
-    marks = ", ".join(["%s"] * len(pks))
     # Paths are digits and dots, so they need no escaping inside the JSON text.
-    sql = (
-        f"INSERT INTO {AuditEvent._meta.db_table} (at, actor_id, actor_label, action, "  # noqa: S608
-        "object_type, object_id, object_label, region_path, changes, ip) "
-        "SELECT %s, %s, %s, %s, %s, CAST(id AS VARCHAR(64)), "
-        "SUBSTR(code || ' ' || address, 1, 200), %s, "
-        f"""CAST('{{"grid": ["' || region_path || '", "' || %s || '"]}}' AS {json_type}), %s """
-        f"FROM {Household._meta.db_table} WHERE id IN ({marks})"
+    audit.record_each(
+        Household.objects.filter(pk__in=pks),
+        actor=actor,
+        action="household.move",
+        object_label=Concat("code", Value(" "), "address", output_field=CharField()),
+        region_path=Value(grid.path, output_field=CharField()),
+        changes=Concat(
+            Value('{"grid": ["'),
+            "region_path",
+            Value('", "' + grid.path + '"]}'),
+            output_field=CharField(),
+        ),
     )
-    params = [
-        connection.ops.adapt_datetimefield_value(now),
-        user.pk if user else None,
-        str(user.get_username()) if user else "system",
-        "household.move",
-        Household._meta.label_lower,
-        grid.path,
-        grid.path,
-        audit.current_ip.get(),
-        *pks,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 @transaction.atomic
 def household_override(
-    *, actor: Any, household: Household, light: str, reason: str, until: date
+    *, actor: User, household: Household, light: str, reason: str, until: date
 ) -> None:
     """Set the light by hand, with a reason and an expiry; the computed light is kept."""
     require_path(actor, Perm.HOUSEHOLD_CHANGE, household.region_path)
@@ -450,7 +440,7 @@ def household_override(
 
 
 @transaction.atomic
-def household_override_clear(*, actor: Any, household: Household) -> None:
+def household_override_clear(*, actor: User, household: Household) -> None:
     require_path(actor, Perm.HOUSEHOLD_CHANGE, household.region_path)
     Household.objects.filter(pk=household.pk).update(
         override_light="", override_reason="", override_until=None, override_by=None
@@ -466,7 +456,7 @@ def household_override_clear(*, actor: Any, household: Household) -> None:
 
 
 @transaction.atomic
-def reveal(*, actor: Any, resident: Resident, what: str) -> str:
+def reveal(*, actor: User, resident: Resident, what: str) -> str:
     """The full ID or phone number, for a user allowed to see it; every reveal is audited."""
     # Scoped by the household, which owns the region: a member's own copy of the path follows it.
     path = resident.household.region_path
@@ -487,7 +477,7 @@ def reveal(*, actor: Any, resident: Resident, what: str) -> str:
 @transaction.atomic
 def visit_record(
     *,
-    actor: Any,
+    actor: User,
     household: Household,
     method: str,
     visited_on: date,

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from gridlight.core.access import Perm, require
+from gridlight.core.access import Perm, Viewer, require
 from gridlight.core.errors import DomainError
 from gridlight.core.models import Region
 from gridlight.core.models.regions import SEGMENT_WIDTH
@@ -45,7 +45,7 @@ class SimulationResult:
     seconds: float
 
 
-def simulate(user: Any, version: RuleSetVersion) -> SimulationResult:
+def simulate(user: Viewer, version: RuleSetVersion) -> SimulationResult:
     """Evaluate ``version`` for every household in the user's scope (set-based, read-only) and
     compare with each household's current computed light, grouped by street."""
     import time

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from gridlight.core import audit
 from gridlight.core.errors import ConflictError, DomainError
+from gridlight.core.models import User
 from gridlight.rules.engine import DefinitionError, compile_definition, run_tests
 from gridlight.rules.models import RuleSet, RuleSetVersion, VersionStatus
 from gridlight.rules.subjects import FieldType, Subject, get_subject
@@ -120,7 +121,7 @@ def _storable(definition: Any) -> bool:
 
 @transaction.atomic
 def draft_create(
-    *, actor: Any, rule_set: RuleSet, base: RuleSetVersion | None = None, note: str = ""
+    *, actor: User, rule_set: RuleSet, base: RuleSetVersion | None = None, note: str = ""
 ) -> RuleSetVersion:
     """Start a new draft, copied from ``base`` (or the newest version)."""
     locked = RuleSet.objects.select_for_update().get(pk=rule_set.pk)
@@ -145,7 +146,7 @@ def draft_create(
 
 @transaction.atomic
 def draft_update(
-    *, actor: Any, draft: RuleSetVersion, edit_version: int, definition: Any, note: str
+    *, actor: User, draft: RuleSetVersion, edit_version: int, definition: Any, note: str
 ) -> RuleSetVersion:
     """Replace a draft's definition; refused with every problem if it does not compile."""
     if draft.status != VersionStatus.DRAFT:
@@ -176,7 +177,7 @@ def draft_update(
 
 
 @transaction.atomic
-def publish(*, actor: Any, draft: RuleSetVersion, effective_from: date) -> RuleSetVersion:
+def publish(*, actor: User, draft: RuleSetVersion, effective_from: date) -> RuleSetVersion:
     """Publish a draft from ``effective_from``; the version it replaces ends that day.
 
     Refused if the definition has problems or any of its test cases fails.

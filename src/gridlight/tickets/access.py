@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from gridlight.core.access import Perm, scope_for
+from gridlight.core.access import Perm, Viewer, scope_for
 from gridlight.core.models import User
 from gridlight.core.params import parse_id
 from gridlight.tickets.models import Ticket, Unit
@@ -21,18 +21,18 @@ from gridlight.tickets.models import Ticket, Unit
 # --- may I see it? ----------------------------------------------------------------------------
 
 
-def my_units(user: Any) -> list[int]:
+def my_units(user: Viewer) -> list[int]:
     """The active units the user is a member of (cached on the user for the request)."""
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):
         return []
     cached: list[int] | None = getattr(user, "_gridlight_units", None)
     if cached is None:
         cached = list(Unit.objects.filter(members=user, active=True).values_list("pk", flat=True))
-        user._gridlight_units = cached
+        user._gridlight_units = cached  # type: ignore[attr-defined]
     return cached
 
 
-def units_for(user: Any, perm: Perm = Perm.TICKET_VIEW) -> QuerySet[Unit]:
+def units_for(user: Viewer, perm: Perm = Perm.TICKET_VIEW) -> QuerySet[Unit]:
     """Units a user works with: those inside their scope for ``perm`` and the departments of
     the districts their scope lies in."""
     scope = scope_for(user, perm)
@@ -44,7 +44,7 @@ def units_for(user: Any, perm: Perm = Perm.TICKET_VIEW) -> QuerySet[Unit]:
     )
 
 
-def visibility(user: Any) -> Q:
+def visibility(user: Viewer) -> Q:
     """Tickets a user may see: those in their ticket scope, those dispatched to a unit of
     theirs (within their handling scope), and their own."""
     if not getattr(user, "is_authenticated", False):
@@ -60,11 +60,11 @@ def visibility(user: Any) -> Q:
     return q
 
 
-def visible(user: Any) -> QuerySet[Ticket]:
+def visible(user: Viewer) -> QuerySet[Ticket]:
     return Ticket.objects.filter(visibility(user))
 
 
-def get_visible(user: Any, pk: Any) -> Ticket:
+def get_visible(user: Viewer, pk: Any) -> Ticket:
     """The ticket if the user may see it, else 404 (also for an id that is not a number)."""
     number = parse_id(pk)
     try:
@@ -97,33 +97,33 @@ def readers(pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
 # --- may I take this step? --------------------------------------------------------------------
 
 
-def in_scope(user: Any, perm: Perm, ticket: Ticket) -> bool:
+def in_scope(user: Viewer, perm: Perm, ticket: Ticket) -> bool:
     return scope_for(user, perm).contains(ticket.region_path)
 
 
-def is_requester(user: Any, ticket: Ticket) -> bool:
+def is_requester(user: Viewer, ticket: Ticket) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return bool(ticket.requester_id == user.pk)
 
 
-def is_handler(user: Any, ticket: Ticket) -> bool:
-    if ticket.unit_id is None:
+def is_handler(user: Viewer, ticket: Ticket) -> bool:
+    if ticket.unit_id is None or not isinstance(user, User):
         return False
     if not in_scope(user, Perm.TICKET_HANDLE, ticket):
         return False
     return Unit.members.through.objects.filter(unit_id=ticket.unit_id, user_id=user.pk).exists()
 
 
-def can_dispatch(user: Any, ticket: Ticket) -> bool:
+def can_dispatch(user: Viewer, ticket: Ticket) -> bool:
     return in_scope(user, Perm.TICKET_DISPATCH, ticket)
 
 
-def can_verify(user: Any, ticket: Ticket) -> bool:
+def can_verify(user: Viewer, ticket: Ticket) -> bool:
     return in_scope(user, Perm.TICKET_VERIFY, ticket)
 
 
-def is_requester_or_dispatcher(user: Any, ticket: Ticket) -> bool:
+def is_requester_or_dispatcher(user: Viewer, ticket: Ticket) -> bool:
     if is_requester(user, ticket):
         return True
     return can_dispatch(user, ticket)
@@ -148,7 +148,7 @@ ACTORS: dict[str, Callable[[Any, Ticket], bool]] = {
 }
 
 
-def may(user: Any, name: str, ticket: Ticket) -> bool:
+def may(user: Viewer, name: str, ticket: Ticket) -> bool:
     """Whether ``user`` may take step ``name`` now (role, scope and the ticket's state)."""
     from django_fsm import can_proceed
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from gridlight.core import audit
 from gridlight.core.access import Perm, require, scope_for
 from gridlight.core.errors import ConflictError, DomainError
+from gridlight.core.models import User
 from gridlight.tickets.models import Category, SlaPolicy, Unit
 
 POLICY_FIELDS = (
@@ -45,7 +45,7 @@ def _policy_problem(fields: dict[str, Any]) -> str | None:
 
 
 @transaction.atomic
-def policy_update(*, actor: Any, policy: SlaPolicy, version: int, **fields: Any) -> SlaPolicy:
+def policy_update(*, actor: User, policy: SlaPolicy, version: int, **fields: Any) -> SlaPolicy:
     """Change an SLA policy. New dispatches use it; running deadlines stay as they were set."""
     require(actor, Perm.TICKET_ADMIN)
     fields = {k: fields[k] for k in POLICY_FIELDS}
@@ -75,7 +75,7 @@ def _category_values(category: Category) -> dict[str, Any]:
 
 
 @transaction.atomic
-def category_update(*, actor: Any, category: Category, version: int, **fields: Any) -> Category:
+def category_update(*, actor: User, category: Category, version: int, **fields: Any) -> Category:
     """Change a category's names, policy, default unit and flags."""
     require(actor, Perm.TICKET_ADMIN)
     before = _category_values(Category.objects.get(pk=category.pk))
@@ -95,12 +95,12 @@ def category_update(*, actor: Any, category: Category, version: int, **fields: A
 
 
 @transaction.atomic
-def unit_member_add(*, actor: Any, unit: Unit, username: str) -> Any:
+def unit_member_add(*, actor: User, unit: Unit, username: str) -> User:
     """Make a user a handler of ``unit``. The user must handle tickets, and only inside the
     administrator's own scope: a unit's notices and worklist reach its members, so a member
     from another district would read tickets that are not theirs."""
     admin_scope = require(actor, Perm.TICKET_ADMIN)
-    user = get_user_model().objects.filter(username=username.strip()).first()
+    user = User.objects.filter(username=username.strip()).first()
     if user is None:
         raise DomainError(_("No user with this name."))
     handles = scope_for(user, Perm.TICKET_HANDLE)
@@ -119,7 +119,7 @@ def unit_member_add(*, actor: Any, unit: Unit, username: str) -> Any:
 
 
 @transaction.atomic
-def unit_member_remove(*, actor: Any, unit: Unit, member_id: int) -> bool:
+def unit_member_remove(*, actor: User, unit: Unit, member_id: int) -> bool:
     """Remove a handler from ``unit``; False if they were not one."""
     require(actor, Perm.TICKET_ADMIN)
     user = unit.members.filter(pk=member_id).first()

@@ -13,11 +13,10 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.utils.translation import gettext as _
 
-from gridlight.core.access import is_public_user
+from gridlight.core.access import Viewer, is_public_user
 from gridlight.tickets.models import Step, Ticket, Transition
 
 # Fields of a ticket the public are not shown: read as None through ``for_viewer``.
@@ -56,12 +55,12 @@ PUBLIC_REASONS = frozenset({Step.REJECT, Step.REOPEN, Step.HANDLE, Step.RATE, St
 UNIT_STEPS = frozenset({Step.SIGN, Step.START, Step.HANDLE})
 
 
-def staff_view(user: Any) -> bool:
+def staff_view(user: Viewer) -> bool:
     """Whether ``user`` sees tickets whole (staff) rather than as the public do."""
     return not is_public_user(user)
 
 
-def for_viewer(ticket: Ticket, user: Any) -> Ticket:
+def for_viewer(ticket: Ticket, user: Viewer) -> Ticket:
     """The ticket as ``user`` may see it: itself for staff; for the public a copy whose internal
     fields are None (never saved: services are always given the stored ticket)."""
     if staff_view(user):
@@ -89,7 +88,7 @@ class Entry:
     by_system: bool
 
 
-def timeline(ticket: Ticket, user: Any) -> list[Entry]:
+def timeline(ticket: Ticket, user: Viewer) -> list[Entry]:
     """The ticket's steps in order, each with who took it and what was said, as ``user`` may
     see them (staff: display names and every note; the public: see the module's docstring)."""
     staff = staff_view(user)
@@ -139,7 +138,7 @@ def _actor(tr: Transition, ticket: Ticket, staff: bool) -> str:
     return str(tr.actor) if staff else _("staff")
 
 
-def status_note(ticket: Ticket, user: Any) -> str:
+def status_note(ticket: Ticket, user: Viewer) -> str:
     """The latest words on the ticket ``user`` may read (Open311's ``status_notes``). Reads
     ``ticket.transitions.all()``, so a list can prefetch them (name, reason, at)."""
     staff = staff_view(user)

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from gridlight.core.forms import Form
 from gridlight.core.models import Region, RegionLevel
-from gridlight.tickets.models import Card, Category, CloseReason, Satisfaction, Source, Status, Unit
+from gridlight.tickets.models import Card, Category, Source, Status, Unit
+from gridlight.tickets.steps import INPUTS, Input, Kind
 
 
 def leaf_categories(public_only: bool) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -151,43 +152,39 @@ class TicketFilterForm(Form):
 
 
 class ActionForm(Form):
-    """One form for every step; each step reads the fields it needs (the service checks them)."""
+    """One form for every step, its fields those of the step table (``steps.INPUTS``); each
+    step reads the fields it needs (the service checks them)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
-    note = forms.CharField(label=_("Note"), required=False, max_length=500)
-    result = forms.CharField(
-        label=_("What was done"),
+
+
+def _yes(value: str) -> bool:
+    return value == "yes"
+
+
+def _action_field(spec: Input) -> forms.Field:
+    if spec.kind is Kind.UNIT:
+        return forms.ModelChoiceField(
+            label=spec.label, required=False, queryset=Unit.objects.filter(active=True)
+        )
+    if spec.kind is Kind.BOOL:
+        return forms.TypedChoiceField(
+            label=spec.label, required=False, coerce=_yes, choices=list(spec.choices)
+        )
+    if spec.kind is Kind.CHOICE:
+        return forms.ChoiceField(label=spec.label, required=False, choices=list(spec.choices))
+    if spec.kind is Kind.DAYS:
+        low, high = spec.bounds or (None, None)
+        return forms.IntegerField(label=spec.label, required=False, min_value=low, max_value=high)
+    if spec.kind is Kind.TICKET:
+        return forms.IntegerField(label=spec.label, required=False)
+    return forms.CharField(
+        label=spec.label,
         required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=spec.max_length,
+        widget=forms.Textarea(attrs={"rows": 2}) if spec.textarea else None,
     )
-    unit = forms.ModelChoiceField(
-        label=_("Unit"), required=False, queryset=Unit.objects.filter(active=True)
-    )
-    days = forms.IntegerField(label=_("Working days"), required=False, min_value=1, max_value=30)
-    approve = forms.TypedChoiceField(
-        label=_("Decision"),
-        required=False,
-        coerce=lambda v: v == "yes",
-        choices=[("yes", _("Approve")), ("no", _("Refuse"))],
-    )
-    passed = forms.TypedChoiceField(
-        label=_("Verification"),
-        required=False,
-        coerce=lambda v: v == "yes",
-        choices=[("yes", _("Passed")), ("no", _("Not passed"))],
-    )
-    resolved = forms.TypedChoiceField(
-        label=_("Was the problem solved?"),
-        required=False,
-        coerce=lambda v: v == "yes",
-        choices=[("yes", _("Yes")), ("no", _("No"))],
-    )
-    satisfaction = forms.ChoiceField(
-        label=_("Satisfaction"), required=False, choices=Satisfaction.choices
-    )
-    close_reason = forms.ChoiceField(
-        label=_("Closing reason"), required=False, choices=CloseReason.choices[:-1]
-    )
-    duplicate_of = forms.IntegerField(label=_("Duplicate of ticket id"), required=False)
+
+
+# Built from the step table once, as the class statement would have declared them.
+ActionForm.base_fields.update({name: _action_field(spec) for name, spec in INPUTS.items()})

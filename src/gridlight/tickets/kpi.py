@@ -24,7 +24,7 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from gridlight.core.access import Perm, require
+from gridlight.core.access import Perm, Viewer, require
 from gridlight.core.models import Region
 from gridlight.core.models.regions import SEGMENT_WIDTH
 from gridlight.tickets.models import Category, DispatchFact, Unit
@@ -194,7 +194,7 @@ def months_between(start: date, end: date) -> list[date]:
 
 
 def facts_for(
-    user: Any,
+    user: Viewer,
     *,
     start: date,
     end: date,
@@ -252,7 +252,7 @@ def _labels(by: Dimension, keys: set[Any]) -> list[tuple[Any, str]]:
 
 
 def kpis(
-    user: Any,
+    user: Viewer,
     *,
     by: Dimension,
     start: date,

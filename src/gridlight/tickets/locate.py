@@ -5,11 +5,10 @@ grid. One answer for the pages, the API and Open311 (``services.submit`` asks he
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from django.utils.translation import gettext as _
 
-from gridlight.core.access import Perm, is_public_user, scope_for
+from gridlight.core.access import Perm, Viewer, is_public_user, scope_for
 from gridlight.core.errors import DomainError
 from gridlight.core.models import PositionKind, Region, RegionLevel, ServicePosition
 
@@ -45,7 +44,7 @@ def nearest_grid(lat: float, lon: float) -> Region | None:
     return best[1].region if best else None
 
 
-def named_in(address: str, user: Any) -> Region | None:
+def named_in(address: str, user: Viewer) -> Region | None:
     """The most precise region the address names (a grid before a community before a street;
     among equals the one whose street is named too, then the longest name), among those
     ``user`` may report about: the public anywhere, staff in their scope."""
@@ -71,7 +70,7 @@ def named_in(address: str, user: Any) -> Region | None:
     return max(found, key=precision)
 
 
-def where(*, user: Any, latitude: float | None, longitude: float | None, address: str) -> Region:
+def where(*, user: Viewer, latitude: float | None, longitude: float | None, address: str) -> Region:
     """The region of a problem given no region: by coordinates, else by the address."""
     if latitude is not None and longitude is not None:
         grid = nearest_grid(latitude, longitude)

@@ -1,6 +1,6 @@
 """Delivering the outbox: each pending notice to its recipients' in-app inbox, and by SMS to a
 requester who left a phone number. A notice about a ticket reaches only those of its addressees
-(the requester, or the members of a unit) who may see the ticket (``selectors.readers``).
+(the requester, or the members of a unit) who may see the ticket (``access.readers``).
 
 Exactly once, as far as it can be had (docs/tickets-supervision.md):
 
@@ -30,8 +30,9 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from gridlight.core.crypto import DecryptionError, decrypt, mask_phone
+from gridlight.core.models import User
+from gridlight.tickets.access import readers
 from gridlight.tickets.models import Message, Notice, NoticeStatus, Unit
-from gridlight.tickets.selectors import readers
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -166,7 +167,7 @@ def _sms(n: Notice, sms: SmsGateway) -> bool:
     return True
 
 
-def messages_mark_read(*, user: Any, ids: list[int]) -> int:
+def messages_mark_read(*, user: User, ids: list[int]) -> int:
     """Mark the user's own messages among ``ids`` as read (a list page shows them); returns how
     many were unread. Someone else's message is never touched."""
     if not ids:

@@ -5,18 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from gridlight.core.access import Perm, scoped
+from gridlight.core.access import Perm, Viewer, scoped
 from gridlight.core.compiled import CompiledQuery
-from gridlight.tickets.access import my_units as my_units
-from gridlight.tickets.access import readers as readers
-from gridlight.tickets.access import units_for as units_for
-from gridlight.tickets.access import visibility
-from gridlight.tickets.access import visible as visible
+from gridlight.core.models import User
+from gridlight.tickets.access import visibility, visible
 from gridlight.tickets.models import OPEN_STATUSES, Category, Message, Ticket, Unit, open_work
 
 _CATEGORY_BY_CODE = CompiledQuery(
@@ -41,7 +37,7 @@ def is_group(category: Category) -> bool:
     return category.children.exists() if known is None else known
 
 
-def open_work_for(user: Any, perm: Perm) -> QuerySet[Ticket]:
+def open_work_for(user: Viewer, perm: Perm) -> QuerySet[Ticket]:
     """Open tickets in the user's scope for ``perm`` (403 if held nowhere), read through the
     partial index of open tickets: what the consoles, the supervision board and the home page
     count and list. A district's open work is a few thousand tickets among a million."""
@@ -70,7 +66,7 @@ def suggested_units(tickets: Iterable[Ticket]) -> dict[int, int | None]:
     }
 
 
-def inbox(user: Any) -> QuerySet[Message]:
+def inbox(user: User) -> QuerySet[Message]:
     """The user's in-app messages, newest first, about tickets they may see now (a message
     about a ticket that has since left their sight is kept but not shown)."""
     return (
@@ -91,7 +87,7 @@ class Similar:
 
 
 def similar_open(
-    user: Any, *, category: Category, region_path: str, title: str = "", limit: int = 5
+    user: Viewer, *, category: Category, region_path: str, title: str = "", limit: int = 5
 ) -> Similar:
     """Open tickets of the same category in the same community (or street) from the last 30
     days — shown before submitting so the person can follow one instead of duplicating it."""

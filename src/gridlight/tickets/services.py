@@ -20,12 +20,11 @@ from gridlight.core.access import Perm, is_public_user, scope_for
 from gridlight.core.compiled import insert
 from gridlight.core.crypto import InvalidPhone, encrypt, parse_phone
 from gridlight.core.errors import ConflictError, DomainError, UnprocessableError
-from gridlight.core.models import Region, RegionLevel
+from gridlight.core.models import Region, RegionLevel, User
 from gridlight.core.selectors import street_id_of
 from gridlight.core.workdays import district_calendar
 from gridlight.tickets import deadlines, facts, locate
-from gridlight.tickets.access import ACTORS as ACTORS
-from gridlight.tickets.access import can_dispatch
+from gridlight.tickets.access import ACTORS, can_dispatch
 from gridlight.tickets.attachments import MAX_FILES, Upload, check_upload
 from gridlight.tickets.models import (
     Attachment,
@@ -83,7 +82,7 @@ class Step:
 def _apply(
     ticket: Ticket,
     *,
-    actor: Any,
+    actor: User,
     version: int,
     step: Step,
     call: Callable[[], Any] | None = None,
@@ -142,7 +141,7 @@ def _apply(
     return ticket
 
 
-def _require_actor(actor: Any, name: str, ticket: Ticket) -> None:
+def _require_actor(actor: User, name: str, ticket: Ticket) -> None:
     """Refuse someone who may not take this step before looking at what they asked for."""
     if not ACTORS[name](actor, ticket):
         raise DomainError(_("You may not do this to this ticket."))
@@ -196,7 +195,7 @@ class Intake:
     client_key: str = ""  # the client's idempotency key, if it sent one
 
 
-def submit(*, actor: Any, intake: Intake, uploads: list[Upload] | None = None) -> Ticket:
+def submit(*, actor: User, intake: Intake, uploads: list[Upload] | None = None) -> Ticket:
     """Raise a ticket. Residents and talents raise their own; staff raise them in their scope
     (grid visits, hotline calls).
 
@@ -312,9 +311,9 @@ def _create(
     intake: Intake,
     *,
     source: str,
-    requester: Any,
+    requester: User | None,
     phone_enc: str,
-    creator: Any,
+    creator: User | None,
     street_id: int | None,
     client_key: str,
     attachments: list[tuple[Upload, str]],
@@ -376,12 +375,12 @@ def _create(
 
 
 @transaction.atomic
-def accept(*, actor: Any, ticket: Ticket, version: int) -> Ticket:
+def accept(*, actor: User, ticket: Ticket, version: int) -> Ticket:
     return _apply(ticket, actor=actor, version=version, step=Step("accept"))
 
 
 @transaction.atomic
-def reject(*, actor: Any, ticket: Ticket, version: int, reason: str) -> Ticket:
+def reject(*, actor: User, ticket: Ticket, version: int, reason: str) -> Ticket:
     _require_actor(actor, "reject", ticket)
     if not reason.strip():
         raise DomainError(_("Give a reason."))
@@ -405,7 +404,7 @@ def reject(*, actor: Any, ticket: Ticket, version: int, reason: str) -> Ticket:
 @transaction.atomic
 def dispatch(
     *,
-    actor: Any,
+    actor: User,
     ticket: Ticket,
     version: int,
     unit: Unit,
@@ -478,7 +477,7 @@ def _round_data(unit: Unit, d: deadlines.Deadlines) -> dict[str, Any]:
 
 @transaction.atomic
 def decide_extension(
-    *, actor: Any, ticket: Ticket, version: int, approve: bool, reason: str = ""
+    *, actor: User, ticket: Ticket, version: int, approve: bool, reason: str = ""
 ) -> Ticket:
     _require_actor(actor, "decide_extension", ticket)
     if not ticket.extension_requested:
@@ -529,7 +528,7 @@ _DAY_EPS = timedelta(seconds=1)
 
 
 @transaction.atomic
-def verify(*, actor: Any, ticket: Ticket, version: int, passed: bool, note: str = "") -> Ticket:
+def verify(*, actor: User, ticket: Ticket, version: int, passed: bool, note: str = "") -> Ticket:
     _require_actor(actor, "verify", ticket)
     if not passed and not note.strip():
         raise DomainError(_("Say what is still to be done."))
@@ -545,7 +544,7 @@ def verify(*, actor: Any, ticket: Ticket, version: int, passed: bool, note: str 
 @transaction.atomic
 def rate(
     *,
-    actor: Any,
+    actor: User,
     ticket: Ticket,
     version: int,
     resolved: bool,
@@ -579,7 +578,7 @@ def rate(
 
 
 @transaction.atomic
-def reopen(*, actor: Any, ticket: Ticket, version: int, reason: str) -> Ticket:
+def reopen(*, actor: User, ticket: Ticket, version: int, reason: str) -> Ticket:
     """重办: back to the same unit with fresh deadlines."""
     _require_actor(actor, "reopen", ticket)
     if not reason.strip():
@@ -623,7 +622,7 @@ _CLOSE_BEFORE_DISPATCH = {CloseReason.DUPLICATE, CloseReason.WITHDRAWN}
 def _close(
     ticket: Ticket,
     *,
-    actor: Any,
+    actor: User,
     reason: str,
     note: str,
     check_actor: bool = True,
@@ -673,7 +672,7 @@ def _close(
 @transaction.atomic
 def close(
     *,
-    actor: Any,
+    actor: User,
     ticket: Ticket,
     version: int,
     reason: str,
@@ -693,7 +692,7 @@ def close(
 
 
 @transaction.atomic
-def withdraw(*, actor: Any, ticket: Ticket, version: int, reason: str = "") -> Ticket:
+def withdraw(*, actor: User, ticket: Ticket, version: int, reason: str = "") -> Ticket:
     def call() -> None:
         ticket.withdraw()
         ticket.close_reason = CloseReason.WITHDRAWN
@@ -709,7 +708,7 @@ def withdraw(*, actor: Any, ticket: Ticket, version: int, reason: str = "") -> T
 
 
 @transaction.atomic
-def sign(*, actor: Any, ticket: Ticket, version: int) -> Ticket:
+def sign(*, actor: User, ticket: Ticket, version: int) -> Ticket:
     def call() -> None:
         ticket.sign()
         ticket.handler = actor
@@ -718,12 +717,12 @@ def sign(*, actor: Any, ticket: Ticket, version: int) -> Ticket:
 
 
 @transaction.atomic
-def start(*, actor: Any, ticket: Ticket, version: int, note: str = "") -> Ticket:
+def start(*, actor: User, ticket: Ticket, version: int, note: str = "") -> Ticket:
     return _apply(ticket, actor=actor, version=version, step=Step("start", note))
 
 
 @transaction.atomic
-def send_back(*, actor: Any, ticket: Ticket, version: int, reason: str) -> Ticket:
+def send_back(*, actor: User, ticket: Ticket, version: int, reason: str) -> Ticket:
     """退单: the unit says the ticket is not theirs, within the return window."""
     _require_actor(actor, "send_back", ticket)
     if not reason.strip():
@@ -748,7 +747,7 @@ def send_back(*, actor: Any, ticket: Ticket, version: int, reason: str) -> Ticke
 
 @transaction.atomic
 def request_extension(
-    *, actor: Any, ticket: Ticket, version: int, days: int, reason: str
+    *, actor: User, ticket: Ticket, version: int, days: int, reason: str
 ) -> Ticket:
     _require_actor(actor, "request_extension", ticket)
     policy = ticket.category.policy
@@ -779,7 +778,7 @@ def request_extension(
 
 
 @transaction.atomic
-def handle(*, actor: Any, ticket: Ticket, version: int, result: str) -> Ticket:
+def handle(*, actor: User, ticket: Ticket, version: int, result: str) -> Ticket:
     _require_actor(actor, "handle", ticket)
     if not result.strip():
         raise DomainError(_("Describe what was done."))

@@ -1,25 +1,31 @@
 """The one table of lifecycle steps the pages and the API both take.
 
 Per step: the service that takes it, how the page shows it (label, button style) and a typed
-description of its parameters. The page's form (``tickets.forms.ActionForm``, its fields named
-as here) and the API's payload (``ActionIn``) are both converted to the service's arguments by
-:func:`arguments`, so adding a step is one row here (and who may take it in
-``tickets.access.ACTORS``). Who may act is the service's check, not this table's."""
+description of its parameters; per parameter (:data:`INPUTS`), how the page asks for it and how
+the API documents it. The page's form (``tickets.forms.ActionForm``) and the API's payload
+(``ActionIn`` in ``api/routers/tickets.py``) are both built from these tables, and both are
+converted to the service's arguments by :func:`arguments`, so adding a step is one row here
+(and who may take it in ``tickets.access.ACTORS``). Who may act is the service's check, not
+this table's."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridlight.core.errors import DomainError
+from gridlight.core.models import User
 from gridlight.tickets import access, services
-from gridlight.tickets.models import Ticket, Unit
+from gridlight.tickets.models import CloseReason, Satisfaction, Ticket, Unit
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class Kind(StrEnum):
@@ -32,8 +38,57 @@ class Kind(StrEnum):
 
 
 @dataclass(frozen=True)
+class Input:
+    """A value steps read, under one name on the page's form and in the API's payload."""
+
+    kind: Kind
+    label: StrPromise  # the page's
+    help: str = ""  # the API's description, after the names of the steps that read it
+    choices: Sequence[tuple[str, Any]] = ()  # CHOICE: (value, label); BOOL: yes, then no
+    max_length: int = 500  # TEXT
+    textarea: bool = False  # TEXT: several lines on the page
+    bounds: tuple[int, int] | None = None  # DAYS: the page's limits (the service checks all)
+
+
+def _yes_no(yes: StrPromise, no: StrPromise) -> tuple[tuple[str, StrPromise], ...]:
+    return (("yes", yes), ("no", no))
+
+
+INPUTS: dict[str, Input] = {
+    "reason": Input(Kind.TEXT, gettext_lazy("Reason"), "free text"),
+    "note": Input(Kind.TEXT, gettext_lazy("Note"), "free text"),
+    "result": Input(Kind.TEXT, gettext_lazy("What was done"), "what was done", textarea=True),
+    "unit": Input(Kind.UNIT, gettext_lazy("Unit"), "the unit's code"),
+    "days": Input(Kind.DAYS, gettext_lazy("Working days"), "working days", bounds=(1, 30)),
+    "approve": Input(
+        Kind.BOOL,
+        gettext_lazy("Decision"),
+        choices=_yes_no(gettext_lazy("Approve"), gettext_lazy("Refuse")),
+    ),
+    "passed": Input(
+        Kind.BOOL,
+        gettext_lazy("Verification"),
+        choices=_yes_no(gettext_lazy("Passed"), gettext_lazy("Not passed")),
+    ),
+    "resolved": Input(
+        Kind.BOOL,
+        gettext_lazy("Was the problem solved?"),
+        choices=_yes_no(gettext_lazy("Yes"), gettext_lazy("No")),
+    ),
+    "satisfaction": Input(Kind.CHOICE, gettext_lazy("Satisfaction"), choices=Satisfaction.choices),
+    # A ticket is closed as rejected by the reject step, not by close.
+    "close_reason": Input(
+        Kind.CHOICE, gettext_lazy("Closing reason"), choices=CloseReason.choices[:-1]
+    ),
+    "duplicate_of": Input(
+        Kind.TICKET, gettext_lazy("Duplicate of ticket id"), "the other ticket's id"
+    ),
+}
+
+
+@dataclass(frozen=True)
 class Param:
-    field: str  # the canonical name on the page's form and in the API's payload
+    field: str  # the canonical name on the page's form and in the API's payload (INPUTS)
     kind: Kind = Kind.TEXT
     required: bool = False
     arg: str = ""  # the service's keyword, when it is not ``field``
@@ -153,14 +208,14 @@ def _unit(value: Any) -> Unit:
     return unit
 
 
-def _ticket(actor: Any, value: Any) -> Ticket:
+def _ticket(actor: User, value: Any) -> Ticket:
     other = access.visible(actor).filter(pk=value).first()
     if other is None:
         raise DomainError(_("Name the ticket this one duplicates."))
     return other
 
 
-def _convert(param: Param, value: Any, actor: Any) -> Any:
+def _convert(param: Param, value: Any, actor: User) -> Any:
     if _blank(value):
         if param.required:
             raise DomainError(_("This step needs “%(field)s”.") % {"field": param.field})
@@ -178,7 +233,7 @@ def _convert(param: Param, value: Any, actor: Any) -> Any:
     return str(value).strip()
 
 
-def arguments(step: Step, values: Mapping[str, Any], actor: Any) -> dict[str, Any]:
+def arguments(step: Step, values: Mapping[str, Any], actor: User) -> dict[str, Any]:
     """The service's keyword arguments for ``step`` from a form's cleaned data or an API
     payload: each parameter read under its canonical name, else under an older one."""
     found: dict[str, Any] = {}
@@ -189,10 +244,24 @@ def arguments(step: Step, values: Mapping[str, Any], actor: Any) -> dict[str, An
 
 
 def take(
-    name: str, *, actor: Any, ticket: Ticket, version: int, values: Mapping[str, Any]
+    name: str, *, actor: User, ticket: Ticket, version: int, values: Mapping[str, Any]
 ) -> Ticket:
     """Take step ``name`` (a key of :data:`STEPS`; the caller answers 404 for any other)."""
     step = STEPS[name]
     return step.service(
         actor=actor, ticket=ticket, version=version, **arguments(step, values, actor)
     )
+
+
+def readers() -> dict[str, list[str]]:
+    """Per name the API accepts, what reads it: the steps by name under the canonical one, and
+    ``<step>: older name of <field>`` under an older one (the API documents both)."""
+    found: dict[str, list[str]] = {}
+    for step in STEPS.values():
+        for param in step.params:
+            found.setdefault(param.field, []).append(step.name)
+    for step in STEPS.values():
+        for param in step.params:
+            for alias in param.aliases:
+                found.setdefault(alias, []).append(f"{step.name}: older name of {param.field}")
+    return found

@@ -9,15 +9,19 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from gridlight.core.access import Perm, has_perm, is_public_user
+from gridlight.core.models import User
 from gridlight.core.widgets import register
 from gridlight.tickets import disclosure
+from gridlight.tickets.access import my_units
 from gridlight.tickets.models import OPEN_STATUSES, WITH_UNIT, Card, Status, Ticket
-from gridlight.tickets.selectors import inbox, my_units, open_work_for
+from gridlight.tickets.selectors import inbox, open_work_for
 
 
 @register
 def tickets(request: HttpRequest) -> dict[str, Any] | None:
-    user: Any = request.user
+    user = request.user
+    if not isinstance(user, User):  # the home page is for signed-in users only
+        return None
     tiles: list[tuple[str, int, str]] = []  # label key, count, link
     recent: list[Ticket] | None = None
     now = timezone.now()

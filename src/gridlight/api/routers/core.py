@@ -9,7 +9,14 @@ from ninja.pagination import paginate
 
 from gridlight.api.pagination import Pagination
 from gridlight.core import services
-from gridlight.core.access import Perm, assignment_regions, assignments, get_scoped, require
+from gridlight.core.access import (
+    Perm,
+    SignedInRequest,
+    assignment_regions,
+    assignments,
+    get_scoped,
+    require,
+)
 from gridlight.core.models import PositionKind, Region, ServicePosition
 from gridlight.core.models.regions import LEVEL_SLUGS
 from gridlight.core.selectors import (
@@ -142,7 +149,7 @@ def _with_counts(r: Region, counts: NodeCounts) -> Region:
 
 
 @router.get("/me", response=MeOut, summary="Who am I: roles and scope")
-def me(request: HttpRequest) -> dict[str, Any]:
+def me(request: SignedInRequest) -> dict[str, Any]:
     user = request.user
     held = assignments(user)
     regions = assignment_regions(held)
@@ -168,7 +175,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
 @router.get("/regions", response=list[RegionOut], summary="Regions in scope")
 @paginate(Pagination)
 def list_regions(
-    request: HttpRequest, level: LevelSlug | None = None, q: str = "", parent: int | None = None
+    request: SignedInRequest, level: LevelSlug | None = None, q: str = "", parent: int | None = None
 ) -> Any:
     qs = regions_list(request.user, level=LEVEL_SLUGS[level] if level else None, q=q)
     if parent is not None:
@@ -177,19 +184,19 @@ def list_regions(
 
 
 @router.get("/regions/{region_id}", response=RegionDetailOut)
-def get_region(request: HttpRequest, region_id: int) -> Region:
+def get_region(request: SignedInRequest, region_id: int) -> Region:
     region = get_scoped(Region.objects.all(), request.user, Perm.REGION_VIEW, "path", pk=region_id)
     return _with_counts(region, region_node_counts(region))
 
 
 @router.get("/regions/{region_id}/children", response=list[RegionChildOut])
-def get_region_children(request: HttpRequest, region_id: int) -> list[Region]:
+def get_region_children(request: SignedInRequest, region_id: int) -> list[Region]:
     region = get_scoped(Region.objects.all(), request.user, Perm.REGION_VIEW, "path", pk=region_id)
     return [_with_counts(row.region, row.counts) for row in region_children(region)]
 
 
 @router.post("/regions", response={201: RegionOut, 400: Message, 403: Message, 409: Message})
-def create_region(request: HttpRequest, payload: RegionIn) -> Status[Region]:
+def create_region(request: SignedInRequest, payload: RegionIn) -> Status[Region]:
     parent = get_scoped(
         Region.objects.all(), request.user, Perm.REGION_CHANGE, "path", pk=payload.parent_id
     )
@@ -205,7 +212,7 @@ def create_region(request: HttpRequest, payload: RegionIn) -> Status[Region]:
 
 
 @router.patch("/regions/{region_id}", response={200: RegionOut, 400: Message, 409: Message})
-def update_region(request: HttpRequest, region_id: int, payload: RegionPatch) -> Region:
+def update_region(request: SignedInRequest, region_id: int, payload: RegionPatch) -> Region:
     region = get_scoped(
         Region.objects.select_related("parent"),
         request.user,
@@ -228,7 +235,7 @@ def update_region(request: HttpRequest, region_id: int, payload: RegionPatch) ->
 @router.get("/positions", response=list[PositionOut], summary="Service positions in scope")
 @paginate(Pagination)
 def list_positions(
-    request: HttpRequest, kind: PositionKind | None = None, region: str = "", q: str = ""
+    request: SignedInRequest, kind: PositionKind | None = None, region: str = "", q: str = ""
 ) -> Any:
     under = None
     if region:
@@ -239,7 +246,7 @@ def list_positions(
 
 
 @router.get("/positions/{position_id}", response=PositionOut)
-def get_position(request: HttpRequest, position_id: int) -> ServicePosition:
+def get_position(request: SignedInRequest, position_id: int) -> ServicePosition:
     p = get_scoped(
         ServicePosition.objects.select_related("region"),
         request.user,
@@ -254,7 +261,7 @@ def _target_region(request: HttpRequest, code: str) -> Region:
 
 
 @router.post("/positions", response={201: PositionOut, 400: Message, 403: Message})
-def create_position(request: HttpRequest, payload: PositionIn) -> Status[ServicePosition]:
+def create_position(request: SignedInRequest, payload: PositionIn) -> Status[ServicePosition]:
     require(request.user, Perm.POSITION_CHANGE)
     data = payload.dict()
     region = _target_region(request, data.pop("region_code"))
@@ -265,7 +272,7 @@ def create_position(request: HttpRequest, payload: PositionIn) -> Status[Service
 
 @router.put("/positions/{position_id}", response={200: PositionOut, 400: Message, 409: Message})
 def update_position(
-    request: HttpRequest, position_id: int, payload: PositionUpdate
+    request: SignedInRequest, position_id: int, payload: PositionUpdate
 ) -> ServicePosition:
     p = get_scoped(
         ServicePosition.objects.select_related("region"),
@@ -284,7 +291,7 @@ def update_position(
 
 
 @router.delete("/positions/{position_id}", response={204: None})
-def delete_position(request: HttpRequest, position_id: int) -> Status[None]:
+def delete_position(request: SignedInRequest, position_id: int) -> Status[None]:
     p = get_scoped(
         ServicePosition.objects.select_related("region"),
         request.user,

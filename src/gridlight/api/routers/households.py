@@ -9,7 +9,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from gridlight.api.pagination import Pagination
-from gridlight.core.access import Perm, get_scoped
+from gridlight.core.access import Perm, SignedInRequest, get_scoped
 from gridlight.core.models import Region
 from gridlight.core.selectors import region_by_code
 from gridlight.households import personal, services
@@ -172,7 +172,7 @@ def _detail(h: Household) -> dict[str, Any]:
 @router.get("/households", response=list[HouseholdOut], summary="Households in scope")
 @paginate(Pagination)
 def list_households(
-    request: HttpRequest,
+    request: SignedInRequest,
     q: str = "",
     light: LightName | None = None,
     attribute: str = "",
@@ -189,12 +189,12 @@ def list_households(
 
 
 @router.get("/households/{household_id}", response=HouseholdDetailOut)
-def get_household(request: HttpRequest, household_id: int) -> dict[str, Any]:
+def get_household(request: SignedInRequest, household_id: int) -> dict[str, Any]:
     return _detail(_household(request, household_id))
 
 
 @router.post("/households", response={201: HouseholdDetailOut, 400: Message})
-def register_household(request: HttpRequest, payload: HouseholdIn) -> Status[dict[str, Any]]:
+def register_household(request: SignedInRequest, payload: HouseholdIn) -> Status[dict[str, Any]]:
     grid = get_scoped(
         Region.objects.all(), request.user, Perm.HOUSEHOLD_CHANGE, "path", code=payload.grid_code
     )
@@ -211,7 +211,7 @@ def register_household(request: HttpRequest, payload: HouseholdIn) -> Status[dic
 
 @router.post("/households/{household_id}/visits", response={201: Message, 400: Message})
 def record_visit(
-    request: HttpRequest, household_id: int, payload: VisitIn
+    request: SignedInRequest, household_id: int, payload: VisitIn
 ) -> Status[dict[str, str]]:
     h = _household(request, household_id, Perm.VISIT_RECORD)
     services.visit_record(actor=request.user, household=h, **payload.dict())
@@ -221,7 +221,9 @@ def record_visit(
 @router.post(
     "/households/{household_id}/override", response={200: HouseholdDetailOut, 400: Message}
 )
-def override_light(request: HttpRequest, household_id: int, payload: OverrideIn) -> dict[str, Any]:
+def override_light(
+    request: SignedInRequest, household_id: int, payload: OverrideIn
+) -> dict[str, Any]:
     h = _household(request, household_id, Perm.HOUSEHOLD_CHANGE)
     services.household_override(actor=request.user, household=h, **payload.dict())
     return _detail(_household(request, household_id))
@@ -232,7 +234,7 @@ def override_light(request: HttpRequest, household_id: int, payload: OverrideIn)
     response={200: HouseholdDetailOut, 400: Message, 409: Message},
     summary="Move a household to another grid, with its members, visits and light history",
 )
-def move_household(request: HttpRequest, household_id: int, payload: MoveIn) -> dict[str, Any]:
+def move_household(request: SignedInRequest, household_id: int, payload: MoveIn) -> dict[str, Any]:
     h = _household(request, household_id, Perm.HOUSEHOLD_CHANGE)
     grid = get_scoped(
         Region.objects.all(), request.user, Perm.HOUSEHOLD_CHANGE, "path", code=payload.grid_code
@@ -247,7 +249,7 @@ def move_household(request: HttpRequest, household_id: int, payload: MoveIn) -> 
     summary="The full ID or phone number (audited)",
 )
 def reveal(
-    request: HttpRequest, household_id: int, member_id: int, what: Literal["id_number", "phone"]
+    request: SignedInRequest, household_id: int, member_id: int, what: Literal["id_number", "phone"]
 ) -> dict[str, str]:
     resident = get_scoped(
         Resident.objects.select_related("household"),
@@ -265,7 +267,7 @@ def reveal(
     response=dict[str, list[HouseholdOut]],
     summary="Visits overdue, due today and due this week",
 )
-def my_worklist(request: HttpRequest) -> dict[str, list[Household]]:
+def my_worklist(request: SignedInRequest) -> dict[str, list[Household]]:
     from gridlight.core.access import require
 
     require(request.user, Perm.VISIT_RECORD)
@@ -277,7 +279,7 @@ def my_worklist(request: HttpRequest) -> dict[str, list[Household]]:
     response=list[LightCountsOut],
     summary="Lights, overdue visits and coverage per child region",
 )
-def light_counts(request: HttpRequest, region: str) -> list[dict[str, Any]]:
+def light_counts(request: SignedInRequest, region: str) -> list[dict[str, Any]]:
     node = get_scoped(Region.objects.all(), request.user, Perm.HOUSEHOLD_VIEW, "path", code=region)
     total, children = light_counts_by_child(request.user, node)
     rows = [(node, total), *children]
@@ -347,7 +349,7 @@ def _rule_versions() -> Any:
     response=list[RuleVersionOut],
     summary="Versions of the traffic-light rule set",
 )
-def rule_versions(request: HttpRequest) -> Any:
+def rule_versions(request: SignedInRequest) -> Any:
     from gridlight.core.access import require
 
     require(request.user, Perm.HOUSEHOLD_VIEW)
@@ -359,7 +361,7 @@ def rule_versions(request: HttpRequest) -> Any:
     response=SimulationOut,
     summary="Preview a version against today's data (changes nothing)",
 )
-def simulate_version(request: HttpRequest, version_id: int) -> dict[str, Any]:
+def simulate_version(request: SignedInRequest, version_id: int) -> dict[str, Any]:
     from django.http import Http404
 
     from gridlight.households.classify import require_rules_scope
@@ -389,7 +391,7 @@ def simulate_version(request: HttpRequest, version_id: int) -> dict[str, Any]:
 
 
 @router.get("/traffic-light/attributes", response=list[AttributeOut])
-def attributes(request: HttpRequest) -> Any:
+def attributes(request: SignedInRequest) -> Any:
     from gridlight.core.access import require
     from gridlight.households.models import Attribute
 
@@ -398,7 +400,7 @@ def attributes(request: HttpRequest) -> Any:
 
 
 @router.get("/traffic-light/packages", response=list[PackageOut])
-def packages(request: HttpRequest) -> Any:
+def packages(request: SignedInRequest) -> Any:
     from gridlight.core.access import require
     from gridlight.households.models import ServicePackage
 

@@ -5,16 +5,17 @@ No personal data leaves through here: the requester's phone is never returned an
 masked."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import create_model
 
 from gridlight.api.pagination import Pagination
-from gridlight.core.access import Perm, is_public_user
+from gridlight.core.access import Perm, SignedInRequest, is_public_user
 from gridlight.core.crypto import mask_name
 from gridlight.core.errors import DomainError
 from gridlight.core.models import Region
@@ -182,27 +183,52 @@ class TicketCreatedOut(Schema):
     version: int
 
 
-class ActionIn(Schema):
-    version: int
-    unit: str | None = Field(None, description="dispatch: the unit's code.")
-    reason: str = Field(
-        "",
-        description="reject, send_back, reopen, withdraw, request_extension, decide_extension: "
-        "free text; rate: the person's words; close: the close reason (older name of "
-        "close_reason).",
-    )
-    close_reason: str = Field(
-        "", description="close: resolved, explained, duplicate, backlog or withdrawn."
-    )
-    note: str = Field("", description="dispatch, start, verify, close: free text.")
-    result: str = Field("", description="handle: what was done.")
-    days: int | None = Field(None, description="request_extension: working days.")
-    approve: bool | None = Field(None, description="decide_extension.")
-    passed: bool | None = Field(None, description="verify.")
-    resolved: bool | None = Field(None, description="rate.")
-    satisfaction: str = Field("", description="rate: satisfied, basic or unsatisfied.")
-    comment: str = Field("", description="rate: older name of reason (then note).")
-    duplicate_of: int | None = Field(None, description="close as duplicate: the other ticket.")
+_PAYLOAD_TYPES: dict[steps.Kind, tuple[Any, Any]] = {
+    steps.Kind.TEXT: (str, ""),
+    steps.Kind.CHOICE: (str, ""),
+    steps.Kind.BOOL: (bool | None, None),
+    steps.Kind.DAYS: (int | None, None),
+    steps.Kind.UNIT: (str | None, None),
+    steps.Kind.TICKET: (int | None, None),
+}
+
+
+def _action_schema() -> type[Schema]:
+    """The steps' payload, from the step table: every input under its name and the older
+    names still accepted, each documented with the steps that read it."""
+    read_by = steps.readers()
+    fields: dict[str, Any] = {"version": (int, ...)}
+    for name in [*steps.INPUTS, *(n for n in read_by if n not in steps.INPUTS)]:
+        spec = steps.INPUTS.get(name)
+        said = []
+        if spec is not None:
+            steps_named = ", ".join(s for s in read_by.get(name, []) if ":" not in s)
+            values = ", ".join(str(v) for v, _label in spec.choices)
+            text = spec.help or (values if spec.kind is steps.Kind.CHOICE else "")
+            said.append(f"{steps_named}: {text}" if text else steps_named)
+        said += [s for s in read_by.get(name, []) if ":" in s]
+        kind = spec.kind if spec is not None else _older_kind(name)
+        payload_type, default = _PAYLOAD_TYPES[kind]
+        fields[name] = (payload_type, Field(default, description="; ".join(said) + "."))
+    return create_model("ActionIn", __base__=Schema, **fields)
+
+
+def _older_kind(name: str) -> steps.Kind:
+    """The kind of the input an older name stands for."""
+    for step in steps.STEPS.values():
+        for param in step.params:
+            if name in param.aliases:
+                return param.kind
+    raise LookupError(name)
+
+
+if TYPE_CHECKING:
+
+    class ActionIn(Schema):
+        version: int
+
+else:
+    ActionIn = _action_schema()
 
 
 class PolicyOut(Schema):
@@ -328,7 +354,7 @@ def _visible(request: HttpRequest, ticket_id: int) -> Ticket:
     response=list[CategoryGroupOut],
     summary="The ticket catalogue: active categories with their SLA policies",
 )
-def categories(request: HttpRequest) -> list[dict[str, Any]]:
+def categories(request: SignedInRequest) -> list[dict[str, Any]]:
     rows = list(
         Category.objects.filter(active=True).select_related("policy", "default_unit", "parent")
     )
@@ -354,7 +380,7 @@ def categories(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/tickets", response=list[TicketOut], summary="Tickets the caller may see")
 @paginate(Pagination)
 def list_tickets(
-    request: HttpRequest,
+    request: SignedInRequest,
     status: TicketStatus | None = None,
     category: str = "",
     unit: str = "",
@@ -380,7 +406,7 @@ def list_tickets(
 
 
 @router.get("/tickets/{ticket_id}", response=TicketDetailOut, summary="One ticket and its log")
-def get_ticket(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+def get_ticket(request: SignedInRequest, ticket_id: int) -> dict[str, Any]:
     return _detail(request, _visible(request, ticket_id))
 
 
@@ -405,7 +431,7 @@ def _region_for_intake(request: HttpRequest, code: str) -> Region | None:
     response={201: TicketCreatedOut, 400: Message, 403: Message},
     summary="Raise a ticket",
 )
-def submit_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, Any]]:
+def submit_ticket(request: SignedInRequest, payload: TicketIn) -> Status[dict[str, Any]]:
     category = selectors.category_by_code(payload.category)
     if category is None:
         raise DomainError(_("Unknown category."))
@@ -441,7 +467,7 @@ def submit_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
     response={200: TicketDetailOut, 400: Message, 404: Message, 409: Message},
     summary="Take one step of the lifecycle (accept, dispatch, sign, handle, rate, close, …)",
 )
-def act(request: HttpRequest, ticket_id: int, name: str, payload: ActionIn) -> dict[str, Any]:
+def act(request: SignedInRequest, ticket_id: int, name: str, payload: ActionIn) -> dict[str, Any]:
     ticket = _visible(request, ticket_id)
     if name not in steps.STEPS:
         raise Http404

@@ -14,7 +14,7 @@ from gridlight.core import audit
 from gridlight.core.access import Perm, Scope, scope_for
 from gridlight.core.errors import RowError
 from gridlight.core.imports.common import MAX_ROWS, ImportResult, check_code, reject_if
-from gridlight.core.models import PositionKind, Region, ServicePosition
+from gridlight.core.models import PositionKind, Region, ServicePosition, User
 from gridlight.core.spreadsheets import Column, cell_text, read_sheet, write_workbook
 
 SHEET = "positions"
@@ -63,7 +63,7 @@ POSITION_NAMES = {
 LENGTHS = (("name", 120), ("address", 200), ("opening_hours", 100), ("phone", 30))
 
 
-def import_positions(*, actor: Any, upload: IO[bytes], filename: str = "") -> ImportResult:
+def import_positions(*, actor: User, upload: IO[bytes], filename: str = "") -> ImportResult:
     """Import service positions (all-or-nothing, idempotent by code)."""
     sheet = read_sheet(upload, POSITION_COLUMNS, sheet=SHEET, max_rows=MAX_ROWS)
     check = _PositionCheck(
@@ -197,7 +197,7 @@ _POSITION_FIELDS = (
 
 @transaction.atomic
 def _write_positions(
-    actor: Any,
+    actor: User,
     values: list[dict[str, Any]],
     existing: dict[str, ServicePosition],
     filename: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,7 +14,7 @@ from gridlight.core import audit
 from gridlight.core.access import Perm, Scope, scope_for
 from gridlight.core.errors import RowError
 from gridlight.core.imports.common import MAX_ROWS, ImportResult, check_code, reject_if
-from gridlight.core.models import Region, RegionKind
+from gridlight.core.models import Region, RegionKind, User
 from gridlight.core.models.regions import KIND_LEVEL, SEGMENT_WIDTH
 from gridlight.core.spreadsheets import Column, Sheet, cell_text, read_sheet, write_workbook
 
@@ -70,7 +71,7 @@ class _RegionRow:
 
 
 def import_regions(
-    *, actor: Any, upload: IO[bytes], filename: str = "", as_system: bool = False
+    *, actor: User | None, upload: IO[bytes], filename: str = "", as_system: bool = False
 ) -> ImportResult:
     """Import the region tree from a workbook (all-or-nothing, idempotent by code).
 
@@ -84,7 +85,7 @@ def import_regions(
     check = _TreeCheck(
         existing=existing,
         file_rows={r.code: r for r in rows},
-        write_scope=Scope.of(roots) if as_system else scope_for(actor, Perm.REGION_CHANGE),
+        write_scope=Scope.of(roots) if as_system else _write_scope(actor),
         is_root_admin=as_system or bool(getattr(actor, "is_superuser", False)),
         errors=errors,
     )
@@ -257,9 +258,15 @@ class _TreeCheck:
                 )
 
 
+def _write_scope(actor: User | None) -> Scope:
+    if actor is None:  # only the operator's console import (as_system) acts as nobody
+        raise PermissionDenied
+    return scope_for(actor, Perm.REGION_CHANGE)
+
+
 @transaction.atomic
 def _write_regions(
-    actor: Any, rows: list[_RegionRow], existing: dict[str, Region], filename: str
+    actor: User | None, rows: list[_RegionRow], existing: dict[str, Region], filename: str
 ) -> ImportResult:
     created = updated = unchanged = 0
     by_code = dict(existing)

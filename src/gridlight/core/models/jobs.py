@@ -12,6 +12,7 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")  # done, and its file removed after its days were up
 
 
 class Job(models.Model):
@@ -41,4 +42,4 @@ class Job(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in {JobStatus.DONE, JobStatus.FAILED}
+        return self.status in {JobStatus.DONE, JobStatus.FAILED, JobStatus.EXPIRED}

@@ -8,22 +8,22 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridlight.core import exports
-from gridlight.core.access import Perm, access
+from gridlight.core.access import Perm, SignedInRequest, Viewer, access
 from gridlight.core.audit import readable
 from gridlight.core.forms import AuditFilterForm
-from gridlight.core.models import AuditEvent
+from gridlight.core.models import AuditEvent, User
 from gridlight.core.selectors import audit_search, region_by_code
 from gridlight.core.spreadsheets import Column
 from gridlight.core.views.common import paginate, query_without_page
 
 
-def _filtered(user: Any, params: QueryDict) -> tuple[AuditFilterForm, QuerySet[AuditEvent]]:
+def _filtered(user: Viewer, params: QueryDict) -> tuple[AuditFilterForm, QuerySet[AuditEvent]]:
     form = AuditFilterForm(params or None)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
@@ -50,7 +50,7 @@ def _filtered(user: Any, params: QueryDict) -> tuple[AuditFilterForm, QuerySet[A
 
 
 @access(Perm.AUDIT_VIEW)
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: SignedInRequest) -> HttpResponse:
     form, qs = _filtered(request.user, request.GET)
     page = paginate(request, qs.select_related("actor"))
     return render(
@@ -66,7 +66,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 
 @access(Perm.AUDIT_VIEW)
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: SignedInRequest) -> HttpResponse:
     """The events found, as .xlsx; a large trail is prepared by a background job."""
     return exports.respond(request, "audit")
 
@@ -84,7 +84,7 @@ EXPORT_COLUMNS = [
 
 
 @exports.register("audit")
-def _export(user: Any, params: QueryDict) -> exports.Export:
+def _export(user: User, params: QueryDict) -> exports.Export:
     _form, qs = _filtered(user, params)
     count = qs.count()
 

@@ -10,7 +10,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from gridlight.core import audit
-from gridlight.core.access import access, public
+from gridlight.core.access import SignedInRequest, access, public
 from gridlight.core.auth import login_check
 from gridlight.core.errors import DomainError
 from gridlight.core.forms import LoginForm
@@ -49,7 +49,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @access()
-def logout_view(request: HttpRequest) -> HttpResponse:
-    audit.record(actor=request.user, action="auth.logout", obj=request.user)  # type: ignore[arg-type]
+def logout_view(request: SignedInRequest) -> HttpResponse:
+    audit.record(actor=request.user, action="auth.logout", obj=request.user)
     logout(request)
     return redirect("core:login")

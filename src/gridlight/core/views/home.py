@@ -7,13 +7,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from gridlight.core import widgets
-from gridlight.core.access import Perm, access, has_perm, is_public_user, public
+from gridlight.core.access import Perm, SignedInRequest, access, has_perm, is_public_user, public
 from gridlight.core.audit import readable
 from gridlight.core.selectors import audit_search, region_node_counts, region_scope_roots
 
 
 @access()
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     user = request.user
     roots = []
     if has_perm(user, Perm.REGION_VIEW):

@@ -36,16 +36,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from gridlight.core import jobs
+from gridlight.core.access import SignedInRequest
 from gridlight.core.errors import ImportRejected
 from gridlight.core.forms import UploadForm
-from gridlight.core.models import Job
+from gridlight.core.models import Job, User
 from gridlight.core.params import parse_id
 from gridlight.core.spreadsheets import Column, write_workbook
 from gridlight.core.views.common import xlsx_response
@@ -73,14 +74,14 @@ class ImportPage:
     title: str | Promise
     template_url: str  # URL name of the template download
     done_url: str  # URL name to go to after a successful import (and "Cancel")
-    run: Callable[[Any, UploadedFile], str]  # (user, upload) -> success message
+    run: Callable[[User, UploadedFile], str]  # (user, upload) -> success message
     intro: str | Promise = INTRO
     busy: str | Promise = BUSY
     job: str = ""  # a core.jobs kind that imports a saved file (params: path, filename)
     form: type[Form] = UploadForm  # the upload form: its clean_file checks size and kind
 
 
-def import_page(request: HttpRequest, page: ImportPage) -> HttpResponse:
+def import_page(request: SignedInRequest, page: ImportPage) -> HttpResponse:
     """GET shows the form (or an error report); POST checks and imports the file."""
     form = page.form(request.POST or None, request.FILES or None)
     errors = None
@@ -121,24 +122,22 @@ def _report(rows: list[list[Any]], page: ImportPage) -> HttpResponse:
     )
 
 
-def _start_job(request: HttpRequest, page: ImportPage, upload: UploadedFile) -> Job:
+def _start_job(request: SignedInRequest, page: ImportPage, upload: UploadedFile) -> Job:
     folder = Path(settings.DATA_DIR) / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex}.xlsx"
     with path.open("wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
-    job = jobs.start(
+    # The job is created with all its parameters at once (it may start running at once): the
+    # error report's address is this page's, completed with the job's id by the job page.
+    return jobs.start(
         page.job,
         actor=request.user,
         params={
             "path": str(path),
             "filename": upload.name,
             "next": reverse(page.done_url),
-            "report": "",
+            "report_page": request.path,
         },
     )
-    Job.objects.filter(pk=job.pk).update(
-        params={**job.params, "report": request.path + f"?job={job.pk}"}
-    )
-    return job

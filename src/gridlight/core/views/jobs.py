@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from gridlight.core import exports
-from gridlight.core.access import access
+from gridlight.core.access import SignedInRequest, access
 from gridlight.core.models import Job
 
 
 @access()
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def job_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     # A job is its starter's own record.
     job = Job.objects.filter(pk=pk, created_by_id=request.user.pk).first()
     if job is None:
@@ -22,6 +22,6 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access()
-def job_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+def job_download(request: SignedInRequest, pk: int) -> HttpResponseBase:
     """The file an export job wrote (its starter's own, like the job)."""
     return exports.download(request, pk)

@@ -4,7 +4,6 @@ of real outlines (GeoJSON) that replace the schematic ones."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
@@ -14,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridlight.core import boundaries
-from gridlight.core.access import Perm, access, require, scope_for
+from gridlight.core.access import Perm, SignedInRequest, access, require, scope_for
 from gridlight.core.forms import MAP_LEVELS, MapFilterForm, OutlineUploadForm
-from gridlight.core.models import PositionKind, Region
+from gridlight.core.models import PositionKind, Region, User
 from gridlight.core.selectors import region_by_code
 from gridlight.core.views.imports import ImportPage, import_page
 from gridlight.core.views.positions import _filtered
@@ -39,7 +38,7 @@ def _level(request: HttpRequest, form: MapFilterForm) -> tuple[int, Region | Non
 
 
 @access(Perm.POSITION_VIEW)
-def position_map(request: HttpRequest) -> HttpResponse:
+def position_map(request: SignedInRequest) -> HttpResponse:
     form, qs = _filtered(request, MapFilterForm)
     assert isinstance(form, MapFilterForm)
     level, region = _level(request, form)
@@ -70,7 +69,7 @@ def position_map(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _import_outlines(user: Any, upload: UploadedFile) -> str:
+def _import_outlines(user: User, upload: UploadedFile) -> str:
     result = boundaries.import_boundaries(actor=user, upload=upload, filename=upload.name or "")
     return _("Import finished: %(c)s created, %(u)s updated, %(n)s unchanged.") % {
         "c": result.created,
@@ -95,12 +94,12 @@ OUTLINE_IMPORT = ImportPage(
 
 
 @access(Perm.REGION_CHANGE)
-def outline_import(request: HttpRequest) -> HttpResponse:
+def outline_import(request: SignedInRequest) -> HttpResponse:
     return import_page(request, OUTLINE_IMPORT)
 
 
 @access(Perm.POSITION_VIEW)
-def outline_export(request: HttpRequest) -> HttpResponse:
+def outline_export(request: SignedInRequest) -> HttpResponse:
     """The outlines the map shows at a level, as GeoJSON in the import's format."""
     level = MAP_LEVELS.get(request.GET.get("level", ""), MAP_LEVELS["street"])
     areas = boundaries.map_areas(request.user, level=level)

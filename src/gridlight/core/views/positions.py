@@ -14,9 +14,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gridlight.core import imports, services
-from gridlight.core.access import Perm, access, get_scoped, scope_for, scoped
+from gridlight.core.access import (
+    Perm,
+    SignedInRequest,
+    access,
+    get_scoped,
+    scope_for,
+    scoped,
+)
 from gridlight.core.forms import PositionFilterForm, PositionForm
-from gridlight.core.models import Region, ServicePosition
+from gridlight.core.models import Region, ServicePosition, User
 from gridlight.core.selectors import positions_list, region_by_code
 from gridlight.core.views.common import paginate, query_without_page, submit, xlsx_response
 from gridlight.core.views.imports import ImportPage, import_page
@@ -39,7 +46,7 @@ def _filtered(
 
 
 @access(Perm.POSITION_VIEW)
-def position_list(request: HttpRequest) -> HttpResponse:
+def position_list(request: SignedInRequest) -> HttpResponse:
     form, qs = _filtered(request)
     return render(
         request,
@@ -58,7 +65,7 @@ def has_write_scope(request: HttpRequest) -> bool:
 
 
 @access(Perm.POSITION_VIEW)
-def position_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def position_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     position = get_scoped(
         ServicePosition.objects.select_related("region"), request.user, Perm.POSITION_VIEW, pk=pk
     )
@@ -73,7 +80,7 @@ def _writable_regions(request: HttpRequest) -> Any:
 
 
 @access(Perm.POSITION_CHANGE)
-def position_create(request: HttpRequest) -> HttpResponse:
+def position_create(request: SignedInRequest) -> HttpResponse:
     form = PositionForm(
         request.POST or None,
         regions=_writable_regions(request),
@@ -93,7 +100,7 @@ def position_create(request: HttpRequest) -> HttpResponse:
 
 
 @access(Perm.POSITION_CHANGE)
-def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def position_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     position = get_scoped(
         ServicePosition.objects.select_related("region"), request.user, Perm.POSITION_CHANGE, pk=pk
     )
@@ -135,7 +142,7 @@ def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @access(Perm.POSITION_CHANGE)
-def position_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def position_delete(request: SignedInRequest, pk: int) -> HttpResponse:
     position = get_scoped(
         ServicePosition.objects.select_related("region"), request.user, Perm.POSITION_CHANGE, pk=pk
     )
@@ -145,7 +152,7 @@ def position_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("core:region_detail", pk=region_pk)
 
 
-def _import_positions(user: Any, upload: UploadedFile) -> str:
+def _import_positions(user: User, upload: UploadedFile) -> str:
     result = imports.import_positions(actor=user, upload=upload, filename=upload.name or "")
     return imports.result_message(result)
 
@@ -160,19 +167,19 @@ POSITION_IMPORT = ImportPage(
 
 
 @access(Perm.POSITION_CHANGE)
-def position_import(request: HttpRequest) -> HttpResponse:
+def position_import(request: SignedInRequest) -> HttpResponse:
     return import_page(request, POSITION_IMPORT)
 
 
 @access(Perm.POSITION_VIEW)
-def position_export(request: HttpRequest) -> HttpResponse:
+def position_export(request: SignedInRequest) -> HttpResponse:
     _form, qs = _filtered(request)
     content = imports.export_positions(qs)
     return xlsx_response(content, f"positions-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @access(Perm.POSITION_CHANGE)
-def position_template(request: HttpRequest) -> HttpResponse:
+def position_template(request: SignedInRequest) -> HttpResponse:
     return xlsx_response(
         imports.template(imports.POSITION_COLUMNS, imports.positions.SHEET),
         "positions-template.xlsx",

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridlight.core import imports, services
-from gridlight.core.access import Perm, access, get_scoped, scope_for
+from gridlight.core.access import Perm, SignedInRequest, access, get_scoped, scope_for
 from gridlight.core.errors import DomainError
 from gridlight.core.forms import RegionForm
-from gridlight.core.models import Region, ServicePosition
+from gridlight.core.models import Region, ServicePosition, User
 from gridlight.core.selectors import (
     region_breadcrumbs,
     region_children,
@@ -29,7 +27,7 @@ from gridlight.core.views.imports import ImportPage, import_page
 
 
 @access(Perm.REGION_VIEW)
-def region_index(request: HttpRequest) -> HttpResponse:
+def region_index(request: SignedInRequest) -> HttpResponse:
     roots = list(region_scope_roots(request.user))
     if len(roots) == 1:
         return redirect("core:region_detail", pk=roots[0].pk)
@@ -44,7 +42,7 @@ def region_index(request: HttpRequest) -> HttpResponse:
 
 
 @access(Perm.REGION_VIEW)
-def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def region_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     region = get_scoped(Region.objects.all(), request.user, Perm.REGION_VIEW, "path", pk=pk)
     positions = ServicePosition.objects.filter(region=region).order_by("kind", "name")
     can_change = scope_for(request.user, Perm.REGION_CHANGE).contains(region.path)
@@ -63,7 +61,7 @@ def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access(Perm.REGION_CHANGE)
-def region_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def region_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     region = get_scoped(Region.objects.all(), request.user, Perm.REGION_CHANGE, "path", pk=pk)
     initial = {
         "code": region.code,
@@ -101,7 +99,7 @@ def region_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access(Perm.REGION_CHANGE)
-def region_add_child(request: HttpRequest, pk: int) -> HttpResponse:
+def region_add_child(request: SignedInRequest, pk: int) -> HttpResponse:
     parent = get_scoped(Region.objects.all(), request.user, Perm.REGION_CHANGE, "path", pk=pk)
     if parent.level >= 3:
         raise DomainError(_("A grid has no child regions."))
@@ -124,7 +122,7 @@ def region_add_child(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "core/region_form.html", {"form": form, "parent": parent}, status=status)
 
 
-def _import_regions(user: Any, upload: UploadedFile) -> str:
+def _import_regions(user: User, upload: UploadedFile) -> str:
     result = imports.import_regions(actor=user, upload=upload, filename=upload.name or "")
     return imports.result_message(result)
 
@@ -139,18 +137,18 @@ REGION_IMPORT = ImportPage(
 
 
 @access(Perm.REGION_CHANGE)
-def region_import(request: HttpRequest) -> HttpResponse:
+def region_import(request: SignedInRequest) -> HttpResponse:
     return import_page(request, REGION_IMPORT)
 
 
 @access(Perm.REGION_VIEW)
-def region_export(request: HttpRequest) -> HttpResponse:
+def region_export(request: SignedInRequest) -> HttpResponse:
     content = imports.export_regions(regions_list(request.user))
     return xlsx_response(content, f"regions-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @access(Perm.REGION_CHANGE)
-def region_template(request: HttpRequest) -> HttpResponse:
+def region_template(request: SignedInRequest) -> HttpResponse:
     return xlsx_response(
         imports.template(imports.REGION_COLUMNS, imports.regions.SHEET), "regions-template.xlsx"
     )

@@ -5,21 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridlight.core import services
-from gridlight.core.access import access
+from gridlight.core.access import SignedInRequest, access
 from gridlight.core.errors import DomainError
 from gridlight.core.forms import TokenForm
 from gridlight.core.models import ApiToken, User
 
 
 @access()
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: SignedInRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     form = TokenForm(request.POST or None)
@@ -50,7 +50,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @access()
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: SignedInRequest, pk: int) -> HttpResponse:
     token = ApiToken.objects.filter(user=request.user, pk=pk).first()  # type: ignore[misc]
     if token is None:
         raise Http404

@@ -10,7 +10,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridlight.core import services
-from gridlight.core.access import PUBLIC_ROLES, Perm, access, get_scoped, scope_for, scoped
+from gridlight.core.access import (
+    PUBLIC_ROLES,
+    Perm,
+    SignedInRequest,
+    access,
+    get_scoped,
+    scope_for,
+    scoped,
+)
 from gridlight.core.errors import DomainError
 from gridlight.core.forms import AssignmentForm, UserCreateForm, UserFilterForm
 from gridlight.core.models import Assignment, Region, Role
@@ -39,7 +47,7 @@ def _grantable_roles(request: HttpRequest) -> list[tuple[str, str]]:
 
 
 @access(Perm.USER_VIEW)
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: SignedInRequest) -> HttpResponse:
     form = UserFilterForm(request.GET or None)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
@@ -57,7 +65,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 @access(Perm.USER_MANAGE)
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: SignedInRequest) -> HttpResponse:
     form = UserCreateForm(
         request.POST or None, regions=_manageable_regions(request), roles=_grantable_roles(request)
     )
@@ -86,7 +94,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 @access(Perm.USER_VIEW)
-def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def user_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     account = users_list(request.user).filter(pk=pk).first()
     if account is None:
         raise Http404
@@ -132,7 +140,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @access(Perm.USER_MANAGE)
-def assignment_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_revoke(request: SignedInRequest, pk: int) -> HttpResponse:
     assignment = get_scoped(
         Assignment.objects.select_related("user", "region"), request.user, Perm.USER_MANAGE, pk=pk
     )

@@ -4,11 +4,11 @@ light depends on, so only those who manage the rules may change it."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from gridlight.core.access import Perm, access
+from gridlight.core.access import Perm, SignedInRequest, access
 from gridlight.core.errors import DomainError
 from gridlight.households import config
 from gridlight.households.classify import require_rules_scope
@@ -17,7 +17,7 @@ from gridlight.households.models import Attribute, ServicePackage
 
 
 @access(Perm.HOUSEHOLD_VIEW)
-def catalogue(request: HttpRequest) -> HttpResponse:
+def catalogue(request: SignedInRequest) -> HttpResponse:
     from django.core.exceptions import PermissionDenied
 
     try:
@@ -53,7 +53,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 
 @access(Perm.RULES_MANAGE)
-def package_edit(request: HttpRequest, light: str) -> HttpResponse:
+def package_edit(request: SignedInRequest, light: str) -> HttpResponse:
     require_rules_scope(request.user)
     package = ServicePackage.objects.filter(light=light).first()
     if package is None:

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridlight.core.access import Perm, access, get_scoped, scope_for
+from gridlight.core.access import Perm, SignedInRequest, Viewer, access, get_scoped, scope_for
 from gridlight.core.crypto import decrypt
 from gridlight.core.models import Region
 from gridlight.core.selectors import region_by_code
@@ -34,7 +34,7 @@ from gridlight.households.selectors import households_list, visits_for, with_mem
 from gridlight.households.views.common import rule_labels
 
 
-def _filtered(user: Any, params: QueryDict) -> tuple[HouseholdFilterForm, Any]:
+def _filtered(user: Viewer, params: QueryDict) -> tuple[HouseholdFilterForm, Any]:
     form = HouseholdFilterForm(params or None)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
@@ -54,7 +54,7 @@ def _filtered(user: Any, params: QueryDict) -> tuple[HouseholdFilterForm, Any]:
 
 
 @access(Perm.HOUSEHOLD_VIEW)
-def household_list(request: HttpRequest) -> HttpResponse:
+def household_list(request: SignedInRequest) -> HttpResponse:
     form, qs = _filtered(request.user, request.GET)
     page = paginate(request, with_members(qs))
     return render(
@@ -94,7 +94,7 @@ def _member_rows(household: Household) -> list[dict[str, Any]]:
 
 
 @access(Perm.HOUSEHOLD_VIEW)
-def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def household_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     h = get_scoped(
         Household.objects.select_related("grid", "light_version"),
         request.user,
@@ -131,7 +131,7 @@ def _grid(request: HttpRequest, code: str) -> Region | None:
 
 
 @access(Perm.HOUSEHOLD_CHANGE)
-def household_create(request: HttpRequest) -> HttpResponse:
+def household_create(request: SignedInRequest) -> HttpResponse:
     form = HouseholdForm(request.POST or None, prefix="h")
     member = MemberForm(request.POST or None, prefix="m")
 
@@ -174,7 +174,7 @@ def _member_input(form: MemberForm) -> services.MemberInput:
 
 
 @access(Perm.HOUSEHOLD_CHANGE)
-def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def household_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     h = get_scoped(Household.objects.all(), request.user, Perm.HOUSEHOLD_CHANGE, pk=pk)
     current = list(
         AttributeValue.objects.filter(household=h, resident=None).values_list(
@@ -213,7 +213,7 @@ def _present_member(h: Household, resident_pk: int) -> Resident:
 
 
 @access(Perm.HOUSEHOLD_CHANGE)
-def member_edit(request: HttpRequest, pk: int, resident_pk: int | None = None) -> HttpResponse:
+def member_edit(request: SignedInRequest, pk: int, resident_pk: int | None = None) -> HttpResponse:
     h = get_scoped(Household.objects.all(), request.user, Perm.HOUSEHOLD_CHANGE, pk=pk)
     resident = _present_member(h, resident_pk) if resident_pk is not None else None
     initial: dict[str, Any] = {"version": h.version}
@@ -260,7 +260,7 @@ def member_edit(request: HttpRequest, pk: int, resident_pk: int | None = None) -
 
 
 @access(Perm.HOUSEHOLD_CHANGE)
-def member_depart(request: HttpRequest, pk: int, resident_pk: int) -> HttpResponse:
+def member_depart(request: SignedInRequest, pk: int, resident_pk: int) -> HttpResponse:
     h = get_scoped(Household.objects.all(), request.user, Perm.HOUSEHOLD_CHANGE, pk=pk)
     resident = _present_member(h, resident_pk)
     form = DepartForm(request.POST or None)
@@ -290,7 +290,7 @@ def member_depart(request: HttpRequest, pk: int, resident_pk: int) -> HttpRespon
 
 
 @access(Perm.HOUSEHOLD_CHANGE)
-def household_move(request: HttpRequest, pk: int) -> HttpResponse:
+def household_move(request: SignedInRequest, pk: int) -> HttpResponse:
     h = get_scoped(Household.objects.all(), request.user, Perm.HOUSEHOLD_CHANGE, pk=pk)
     form = MoveForm(request.POST or None, initial={"version": h.version})
 
@@ -318,7 +318,7 @@ def household_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @access(Perm.HOUSEHOLD_CHANGE)
-def household_override(request: HttpRequest, pk: int) -> HttpResponse:
+def household_override(request: SignedInRequest, pk: int) -> HttpResponse:
     h = get_scoped(Household.objects.all(), request.user, Perm.HOUSEHOLD_CHANGE, pk=pk)
     if request.POST.get("clear"):
         services.household_override_clear(actor=request.user, household=h)
@@ -339,7 +339,7 @@ def household_override(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @access(Perm.PERSONAL_REVEAL)
-def reveal(request: HttpRequest, pk: int, resident_pk: int, what: str) -> HttpResponse:
+def reveal(request: SignedInRequest, pk: int, resident_pk: int, what: str) -> HttpResponse:
     resident = get_scoped(
         Resident.objects.select_related("household"),
         request.user,
@@ -354,7 +354,7 @@ def reveal(request: HttpRequest, pk: int, resident_pk: int, what: str) -> HttpRe
 
 @require_POST
 @access(Perm.VISIT_RECORD)
-def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_create(request: SignedInRequest, pk: int) -> HttpResponse:
     h = get_scoped(Household.objects.all(), request.user, Perm.VISIT_RECORD, pk=pk)
     form = VisitForm(request.POST)
     visit, _status = submit(

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridlight.core import audit, exports
-from gridlight.core.access import Perm, access, scope_for
+from gridlight.core.access import Perm, SignedInRequest, access, scope_for
+from gridlight.core.models import User
 from gridlight.core.spreadsheets import template_notes, write_workbook
 from gridlight.core.views.common import xlsx_response
 from gridlight.core.views.imports import ImportPage, import_page
@@ -19,7 +18,7 @@ from gridlight.households import imports
 from gridlight.households.views.households import _filtered
 
 
-def _import(user: Any, upload: UploadedFile) -> str:
+def _import(user: User, upload: UploadedFile) -> str:
     result = imports.check_and_import(actor=user, upload=upload, filename=upload.name or "")
     return _(
         "Imported %(r)s rows: %(hc)s households added, %(hu)s updated; %(rc)s "
@@ -52,12 +51,12 @@ HOUSEHOLD_IMPORT = ImportPage(
 
 
 @access(Perm.HOUSEHOLD_CHANGE)
-def import_view(request: HttpRequest) -> HttpResponse:
+def import_view(request: SignedInRequest) -> HttpResponse:
     return import_page(request, HOUSEHOLD_IMPORT)
 
 
 @access(Perm.HOUSEHOLD_CHANGE)
-def template_view(request: HttpRequest) -> HttpResponse:
+def template_view(request: SignedInRequest) -> HttpResponse:
     example = "  |  ".join(f"{c.header}: {c.example}" for c in imports.COLUMNS if c.example)
     notes = [
         *template_notes(imports.COLUMNS),
@@ -70,14 +69,14 @@ def template_view(request: HttpRequest) -> HttpResponse:
 
 
 @access(Perm.HOUSEHOLD_VIEW)
-def export_view(request: HttpRequest) -> HttpResponse:
+def export_view(request: SignedInRequest) -> HttpResponse:
     """The filtered households with their residents; a large list is prepared by a background
     job (core/exports.py)."""
     return exports.respond(request, "households")
 
 
 @exports.register("households")
-def _export(user: Any, params: QueryDict) -> exports.Export:
+def _export(user: User, params: QueryDict) -> exports.Export:
     _form, qs = _filtered(user, params)
     path = qs.values_list("region_path", flat=True).first() or ""
     reveal = (

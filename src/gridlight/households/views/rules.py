@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridlight.core import jobs
-from gridlight.core.access import Perm, access
+from gridlight.core.access import Perm, SignedInRequest, access
 from gridlight.core.errors import DomainError
 from gridlight.households.classify import RULE_SET, require_rules_scope
 from gridlight.households.forms import PublishForm, RuleDraftForm, RuleEditorForm
@@ -39,7 +39,7 @@ def _version(pk: int) -> RuleSetVersion:
 
 
 @access(Perm.HOUSEHOLD_VIEW)
-def rules_index(request: HttpRequest) -> HttpResponse:
+def rules_index(request: SignedInRequest) -> HttpResponse:
     rule_set = _rule_set()
     return render(
         request,
@@ -62,7 +62,7 @@ def _can_manage(request: HttpRequest) -> bool:
 
 
 @access(Perm.HOUSEHOLD_VIEW)
-def rules_version(request: HttpRequest, pk: int) -> HttpResponse:
+def rules_version(request: SignedInRequest, pk: int) -> HttpResponse:
     """A version; a draft is edited here, in the form editor (``mode=form``) or as YAML, both
     saved by ``draft_update``."""
     version = _version(pk)
@@ -105,7 +105,7 @@ def rules_version(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _yaml_form(
-    request: HttpRequest, version: RuleSetVersion, *, bound: bool
+    request: SignedInRequest, version: RuleSetVersion, *, bound: bool
 ) -> tuple[RuleDraftForm, int]:
     """The YAML (exchange format) editor of a draft; on POST, saved by ``draft_update``:
     status 0 when saved, else the 4xx status with the problem on the form."""
@@ -138,7 +138,7 @@ def _yaml_form(
 
 @require_POST
 @access(Perm.RULES_MANAGE)
-def rules_draft(request: HttpRequest) -> HttpResponse:
+def rules_draft(request: SignedInRequest) -> HttpResponse:
     require_rules_scope(request.user)
     draft = rule_services.draft_create(actor=request.user, rule_set=_rule_set())
     messages.success(request, _("New draft v%(n)s created.") % {"n": draft.number})
@@ -146,7 +146,7 @@ def rules_draft(request: HttpRequest) -> HttpResponse:
 
 
 @access(Perm.RULES_MANAGE)
-def rules_simulate(request: HttpRequest, pk: int) -> HttpResponse:
+def rules_simulate(request: SignedInRequest, pk: int) -> HttpResponse:
     require_rules_scope(request.user)
     version = _version(pk)
     try:
@@ -159,7 +159,7 @@ def rules_simulate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @access(Perm.RULES_MANAGE)
-def rules_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def rules_publish(request: SignedInRequest, pk: int) -> HttpResponse:
     require_rules_scope(request.user)
     version = _version(pk)
     form = PublishForm(request.POST)
@@ -179,7 +179,7 @@ def rules_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @access(Perm.RULES_MANAGE)
-def rules_recompute(request: HttpRequest) -> HttpResponse:
+def rules_recompute(request: SignedInRequest) -> HttpResponse:
     """Recompute every light now, as a background job whose page shows its progress and
     then what changed."""
     require_rules_scope(request.user)

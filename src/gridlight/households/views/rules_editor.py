@@ -8,7 +8,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from gridlight.core.access import Perm, access
+from gridlight.core.access import Perm, SignedInRequest, access
 from gridlight.core.errors import DomainError
 from gridlight.households.classify import RULE_SET, require_rules_scope
 from gridlight.households.forms import RuleEditorForm
@@ -87,7 +87,9 @@ def load(version: RuleSetVersion) -> ed.Editor | None:
         return None
 
 
-def save(request: HttpRequest, version: RuleSetVersion) -> tuple[ed.Editor, RuleEditorForm, int]:
+def save(
+    request: SignedInRequest, version: RuleSetVersion
+) -> tuple[ed.Editor, RuleEditorForm, int]:
     """Save the submitted form through ``draft_update``; status 0 when saved, else the 4xx
     status with the problems on the editor and its rows."""
     graded = list(get_subject(version.rule_set.subject).grades())
@@ -130,7 +132,7 @@ def _token(raw: Any) -> str:
 
 
 @access(Perm.RULES_MANAGE)
-def editor_node(request: HttpRequest, pk: int) -> HttpResponse:
+def editor_node(request: SignedInRequest, pk: int) -> HttpResponse:
     """A new condition row under ``parent`` (``kind`` a condition or a group), or the row
     ``token`` again with the kind just picked in it."""
     version = _draft(request, pk)
@@ -152,7 +154,7 @@ def editor_node(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access(Perm.RULES_MANAGE)
-def editor_rule(request: HttpRequest, pk: int) -> HttpResponse:
+def editor_rule(request: SignedInRequest, pk: int) -> HttpResponse:
     """A new rule with one condition, for the outcome asked."""
     version = _draft(request, pk)
     outcome = request.GET.get("outcome", "")
@@ -167,7 +169,7 @@ def editor_rule(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access(Perm.RULES_MANAGE)
-def editor_case(request: HttpRequest, pk: int) -> HttpResponse:
+def editor_case(request: SignedInRequest, pk: int) -> HttpResponse:
     """A new, empty test case."""
     version = _draft(request, pk)
     case = ed.Case(ed.new_token(), expect=Light.GREEN.value)
@@ -179,7 +181,7 @@ def editor_case(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access(Perm.RULES_MANAGE)
-def editor_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def editor_remove(request: SignedInRequest, pk: int) -> HttpResponse:
     """Nothing: the row that asked is removed by htmx (``hx-swap="delete"``)."""
     _draft(request, pk)
     return HttpResponse("")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from gridlight.core.access import Perm, access, get_scoped
+from gridlight.core.access import Perm, SignedInRequest, access, get_scoped
 from gridlight.core.models import Region
 from gridlight.core.selectors import region_breadcrumbs, region_scope_roots
 from gridlight.households.models import Household, Light, VisitMethod
@@ -34,7 +34,7 @@ class Section:
 
 
 @access(Perm.VISIT_RECORD)
-def worklist_view(request: HttpRequest) -> HttpResponse:
+def worklist_view(request: SignedInRequest) -> HttpResponse:
     """The grid worker's visits in three sections, each paged on its own (``overdue-page``,
     ``today-page``, ``week-page``); the counts are those of the home page's tiles."""
     labels = rule_labels()
@@ -75,7 +75,7 @@ SECTION_LABELS = {
 
 
 @access(Perm.HOUSEHOLD_VIEW)
-def dashboard(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def dashboard(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     if pk is None:
         region = region_scope_roots(request.user).first()
         if region is None:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gridlight.core import services
-from gridlight.core.access import Perm, access
+from gridlight.core.access import Perm, SignedInRequest, access
 from gridlight.core.forms import Form, date_input
 from gridlight.core.models import CalendarNotice, WorkdayOverride
 from gridlight.core.views.common import submit
@@ -157,7 +157,7 @@ def _year(request: HttpRequest) -> int:
 
 
 @access(Perm.TICKET_ADMIN)
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: SignedInRequest) -> HttpResponse:
     """The calendar page; a POST sets one day."""
     form = OverrideForm(request.POST or None)
     done, status = submit(
@@ -176,7 +176,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @access(Perm.TICKET_ADMIN)
-def calendar_notice(request: HttpRequest) -> HttpResponse:
+def calendar_notice(request: SignedInRequest) -> HttpResponse:
     """Enter (or correct) the State Council's notice for a year: its days off and make-up days
     in one audited step."""
     notice_form = NoticeForm(request.POST, prefix="notice")
@@ -200,7 +200,7 @@ def calendar_notice(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @access(Perm.TICKET_ADMIN)
-def calendar_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def calendar_delete(request: SignedInRequest, pk: int) -> HttpResponse:
     override = get_object_or_404(WorkdayOverride, pk=pk)
     services.workday_override_delete(actor=request.user, override=override)
     messages.success(request, _("Removed."))

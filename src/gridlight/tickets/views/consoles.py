@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import format_html
@@ -18,10 +18,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridlight.core.access import Perm, access, has_perm
+from gridlight.core.access import Perm, SignedInRequest, access, has_perm
 from gridlight.core.forms import Form
 from gridlight.core.params import parse_id
 from gridlight.core.views.common import submit
+from gridlight.tickets import access as ticket_access
 from gridlight.tickets import config, deadlines, selectors
 from gridlight.tickets.models import (
     WITH_UNIT,
@@ -50,7 +51,7 @@ def _rows(qs: QuerySet[Ticket]) -> list[Ticket]:
 
 
 @access(Perm.TICKET_DISPATCH)
-def dispatch_console(request: HttpRequest) -> HttpResponse:
+def dispatch_console(request: SignedInRequest) -> HttpResponse:
     """Everything waiting for the dispatcher, oldest first."""
     # Every section is open work: the partial index of open tickets serves them all.
     mine = selectors.open_work_for(request.user, Perm.TICKET_DISPATCH)
@@ -83,7 +84,7 @@ def dispatch_console(request: HttpRequest) -> HttpResponse:
     # One query for the suggestions of both dispatch sections, however many tickets they list;
     # each row's choice of units is written here, not by the template (two hundred rows times
     # thirty units took the template most of a second).
-    units = list(selectors.units_for(request.user, Perm.TICKET_DISPATCH))
+    units = list(ticket_access.units_for(request.user, Perm.TICKET_DISPATCH))
     options = [
         (u.pk, format_html('<option value="{}"', u.pk), format_html(">{}</option>", u.name))
         for u in units
@@ -125,9 +126,9 @@ def _section_q(key: str) -> Q:
 
 
 @access(Perm.TICKET_HANDLE)
-def worklist(request: HttpRequest) -> HttpResponse:
+def worklist(request: SignedInRequest) -> HttpResponse:
     """The unit handler's worklist: to sign, overdue, due soon, in hand, sent back to them."""
-    units = selectors.my_units(request.user)
+    units = ticket_access.my_units(request.user)
     mine = selectors.open_work_for(request.user, Perm.TICKET_HANDLE).filter(unit_id__in=units)
     now = timezone.now()
     soon = now + timedelta(days=2)
@@ -172,7 +173,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
 
 
 @access(Perm.TICKET_VIEW)
-def supervision(request: HttpRequest) -> HttpResponse:
+def supervision(request: SignedInRequest) -> HttpResponse:
     """Cards and supervision: counts per unit and per street, and the tickets under supervision."""
     held = selectors.open_work_for(request.user, Perm.TICKET_VIEW).filter(status__in=WITH_UNIT)
     cards = {
@@ -217,11 +218,13 @@ class PolicyForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @access(Perm.TICKET_VIEW)
-def catalogue(request: HttpRequest) -> HttpResponse:
+def catalogue(request: SignedInRequest) -> HttpResponse:
     categories = Category.objects.select_related("parent", "policy", "default_unit").order_by(
         "sort_order"
     )
-    units = selectors.units_for(request.user).annotate(n=Count("members")).order_by("kind", "code")
+    units = (
+        ticket_access.units_for(request.user).annotate(n=Count("members")).order_by("kind", "code")
+    )
     return render(
         request,
         "tickets/catalogue.html",
@@ -235,7 +238,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 
 @access(Perm.TICKET_ADMIN)
-def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def policy_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     policy = get_object_or_404(SlaPolicy, pk=pk)
     form = PolicyForm(request.POST or None, instance=policy, initial={"version": policy.version})
 
@@ -263,14 +266,14 @@ class CategoryForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @access(Perm.TICKET_ADMIN)
-def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def category_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     category = get_object_or_404(Category, pk=pk)
     form = CategoryForm(
         request.POST or None, instance=category, initial={"version": category.version}
     )
     default_unit = form.fields["default_unit"]
     assert isinstance(default_unit, forms.ModelChoiceField)
-    default_unit.queryset = selectors.units_for(request.user, Perm.TICKET_ADMIN)
+    default_unit.queryset = ticket_access.units_for(request.user, Perm.TICKET_ADMIN)
 
     def action(d: dict[str, Any]) -> Category:
         fields = {f: d[f] for f in CategoryForm.Meta.fields}
@@ -292,9 +295,9 @@ class MemberForm(Form):
 
 
 @access(Perm.TICKET_VIEW)
-def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     """A unit's handlers; the district administrator adds and removes them."""
-    unit = get_object_or_404(selectors.units_for(request.user), pk=pk)
+    unit = get_object_or_404(ticket_access.units_for(request.user), pk=pk)
     can_admin = has_perm(request.user, Perm.TICKET_ADMIN)
     form = MemberForm(request.POST or None)
     if request.method == "POST":

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from gridlight.core.access import Perm, Scope, access, require
+from gridlight.core.access import Perm, Scope, SignedInRequest, access, require
 from gridlight.core.forms import Form
 from gridlight.core.models import Region, RegionLevel
 from gridlight.core.spreadsheets import Column, write_workbook
@@ -209,7 +209,7 @@ def _definitions() -> list[dict[str, str]]:
 
 
 @access(Perm.TICKET_VIEW)
-def kpi_page(request: HttpRequest) -> HttpResponse:
+def kpi_page(request: SignedInRequest) -> HttpResponse:
     form, q = _query(request)
     report = _report(request, q)
     return render(
@@ -282,7 +282,7 @@ def export_rows(report: kpi.KpiReport) -> list[list[Any]]:
 
 
 @access(Perm.TICKET_VIEW)
-def kpi_export(request: HttpRequest) -> HttpResponse:
+def kpi_export(request: SignedInRequest) -> HttpResponse:
     _form, q = _query(request)
     report = _report(request, q)
     notes = [

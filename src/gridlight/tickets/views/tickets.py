@@ -17,10 +17,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridlight.core import exports
-from gridlight.core.access import Perm, access, has_perm, is_public_user, scope_for
+from gridlight.core.access import (
+    Perm,
+    SignedInRequest,
+    Viewer,
+    access,
+    has_perm,
+    is_public_user,
+    scope_for,
+)
 from gridlight.core.crypto import decrypt, mask_phone
 from gridlight.core.errors import DomainError
-from gridlight.core.models import Region, RegionLevel
+from gridlight.core.models import Region, RegionLevel, User
 from gridlight.core.params import parse_id
 from gridlight.core.selectors import region_by_code
 from gridlight.core.spreadsheets import Column
@@ -39,7 +47,7 @@ from gridlight.tickets.models import (
 
 
 # Steps in the order their forms appear on a ticket page, with the fields each one shows.
-def district_of(user: Any) -> Region | None:
+def district_of(user: Viewer) -> Region | None:
     """The district whose communities the intake form lists: a staff member's own; for residents
     and talents (who hold no region) the first district of the installation."""
     scope = scope_for(user, Perm.TICKET_CREATE)
@@ -71,14 +79,14 @@ def _region_for(request: HttpRequest, data: dict[str, Any]) -> Region | None:
 
 
 @access()
-def grid_options(request: HttpRequest) -> HttpResponse:
+def grid_options(request: SignedInRequest) -> HttpResponse:
     """The grids of the chosen community, as the options of the intake form's grid select."""
     grids = grid_choices(request.GET.get("region", "").strip())
     return render(request, "tickets/_grid_options.html", {"grids": grids})
 
 
 @access()
-def ticket_new(request: HttpRequest) -> HttpResponse:
+def ticket_new(request: SignedInRequest) -> HttpResponse:
     public_user = is_public_user(request.user)
     if not public_user and not has_perm(request.user, Perm.TICKET_CREATE):
         raise PermissionDenied
@@ -167,7 +175,7 @@ def _visit_in_scope(request: HttpRequest, visit_id: Any) -> int | None:
 
 
 @access()
-def similar(request: HttpRequest) -> HttpResponse:
+def similar(request: SignedInRequest) -> HttpResponse:
     """Open tickets like the one being written (an htmx fragment on the intake form)."""
     category = Category.objects.filter(code=request.GET.get("category", "")).first()
     code = request.GET.get("region", "") or request.GET.get("region_code", "")
@@ -185,7 +193,7 @@ def similar(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/_similar.html", {"similar": found})
 
 
-def _may_ask_about(user: Any, region: Region) -> bool:
+def _may_ask_about(user: Viewer, region: Region) -> bool:
     """Residents and talents ask about places in the district they report to; staff about
     places in their scope. Nobody learns even how many tickets lie elsewhere."""
     if is_public_user(user):
@@ -194,7 +202,7 @@ def _may_ask_about(user: Any, region: Region) -> bool:
     return scope_for(user, Perm.TICKET_VIEW).contains(region.path)
 
 
-def _filtered(user: Any, params: QueryDict) -> tuple[TicketFilterForm, QuerySet[Ticket]]:
+def _filtered(user: Viewer, params: QueryDict) -> tuple[TicketFilterForm, QuerySet[Ticket]]:
     form = TicketFilterForm(params or None, staff=disclosure.staff_view(user))
     qs = ticket_access.visible(user).select_related("category", "unit", "street", "region")
     if form.is_valid():
@@ -221,7 +229,7 @@ def _filtered(user: Any, params: QueryDict) -> tuple[TicketFilterForm, QuerySet[
 
 
 @access()
-def ticket_list(request: HttpRequest) -> HttpResponse:
+def ticket_list(request: SignedInRequest) -> HttpResponse:
     form, qs = _filtered(request.user, request.GET)
     page = paginate(request, qs)
     page.object_list = [disclosure.for_viewer(t, request.user) for t in page.object_list]
@@ -239,7 +247,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _step_forms(user: Any, ticket: Ticket) -> list[dict[str, Any]]:
+def _step_forms(user: Viewer, ticket: Ticket) -> list[dict[str, Any]]:
     shown = []
     for step in steps.STEPS.values():
         name = step.name
@@ -264,7 +272,7 @@ def _step_forms(user: Any, ticket: Ticket) -> list[dict[str, Any]]:
 
 
 @access()
-def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     return _detail(request, ticket_access.get_visible(request.user, pk))
 
 
@@ -295,7 +303,7 @@ def _detail(request: HttpRequest, ticket: Ticket, status: int = 200) -> HttpResp
 
 @require_POST
 @access()
-def ticket_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def ticket_action(request: SignedInRequest, pk: int, name: str) -> HttpResponse:
     ticket = ticket_access.get_visible(request.user, pk)
     if name not in steps.STEPS:
         raise Http404
@@ -338,7 +346,7 @@ EXPORT_COLUMNS = [
 
 
 @access()
-def ticket_export(request: HttpRequest) -> HttpResponse:
+def ticket_export(request: SignedInRequest) -> HttpResponse:
     """The filtered list as .xlsx (no personal data: names and phones stay out); a large one
     is prepared by a background job (core/exports.py). Staff only: the sheet carries cards,
     supervision and returns."""
@@ -348,7 +356,7 @@ def ticket_export(request: HttpRequest) -> HttpResponse:
 
 
 @exports.register("tickets")
-def _export(user: Any, params: QueryDict) -> exports.Export:
+def _export(user: User, params: QueryDict) -> exports.Export:
     if not disclosure.staff_view(user):
         raise PermissionDenied
     _form, qs = _filtered(user, params)
@@ -404,7 +412,7 @@ def _export_rows(qs: QuerySet[Ticket], limit: int) -> Iterator[list[Any]]:
 
 
 @access()
-def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+def attachment(request: SignedInRequest, pk: int, attachment_pk: int) -> HttpResponse:
     ticket = ticket_access.get_visible(request.user, pk)
     a = Attachment.objects.filter(ticket=ticket, pk=attachment_pk).first()
     if a is None:
@@ -415,8 +423,8 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpRespons
 
 
 @access()
-def inbox(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def inbox(request: SignedInRequest) -> HttpResponse:
+    user = request.user
     qs = selectors.inbox(user).select_related("ticket")
     page = paginate(request, qs)
     notify.messages_mark_read(user=user, ids=[m.pk for m in page if m.read_at is None])

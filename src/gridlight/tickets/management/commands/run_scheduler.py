@@ -1,4 +1,5 @@
 """The embedded scheduler: sweep and send in a loop, without Celery or any other service.
+Each sweep also removes the export files whose days are up (``core.exports.expire``).
 
 ``gridlight run_scheduler`` runs in the foreground (a systemd unit of its own, or a terminal);
 ``start_thread`` runs the same loop in a daemon thread of the demo server. Both are safe next to
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
+from gridlight.core import exports
 from gridlight.tickets import notify, sweeper
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ def loop(
         try:
             if started >= next_sweep:
                 counts = sweeper.sweep()
+                counts["exports expired"] = exports.expire()
                 next_sweep = started + sweep_every
                 if report:
                     report("sweep: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -1,4 +1,5 @@
-"""One pass of the supervision sweeper, then the outbox: for cron, or by hand."""
+"""One pass of the supervision sweeper, then the outbox: for cron, or by hand. The pass also
+removes the export files whose days are up (``core.exports.expire``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from gridlight.core import exports
 from gridlight.tickets import notify, sweeper
 
 
@@ -22,6 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         counts = sweeper.sweep(batch=options["batch"])
+        counts["exports expired"] = exports.expire()
         line = ", ".join(f"{k} {v}" for k, v in counts.items())
         if not options["no_send"]:
             line += f", sent {notify.send_pending()}"

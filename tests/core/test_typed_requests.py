@@ -1,0 +1,35 @@
+"""A view that takes a ``SignedInRequest`` (its ``user`` typed ``User``, so it may hand it to
+services as ``actor``) must be one the access layer keeps anonymous visitors out of: the type
+is a claim, and this test holds the pages to it."""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable
+from typing import Any
+
+from gridlight.core.access import ACCESS_ATTR, SignedInRequest
+from gridlight.core.urlwalk import all_routes
+
+
+def _innermost(view: Callable[..., Any]) -> Callable[..., Any]:
+    while hasattr(view, "__wrapped__"):
+        view = view.__wrapped__
+    return view
+
+
+def _request_type(view: Callable[..., Any]) -> Any:
+    function = _innermost(view)
+    first = next(iter(inspect.signature(function).parameters), None)
+    return typing.get_type_hints(function).get(first) if first else None
+
+
+def test_only_views_closed_to_anonymous_visitors_take_a_signed_in_request() -> None:
+    claims = {
+        route: getattr(pattern.callback, ACCESS_ATTR, None)
+        for route, pattern in all_routes()
+        if not route.startswith("api/") and _request_type(pattern.callback) is SignedInRequest
+    }
+    assert len(claims) >= 30  # the pages marked @access take one
+    assert {route: mark for route, mark in claims.items() if mark in (None, "public")} == {}
