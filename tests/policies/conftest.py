@@ -82,3 +82,44 @@ def people(world: Any) -> dict[str, Any]:
             o, level="E", degree="master", housing="owns", arrived_on=date(2015, 1, 1)
         ),
     }
+
+
+def secret_policy_world(world: Any) -> dict[str, list[int]]:
+    """The secret street's own policy (a published version and a draft), a talent and an
+    enterprise, each marked with the canary (made once per world; ids by kind for the route
+    walk)."""
+    from tests.conftest import CANARY
+
+    made = getattr(world, "_secret_policy_ids", None)
+    if made is not None:
+        return made  # type: ignore[no-any-return]
+    from gridlight.policies.services import draft_create, draft_update, policy_create, publish
+
+    admin = world.users["district_admin"]
+    policy = policy_create(
+        actor=admin,
+        region=world.secret_street,
+        code="canary_policy",
+        subject_type="enterprise",
+        title=f"{CANARY}政策",
+        issuer=f"{CANARY}街道办",
+        mode="apply",
+    )
+    when = {"field_in": {"field": "industry", "values": ["digital"]}}
+    cases = [{"name": CANARY, "values": {"industry": "digital"}, "expect": "met"}]
+    v1 = draft_create(actor=admin, policy=policy)
+    v1 = draft_update(
+        actor=admin, draft=v1, edit_version=1, definition={"when": when, "tests": cases}
+    )
+    publish(actor=admin, draft=v1, effective_from=date(2020, 1, 1))
+    v2 = draft_create(actor=admin, policy=policy, note=CANARY)
+    enterprise = make_enterprise(world.secret_street, name=f"{CANARY}企业")
+    talent = make_talent(world.secret_street, name=f"{CANARY}人才", employer=enterprise)
+    made = {
+        "policies": [policy.pk],
+        "policy_versions": [v1.pk, v2.pk],
+        "talents": [talent.pk],
+        "enterprises": [enterprise.pk],
+    }
+    world._secret_policy_ids = made
+    return made

@@ -137,8 +137,9 @@ class TalentSubject:
             "years_in_district": age_on(obj.arrived_on, as_of) if obj.arrived_on else None,
             "housing": _blank(obj.housing),
             "spouse_employment": _blank(obj.spouse_employment),
-            "children": len(births),
-            "school_age_children": _school_age(births, as_of),
+            # No child recorded is not known to be "no children": the profile has no such fact.
+            "children": len(births) or None,
+            "school_age_children": _school_age(births, as_of) if births else None,
             "employer_industry": employer.industry if employer else None,
             "employer_revenue_yuan": employer.revenue_yuan if employer else None,
             "employer_headcount": employer.headcount if employer else None,
@@ -194,8 +195,8 @@ class TalentSubject:
             "employer_industry": "e.industry",
             "employer_revenue_yuan": "e.revenue_yuan",
             "employer_headcount": "e.headcount",
-            "children": "COALESCE(k.children, 0)",
-            "school_age_children": "COALESCE(k.school_age, 0)",
+            "children": "k.children",
+            "school_age_children": "k.school_age",
         }
         if {"field:children", "field:school_age_children"} & needs.keys():
             joins.append(
