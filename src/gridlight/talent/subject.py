@@ -240,7 +240,7 @@ class EnterpriseSubject:
             "srdi_level": FieldSpec(
                 "srdi_level",
                 "string",
-                _("专精特新 level"),
+                _("specialised and innovative (专精特新) level"),
                 _choices(TagLevel.choices, _NO),
             ),
             "listing_stage": FieldSpec(
