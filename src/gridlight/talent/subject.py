@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -80,6 +81,9 @@ class TalentSubject:
     industry_field = "employer_industry"
 
     def fields(self) -> dict[str, FieldSpec]:
+        return _talent_fields()
+
+    def _fields(self) -> dict[str, FieldSpec]:
         return {
             "level": FieldSpec("level", "string", _("talent level"), _choices(TalentLevel.choices)),
             "origin": FieldSpec(
@@ -233,6 +237,9 @@ class EnterpriseSubject:
     industry_field = "industry"
 
     def fields(self) -> dict[str, FieldSpec]:
+        return _enterprise_fields()
+
+    def _fields(self) -> dict[str, FieldSpec]:
         return {
             "industry": FieldSpec("industry", "string", _("industry"), _choices(Industry.choices)),
             "revenue_yuan": FieldSpec("revenue_yuan", "int", _("revenue (yuan)")),
@@ -355,3 +362,15 @@ class EnterpriseSubject:
                 )
             select.append(f"{sql} AS {alias}")
         return f"SELECT {', '.join(select)} FROM {e} e", params
+
+
+# The fields are fixed by the models' choices (their labels stay lazy, so each request still
+# shows them in its own language): built once, not on every evaluation.
+@cache
+def _talent_fields() -> dict[str, FieldSpec]:
+    return TalentSubject()._fields()
+
+
+@cache
+def _enterprise_fields() -> dict[str, FieldSpec]:
+    return EnterpriseSubject()._fields()
