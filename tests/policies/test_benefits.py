@@ -28,6 +28,7 @@ FIELDS = {
     "revenue_yuan": FieldSpec("revenue_yuan", "int", "revenue"),
     "tags": FieldSpec("tags", "list_string", "tags"),
 }
+pytestmark = pytest.mark.usefixtures("english")
 FEN = st.integers(min_value=0, max_value=10**12)
 
 

@@ -16,6 +16,7 @@ from gridlight.policies.definition import (
 )
 from gridlight.rules.subjects import get_subject
 
+pytestmark = pytest.mark.usefixtures("english")
 TALENT = get_subject("talent")
 ENTERPRISE = get_subject("enterprise")
 

@@ -68,7 +68,7 @@ def test_draft_edit_refused_with_reason_then_saved_simulated_published(loaded: A
         f"/policies/versions/{draft.pk}/", {"definition": bad, "edit_version": 1, "note": ""}
     )
     assert response.status_code == 400
-    assert "below the floor" in response.content.decode()
+    assert "低于下限" in response.content.decode()  # Chinese first
     draft.refresh_from_db()
     assert draft.edit_version == 1
     good = (
@@ -124,7 +124,7 @@ def test_api_bad_input_is_a_4xx_with_nothing_written(loaded: Any) -> None:
         content_type="application/json",
     )
     assert response.status_code == 400
-    assert "cycle" in response.json()["detail"]
+    assert "循环引用" in response.json()["detail"]
     unknown = {
         "edit_version": 1,
         "definition": {"when": {"field_in": {"field": "wealth", "values": ["x"]}}},

@@ -20,7 +20,7 @@ from gridlight.policies.selectors import policies_for
 from gridlight.policies.services import draft_create, draft_update, policy_create, publish
 from gridlight.policies.simulate import simulate
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 DAY = date(2026, 6, 1)
 SRDI = {"field_in": {"field": "srdi_level", "values": ["provincial", "national"]}}
 CASES = [{"name": "national", "values": {"srdi_level": "national"}, "expect": "met", "amount": 5}]
