@@ -18,6 +18,7 @@ LAYERS = {
     "households": 2,
     "tickets": 3,  # raises tickets from households' visits
     "talent": 4,  # talent problems are tickets
+    "policies": 5,  # eligibility of talents and enterprises
     "demo": 9,
     "api": 9,
 }

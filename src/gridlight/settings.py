@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "gridlight.households",
     "gridlight.tickets",
     "gridlight.talent",
+    "gridlight.policies",
     "gridlight.demo",
     "gridlight.api",
 ]

@@ -30,6 +30,7 @@ from gridlight.core.models import (
 from gridlight.core.services import token_create
 from gridlight.core.urlwalk import all_routes, concrete_urls
 from gridlight.households.models import Household, LightChange, Resident, Visit
+from gridlight.policies.models import Policy, PolicyVersion
 from gridlight.rules.models import RuleSetVersion
 from gridlight.tickets.access import ACTORS
 from gridlight.tickets.models import (
@@ -67,7 +68,15 @@ def _secret_ids(world: World) -> dict[str, list[int]]:
         + list(WorkdayOverride.objects.values_list("pk", flat=True))
         + list(Category.objects.values_list("pk", flat=True)[:3]),
         "units": [world.units[f"street-{world.secret_street.code}"].pk],
+        **_secret_policy_ids(world),
     }
+
+
+def _secret_policy_ids(world: World) -> dict[str, list[int]]:
+    """The secret street's own policy (with its versions), talent and enterprise."""
+    from tests.policies.conftest import secret_policy_world
+
+    return secret_policy_world(world)
 
 
 # Which ids a route's integer parameters are tried with, by the route's start. A route that
@@ -90,6 +99,14 @@ ROUTE_KINDS = [
     ("tickets/calendar/", "ticket_admin"),
     ("tickets/", "tickets"),
     ("api/v1/tickets", "tickets"),
+    ("policies/versions/", "policy_versions"),
+    ("policies/talents/", "talents"),
+    ("policies/enterprises/", "enterprises"),
+    ("policies/", "policies"),
+    ("api/v1/policies/versions", "policy_versions"),
+    ("api/v1/policies", "policies"),
+    ("api/v1/talents", "talents"),
+    ("api/v1/enterprises", "enterprises"),
     ("open311/", "tickets"),
 ]
 
@@ -186,6 +203,13 @@ def _payload(world: World) -> dict[str, Any]:
         "grid_code": world.secret_grid.code,
         "address": "",
         "services": [],
+        "subject_type": "talent",
+        "title": "walk",
+        "issuer": "walk",
+        "mode": "push",
+        "edit_version": 1,
+        "definition": {},
+        "effective_from": "2026-01-01",
     }
 
 
@@ -203,13 +227,13 @@ def _state() -> tuple[Any, ...]:
         f"(SELECT COUNT(*) FROM {table(Resident)} WHERE status = 'present')",  # noqa: S608
         f"(SELECT COUNT(*) FROM {table(Unit.members.through)})",  # noqa: S608
     ]
-    for model in (User, Visit, LightChange, RuleSetVersion, Job, Transition, Notice):
+    for model in (User, Visit, LightChange, RuleSetVersion, Job, Transition, Notice, PolicyVersion):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
     for model in (WorkdayOverride,):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
     # Rows that carry a version: their number and the sum of versions catch an insert, a delete
     # and an update alike.
-    for model in (Region, ServicePosition, Household, Ticket, SlaPolicy):
+    for model in (Region, ServicePosition, Household, Ticket, SlaPolicy, Policy):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
         counts.append(f"(SELECT COALESCE(SUM(version), 0) FROM {table(model)})")  # noqa: S608
     with connection.cursor() as cursor:
@@ -219,6 +243,7 @@ def _state() -> tuple[Any, ...]:
         numbers,
         tuple(Household.objects.order_by("pk").values_list("light", "override_light")),
         tuple(RuleSetVersion.objects.order_by("pk").values_list("status", "edit_version")),
+        tuple(PolicyVersion.objects.order_by("pk").values_list("status", "edit_version")),
         tuple(
             Category.objects.order_by("pk").values_list("policy_id", "default_unit_id", "active")
         ),

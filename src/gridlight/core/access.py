@@ -60,6 +60,8 @@ class Perm(StrEnum):
     TALENT_CHANGE = "talent.change"
     TALENT_ASSIGN = "talent.assign"
     TALENT_REVEAL = "talent.reveal"
+    POLICY_VIEW = "policy.view"
+    POLICY_MANAGE = "policy.manage"
 
 
 WRITE_PERMS = frozenset(
@@ -77,6 +79,7 @@ WRITE_PERMS = frozenset(
         Perm.TICKET_ADMIN,
         Perm.TALENT_CHANGE,
         Perm.TALENT_ASSIGN,
+        Perm.POLICY_MANAGE,
     }
 )
 _HOUSEHOLD_WORK = frozenset({Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_CHANGE, Perm.VISIT_RECORD})
@@ -110,7 +113,8 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     # sees residents' numbers). Assigning and handing over caseloads is the district's.
     Role.TALENT_COMMISSIONER: _STAFF_VIEW
     | _TICKET_FRONT
-    | {Perm.TALENT_VIEW, Perm.TALENT_CHANGE, Perm.TALENT_REVEAL},
+    | {Perm.TALENT_VIEW, Perm.TALENT_CHANGE, Perm.TALENT_REVEAL}
+    | {Perm.POLICY_VIEW},
     Role.EVALUATOR: _STAFF_VIEW,
     Role.RESIDENT: frozenset(),
     Role.TALENT: frozenset(),

@@ -19,6 +19,12 @@ from gridlight.households.models import (
 from gridlight.rules.conditions import age_on
 from gridlight.rules.subjects import FieldSpec
 
+_FIELD_NEEDS = {
+    "field:age": "oldest_birth",
+    "field:youngest_age": "youngest_birth",
+    "field:member_count": "member_count",
+}
+
 
 class HouseholdSubject:
     name = "household"
@@ -29,8 +35,10 @@ class HouseholdSubject:
 
     def fields(self) -> dict[str, FieldSpec]:
         return {
-            "age": FieldSpec("age", "int", _("age of the oldest member")),
-            "youngest_age": FieldSpec("youngest_age", "int", _("age of the youngest member")),
+            "age": FieldSpec("age", "int", _("age of the oldest member"), years_since=True),
+            "youngest_age": FieldSpec(
+                "youngest_age", "int", _("age of the youngest member"), years_since=True
+            ),
             "member_count": FieldSpec("member_count", "int", _("members living here")),
             "tags": FieldSpec("tags", "list_string", _("attributes")),
         }
@@ -73,24 +81,29 @@ class HouseholdSubject:
         select = ["h.id AS id", "h.region_path AS region_path"]
         joins: list[str] = []
         params: list[Any] = []
-        member_needs = {
-            k: a
+        # The typed fields' needs are the members' aggregates under their field names (a rule
+        # set may ask for both names of one aggregate, each with its own alias).
+        member_needs = [
+            (_FIELD_NEEDS.get(k, k), a)
             for k, a in needs.items()
-            if k in {"member_count", "oldest_birth", "youngest_birth"}
-        }
+            if _FIELD_NEEDS.get(k, k) in {"member_count", "oldest_birth", "youngest_birth"}
+        ]
         if member_needs:
             agg = {
                 "member_count": "COUNT(*)",
                 "oldest_birth": "MIN(birth_date)",
                 "youngest_birth": "MAX(birth_date)",
             }
-            cols = ", ".join(f"{agg[k]} AS {a}" for k, a in member_needs.items())
+            cols = ", ".join(f"{agg[k]} AS {a}" for k, a in member_needs)
             joins.append(
                 f"LEFT JOIN (SELECT household_id, {cols} FROM {r} WHERE status = %s "
                 f"GROUP BY household_id) m ON m.household_id = h.id"
             )
             params.append(ResidentStatus.PRESENT.value)
-            select += [f"m.{a} AS {a}" for a in member_needs.values()]
+            select += [
+                f"COALESCE(m.{a}, 0) AS {a}" if k == "member_count" else f"m.{a} AS {a}"
+                for k, a in member_needs
+            ]
         attr_needs = {k: a for k, a in needs.items() if k.startswith(("tag:", "grade:"))}
         if attr_needs:
             cols_sql, col_params = [], []

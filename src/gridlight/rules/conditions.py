@@ -24,12 +24,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from gridlight.rules.cel import CelError, CompiledCel, compile_cel, evaluate_cel
-from gridlight.rules.subjects import Subject
+from gridlight.rules.subjects import FieldSpec, Subject
 
 State = Literal["pass", "fail", "unknown"]
 
 
-Argument = Literal["tag", "number", "grade", "group", "negation", "expression"]
+Argument = Literal["tag", "number", "grade", "field", "group", "negation", "expression"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,12 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         1,
         10,
     ),
+    # Typed field conditions, for any subject that declares the field (``FieldSpec``): a talent's
+    # level, an enterprise's revenue. ``{"field_at_least": {"field": "revenue_yuan", "value":
+    # 20000000}}``, ``{"field_in": {"field": "level", "values": ["A", "B"]}}``.
+    CatalogueEntry("field_at_least", gettext_lazy("field at least"), "field"),
+    CatalogueEntry("field_at_most", gettext_lazy("field at most"), "field"),
+    CatalogueEntry("field_in", gettext_lazy("field is one of"), "field"),
     CatalogueEntry("all_of", gettext_lazy("all of these hold"), "group"),
     CatalogueEntry("any_of", gettext_lazy("any of these holds"), "group"),
     CatalogueEntry("not", gettext_lazy("does not hold"), "negation"),
@@ -83,6 +89,9 @@ class Verdict:
     label: str
     seen: dict[str, Any] = field(default_factory=dict)
     parts: list[Verdict] = field(default_factory=list)
+    # The subject fields whose missing values left this verdict unknown (empty unless unknown):
+    # what the subject would have to add for the condition to be decided.
+    missing: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -153,7 +162,7 @@ class AgeAtLeast(Condition):
         age = values.get("age")
         label = _("oldest member aged %(n)s or over") % {"n": self.years}
         if age is None:
-            return Verdict("unknown", label, {_("age"): None})
+            return Verdict("unknown", label, {_("age"): None}, missing=frozenset({"age"}))
         return Verdict(_state(age >= self.years), label, {_("age"): age})
 
     def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
@@ -175,7 +184,9 @@ class MemberCount(Condition):
         else:
             label = _("at least %(n)s members living here") % {"n": self.bound}
         if n is None:
-            return Verdict("unknown", label, {_("members"): None})
+            return Verdict(
+                "unknown", label, {_("members"): None}, missing=frozenset({"member_count"})
+            )
         ok = n <= self.bound if self.at_most else n >= self.bound
         return Verdict(_state(ok), label, {_("members"): n})
 
@@ -212,6 +223,66 @@ class GradeAtMost(Condition):
         return {"grade:" + self.attribute}
 
 
+FieldOp = Literal["at_least", "at_most", "in"]
+
+
+@dataclass
+class FieldCompare(Condition):
+    """A typed comparison of one subject field: at least / at most a whole number, or one of
+    a list of values. A field with no value is unknown (SQL: NULL), never a fail."""
+
+    spec: FieldSpec
+    op: FieldOp
+    bound: int = 0
+    allowed: tuple[Any, ...] = ()
+
+    def _shown(self, value: Any) -> Any:
+        return dict(self.spec.choices).get(value, value) if isinstance(value, str) else value
+
+    def _label(self) -> str:
+        if self.op == "at_least":
+            return _("%(f)s at least %(n)s") % {"f": self.spec.label, "n": self.bound}
+        if self.op == "at_most":
+            return _("%(f)s at most %(n)s") % {"f": self.spec.label, "n": self.bound}
+        return _("%(f)s is %(v)s") % {
+            "f": self.spec.label,
+            "v": _(" or ").join(str(self._shown(v)) for v in self.allowed),
+        }
+
+    def evaluate(self, values: dict[str, Any]) -> Verdict:
+        value = values.get(self.spec.name)
+        label = self._label()
+        if value is None:
+            return Verdict(
+                "unknown", label, {str(self.spec.label): None}, missing=frozenset({self.spec.name})
+            )
+        if self.op == "at_least":
+            ok = value >= self.bound
+        elif self.op == "at_most":
+            ok = value <= self.bound
+        else:
+            ok = value in self.allowed
+        return Verdict(_state(ok), label, {str(self.spec.label): self._shown(value)})
+
+    def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
+        col = ctx.col("field:" + self.spec.name)
+        if self.spec.years_since:
+            # The column holds the date counted from: n years or more since it ⇔ on or before
+            # the same day n years ago; at most n ⇔ after the day n + 1 years ago.
+            if self.op == "at_least":
+                return f"({col} <= %s)", [years_before(ctx.as_of, self.bound)]
+            return f"({col} > %s)", [years_before(ctx.as_of, self.bound + 1)]
+        if self.op == "at_least":
+            return f"({col} >= %s)", [self.bound]
+        if self.op == "at_most":
+            return f"({col} <= %s)", [self.bound]
+        marks = ", ".join(["%s"] * len(self.allowed))
+        return f"({col} IN ({marks}))", list(self.allowed)
+
+    def needs(self) -> set[str]:
+        return {"field:" + self.spec.name}
+
+
 @dataclass
 class _Group(Condition):
     """A list of conditions joined by "and" or "or", in three-valued logic."""
@@ -239,7 +310,10 @@ class _Group(Condition):
             f"({v.label})" if isinstance(p, _Group) else v.label
             for p, v in zip(self.parts, verdicts, strict=True)
         ]
-        return Verdict(state, _(self.word).join(labels), seen, verdicts)
+        missing = (
+            frozenset().union(*(v.missing for v in verdicts)) if state == "unknown" else frozenset()
+        )
+        return Verdict(state, _(self.word).join(labels), seen, verdicts, missing)
 
     def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
         return _join(self.parts, self.operator, ctx)
@@ -268,7 +342,11 @@ class Not(Condition):
         inner = self.part.evaluate(values)
         flipped: dict[State, State] = {"pass": "fail", "fail": "pass", "unknown": "unknown"}
         return Verdict(
-            flipped[inner.state], _("not (%(c)s)") % {"c": inner.label}, inner.seen, [inner]
+            flipped[inner.state],
+            _("not (%(c)s)") % {"c": inner.label},
+            inner.seen,
+            [inner],
+            inner.missing,
         )
 
     def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
@@ -295,8 +373,10 @@ class Cel(Condition):
             result = evaluate_cel(self.compiled, cel_values)
         except CelError as exc:
             return Verdict("unknown", self.compiled.source, {_("error"): exc.message})
-        state: State = "unknown" if result is None else _state(result)
-        return Verdict(state, self.compiled.source, cel_values)
+        if result is None:
+            missing = frozenset(k for k, v in cel_values.items() if v is None)
+            return Verdict("unknown", self.compiled.source, cel_values, missing=missing)
+        return Verdict(_state(result), self.compiled.source, cel_values)
 
     def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
         raise ConditionError(_("A CEL condition is evaluated in Python, not in SQL."))
@@ -365,6 +445,8 @@ def parse_condition(spec: Any, subject: Subject) -> Condition:
         return AllOf(parts) if kind == "all_of" else AnyOf(parts)
     if kind == "not":
         return Not(parse_condition(arg, subject))
+    if kind in {"field_at_least", "field_at_most", "field_in"}:
+        return _field_condition(kind, arg, subject)
     if kind == "cel":
         if not isinstance(arg, str):
             raise ConditionError(_("cel takes an expression as text."))
@@ -374,6 +456,49 @@ def parse_condition(spec: Any, subject: Subject) -> Condition:
             raise ConditionError(exc.message) from exc
         return Cel(compiled)
     raise ConditionError(_("Unknown condition: %(k)s") % {"k": kind})
+
+
+_SCALAR_TYPES = {"int", "string", "bool"}
+
+
+def _field_condition(kind: str, arg: Any, subject: Subject) -> FieldCompare:
+    key = "values" if kind == "field_in" else "value"
+    if not isinstance(arg, dict) or set(arg) != {"field", key}:
+        raise ConditionError(_('%(k)s takes {"field": …, "%(v)s": …}.') % {"k": kind, "v": key})
+    fields = subject.fields()
+    name = arg["field"]
+    spec = fields.get(name) if isinstance(name, str) else None
+    if spec is None or spec.type not in _SCALAR_TYPES:
+        known = ", ".join(n for n, f in fields.items() if f.type in _SCALAR_TYPES)
+        raise ConditionError(
+            _("Unknown field: %(f)s; known fields: %(k)s") % {"f": name, "k": known}
+        )
+    if kind == "field_in":
+        values = arg["values"]
+        if spec.years_since or spec.type == "int":
+            raise ConditionError(
+                _("%(f)s is a number: compare it with field_at_least or field_at_most.")
+                % {"f": name}
+            )
+        wanted: type = bool if spec.type == "bool" else str
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(type(v) is wanted for v in values)  # True is no text, 1 no boolean
+        ):
+            raise ConditionError(_("field_in takes a non-empty list of values."))
+        choices = dict(spec.choices)
+        unknown = [str(v) for v in values if choices and v not in choices]
+        if unknown:
+            raise ConditionError(
+                _("%(f)s cannot be %(v)s; it is one of %(c)s.")
+                % {"f": name, "v": ", ".join(unknown), "c": ", ".join(choices)}
+            )
+        return FieldCompare(spec, "in", allowed=tuple(dict.fromkeys(values)))
+    if spec.type != "int":
+        raise ConditionError(_("%(f)s is not a number.") % {"f": name})
+    bound = _int(arg["value"], str(spec.label), 0, 10**15)
+    return FieldCompare(spec, "at_least" if kind == "field_at_least" else "at_most", bound)
 
 
 def _require(fields: dict[str, Any], name: str, kind: str) -> None:

@@ -27,7 +27,8 @@ from django.utils.translation import gettext as _
 from gridlight.rules.conditions import ENTRIES
 
 GROUPS = ("all_of", "any_of")
-LEAVES = tuple(k for k, e in ENTRIES.items() if e.argument not in {"group", "negation"})
+# Typed field conditions are written in YAML (the households' subject has no typed fields).
+LEAVES = tuple(k for k, e in ENTRIES.items() if e.argument not in {"group", "negation", "field"})
 TOKEN = re.compile(r"^[a-z0-9]{1,16}$")
 CASE_FIELDS = ("age", "youngest_age", "member_count")
 MAX_DEPTH = 8  # groups within groups; deeper is refused (and never rendered)

@@ -144,7 +144,7 @@ class CompiledRuleSet:
 
     def full_columns(self, subject: Subject) -> dict[str, str]:
         """Aliases for every feature a subject offers: what a CEL rule may read."""
-        needs = {"member_count", "oldest_birth", "youngest_birth"}
+        needs = {f"field:{n}" for n, f in subject.fields().items() if f.type != "list_string"}
         needs |= {f"tag:{c}" for c in subject.tags()} | {f"grade:{c}" for c in subject.grades()}
         return {need: f"c{i}" for i, need in enumerate(sorted(needs))}
 
@@ -164,31 +164,58 @@ class CompiledRuleSet:
                     break
                 for raw in chunk:
                     row = dict(zip(names, raw, strict=True))
-                    result = self.evaluate(self.values_from_features(row, as_of, columns))
+                    values = self.values_from_features(row, as_of, columns, subject)
+                    result = self.evaluate(values)
                     reasons = "".join(f"{r.code}," for r in result.fired)
                     yield row["id"], row["region_path"], result.outcome, reasons
 
     def values_from_features(
-        self, row: dict[str, Any], as_of: date, columns: dict[str, str] | None = None
+        self,
+        row: dict[str, Any],
+        as_of: date,
+        columns: dict[str, str] | None = None,
+        subject: Subject | None = None,
     ) -> dict[str, Any]:
         """Values for :meth:`evaluate` from a feature row (used where CEL rules run per row)."""
-        columns = columns or self.columns()
-        values: dict[str, Any] = {"tags": set(), "grades": {}, "age": None, "youngest_age": None}
-        for need, alias in columns.items():
-            v = row.get(alias)
-            if isinstance(v, str):  # SQLite returns aggregated dates as text
-                v = date.fromisoformat(v)
-            if need == "oldest_birth":
-                values["age"] = age_on(v, as_of) if v is not None else None
-            elif need == "youngest_birth":
-                values["youngest_age"] = age_on(v, as_of) if v is not None else None
-            elif need == "member_count":
-                values["member_count"] = v or 0
-            elif need.startswith("tag:") and v:
-                values["tags"].add(need[4:])
-            elif need.startswith("grade:") and v is not None:
-                values["grades"][need[6:]] = v
-        return values
+        return values_from_features(row, as_of, columns or self.columns(), subject)
+
+
+def values_from_features(
+    row: dict[str, Any], as_of: date, columns: dict[str, str], subject: Subject | None = None
+) -> dict[str, Any]:
+    """A subject's values as :meth:`Subject.values` gives them, from a row of its feature query
+    (``columns`` maps each need to its alias): how batch paths evaluate in Python what does
+    not render to SQL."""
+    specs = subject.fields() if subject is not None else {}
+    values: dict[str, Any] = {"tags": set(), "grades": {}}
+    if not any(n.startswith("field:") for n in columns):
+        values |= {"age": None, "youngest_age": None}
+    for need, alias in columns.items():
+        v = row.get(alias)
+        if need.startswith("field:"):
+            spec = specs[need[6:]]
+            if spec.years_since or spec.type == "date":
+                if isinstance(v, str):  # SQLite returns dates as text
+                    v = date.fromisoformat(v)
+                if spec.years_since and v is not None:
+                    v = age_on(v, as_of)
+            elif spec.type == "bool" and v is not None:
+                v = bool(v)
+            values[spec.name] = v
+            continue
+        if isinstance(v, str) and need.endswith("_birth"):  # SQLite: aggregated dates as text
+            v = date.fromisoformat(v)
+        if need == "oldest_birth":
+            values["age"] = age_on(v, as_of) if v is not None else None
+        elif need == "youngest_birth":
+            values["youngest_age"] = age_on(v, as_of) if v is not None else None
+        elif need == "member_count":
+            values["member_count"] = v or 0
+        elif need.startswith("tag:") and v:
+            values["tags"].add(need[4:])
+        elif need.startswith("grade:") and v is not None:
+            values["grades"][need[6:]] = v
+    return values
 
 
 def compile_definition(definition: Any, subject: Subject) -> CompiledRuleSet:

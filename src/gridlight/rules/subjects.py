@@ -18,9 +18,18 @@ FieldType = Literal["int", "bool", "string", "double", "date", "list_string"]
 
 @dataclass(frozen=True)
 class FieldSpec:
+    """A field of a subject. ``choices`` (value → label) lists what a text field may hold, for
+    ``field_in`` and benefit tables. A field with ``years_since`` is a whole number of years
+    since a date (an age since the birth date, years in the district since arrival): its
+    feature column ``field:<name>`` holds that date, so batch comparisons are date comparisons
+    on the column (index-friendly, identical on SQLite and PostgreSQL), while ``values`` gives
+    the number of years on the evaluation date."""
+
     name: str
     type: FieldType
     label: str | Promise
+    choices: tuple[tuple[str, str | Promise], ...] = ()
+    years_since: bool = False
 
 
 class Subject(Protocol):
@@ -56,8 +65,11 @@ class Subject(Protocol):
     def feature_sql(self, needs: dict[str, str], as_of: date) -> tuple[str, list[Any]]:
         """A SELECT producing ``id``, ``region_path`` and one column per need, aliased as given.
 
-        Needs are ``member_count``, ``oldest_birth`` (a date), ``tag:<code>`` (1 or NULL) and
-        ``grade:<code>`` (the lowest grade, or NULL); the engine asks only for what its rules use.
+        Needs are ``member_count``, ``oldest_birth`` (a date), ``tag:<code>`` (1 or NULL),
+        ``grade:<code>`` (the lowest grade, or NULL) and ``field:<name>`` (the field's value,
+        NULL when not known; for a ``years_since`` field, the date counted from). The engine
+        asks only for what its rules use, and only for needs the subject's conditions can name
+        (a subject without typed fields is never asked for ``field:`` needs).
         """
         ...
 

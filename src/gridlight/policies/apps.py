@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PoliciesConfig(AppConfig):
+    """Policies: the catalogue, eligibility on the rules engine, computed benefits."""
+
+    name = "gridlight.policies"
+    label = "policies"
+    verbose_name = _("Policies")
+
+    def ready(self) -> None:
+        from gridlight.core.audit import register_actions
+        from gridlight.rules.subjects import register
+        from gridlight.talent.subject import EnterpriseSubject, TalentSubject
+
+        register(TalentSubject())
+        register(EnterpriseSubject())
+        register_actions(
+            "policy",
+            _("Policy"),
+            {
+                "create": _("created"),
+                "update": _("changed"),
+                "draft": _("draft made"),
+                "edit": _("draft edited"),
+                "publish": _("published"),
+            },
+        )
