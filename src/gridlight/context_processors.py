@@ -23,6 +23,8 @@ MENU: list[tuple[str, Any, Perm | None]] = [
     ("tickets:dispatch", _("Dispatch"), Perm.TICKET_DISPATCH),
     ("tickets:supervision", _("Supervision"), Perm.TICKET_VIEW),
     ("tickets:kpi", _("KPIs"), Perm.TICKET_VIEW),
+    ("talent:talent_list", _("Talents"), Perm.TALENT_VIEW),
+    ("talent:enterprise_list", _("Enterprises"), Perm.TALENT_VIEW),
     ("core:region_index", _("Region tree"), Perm.REGION_VIEW),
     ("core:position_list", _("Service positions"), Perm.POSITION_VIEW),
     ("core:position_map", _("Position map"), Perm.POSITION_VIEW),

@@ -31,6 +31,7 @@ from gridlight.core.services import token_create
 from gridlight.core.urlwalk import all_routes, concrete_urls
 from gridlight.households.models import Household, LightChange, Resident, Visit
 from gridlight.rules.models import RuleSetVersion
+from gridlight.talent.models import Enterprise, Talent
 from gridlight.tickets.models import (
     Attachment,
     Category,
@@ -67,6 +68,8 @@ def _secret_ids(world: World) -> dict[str, list[int]]:
         + list(WorkdayOverride.objects.values_list("pk", flat=True))
         + list(Category.objects.values_list("pk", flat=True)[:3]),
         "units": [world.units[f"street-{world.secret_street.code}"].pk],
+        "enterprises": [world.secret_enterprise.pk],
+        "talents": [world.secret_talent.pk],
     }
 
 
@@ -91,6 +94,10 @@ ROUTE_KINDS = [
     ("tickets/", "tickets"),
     ("api/v1/tickets", "tickets"),
     ("open311/", "tickets"),
+    ("talent/enterprises/", "enterprises"),
+    ("talent/talents/", "talents"),
+    ("api/v1/enterprises", "enterprises"),
+    ("api/v1/talents", "talents"),
 ]
 
 
@@ -186,6 +193,10 @@ def _payload(world: World) -> dict[str, Any]:
         "grid_code": world.secret_grid.code,
         "address": "",
         "services": [],
+        "street_code": world.secret_street.code,
+        "level": "B",
+        "industry": "digital",
+        "credit_code": "91900001MA0000009D",
     }
 
 
@@ -209,7 +220,7 @@ def _state() -> tuple[Any, ...]:
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
     # Rows that carry a version: their number and the sum of versions catch an insert, a delete
     # and an update alike.
-    for model in (Region, ServicePosition, Household, Ticket, SlaPolicy):
+    for model in (Region, ServicePosition, Household, Ticket, SlaPolicy, Enterprise, Talent):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
         counts.append(f"(SELECT COALESCE(SUM(version), 0) FROM {table(model)})")  # noqa: S608
     with connection.cursor() as cursor:
