@@ -129,7 +129,9 @@ def _choice(model: type[Any], name: str, value: str, choices: Any, *, blank: boo
     raise FieldError(name, _label(model, name), _("choose one of the list."))
 
 
-def _year(model: type[Any], name: str, year: int | None, where: str = "") -> int | None:
+def _year(
+    model: type[Any], name: str, year: int | None, where: str = "", field: str = ""
+) -> int | None:
     if year is None:
         return None
     this_year = timezone.localdate().year
@@ -139,13 +141,15 @@ def _year(model: type[Any], name: str, year: int | None, where: str = "") -> int
             "first": EARLIEST_YEAR,
             "last": this_year,
         }
-        raise FieldError(name, f"{where}{_label(model, name)}", message)
+        raise FieldError(field or name, f"{where}{_label(model, name)}", message)
     return year
 
 
-def _not_future(model: type[Any], name: str, day: date | None, where: str = "") -> None:
+def _not_future(
+    model: type[Any], name: str, day: date | None, where: str = "", field: str = ""
+) -> None:
     if day is not None and day > timezone.localdate():
-        raise FieldError(name, f"{where}{_label(model, name)}", _("is in the future."))
+        raise FieldError(field or name, f"{where}{_label(model, name)}", _("is in the future."))
 
 
 def _street(actor: Any, street: Region) -> Region:
@@ -243,8 +247,8 @@ def _check_tags(tags: list[TagInput]) -> None:
             raise FieldError("tags", f"{where}{_label(EnterpriseTag, 'stage')}", message)
         if tag.year is None:
             raise FieldError("tags", f"{where}{_label(EnterpriseTag, 'year')}", _("is required."))
-        _year(EnterpriseTag, "year", tag.year, where)
-        _not_future(EnterpriseTag, "on", tag.on, where)
+        _year(EnterpriseTag, "year", tag.year, where, "tags")
+        _not_future(EnterpriseTag, "on", tag.on, where, "tags")
 
 
 def _check_platforms(platforms: list[PlatformInput]) -> None:
@@ -256,7 +260,7 @@ def _check_platforms(platforms: list[PlatformInput]) -> None:
         _choice(RdPlatform, "level", p.level, PlatformLevel, blank=False)
         if p.year is None:
             raise FieldError("platforms", f"{where}{_label(RdPlatform, 'year')}", _("is required."))
-        _year(RdPlatform, "year", p.year, where)
+        _year(RdPlatform, "year", p.year, where, "platforms")
 
 
 def _tags_summary(enterprise: Enterprise) -> list[str]:
@@ -439,7 +443,7 @@ def _check_children(children: list[ChildInput]) -> None:
         where = f"{_('Child')} {child.name.strip() or n} "
         if child.birth_date is None:
             raise FieldError("children", f"{where}{_label(Child, 'birth_date')}", _("is required."))
-        _not_future(Child, "birth_date", child.birth_date, where)
+        _not_future(Child, "birth_date", child.birth_date, where, "children")
         if child.birth_date.year < EARLIEST_YEAR:
             raise FieldError(
                 "children", f"{where}{_label(Child, 'birth_date')}", _("is too long ago.")
