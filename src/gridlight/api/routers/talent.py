@@ -133,15 +133,19 @@ class TalentOut(Schema):
     version: int
 
     @staticmethod
-    def resolve_street_code(obj: Talent) -> str:
-        return str(obj.street.code)
+    def resolve_street_code(obj: Any) -> str:
+        return obj["street_code"] if isinstance(obj, dict) else str(obj.street.code)
 
     @staticmethod
-    def resolve_employer_name(obj: Talent) -> str:
+    def resolve_employer_name(obj: Any) -> str:
+        if isinstance(obj, dict):
+            return str(obj["employer_name"])
         return obj.employer.name if obj.employer else obj.employer_name
 
     @staticmethod
-    def resolve_commissioner(obj: Talent) -> str | None:
+    def resolve_commissioner(obj: Any) -> str | None:
+        if isinstance(obj, dict):
+            return obj["commissioner"]
         return obj.commissioner.get_username() if obj.commissioner else None
 
 
