@@ -134,19 +134,18 @@ class TalentOut(Schema):
 
     @staticmethod
     def resolve_street_code(obj: Any) -> str:
-        return obj["street_code"] if isinstance(obj, dict) else str(obj.street.code)
+        return str(obj["street_code"] if isinstance(obj, dict) else obj.street.code)
 
     @staticmethod
     def resolve_employer_name(obj: Any) -> str:
         if isinstance(obj, dict):
             return str(obj["employer_name"])
-        return obj.employer.name if obj.employer else obj.employer_name
+        return str(obj.employer.name if obj.employer else obj.employer_name)
 
     @staticmethod
     def resolve_commissioner(obj: Any) -> str | None:
-        if isinstance(obj, dict):
-            return obj["commissioner"]
-        return obj.commissioner.get_username() if obj.commissioner else None
+        name = obj["commissioner"] if isinstance(obj, dict) else obj.commissioner
+        return str(name.get_username() if hasattr(name, "get_username") else name) if name else None
 
 
 class TalentDetailOut(TalentOut):
