@@ -102,7 +102,7 @@ ENTERPRISE_COLUMNS = [
     Column("street", "街道", "street", required=True, example="（街道编码或名称）"),
     Column("address", "地址", "address", example="济南市市中区二环南路1号"),
     Column("headcount", "职工人数", "headcount", example="120"),
-    Column("revenue_yuan", "上年营业收入（元）", "revenue (yuan)", example="35000000"),
+    Column("revenue_yuan", "上年营业收入(元)", "revenue (yuan)", example="35000000"),
     Column("revenue_year", "营收年度", "revenue year", example="2025"),
     Column("key_introduced_year", "重点引进年份", "key enterprise since", example="2023"),
     Column(
@@ -126,7 +126,7 @@ TALENT_COLUMNS = [
     Column(
         "employer_code", "工作单位信用代码", "employer's credit code", example="91350100M000100Y43"
     ),
-    Column("employer_name", "工作单位（非企业）", "institution", example="山东大学"),
+    Column("employer_name", "工作单位(非企业)", "institution", example="山东大学"),
     Column("arrived_on", "来区时间", "arrived", example="2022-07-01"),
     Column(
         "spouse_employment",
@@ -138,7 +138,7 @@ TALENT_COLUMNS = [
     Column("housing", "住房", "housing", example="人才公寓", note="、".join(HOUSING)),
     Column(
         "children",
-        "子女（姓名 出生日期）",
+        "子女(姓名 出生日期)",
         "children (name birth date)",
         example="张小明 2016-05-01；2020-09-12",
     ),
