@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -303,9 +303,6 @@ def _set_tags_and_platforms(enterprise: Enterprise, data: EnterpriseInput) -> No
     )
 
 
-ENTERPRISE_AUDITED = ("name", "credit_code", "industry", "address", "headcount", "revenue_yuan")
-
-
 @transaction.atomic
 def enterprise_create(*, actor: Any, data: EnterpriseInput) -> Enterprise:
     """Register an enterprise with its tags and R&D platforms in the actor's write scope."""
@@ -314,9 +311,17 @@ def enterprise_create(*, actor: Any, data: EnterpriseInput) -> Enterprise:
     _check_tags(data.tags)
     _check_platforms(data.platforms)
     commissioner = _commissioner(data.commissioner, street.path)
-    enterprise = Enterprise.objects.create(
-        street=street, region_path=street.path, commissioner=commissioner, **values
-    )
+    try:
+        with transaction.atomic():
+            enterprise = Enterprise.objects.create(
+                street=street, region_path=street.path, commissioner=commissioner, **values
+            )
+    except IntegrityError as exc:  # the same code registered at the same moment
+        raise FieldError(
+            "credit_code",
+            _label(Enterprise, "credit_code"),
+            _("an enterprise with this code is already registered."),
+        ) from exc
     _set_tags_and_platforms(enterprise, data)
     audit.record(
         actor=actor,
@@ -507,9 +512,15 @@ def talent_create(*, actor: Any, data: TalentInput) -> Talent:
     values = _talent_fields(actor, data)
     _check_children(data.children)
     commissioner = _commissioner(data.commissioner, street.path)
-    talent = Talent.objects.create(
-        street=street, region_path=street.path, commissioner=commissioner, **values
-    )
+    try:
+        with transaction.atomic():
+            talent = Talent.objects.create(
+                street=street, region_path=street.path, commissioner=commissioner, **values
+            )
+    except IntegrityError as exc:  # the same number registered at the same moment
+        raise FieldError(
+            "id_number", _("ID card number"), _("a talent with this number is registered.")
+        ) from exc
     _set_children(talent, data.children)
     changes = _masked_numbers(audit.diff({}, _talent_snapshot(talent)))
     if commissioner is not None:
