@@ -37,6 +37,10 @@ class World:
     secret_ticket: Any = None  # dispatched to the department unit, in the secret grid
     open_ticket: Any = None
     units: dict[str, Any] = field(default_factory=dict)
+    secret_enterprise: Any = None  # the "enterprise" user's, in the secret street
+    secret_talent: Any = None  # the "talent" user's, employed there
+    open_enterprise: Any = None  # the enterprise twin's, in the open street
+    open_talent: Any = None  # the talent twin's
     users: dict[str, User] = field(default_factory=dict)
     twins: dict[str, User] = field(default_factory=dict)
 
@@ -152,6 +156,7 @@ def world(db: None) -> World:
         assign(w.twins[role], role, None)
     _households(w)
     _tickets(w)
+    _talent(w)
     return w
 
 
@@ -227,6 +232,56 @@ def _tickets(w: World) -> None:
             source="hotline",
         ),
     )
+
+
+SECRET_CREDIT_CODE = "91900001MA0000001L"
+OPEN_CREDIT_CODE = "91900001MA0000002P"
+
+
+def _talent(w: World) -> None:
+    """An enterprise and a talent (with a child) in each street: the secret ones belong to the
+    "enterprise" and "talent" users, the open ones to their twins."""
+    from datetime import date
+
+    from gridlight.talent import services
+    from gridlight.talent.models import EnterpriseAccount, Talent
+
+    admin = w.users["district_admin"]
+    for secret, street, code in (
+        (True, w.secret_street, SECRET_CREDIT_CODE),
+        (False, w.open_street, OPEN_CREDIT_CODE),
+    ):
+        mark = CANARY if secret else "公开"
+        enterprise = services.enterprise_create(
+            actor=admin,
+            data=services.EnterpriseInput(
+                name=f"{mark}科技有限公司",
+                credit_code=code,
+                industry="digital",
+                street=street,
+                tags=[services.TagInput(kind="srdi", level="provincial", year=2024)],
+            ),
+        )
+        talent = services.talent_create(
+            actor=admin,
+            data=services.TalentInput(
+                name=f"{mark}人才",
+                street=street,
+                level="B",
+                id_number=SECRET_ID if secret else "",
+                phone=SECRET_PHONE if secret else "",
+                employer=enterprise,
+                children=[services.ChildInput(name=f"{mark}子女", birth_date=date(2016, 5, 1))],
+                commissioner=w.users["talent_commissioner"] if secret else None,
+            ),
+        )
+        owner = w.users if secret else w.twins
+        EnterpriseAccount.objects.create(user=owner["enterprise"], enterprise=enterprise)
+        Talent.objects.filter(pk=talent.pk).update(user=owner["talent"])
+        if secret:
+            w.secret_enterprise, w.secret_talent = enterprise, Talent.objects.get(pk=talent.pk)
+        else:
+            w.open_enterprise, w.open_talent = enterprise, Talent.objects.get(pk=talent.pk)
 
 
 def login(user: User) -> Client:

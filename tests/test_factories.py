@@ -12,7 +12,7 @@ from django.utils import timezone
 from gridlight.core.crypto import decrypt
 from gridlight.core.idcard import parse_id
 from gridlight.core.models import AuditEvent
-from gridlight.households.services import id_index, phone_index
+from gridlight.core.personal import id_index, phone_index
 from gridlight.tickets.models import Status, Transition
 from tests.conftest import World
 from tests.factories import (

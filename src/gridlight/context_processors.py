@@ -24,6 +24,8 @@ MENU: list[tuple[str, Any, Perm | None]] = [
     ("tickets:supervision", _("Supervision"), Perm.TICKET_VIEW),
     ("tickets:kpi", _("KPIs"), Perm.TICKET_VIEW),
     ("policies:list", _("Policies"), Perm.POLICY_VIEW),
+    ("talent:talent_list", _("Talents"), Perm.TALENT_VIEW),
+    ("talent:enterprise_list", _("Enterprises"), Perm.TALENT_VIEW),
     ("core:region_index", _("Region tree"), Perm.REGION_VIEW),
     ("core:position_list", _("Service positions"), Perm.POSITION_VIEW),
     ("core:position_map", _("Position map"), Perm.POSITION_VIEW),

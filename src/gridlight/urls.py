@@ -29,6 +29,7 @@ urlpatterns = [
     path("households/", include("gridlight.households.urls")),
     path("tickets/", include("gridlight.tickets.urls")),
     path("policies/", include("gridlight.policies.urls")),
+    path("talent/", include("gridlight.talent.urls")),
     path("", include("gridlight.core.urls")),
 ]
 

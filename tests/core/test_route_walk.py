@@ -32,6 +32,7 @@ from gridlight.core.urlwalk import all_routes, concrete_urls
 from gridlight.households.models import Household, LightChange, Resident, Visit
 from gridlight.policies.models import Policy, PolicyVersion
 from gridlight.rules.models import RuleSetVersion
+from gridlight.talent.models import Enterprise, Talent
 from gridlight.tickets.access import ACTORS
 from gridlight.tickets.models import (
     Attachment,
@@ -68,7 +69,9 @@ def _secret_ids(world: World) -> dict[str, list[int]]:
         + list(WorkdayOverride.objects.values_list("pk", flat=True))
         + list(Category.objects.values_list("pk", flat=True)[:3]),
         "units": [world.units[f"street-{world.secret_street.code}"].pk],
-        **_secret_policy_ids(world),
+        **(policy_ids := _secret_policy_ids(world)),
+        "enterprises": [world.secret_enterprise.pk, *policy_ids["enterprises"]],
+        "talents": [world.secret_talent.pk, *policy_ids["talents"]],
     }
 
 
@@ -108,6 +111,8 @@ ROUTE_KINDS = [
     ("api/v1/talents", "talents"),
     ("api/v1/enterprises", "enterprises"),
     ("open311/", "tickets"),
+    ("talent/enterprises/", "enterprises"),
+    ("talent/talents/", "talents"),
 ]
 
 
@@ -210,6 +215,10 @@ def _payload(world: World) -> dict[str, Any]:
         "edit_version": 1,
         "definition": {},
         "effective_from": "2026-01-01",
+        "street_code": world.secret_street.code,
+        "level": "B",
+        "industry": "digital",
+        "credit_code": "91900001MA0000009D",
     }
 
 
@@ -233,7 +242,16 @@ def _state() -> tuple[Any, ...]:
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
     # Rows that carry a version: their number and the sum of versions catch an insert, a delete
     # and an update alike.
-    for model in (Region, ServicePosition, Household, Ticket, SlaPolicy, Policy):
+    for model in (
+        Region,
+        ServicePosition,
+        Household,
+        Ticket,
+        SlaPolicy,
+        Policy,
+        Enterprise,
+        Talent,
+    ):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
         counts.append(f"(SELECT COALESCE(SUM(version), 0) FROM {table(model)})")  # noqa: S608
     with connection.cursor() as cursor:

@@ -14,10 +14,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from gridlight.core.access import ROLE_PERMS, Perm
-from gridlight.core.idcard import check_digit, parse_id
+from gridlight.core.idcard import age_on, check_digit, parse_id
 from gridlight.core.models import AuditEvent
 from gridlight.core.services import token_create
-from gridlight.rules.conditions import age_on
 from tests.conftest import SECRET_ID, SECRET_PHONE, World, login
 
 pytestmark = pytest.mark.django_db

@@ -62,10 +62,14 @@ class IdInfo:
     def age_on(self, day: date) -> int:
         """Whole years of age on ``day`` (周岁). Someone born on 29 February turns a year older
         on 1 March in common years. Raises ValueError for a day before the birth date."""
-        born = self.birth_date
-        if day < born:
+        if day < self.birth_date:
             raise ValueError(f"{day.isoformat()} is before the birth date")
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return age_on(self.birth_date, day)
+
+
+def age_on(born: date, day: date) -> int:
+    """Whole years of age (周岁) on ``day`` of someone born on ``born`` (negative before it)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def normalise_id(raw: str) -> str:

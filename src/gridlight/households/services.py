@@ -15,11 +15,11 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridlight.core import audit
+from gridlight.core import audit, personal
 from gridlight.core.access import Perm, require_path, scope_for
-from gridlight.core.crypto import InvalidPhone, blind_index, decrypt, encrypt, parse_phone
+from gridlight.core.crypto import InvalidPhone
 from gridlight.core.errors import ConflictError, DomainError
-from gridlight.core.idcard import InvalidIdNumber, parse_id
+from gridlight.core.idcard import InvalidIdNumber
 from gridlight.core.models import Region, RegionLevel, User
 from gridlight.households.classify import classify_one
 from gridlight.households.models import (
@@ -45,14 +45,6 @@ class MemberInput:
     phone: str = ""
     relation: str = Relation.OTHER
     attributes: dict[str, int | None] = field(default_factory=dict)  # code → grade
-
-
-def id_index(number: str) -> str:
-    return blind_index(number, purpose="id_number")
-
-
-def phone_index(phone: str) -> str:
-    return blind_index(phone, purpose="phone")
 
 
 def _grid(region: Region) -> Region:
@@ -112,32 +104,18 @@ def _resident_fields(member: MemberInput, *, exclude_pk: int = 0) -> dict[str, A
     problem = relation_problem(member.relation)
     if problem:
         raise DomainError(f"{name}: {problem}")
-    values: dict[str, Any] = {"name": name, "relation": member.relation}
-    if member.id_number.strip():
-        try:
-            info = parse_id(member.id_number)
-        except InvalidIdNumber as exc:
-            raise DomainError(f"{name}: {exc.message}") from exc
-        index = id_index(info.number)
-        clash = Resident.objects.filter(id_number_index=index).exclude(pk=exclude_pk)
-        if clash.exists():
-            raise DomainError(_("%(n)s: this ID number is already registered.") % {"n": name})
-        values.update(
-            id_number_enc=encrypt(info.number),
-            id_number_index=index,
-            birth_date=info.birth_date,
-            sex=info.sex,
-        )
-    else:
-        values.update(id_number_enc="", id_number_index=None)
-    if member.phone.strip():
-        try:
-            phone = parse_phone(member.phone)
-        except InvalidPhone as exc:
-            raise DomainError(f"{name}: {exc}") from exc
-        values.update(phone_enc=encrypt(phone), phone_index=phone_index(phone))
-    else:
-        values.update(phone_enc="", phone_index="")
+    try:
+        numbers = personal.stored_numbers(id_number=member.id_number, phone=member.phone)
+    except InvalidIdNumber as exc:
+        raise DomainError(f"{name}: {exc.message}") from exc
+    except InvalidPhone as exc:
+        raise DomainError(f"{name}: {exc}") from exc
+    index = numbers["id_number_index"]
+    if index is not None and (
+        Resident.objects.filter(id_number_index=index).exclude(pk=exclude_pk).exists()
+    ):
+        raise DomainError(_("%(n)s: this ID number is already registered.") % {"n": name})
+    values: dict[str, Any] = {"name": name, "relation": member.relation, **numbers}
     return values
 
 
@@ -459,19 +437,14 @@ def household_override_clear(*, actor: User, household: Household) -> None:
 def reveal(*, actor: User, resident: Resident, what: str) -> str:
     """The full ID or phone number, for a user allowed to see it; every reveal is audited."""
     # Scoped by the household, which owns the region: a member's own copy of the path follows it.
-    path = resident.household.region_path
-    require_path(actor, Perm.PERSONAL_REVEAL, path)
-    token = {"id_number": resident.id_number_enc, "phone": resident.phone_enc}.get(what)
-    if token is None:
-        raise DomainError(_("Nothing to reveal."))
-    audit.record(
+    return personal.reveal(
         actor=actor,
-        action=f"reveal.{what}",
-        obj=resident,
-        object_label=resident.name,
-        region_path=path,
+        holder=resident,
+        what=what,
+        perm=Perm.PERSONAL_REVEAL,
+        path=resident.household.region_path,
+        label=resident.name,
     )
-    return decrypt(token) if token else ""
 
 
 @transaction.atomic

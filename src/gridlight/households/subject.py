@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from gridlight.core.idcard import age_on
 from gridlight.households.models import (
     Attribute,
     AttributeValue,
@@ -16,7 +17,6 @@ from gridlight.households.models import (
     Resident,
     ResidentStatus,
 )
-from gridlight.rules.conditions import age_on
 from gridlight.rules.subjects import FieldSpec
 
 _FIELD_NEEDS = {

@@ -113,10 +113,6 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def age_on(birth: date, day: date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
 class Condition:
     def evaluate(self, values: dict[str, Any]) -> Verdict:
         raise NotImplementedError

@@ -26,12 +26,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from gridlight.core.idcard import age_on
 from gridlight.rules.conditions import (
     Condition,
     ConditionError,
     SqlContext,
     Verdict,
-    age_on,
     parse_condition,
 )
 from gridlight.rules.subjects import Subject

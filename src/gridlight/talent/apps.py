@@ -6,3 +6,23 @@ class TalentConfig(AppConfig):
     name = "gridlight.talent"
     label = "talent"
     verbose_name = _("Talent service")
+
+    def ready(self) -> None:
+        from gridlight.talent.views import imports  # noqa: F401 - registers its exports
+
+        _register_audit_actions()
+
+
+def _register_audit_actions() -> None:
+    from gridlight.core.audit import register_actions
+
+    register_actions(
+        "enterprise",
+        _("Enterprise"),
+        {"create": _("registered"), "update": _("changed"), "import": _("imported")},
+    )
+    register_actions(
+        "talent",
+        _("Talent"),
+        {"create": _("registered"), "update": _("changed"), "import": _("imported")},
+    )

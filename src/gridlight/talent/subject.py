@@ -15,7 +15,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from gridlight.rules.conditions import age_on, years_before
+from gridlight.core.idcard import age_on
+from gridlight.rules.conditions import years_before
 from gridlight.rules.subjects import FieldSpec
 from gridlight.talent.models import (
     Child,
