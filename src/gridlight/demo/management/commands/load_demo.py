@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from gridlight.core.demo.build import build_demo, demo_password, demo_users
 from gridlight.households.classify import recompute_all
 from gridlight.households.demo import build_households, spread_visits
+from gridlight.talent.demo import build_talent
 from gridlight.tickets.demo import build_tickets, link_demo_users
 
 
@@ -58,6 +59,7 @@ class Command(BaseCommand):
 
             made = build_tickets(tickets, progress=ticket_progress)
             link_demo_users()
+        made += build_talent()
         self.stdout.write(f"Demo district ready ({created + added + made} records created).")
         if not options["quiet_logins"]:
             print_logins(self.stdout.write)
