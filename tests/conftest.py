@@ -37,6 +37,7 @@ class World:
     secret_ticket: Any = None  # dispatched to the department unit, in the secret grid
     open_ticket: Any = None
     units: dict[str, Any] = field(default_factory=dict)
+    caseload: Any = None  # tests/talent/caseload_world.py
     users: dict[str, User] = field(default_factory=dict)
     twins: dict[str, User] = field(default_factory=dict)
 
@@ -152,6 +153,9 @@ def world(db: None) -> World:
         assign(w.twins[role], role, None)
     _households(w)
     _tickets(w)
+    from tests.talent.caseload_world import caseload_world
+
+    w.caseload = caseload_world(w)
     return w
 
 

@@ -31,6 +31,7 @@ from gridlight.core.services import token_create
 from gridlight.core.urlwalk import all_routes, concrete_urls
 from gridlight.households.models import Household, LightChange, Resident, Visit
 from gridlight.rules.models import RuleSetVersion
+from gridlight.talent.models import Cadence, CommissionerProfile, Enterprise, ServiceLog, Talent
 from gridlight.tickets.models import (
     Attachment,
     Category,
@@ -67,12 +68,21 @@ def _secret_ids(world: World) -> dict[str, list[int]]:
         + list(WorkdayOverride.objects.values_list("pk", flat=True))
         + list(Category.objects.values_list("pk", flat=True)[:3]),
         "units": [world.units[f"street-{world.secret_street.code}"].pk],
+        "caseload_users": [world.caseload.commissioner.pk],
+        "caseload_talents": [world.caseload.secret_talent.pk],
+        "caseload_enterprises": [world.caseload.secret_enterprise.pk],
     }
 
 
 # Which ids a route's integer parameters are tried with, by the route's start. A route that
 # matches none of these — one added later — is tried with every secret id of every kind.
 ROUTE_KINDS = [
+    ("talent/caseload/commissioners/", "caseload_users"),
+    ("talent/caseload/talents/", "caseload_talents"),
+    ("talent/caseload/enterprises/", "caseload_enterprises"),
+    ("api/v1/caseload/commissioners", "caseload_users"),
+    ("api/v1/caseload/talents", "caseload_talents"),
+    ("api/v1/caseload/enterprises", "caseload_enterprises"),
     ("households/rules/", "versions"),
     ("households/", "households"),
     ("regions/", "regions"),
@@ -205,11 +215,20 @@ def _state() -> tuple[Any, ...]:
     ]
     for model in (User, Visit, LightChange, RuleSetVersion, Job, Transition, Notice):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
-    for model in (WorkdayOverride,):
+    for model in (WorkdayOverride, ServiceLog):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
     # Rows that carry a version: their number and the sum of versions catch an insert, a delete
     # and an update alike.
-    for model in (Region, ServicePosition, Household, Ticket, SlaPolicy):
+    for model in (
+        Region,
+        ServicePosition,
+        Household,
+        Ticket,
+        SlaPolicy,
+        Talent,
+        Enterprise,
+        CommissionerProfile,
+    ):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
         counts.append(f"(SELECT COALESCE(SUM(version), 0) FROM {table(model)})")  # noqa: S608
     with connection.cursor() as cursor:
@@ -222,6 +241,8 @@ def _state() -> tuple[Any, ...]:
         tuple(
             Category.objects.order_by("pk").values_list("policy_id", "default_unit_id", "active")
         ),
+        tuple(Cadence.objects.order_by("pk").values_list("days", flat=True)),
+        tuple(Talent.objects.order_by("pk").values_list("commissioner_id", "next_contact_due")),
     )
 
 
