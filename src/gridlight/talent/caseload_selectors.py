@@ -110,12 +110,14 @@ def caseload_section(
         .filter(q, commissioner_id=commissioner.pk)
         .annotate(kind=Value("talent"), lvl=F("level"))
         .values(*columns, "kind", "lvl")
+        .order_by()
     )
     enterprises = (
         enterprises_visible(viewer)
         .filter(q, commissioner_id=commissioner.pk)
         .annotate(kind=Value("enterprise"), lvl=Value(""))
         .values(*columns, "kind", "lvl")
+        .order_by()
     )
     return talents.union(enterprises, all=True).order_by("next_contact_due", "name", "pk")
 
