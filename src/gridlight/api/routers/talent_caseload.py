@@ -365,7 +365,8 @@ def _register(kind: Kind) -> None:
             kind=payload.kind,
             on=payload.on,
             notes=payload.notes,
-            **{kind: subject},
+            talent=subject if isinstance(subject, Talent) else None,
+            enterprise=subject if isinstance(subject, Enterprise) else None,
         )
         return Status(201, _contact(entry, str(request.user)))
 

@@ -113,7 +113,14 @@ def contact(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                services.contact_record(actor=request.user, **{kind: subject}, **form.cleaned_data)
+                services.contact_record(
+                    actor=request.user,
+                    talent=subject if isinstance(subject, Talent) else None,
+                    enterprise=subject if isinstance(subject, Enterprise) else None,
+                    kind=form.cleaned_data["kind"],
+                    on=form.cleaned_data["on"],
+                    notes=form.cleaned_data["notes"],
+                )
             except DomainError as exc:
                 form.add_error(None, exc.message)
                 status = exc.status
