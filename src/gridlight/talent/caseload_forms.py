@@ -17,7 +17,6 @@ class ContactForm(Form):
     kind = forms.ChoiceField(
         label=_("Kind"),
         choices=[(k.value, k.label) for k in RECORDABLE],
-        widget=forms.RadioSelect,
         initial=ContactKind.VISIT,
     )
     on = forms.DateField(label=_("Date"), widget=date_input())
@@ -41,6 +40,10 @@ class AssignForm(_ChooseCommissioner):
 
 
 class HandoverForm(_ChooseCommissioner):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["commissioner"].label = _("Successor")
+
     deactivate = forms.BooleanField(
         label=_("The leaver stops taking cases"), required=False, initial=True
     )

@@ -219,7 +219,8 @@ def get_load(request: HttpRequest, commissioner_id: int) -> dict[str, Any]:
 def list_cases(request: HttpRequest, commissioner_id: int, section: Section = "overdue") -> Any:
     commissioner = _commissioner(request, commissioner_id)
     today = timezone.localdate()
-    rows = selectors.caseload_section(request.user, commissioner, section, today=today)
+    load = selectors.load_of(request.user, commissioner, today=today)
+    rows = selectors.caseload_section(request.user, commissioner, section, today=today, load=load)
     return _Cases(rows, today)
 
 
@@ -230,7 +231,7 @@ class _Cases:
         self.rows, self.today = rows, today
 
     def __len__(self) -> int:
-        return int(self.rows.count())
+        return len(self.rows)
 
     def __getitem__(self, window: slice) -> list[dict[str, Any]]:
         return [

@@ -4,7 +4,7 @@ assigning and handing over, the workload across commissioners, the cadence and a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -76,10 +76,12 @@ def commissioner_caseload(request: HttpRequest, pk: int) -> HttpResponse:
     within two weeks, then the rest; counts by level; the district may reassign from here."""
     commissioner = selectors.get_commissioner(request.user, pk)
     today = timezone.localdate()
+    load = selectors.load_of(request.user, commissioner, today=today)
     sections = []
     for name, label in SECTION_LABELS.items():
-        qs = selectors.caseload_section(request.user, commissioner, name, today=today)
-        page = Paginator(qs, PAGE).get_page(request.GET.get(f"{name}-page"))
+        qs = selectors.caseload_section(request.user, commissioner, name, today=today, load=load)
+        # A merged sequence of two tables, not a queryset: the paginator slices it.
+        page: Page[Any] = Paginator(cast(Any, qs), PAGE).get_page(request.GET.get(f"{name}-page"))
         page.object_list = selectors.case_items(page.object_list, today)
         for item in page.object_list:
             item.url = reverse(f"caseload:{item.kind}_contact", args=[item.pk])  # type: ignore[attr-defined]
@@ -93,7 +95,7 @@ def commissioner_caseload(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "commissioner": commissioner,
             "profile": CommissionerProfile.objects.filter(user_id=commissioner.pk).first(),
-            "load": selectors.load_of(request.user, commissioner, today=today),
+            "load": load,
             "sections": sections,
             "today": today,
             "arrange": arrange,
