@@ -22,6 +22,7 @@ from gridlight.talent.models import (
     TalentProblem,
 )
 from gridlight.tickets.models import CloseReason, Status
+from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +39,13 @@ def test_the_demo_reproduces_the_talent_figures() -> None:
     assert shown.municipal_platforms == 9
     assert shown.talents >= 400
     assert shown.problems_solved >= 500
+    # The page and the API show what the records add up to.
+    client = login(admin)
+    api = client.get("/api/v1/caseload/figures").json()
+    assert (api["key_enterprises"], api["key_srdi"], api["listing_reserve"]) == (119, 73, 49)
+    assert (api["municipal_platforms"], api["problems_solved"]) == (9, shown.problems_solved)
+    page = client.get("/talent/caseload/workload/").content.decode()
+    assert f'data-testid="fig-solved">{shown.problems_solved}<' in page
     # The same figures straight from the tables, without the selector.
     solved = TalentProblem.objects.filter(
         ticket__status=Status.CLOSED, ticket__close_reason=CloseReason.RESOLVED
