@@ -52,10 +52,9 @@ def test_cadence_change_moves_every_due_date_of_the_level(world: World) -> None:
     assert event.changes["days"] == [30, 20]
     with pytest.raises(ConflictError):
         services.cadence_update(actor=admin, level="B", days=25, version_days=30)
-    with pytest.raises(PermissionDenied):
-        services.cadence_update(
-            actor=world.users["talent_commissioner"], level="B", days=25, version_days=20
-        )
+    for outsider in (world.users["talent_commissioner"], world.twins["district_admin"]):
+        with pytest.raises(PermissionDenied):
+            services.cadence_update(actor=outsider, level="B", days=25, version_days=20)
 
 
 def test_contact_schedules_the_next_one_and_refuses_the_future(world: World) -> None:

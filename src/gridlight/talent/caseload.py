@@ -111,10 +111,7 @@ def cadence_update(*, actor: Any, level: str, days: int, version_days: int) -> i
     every due date of that level in a single UPDATE: the next contact is due ``days`` after
     the last. ``version_days`` is the value the editor saw (the row's optimistic lock).
     Returns how many due dates moved."""
-    scope = require_district(actor)
-    if len(scope.paths) != 1 or "." in scope.paths[0]:
-        # The cadence holds for the whole district: a street cannot change it.
-        raise PermissionDenied
+    require_cadence_scope(actor)
     if not 7 <= days <= 366:
         raise DomainError(_("Contacts are 7 to 366 days apart."))
     if level != ENTERPRISE_CADENCE and level not in TalentLevel.values:
@@ -137,6 +134,17 @@ def cadence_update(*, actor: Any, level: str, days: int, version_days: int) -> i
         changes={"days": [before, days], "rescheduled": moved},
     )
     return moved
+
+
+def require_cadence_scope(actor: Any) -> None:
+    """The cadence holds for every talent and enterprise: only a user whose ``talent.assign``
+    scope covers all of them may change it (403 otherwise), as the traffic light's rules."""
+    scope = require_district(actor)
+    outside = Talent.objects.exclude(scope.q("region_path")).exists() or (
+        Enterprise.objects.exclude(scope.q("region_path")).exists()
+    )
+    if outside:
+        raise PermissionDenied
 
 
 def _level_label(level: str) -> str:

@@ -303,7 +303,11 @@ def workload(request: HttpRequest) -> HttpResponse:
 def cadence(request: HttpRequest) -> HttpResponse:
     """The contact cadence by talent level; the district changes it here, and every due date
     of the level moves with it."""
-    may_edit = selectors.may_arrange(request.user)
+    try:
+        services.require_cadence_scope(request.user)
+        may_edit = True
+    except PermissionDenied:
+        may_edit = False
     form = CadenceForm(request.POST or None)
     status = 200
     if request.method == "POST":
