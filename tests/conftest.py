@@ -41,6 +41,7 @@ class World:
     secret_talent: Any = None  # the "talent" user's, employed there
     open_enterprise: Any = None  # the enterprise twin's, in the open street
     open_talent: Any = None  # the talent twin's
+    caseload: Any = None  # tests/talent/caseload_world.py
     users: dict[str, User] = field(default_factory=dict)
     twins: dict[str, User] = field(default_factory=dict)
 
@@ -157,6 +158,9 @@ def world(db: None) -> World:
     _households(w)
     _tickets(w)
     _talent(w)
+    from tests.talent.caseload_world import caseload_world
+
+    w.caseload = caseload_world(w)
     return w
 
 

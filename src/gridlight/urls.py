@@ -30,6 +30,7 @@ urlpatterns = [
     path("tickets/", include("gridlight.tickets.urls")),
     path("policies/", include("gridlight.policies.urls")),
     path("talent/", include("gridlight.talent.urls")),
+    path("talent/caseload/", include("gridlight.talent.urls_caseload")),
     path("", include("gridlight.core.urls")),
 ]
 

@@ -32,7 +32,7 @@ from gridlight.core.urlwalk import all_routes, concrete_urls
 from gridlight.households.models import Household, LightChange, Resident, Visit
 from gridlight.policies.models import Policy, PolicyVersion
 from gridlight.rules.models import RuleSetVersion
-from gridlight.talent.models import Enterprise, Talent
+from gridlight.talent.models import Cadence, CommissionerProfile, Enterprise, ServiceLog, Talent
 from gridlight.tickets.access import ACTORS
 from gridlight.tickets.models import (
     Attachment,
@@ -72,6 +72,9 @@ def _secret_ids(world: World) -> dict[str, list[int]]:
         **(policy_ids := _secret_policy_ids(world)),
         "enterprises": [world.secret_enterprise.pk, *policy_ids["enterprises"]],
         "talents": [world.secret_talent.pk, *policy_ids["talents"]],
+        "caseload_users": [world.caseload.commissioner.pk],
+        "caseload_talents": [world.caseload.secret_talent.pk],
+        "caseload_enterprises": [world.caseload.secret_enterprise.pk],
     }
 
 
@@ -85,6 +88,12 @@ def _secret_policy_ids(world: World) -> dict[str, list[int]]:
 # Which ids a route's integer parameters are tried with, by the route's start. A route that
 # matches none of these — one added later — is tried with every secret id of every kind.
 ROUTE_KINDS = [
+    ("talent/caseload/commissioners/", "caseload_users"),
+    ("talent/caseload/talents/", "caseload_talents"),
+    ("talent/caseload/enterprises/", "caseload_enterprises"),
+    ("api/v1/caseload/commissioners", "caseload_users"),
+    ("api/v1/caseload/talents", "caseload_talents"),
+    ("api/v1/caseload/enterprises", "caseload_enterprises"),
     ("households/rules/", "versions"),
     ("households/", "households"),
     ("regions/", "regions"),
@@ -238,8 +247,10 @@ def _state() -> tuple[Any, ...]:
     ]
     for model in (User, Visit, LightChange, RuleSetVersion, Job, Transition, Notice, PolicyVersion):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
-    for model in (WorkdayOverride,):
+    for model in (WorkdayOverride, ServiceLog):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
+    # A cadence change moves due dates without touching versions: its days say it.
+    counts.append(f"(SELECT COALESCE(SUM(days), 0) FROM {table(Cadence)})")  # noqa: S608
     # Rows that carry a version: their number and the sum of versions catch an insert, a delete
     # and an update alike.
     for model in (
@@ -251,6 +262,7 @@ def _state() -> tuple[Any, ...]:
         Policy,
         Enterprise,
         Talent,
+        CommissionerProfile,
     ):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
         counts.append(f"(SELECT COALESCE(SUM(version), 0) FROM {table(model)})")  # noqa: S608

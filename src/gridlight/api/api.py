@@ -19,6 +19,7 @@ from gridlight.api.routers import core as core_router
 from gridlight.api.routers import households as households_router
 from gridlight.api.routers import policies as policies_router
 from gridlight.api.routers import talent as talent_router
+from gridlight.api.routers import talent_caseload as talent_caseload_router
 from gridlight.api.routers import tickets as tickets_router
 from gridlight.core.errors import DomainError, value_refused
 from gridlight.core.models import User
@@ -84,3 +85,4 @@ api.add_router("/v1", households_router.router)
 api.add_router("/v1", tickets_router.router)
 api.add_router("/v1", policies_router.router)
 api.add_router("/v1", talent_router.router)
+api.add_router("/v1", talent_caseload_router.router)

@@ -258,6 +258,11 @@ class Talent(models.Model):
             models.Index(fields=["region_path", "name"], name="talent_path"),
             models.Index(fields=["level", "region_path"], name="talent_level"),
             models.Index(fields=["commissioner", "next_contact_due"], name="talent_caseload"),
+            # A caseload's counts by level and due date inside a scope, from the index alone.
+            models.Index(
+                fields=["commissioner", "level", "next_contact_due", "region_path"],
+                name="talent_caseload_level",
+            ),
             models.Index(fields=["name"], name="talent_name"),
         ]
 

@@ -23,7 +23,7 @@ import gc
 import json
 import random
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
@@ -482,7 +482,9 @@ class _World:
     cum: list[float] = field(default_factory=list)
 
 
-def _world(district: Region, rng: random.Random, first: date, last: date) -> _World:
+def _world(
+    district: Region, rng: random.Random, first: date, last: date, only: Collection[str] = ()
+) -> _World:
     units = ensure_units(district)
     by_street = {u.region_id: u.pk for u in units.values() if u.kind == UnitKind.STREET}
     grids = list(
@@ -513,6 +515,7 @@ def _world(district: Region, rng: random.Random, first: date, last: date) -> _Wo
         )
     leaves = list(
         Category.objects.filter(active=True, children__isnull=True)
+        .filter(**({"code__in": list(only)} if only else {}))
         .select_related("policy")
         .order_by("sort_order", "code")
     )
@@ -747,6 +750,38 @@ def build_tickets(
     _analyze()
     say(100, f"{made} tickets")
     return made
+
+
+def build_category_history(
+    count: int,
+    *,
+    categories: Collection[str],
+    seed: int = SEED,
+    district: Region | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """Add ``count`` tickets of the leaf categories ``categories`` only, over the same three
+    years and through the same lifecycle as :func:`build_tickets` (another app's history of
+    requests, such as the talent desk's problems); returns the new tickets' ids. Not
+    idempotent by itself: the caller decides whether its history exists."""
+    from gridlight.core.demo.build import DISTRICT_CODE
+
+    if district is None:
+        district = Region.objects.get(code=DISTRICT_CODE)
+    rng = random.Random(seed)  # noqa: S311 - synthetic demo data, not secrets
+    now = (now or timezone.now()).astimezone(UTC)
+    start = now - timedelta(days=365 * YEARS)
+    first_day, last_day = start.date() - timedelta(days=60), now.date() + timedelta(days=60)
+    w = _world(district, rng, first_day, last_day, only=categories)
+    if not w.categories or count <= 0:
+        return []
+    w.cum = list(_cumulative(w.weights))
+    first_id = (Ticket.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+    _reserve_ids(first_id + count - 1)
+    moments = _created_times(rng, count, start, now)
+    for k in range(0, count, CHUNK):
+        _write_chunk(rng, w, first_id + k, moments[k : k + CHUNK], now, recent_from=count - 40)
+    return list(range(first_id, first_id + count))
 
 
 def _cumulative(weights: Iterable[float]) -> Iterable[float]:

@@ -10,6 +10,7 @@ from gridlight.core.demo.build import build_demo, demo_password, demo_users
 from gridlight.households.classify import recompute_all
 from gridlight.households.demo import build_households, spread_visits
 from gridlight.policies.demo import build_policies
+from gridlight.talent.demo import build_talent
 from gridlight.tickets.demo import build_tickets, link_demo_users
 
 
@@ -59,6 +60,7 @@ class Command(BaseCommand):
 
             made = build_tickets(tickets, progress=ticket_progress)
             link_demo_users()
+        made += build_talent()
         made += build_policies()
         self.stdout.write(f"Demo district ready ({created + added + made} records created).")
         if not options["quiet_logins"]:
