@@ -17,6 +17,7 @@ LAYERS = {
     "rules": 1,
     "households": 2,
     "tickets": 3,  # raises tickets from households' visits
+    "evaluation": 3.5,  # above tickets (action items become tickets), below demo and api
     "demo": 4,
     "api": 4,
 }

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "gridlight.rules",
     "gridlight.households",
     "gridlight.tickets",
+    "gridlight.evaluation",
     "gridlight.demo",
     "gridlight.api",
 ]

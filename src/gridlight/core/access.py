@@ -43,6 +43,10 @@ class Perm(StrEnum):
     TICKET_HANDLE = "ticket.handle"
     TICKET_VERIFY = "ticket.verify"
     TICKET_ADMIN = "ticket.admin"
+    EVALUATION_VIEW = "evaluation.view"
+    EVALUATION_REPORT = "evaluation.report"
+    EVALUATION_JUDGE = "evaluation.judge"
+    EVALUATION_MANAGE = "evaluation.manage"
 
 
 WRITE_PERMS = frozenset(
@@ -58,8 +62,13 @@ WRITE_PERMS = frozenset(
         Perm.TICKET_HANDLE,
         Perm.TICKET_VERIFY,
         Perm.TICKET_ADMIN,
+        Perm.EVALUATION_REPORT,
+        Perm.EVALUATION_JUDGE,
+        Perm.EVALUATION_MANAGE,
     }
 )
+# A street or community reports its own 一街一品 progress, action items, cadres and fixes.
+_EVALUATION_OWN = frozenset({Perm.EVALUATION_VIEW, Perm.EVALUATION_REPORT})
 _HOUSEHOLD_WORK = frozenset({Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_CHANGE, Perm.VISIT_RECORD})
 # Seeing a full ID or phone number is not part of viewing households: it is granted on its own,
 # to those who deal with the person at the door (the grid worker, the community secretary).
@@ -77,16 +86,19 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     | _HOUSEHOLD_WORK
     | _TICKET_FRONT
     | {Perm.POSITION_CHANGE, Perm.AUDIT_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE}
-    | {Perm.TICKET_DISPATCH, Perm.TICKET_HANDLE, Perm.TICKET_VERIFY},
+    | {Perm.TICKET_DISPATCH, Perm.TICKET_HANDLE, Perm.TICKET_VERIFY}
+    | _EVALUATION_OWN,
     Role.COMMUNITY_SECRETARY: _STAFF_VIEW
     | _HOUSEHOLD_WORK
     | _PERSONAL
     | _TICKET_FRONT
-    | {Perm.POSITION_CHANGE, Perm.TICKET_HANDLE, Perm.TICKET_VERIFY},
+    | {Perm.POSITION_CHANGE, Perm.TICKET_HANDLE, Perm.TICKET_VERIFY}
+    | _EVALUATION_OWN,
     Role.GRID_WORKER: _STAFF_VIEW | _HOUSEHOLD_WORK | _PERSONAL | _TICKET_FRONT,
     Role.DEPARTMENT_HANDLER: _STAFF_VIEW | {Perm.TICKET_HANDLE},
     Role.TALENT_COMMISSIONER: _STAFF_VIEW | _TICKET_FRONT,
-    Role.EVALUATOR: _STAFF_VIEW,
+    Role.EVALUATOR: _STAFF_VIEW
+    | {Perm.EVALUATION_VIEW, Perm.EVALUATION_JUDGE},
     Role.RESIDENT: frozenset(),
     Role.TALENT: frozenset(),
     Role.ENTERPRISE: frozenset(),
