@@ -42,6 +42,7 @@ from gridlight.tickets.models import (
 )
 from gridlight.tickets.services import ACTORS
 from tests.conftest import CANARY, SECRET_ID, SECRET_PHONE, World, login
+from tests.evaluation import secrets as evaluation_secrets
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -67,6 +68,7 @@ def _secret_ids(world: World) -> dict[str, list[int]]:
         + list(WorkdayOverride.objects.values_list("pk", flat=True))
         + list(Category.objects.values_list("pk", flat=True)[:3]),
         "units": [world.units[f"street-{world.secret_street.code}"].pk],
+        "evaluation": evaluation_secrets.ids(),
     }
 
 
@@ -91,6 +93,7 @@ ROUTE_KINDS = [
     ("tickets/", "tickets"),
     ("api/v1/tickets", "tickets"),
     ("open311/", "tickets"),
+    ("evaluation/", "evaluation"),
 ]
 
 
@@ -332,6 +335,7 @@ def test_out_of_scope_twin_sees_and_changes_nothing(world: World, role: str) -> 
         message=f"{CANARY} job",
         result={"note": CANARY},
     )
+    evaluation_secrets.make(world)
     _token, secret = token_create(actor=twin, name="twin token")
     problems = _walk(login(twin), world)
     problems += _walk(Client(raise_request_exception=False), world, api_token=secret)

@@ -112,3 +112,8 @@ def sheets(user: Any, round_: Round) -> QuerySet[Sheet]:
     if round_.status == RoundStatus.PUBLISHED:
         return qs.filter(own | scope_for(user, Perm.EVALUATION_VIEW).q("region_path"))
     return qs.filter(own)
+
+
+def scoped_scores(qs: QuerySet[M], user: Any) -> QuerySet[M]:
+    """Per-street scores (assessment, standings): a street sees its own, the district all."""
+    return qs.filter(require(user, Perm.EVALUATION_VIEW).q("region_path"))

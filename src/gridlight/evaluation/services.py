@@ -24,6 +24,8 @@ from gridlight.core.workdays import district_calendar
 from gridlight.evaluation import scoring
 from gridlight.evaluation.models import (
     ActionItem,
+    Assessment,
+    AssessmentScore,
     Attendance,
     AttendanceStatus,
     Cadre,
@@ -169,7 +171,9 @@ def plan_dates(year: int) -> list[tuple[str, int, date, str]]:
     events: list[tuple[str, int, date, str]] = []
     for month in range(1, 13):
         day = _first_workday(date(year, month, 10))
-        events.append((EventKind.MEETING, month, day, _("Monthly meeting, %(m)s月") % {"m": month}))
+        events.append(
+            (EventKind.MEETING, month, day, _("Monthly meeting, month %(m)s") % {"m": month})
+        )
     for quarter in range(1, 5):
         day = _first_workday(date(year, quarter * 3, 20))
         events.append(
@@ -1029,3 +1033,80 @@ def rectification_fix(
         changes={"fixed_on": str(fixed_on)},
     )
     return rectification
+
+
+# --- the half-year assessment and the annual standings ------------------------------------------
+
+
+@transaction.atomic
+def assessment_create(
+    *,
+    actor: Any,
+    event: Event,
+    period_start: date,
+    period_end: date,
+    weights: Mapping[str, Any] | None = None,
+) -> Assessment:
+    from gridlight.evaluation import assessment
+
+    require_path(actor, Perm.EVALUATION_MANAGE, event.region_path)
+    if event.kind != EventKind.ASSESSMENT:
+        raise DomainError(_("Only the half-year assessment event has an assessment."))
+    if not assessment.check_period(period_start, period_end, event.cycle.year):
+        raise DomainError(_("The period runs forwards within the event's year."))
+    parsed = check_weights(weights or assessment.DEFAULT_WEIGHTS, _("the assessment"))
+    unknown = set(parsed) - set(assessment.INDICATORS)
+    if unknown:
+        raise DomainError(_("Unknown indicators: %(c)s.") % {"c": ", ".join(sorted(unknown))})
+    if Assessment.objects.filter(event=event).exists():
+        raise DomainError(_("This event has its assessment already."))
+    row = Assessment.objects.create(
+        event=event,
+        region_path=event.region_path,
+        weights={k: str(v) for k, v in parsed.items()},
+        period_start=period_start,
+        period_end=period_end,
+    )
+    audit.record(
+        actor=actor,
+        action="eval_assessment.create",
+        obj=row,
+        region_path=event.region_path,
+        changes={"weights": row.weights},
+    )
+    return row
+
+
+@transaction.atomic
+def assessment_compute(*, actor: Any, assessment_: Assessment, version: int) -> Assessment:
+    """Read the live figures and store each street's score, rank and breakdown (recomputing
+    replaces the previous result)."""
+    from gridlight.evaluation import assessment
+
+    require_path(actor, Perm.EVALUATION_MANAGE, assessment_.region_path)
+    lines = assessment.compute(actor, assessment_)
+    places = assessment.ranks({line.street_id: line.total for line in lines})
+    streets = Region.objects.in_bulk([line.street_id for line in lines])
+    AssessmentScore.objects.filter(assessment=assessment_).delete()
+    AssessmentScore.objects.bulk_create(
+        [
+            AssessmentScore(
+                assessment=assessment_,
+                region_id=line.street_id,
+                region_path=streets[line.street_id].path,
+                total=line.total,
+                rank=places[line.street_id],
+                breakdown=line.breakdown,
+            )
+            for line in lines
+        ]
+    )
+    _bump(Assessment, assessment_, version, _("This assessment"), computed_at=timezone.now())
+    audit.record(
+        actor=actor,
+        action="eval_assessment.compute",
+        obj=assessment_,
+        region_path=assessment_.region_path,
+        changes={"created": len(lines)},
+    )
+    return assessment_
