@@ -94,6 +94,7 @@ ROUTE_KINDS = [
     ("api/v1/tickets", "tickets"),
     ("open311/", "tickets"),
     ("evaluation/", "evaluation"),
+    ("api/v1/evaluation", "evaluation"),
 ]
 
 

@@ -329,3 +329,56 @@ def test_action_items_are_due_in_working_days_and_overdue_ones_become_tickets(cy
             actor=cycle.admin, item=item, version=item.version, category=category, today=later
         )
     assert ActionItem.objects.get().ticket_id == ticket.pk
+
+
+def test_standings_rank_the_streets_and_tier_the_communities(cycle: Cycle) -> None:
+    from gridlight.evaluation.models import Standing
+
+    _score_all(
+        cycle,
+        {
+            0: [("", ""), ("8", "8"), ("8", "8"), ("9", "8"), ("9", "8")],
+            1: [("10", "7"), ("7", "7"), ("8", "7"), ("8", "7"), ("7", "7")],
+            2: [("6", "6"), ("6", "6"), ("6", "6"), ("6", "6"), ("6", "6")],
+        },
+    )
+    services.round_close(actor=cycle.admin, round_=cycle.round, version=cycle.round.version)
+    w = cycle.world
+    observation = services.round_create(
+        actor=cycle.admin,
+        event=cycle.cycle.events.get(kind="observation"),
+        title="社区观摩",
+        criteria=[services.CriterionInput("阵地", Decimal(100), Decimal(100))],
+        entrants=[w.secret_community, w.open_community],
+        level=2,
+    )
+    for user in cycle.judges[:3]:
+        services.judge_appoint(actor=cycle.admin, round_=observation, user=user)
+    # judge0 works in the secret street, so is recused from its community too.
+    assert list(
+        Recusal.objects.filter(judge__round=observation).values_list(
+            "judge__user", "entrant__region"
+        )
+    ) == [(cycle.judges[0].pk, w.secret_community.pk)]
+    for j, (a, b) in enumerate([(None, "70"), ("90", "72"), ("86", "74")]):
+        for entrant, value in ((w.secret_community, a), (w.open_community, b)):
+            if value:
+                services.sheet_save(
+                    actor=cycle.judges[j],
+                    round_=observation,
+                    entrant=observation.entrants.get(region=entrant),
+                    scores={str(observation.criteria.get().pk): value},
+                    confirm=True,
+                )
+    services.round_close(actor=cycle.admin, round_=observation, version=observation.version)
+    services.standings_compute(actor=cycle.admin, cycle=cycle.cycle)
+    streets = {s.region_id: (s.total, s.rank) for s in Standing.objects.filter(level=1)}
+    # Only the arena is there: its totals stand for the whole (83, 74, 60).
+    assert streets == {
+        cycle.streets[0].pk: (Decimal("83.0000"), 1),
+        cycle.streets[1].pk: (Decimal("74.0000"), 2),
+        cycle.streets[2].pk: (Decimal("60.0000"), 3),
+    }
+    tiers = dict(Standing.objects.filter(level=2).values_list("region_id", "tier"))
+    # Secret community (90 + 86) / 2 = 88 ≥ 85: leading; open (70 + 72 + 74) / 3 = 72 < 75.
+    assert tiers == {w.secret_community.pk: "leading", w.open_community.pk: "following"}

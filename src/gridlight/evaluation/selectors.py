@@ -12,7 +12,17 @@ from django.utils import timezone
 from gridlight.core.access import Perm, scoped
 from gridlight.core.models import Region, RegionLevel
 from gridlight.evaluation import access
-from gridlight.evaluation.models import ActionItem, CycleYear, StreetBrand
+from gridlight.evaluation.models import (
+    ActionItem,
+    Assessment,
+    AssessmentScore,
+    CycleYear,
+    Entrant,
+    RoundKind,
+    RoundStatus,
+    Standing,
+    StreetBrand,
+)
 
 
 @dataclass
@@ -98,3 +108,59 @@ def action_items(user: Any, cycle: CycleYear) -> QuerySet[ActionItem]:
 
 def overdue(qs: QuerySet[ActionItem], day: date) -> QuerySet[ActionItem]:
     return qs.filter(done_on__isnull=True, due_on__lt=day)
+
+
+def standings(user: Any, cycle: CycleYear, level: int) -> QuerySet[Standing]:
+    """The year's standings at a level that the user sees: the district all, a street its own
+    (and its communities)."""
+    return access.scoped_scores(
+        Standing.objects.filter(cycle=cycle, level=level).select_related("region"), user
+    ).order_by("rank", "region_path")
+
+
+def rank_over_quarters(user: Any, cycle: CycleYear) -> dict[str, Any]:
+    """Each street's rank in each quarter's arena whose ranking the user may see."""
+    quarters: list[str] = []
+    series: dict[str, list[int | None]] = {}
+    rounds = (
+        access.rounds(user)
+        .filter(event__cycle=cycle, kind=RoundKind.ARENA, level=RegionLevel.STREET)
+        .exclude(status=RoundStatus.OPEN)
+        .select_related("event")
+        .order_by("event__held_on", "pk")
+    )
+    visible = [r for r in rounds if access.ranking_visible(user, r)]
+    ranks = {
+        (e.round_id, e.region.name): e.rank
+        for e in Entrant.objects.filter(round__in=visible).select_related("region")
+    }
+    names = sorted({name for _r, name in ranks}, key=str)
+    for r in visible:
+        quarters.append(f"Q{r.event.number}")
+    for name in names:
+        series[name] = [ranks.get((r.pk, name)) for r in visible]
+    return {"quarters": quarters, "series": series}
+
+
+def radar(user: Any, cycle: CycleYear) -> dict[str, Any]:
+    """The latest computed half-year assessment's indicator values per street the user sees."""
+    from gridlight.evaluation.assessment import INDICATORS
+
+    latest = (
+        access.district_visible(Assessment.objects.filter(event__cycle=cycle), user)
+        .exclude(computed_at=None)
+        .order_by("-computed_at")
+        .first()
+    )
+    if latest is None:
+        return {"indicators": [], "streets": {}}
+    codes = list(latest.weights)
+    streets = {
+        s.region.name: [
+            next((b["value"] for b in s.breakdown if b["code"] == code), None) for code in codes
+        ]
+        for s in access.scoped_scores(
+            AssessmentScore.objects.filter(assessment=latest).select_related("region"), user
+        )
+    }
+    return {"indicators": [str(INDICATORS[c]) for c in codes], "streets": streets}

@@ -49,6 +49,7 @@ from gridlight.evaluation.models import (
     Sheet,
     SheetStatus,
     StandardItem,
+    Standing,
     StreetBrand,
 )
 
@@ -1110,3 +1111,108 @@ def assessment_compute(*, actor: Any, assessment_: Assessment, version: int) -> 
         changes={"created": len(lines)},
     )
     return assessment_
+
+
+def _component_means(cycle: CycleYear, kind: str, level: int) -> dict[int, Decimal]:
+    """Each region's mean total over the cycle's closed rounds of ``kind`` at ``level``."""
+    from django.db.models import Avg
+
+    rows = (
+        Entrant.objects.filter(
+            round__event__cycle=cycle,
+            round__kind=kind,
+            round__level=level,
+            round__status__in=[RoundStatus.CLOSED, RoundStatus.PUBLISHED],
+            total__isnull=False,
+        )
+        .values("region_id")
+        .annotate(mean=Avg("total"))
+    )
+    return {r["region_id"]: Decimal(str(r["mean"])) for r in rows}
+
+
+def _tier(total: Decimal, thresholds: Mapping[str, str]) -> str:
+    if total >= Decimal(thresholds["leading"]):
+        return Standing.Tier.LEADING
+    if total >= Decimal(thresholds["advanced"]):
+        return Standing.Tier.ADVANCED
+    return Standing.Tier.FOLLOWING
+
+
+@transaction.atomic
+def standings_compute(*, actor: Any, cycle: CycleYear) -> list[Standing]:
+    """The annual street ranking (arenas, the latest computed assessment and the observation,
+    weighted by the year's ranking weights; a missing component is left out and the others
+    rescaled) and the community echelon (each community's mean over the year's community
+    rounds, tiered by the year's thresholds). Recomputing replaces the previous standings."""
+    from gridlight.evaluation.assessment import ranks
+
+    require_path(actor, Perm.EVALUATION_MANAGE, cycle.region_path)
+    weights = {k: Decimal(v) for k, v in cycle.ranking_weights.items()}
+    parts: dict[str, dict[int, Decimal]] = {
+        "arenas": _component_means(cycle, RoundKind.ARENA, RegionLevel.STREET),
+        "observation": _component_means(cycle, RoundKind.OBSERVATION, RegionLevel.STREET),
+        "assessment": {},
+    }
+    latest = (
+        Assessment.objects.filter(event__cycle=cycle, computed_at__isnull=False)
+        .order_by("-computed_at")
+        .first()
+    )
+    if latest is not None:
+        parts["assessment"] = dict(latest.scores.values_list("region_id", "total"))
+    streets = {r.pk: r for r in Region.objects.filter(parent_id=cycle.district_id)}
+    totals: dict[int, Decimal] = {}
+    breakdown: dict[int, dict[str, Any]] = {}
+    for pk in streets:
+        got = {k: parts[k][pk] for k in weights if pk in parts[k] and weights[k]}
+        if not got:
+            continue
+        counted = sum((weights[k] for k in got), Decimal(0))
+        totals[pk] = (sum((weights[k] * v for k, v in got.items()), Decimal(0)) / counted).quantize(
+            Decimal("0.0001")
+        )
+        breakdown[pk] = {k: (str(got[k]) if k in got else None) for k in weights}
+    community = _component_means(cycle, RoundKind.OBSERVATION, RegionLevel.COMMUNITY)
+    community |= {
+        k: v
+        for k, v in _component_means(cycle, RoundKind.ARENA, RegionLevel.COMMUNITY).items()
+        if k not in community
+    }
+    regions = Region.objects.in_bulk(list(community))
+    Standing.objects.filter(cycle=cycle).delete()
+    rows = [
+        Standing(
+            cycle=cycle,
+            region_id=pk,
+            region_path=streets[pk].path,
+            level=RegionLevel.STREET,
+            total=total,
+            rank=place,
+            breakdown=breakdown[pk],
+        )
+        for pk, place in ranks(totals).items()
+        for total in [totals[pk]]
+    ]
+    rows += [
+        Standing(
+            cycle=cycle,
+            region_id=pk,
+            region_path=regions[pk].path,
+            level=RegionLevel.COMMUNITY,
+            total=total.quantize(Decimal("0.0001")),
+            rank=place,
+            tier=_tier(total, cycle.echelon_thresholds),
+        )
+        for pk, place in ranks(community).items()
+        for total in [community[pk]]
+    ]
+    Standing.objects.bulk_create(rows)
+    audit.record(
+        actor=actor,
+        action="eval_standing.compute",
+        obj=cycle,
+        region_path=cycle.region_path,
+        changes={"created": len(rows)},
+    )
+    return rows

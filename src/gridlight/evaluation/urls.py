@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridlight.evaluation.views import pages
+from gridlight.evaluation.views import exports, judging, pages
 
 app_name = "evaluation"
 
@@ -9,6 +9,11 @@ urlpatterns = [
     path("<int:pk>/board/", pages.board, name="board"),
     path("<int:pk>/meetings/", pages.meetings, name="meetings"),
     path("<int:pk>/rounds/", pages.rounds, name="rounds"),
+    path("<int:pk>/standings/", pages.standings, name="standings"),
     path("rounds/<int:pk>/", pages.round_detail, name="round"),
+    path("rounds/<int:pk>/export/", exports.round_export, name="round_export"),
+    path("rounds/<int:pk>/score/", judging.score_list, name="score_list"),
+    path("rounds/<int:pk>/score/<int:entrant_pk>/", judging.score_sheet, name="score_sheet"),
+    path("rounds/<int:pk>/<slug:step>/", judging.round_step, name="round_step"),
     path("assessments/<int:pk>/", pages.assessment, name="assessment"),
 ]

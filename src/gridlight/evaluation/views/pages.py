@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from gridlight.core.access import Perm, access
+from gridlight.core.models import RegionLevel
 from gridlight.evaluation import access as eval_access
 from gridlight.evaluation import selectors
 from gridlight.evaluation.assessment import INDICATORS
@@ -91,6 +92,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "entrants": entrants,
             "sheets": rows,
             "judges": judges,
+            "is_judge": eval_access.judge_of(request.user, round_) is not None,
+            "manages": eval_access.manages(request.user, round_.region_path),
         },
     )
 
@@ -111,5 +114,23 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
             "cycle": row.event.cycle,
             "scores": scores,
             "labels": {k: str(v) for k, v in INDICATORS.items()},
+        },
+    )
+
+
+@access(Perm.EVALUATION_VIEW)
+def standings(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = _cycle(request, pk)
+    return render(
+        request,
+        "evaluation/standings.html",
+        {
+            "cycle": cycle,
+            "streets": selectors.standings(request.user, cycle, RegionLevel.STREET),
+            "communities": selectors.standings(request.user, cycle, RegionLevel.COMMUNITY),
+            "chart": {
+                "ranks": selectors.rank_over_quarters(request.user, cycle),
+                "radar": selectors.radar(request.user, cycle),
+            },
         },
     )
