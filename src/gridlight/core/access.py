@@ -63,10 +63,11 @@ WRITE_PERMS = frozenset(
         Perm.TICKET_VERIFY,
         Perm.TICKET_ADMIN,
         Perm.EVALUATION_REPORT,
-        Perm.EVALUATION_JUDGE,
         Perm.EVALUATION_MANAGE,
     }
 )
+# Judging is not a write scope: an evaluator (read-only in the tree) may sit on a panel of a
+# district they view; the panel itself (evaluation.Judge, appointed by a manager) is the grant.
 # A street or community reports its own 一街一品 progress, action items, cadres and fixes.
 _EVALUATION_OWN = frozenset({Perm.EVALUATION_VIEW, Perm.EVALUATION_REPORT})
 _HOUSEHOLD_WORK = frozenset({Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_CHANGE, Perm.VISIT_RECORD})

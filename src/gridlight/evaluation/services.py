@@ -48,6 +48,7 @@ from gridlight.evaluation.models import (
     RoundStatus,
     Sheet,
     SheetStatus,
+    SiteVisit,
     StandardItem,
     Standing,
     StreetBrand,
@@ -1216,3 +1217,54 @@ def standings_compute(*, actor: Any, cycle: CycleYear) -> list[Standing]:
         changes={"created": len(rows)},
     )
     return rows
+
+
+@transaction.atomic
+def site_visits_schedule(
+    *,
+    actor: Any,
+    event: Event,
+    stops: Sequence[tuple[Region, ServicePosition | None]],
+    start: Any,
+    minutes: int,
+    observers: Sequence[User],
+) -> list[SiteVisit]:
+    """The year-end observation's route: the stops in order, one slot of ``minutes`` each from
+    ``start`` (the next slot begins where the last ended), the same observers throughout.
+    Scheduling again replaces the route."""
+    require_path(actor, Perm.EVALUATION_MANAGE, event.region_path)
+    if event.kind != EventKind.OBSERVATION:
+        raise DomainError(_("Only the year-end observation has a route."))
+    if not 10 <= minutes <= 240:
+        raise DomainError(_("A stop lasts 10 to 240 minutes."))
+    for region, position in stops:
+        if not region.path.startswith(event.region_path + "."):
+            raise DomainError(_("%(name)s cannot enter this round.") % {"name": region})
+        if position is not None and not position.region_path.startswith(region.path):
+            raise DomainError(_("%(p)s does not lie in %(r)s.") % {"p": position, "r": region})
+    SiteVisit.objects.filter(event=event).delete()
+    visits = []
+    slot = timedelta(minutes=minutes)
+    for order, (region, position) in enumerate(stops, start=1):
+        begins = start + slot * (order - 1)
+        visits.append(
+            SiteVisit.objects.create(
+                event=event,
+                region=region,
+                region_path=region.path,
+                position=position,
+                order=order,
+                starts_at=begins,
+                ends_at=begins + slot,
+            )
+        )
+    for visit in visits:
+        visit.observers.set(observers)
+    audit.record(
+        actor=actor,
+        action="eval_event.update",
+        obj=event,
+        region_path=event.region_path,
+        changes={"created": len(visits)},
+    )
+    return visits
