@@ -92,3 +92,87 @@ def test_the_half_year_assessment_reads_live_figures_with_their_sources(cycle: C
     assert "缺数据" in page
     street_page = login(cycle.world.twins["street_staff"]).get(f"/evaluation/assessments/{row.pk}/")
     assert CANARY not in street_page.content.decode()
+
+
+def test_a_street_reports_its_milestones_with_evidence_and_its_action_items(cycle: Cycle) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gridlight.evaluation.models import ActionItem, Evidence, Milestone
+
+    _brand(cycle)
+    brand = cycle.cycle.brands.get()
+    m = services.milestone_add(
+        actor=cycle.admin, brand=brand, title="摸底", planned_on=date(2026, 3, 1)
+    )
+    staff = login(cycle.world.users["street_staff"])
+    url = f"/evaluation/brands/{brand.pk}/"
+    assert staff.get(url).status_code == 200
+    response = staff.post(
+        f"/evaluation/milestones/{m.pk}/done/", {"done_on": "2026-03-02", "version": m.version}
+    )
+    assert response.status_code == 302
+    assert Milestone.objects.get().done_on == date(2026, 3, 2)
+    png = SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20, content_type="image/png")
+    staff.post(url, {"milestone": m.pk, "kind": "photo", "title": "现场", "file": png})
+    evidence = Evidence.objects.get()
+    assert staff.get(f"/evaluation/evidence/{evidence.pk}/").content.startswith(b"\x89PNG")
+    fake = SimpleUploadedFile("x.png", b"<html>", content_type="image/png")
+    staff.post(url, {"milestone": m.pk, "kind": "photo", "title": "假", "file": fake})
+    assert Evidence.objects.count() == 1
+    twin = login(cycle.world.twins["street_staff"])
+    assert twin.get(url).status_code == 404
+    assert twin.get(f"/evaluation/evidence/{evidence.pk}/").status_code == 404
+    meeting = cycle.cycle.events.get(kind="meeting", number=3)
+    item = services.action_item_create(
+        actor=cycle.admin, event=meeting, street=cycle.streets[0], title="补台账", workdays=5
+    )
+    done_on = meeting.held_on.isoformat()
+    assert (
+        twin.post(
+            f"/evaluation/actions/{item.pk}/done/", {"done_on": done_on, "version": 1}
+        ).status_code
+        == 404
+    )
+    staff.post(f"/evaluation/actions/{item.pk}/done/", {"done_on": done_on, "version": 1})
+    assert ActionItem.objects.get().done_on == meeting.held_on
+
+
+def test_cadres_and_position_inspections_in_scope(cycle: Cycle) -> None:
+    from gridlight.evaluation.models import Measure, Rectification, StandardItem
+
+    w = cycle.world
+    cadre = services.cadre_create(
+        actor=cycle.admin, region=w.secret_community, kind="community", name="王志强", post="书记"
+    )
+    services.participation_add(
+        actor=cycle.admin,
+        cadre=cadre,
+        measure=Measure.objects.get(code="posting"),
+        started_on=date(2026, 4, 1),
+        ended_on=date(2026, 6, 30),
+        unit="区委组织部",
+    )
+    position = w.secret_positions[0]
+    inspection = services.inspection_record(
+        actor=cycle.admin,
+        position=position,
+        inspected_on=date(2026, 5, 10),
+        failed=[StandardItem.objects.get(code="sign")],
+    )
+    secretary = login(w.users["community_secretary"])
+    assert "区委组织部" in secretary.get(f"/evaluation/cadres/{cadre.pk}/").content.decode()
+    page = secretary.get("/evaluation/positions/").content.decode()
+    assert position.name in page
+    assert (
+        login(w.twins["community_secretary"]).get(f"/evaluation/cadres/{cadre.pk}/").status_code
+        == 404
+    )
+    assert (
+        position.name
+        not in login(w.twins["community_secretary"]).get("/evaluation/positions/").content.decode()
+    )
+    row = Rectification.objects.get(inspection=inspection)
+    secretary.post(
+        f"/evaluation/rectifications/{row.pk}/fix/", {"done_on": "2026-05-20", "version": 1}
+    )
+    assert Rectification.objects.get().fixed_on == date(2026, 5, 20)

@@ -109,7 +109,10 @@ class Evidence(models.Model):
     region_path = models.CharField(max_length=255, db_index=True)
     kind = models.CharField(_("kind"), max_length=10, choices=EvidenceKind.choices)
     title = models.CharField(_("title"), max_length=120)
-    file = models.FileField(_("file"), upload_to="evaluation/evidence/%Y/%m/")
+    # Kept in the database like tickets' attachments (one backup holds everything).
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

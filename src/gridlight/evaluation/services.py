@@ -372,15 +372,14 @@ def evidence_add(
         raise DomainError(_("Evidence is a photo or a document."))
     if upload.size > MAX_EVIDENCE_BYTES:
         raise DomainError(_("A file of evidence is at most 10 MB."))
-    head = upload.read(8)
-    upload.seek(0)
+    data = upload.read()
     sniffed = (
         "image/jpeg"
-        if head.startswith(b"\xff\xd8\xff")
+        if data.startswith(b"\xff\xd8\xff")
         else "image/png"
-        if head.startswith(b"\x89PNG")
+        if data.startswith(b"\x89PNG")
         else "application/pdf"
-        if head.startswith(b"%PDF")
+        if data.startswith(b"%PDF")
         else ""
     )
     if sniffed not in EVIDENCE_TYPES[kind]:
@@ -390,7 +389,9 @@ def evidence_add(
         region_path=milestone.region_path,
         kind=kind,
         title=(title.strip() or upload.name)[:120],
-        file=upload,
+        content_type=sniffed,
+        size=len(data),
+        data=data,
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     audit.record(

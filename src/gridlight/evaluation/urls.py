@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridlight.evaluation.views import exports, judging, pages
+from gridlight.evaluation.views import exports, judging, pages, work
 
 app_name = "evaluation"
 
@@ -16,4 +16,12 @@ urlpatterns = [
     path("rounds/<int:pk>/score/<int:entrant_pk>/", judging.score_sheet, name="score_sheet"),
     path("rounds/<int:pk>/<slug:step>/", judging.round_step, name="round_step"),
     path("assessments/<int:pk>/", pages.assessment, name="assessment"),
+    path("brands/<int:pk>/", work.brand_detail, name="brand"),
+    path("milestones/<int:pk>/done/", work.milestone_done, name="milestone_done"),
+    path("actions/<int:pk>/done/", work.action_done, name="action_done"),
+    path("evidence/<int:pk>/", work.evidence, name="evidence"),
+    path("cadres/", work.cadre_list, name="cadres"),
+    path("cadres/<int:pk>/", work.cadre_detail, name="cadre"),
+    path("positions/", work.positions, name="positions"),
+    path("rectifications/<int:pk>/fix/", work.rectification_fix, name="rectification_fix"),
 ]
