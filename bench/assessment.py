@@ -7,10 +7,13 @@ row). Target: ≤ 2 s on PostgreSQL.
 
 The baseline is the street-by-street way: for each street, its light counts and its ticket KPIs
 asked separately (the same selectors, 17 times over), as a page per street would.
+
+``BENCH_HOUSEHOLDS`` (with ``BENCH_TICKETS``) builds a smaller district, to try it out quickly.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 from django.db import connection
@@ -30,7 +33,11 @@ def run(*, db: str, scale: str) -> None:
     from gridlight.tickets.kpi import kpis
     from gridlight.tickets.models import DispatchFact
 
-    build(scale)
+    small = int(os.environ.get("BENCH_HOUSEHOLDS") or 0)
+    if small:
+        _small_district(small)
+    else:
+        build(scale)
     build_ticket_history(scale)
     build_evaluation()
     admin = User.objects.get(username="admin")
@@ -74,3 +81,16 @@ def run(*, db: str, scale: str) -> None:
         period=f"{row.period_start}..{row.period_end}",
         measured=str(date.today()),
     )
+
+
+def _small_district(households: int) -> None:
+    from gridlight.core.demo.build import build_demo
+    from gridlight.households.classify import recompute_all
+    from gridlight.households.demo import build_households, spread_visits
+    from gridlight.households.models import Household
+
+    build_demo()
+    if Household.objects.count() < households:
+        build_households(households)
+        recompute_all()
+        spread_visits()

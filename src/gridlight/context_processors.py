@@ -23,6 +23,7 @@ MENU: list[tuple[str, Any, Perm | None]] = [
     ("tickets:dispatch", _("Dispatch"), Perm.TICKET_DISPATCH),
     ("tickets:supervision", _("Supervision"), Perm.TICKET_VIEW),
     ("tickets:kpi", _("KPIs"), Perm.TICKET_VIEW),
+    ("evaluation:index", _("Street evaluation"), Perm.EVALUATION_VIEW),
     ("core:region_index", _("Region tree"), Perm.REGION_VIEW),
     ("core:position_list", _("Service positions"), Perm.POSITION_VIEW),
     ("core:position_map", _("Position map"), Perm.POSITION_VIEW),

@@ -3,11 +3,13 @@ with nothing written."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.models import AuditEvent
@@ -22,6 +24,13 @@ from gridlight.evaluation.models import (
     StreetBrand,
 )
 from tests.evaluation.conftest import Cycle
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    # The messages are matched in English here; pages show them in Chinese (test_pages.py).
+    with translation.override("en"):
+        yield
 
 
 def _scores(c: Cycle, a: str, b: str) -> dict[str, str]:

@@ -41,7 +41,11 @@ class EvaluationConfig(AppConfig):
             _("Score sheet"),
             {"save": _("saved"), "confirm": _("confirmed and sealed")},
         )
-        register_actions("eval_assessment", _("Half-year assessment"), {"compute": _("computed")})
+        register_actions(
+            "eval_assessment",
+            _("Half-year assessment"),
+            {"create": _("created"), "compute": _("computed")},
+        )
         register_actions("eval_standing", _("Annual ranking"), {"compute": _("computed")})
         register_actions(
             "eval_cadre", _("Cadre"), {**changed, "participate": _("participation recorded")}

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridlight.core.forms import Form
 from gridlight.evaluation.models import Criterion
+from gridlight.evaluation.services import plain
 
 
 class SheetForm(Form):
@@ -23,7 +24,7 @@ class SheetForm(Form):
         self.criteria = criteria
         for c in criteria:
             self.fields[f"c{c.pk}"] = forms.DecimalField(
-                label=f"{c.name}（{c.min_score.normalize()}–{c.max_score.normalize()}）",
+                label=f"{c.name}（{plain(c.min_score)}–{plain(c.max_score)}）",
                 min_value=c.min_score,
                 max_value=c.max_score,
                 decimal_places=2,

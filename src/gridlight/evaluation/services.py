@@ -73,6 +73,11 @@ def _bump(model: Any, obj: Any, version: int, what: str, **values: Any) -> None:
     obj.refresh_from_db()
 
 
+def plain(value: Decimal) -> str:
+    """A decimal as people write it: no exponent, no trailing zeros (10, 7.5)."""
+    return format(value.normalize(), "f")
+
+
 def check_weights(weights: Mapping[str, Any], what: str) -> dict[str, Decimal]:
     """Percentages that are each ≥ 0 and add up to exactly 100."""
     parsed: dict[str, Decimal] = {}
@@ -88,7 +93,7 @@ def check_weights(weights: Mapping[str, Any], what: str) -> dict[str, Decimal]:
     if total != HUNDRED:
         raise DomainError(
             _("The weights of %(what)s add up to %(total)s, not 100.")
-            % {"what": what, "total": total.normalize()}
+            % {"what": what, "total": plain(total)}
         )
     return parsed
 
@@ -727,9 +732,9 @@ def _parse_scores(round_: Round, scores: Mapping[Any, Any]) -> dict[str, str]:
         if not c.min_score <= value <= c.max_score:
             raise DomainError(
                 _("The score for %(c)s must lie between %(lo)s and %(hi)s.")
-                % {"c": c.name, "lo": c.min_score.normalize(), "hi": c.max_score.normalize()}
+                % {"c": c.name, "lo": plain(c.min_score), "hi": plain(c.max_score)}
             )
-        parsed[str(c.pk)] = str(value.normalize())
+        parsed[str(c.pk)] = plain(value)
     return parsed
 
 
