@@ -50,7 +50,10 @@ def test_sheets_are_sealed_until_the_round_closes(cycle: Cycle) -> None:
     assert "7.25" in login(cycle.judges[1]).get(url).content.decode()
     assert "7.25" not in login(cycle.judges[2]).get(url).content.decode()
     assert "7.25" not in login(cycle.admin).get(url).content.decode()
-    services.round_close(actor=cycle.admin, round_=cycle.round, version=cycle.round.version)
+    close = f"/evaluation/rounds/{cycle.round.pk}/close/"
+    assert login(cycle.world.twins["district_admin"]).post(close, {"version": 1}).status_code == 404
+    assert login(cycle.judges[2]).post(close, {"version": 1}).status_code == 403
+    assert login(cycle.admin).post(close, {"version": cycle.round.version}).status_code == 302
     assert "7.25" in login(cycle.admin).get(url).content.decode()
     assert "7.25" not in login(cycle.world.users["street_staff"]).get(url).content.decode()
     cycle.round.refresh_from_db()
