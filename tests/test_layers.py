@@ -19,6 +19,7 @@ LAYERS = {
     "tickets": 3,  # raises tickets from households' visits
     "talent": 4,  # talent problems are tickets
     "policies": 5,  # eligibility of talents and enterprises
+    "evaluation": 4,  # action items and overdue tasks become tickets
     "demo": 9,
     "api": 9,
 }

@@ -27,6 +27,7 @@ MENU: list[tuple[str, Any, Perm | None]] = [
     ("talent:talent_list", _("Talents"), Perm.TALENT_VIEW),
     ("talent:enterprise_list", _("Enterprises"), Perm.TALENT_VIEW),
     ("caseload:mine", _("Caseloads"), Perm.TALENT_CHANGE),
+    ("evaluation:index", _("Street evaluation"), Perm.EVALUATION_VIEW),
     ("core:region_index", _("Region tree"), Perm.REGION_VIEW),
     ("core:position_list", _("Service positions"), Perm.POSITION_VIEW),
     ("core:position_map", _("Position map"), Perm.POSITION_VIEW),

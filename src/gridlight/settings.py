@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "gridlight.tickets",
     "gridlight.talent",
     "gridlight.policies",
+    "gridlight.evaluation",
     "gridlight.demo",
     "gridlight.api",
 ]

@@ -31,6 +31,7 @@ urlpatterns = [
     path("policies/", include("gridlight.policies.urls")),
     path("talent/", include("gridlight.talent.urls")),
     path("talent/caseload/", include("gridlight.talent.urls_caseload")),
+    path("evaluation/", include("gridlight.evaluation.urls")),
     path("", include("gridlight.core.urls")),
 ]
 

@@ -44,6 +44,7 @@ from gridlight.tickets.models import (
     Unit,
 )
 from tests.conftest import CANARY, SECRET_ID, SECRET_PHONE, World, login
+from tests.evaluation import secrets as evaluation_secrets
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -75,6 +76,7 @@ def _secret_ids(world: World) -> dict[str, list[int]]:
         "caseload_users": [world.caseload.commissioner.pk],
         "caseload_talents": [world.caseload.secret_talent.pk],
         "caseload_enterprises": [world.caseload.secret_enterprise.pk],
+        "evaluation": evaluation_secrets.ids(),
     }
 
 
@@ -122,6 +124,8 @@ ROUTE_KINDS = [
     ("open311/", "tickets"),
     ("talent/enterprises/", "enterprises"),
     ("talent/talents/", "talents"),
+    ("evaluation/", "evaluation"),
+    ("api/v1/evaluation", "evaluation"),
 ]
 
 
@@ -387,6 +391,7 @@ def test_out_of_scope_twin_sees_and_changes_nothing(world: World, role: str) -> 
         message=f"{CANARY} job",
         result={"note": CANARY},
     )
+    evaluation_secrets.make(world)
     _token, secret = token_create(actor=twin, name="twin token")
     problems = _walk(login(twin), world)
     problems += _walk(Client(raise_request_exception=False), world, api_token=secret)

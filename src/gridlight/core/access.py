@@ -62,6 +62,10 @@ class Perm(StrEnum):
     TALENT_REVEAL = "talent.reveal"
     POLICY_VIEW = "policy.view"
     POLICY_MANAGE = "policy.manage"
+    EVALUATION_VIEW = "evaluation.view"
+    EVALUATION_REPORT = "evaluation.report"
+    EVALUATION_JUDGE = "evaluation.judge"
+    EVALUATION_MANAGE = "evaluation.manage"
 
 
 WRITE_PERMS = frozenset(
@@ -80,8 +84,14 @@ WRITE_PERMS = frozenset(
         Perm.TALENT_CHANGE,
         Perm.TALENT_ASSIGN,
         Perm.POLICY_MANAGE,
+        Perm.EVALUATION_REPORT,
+        Perm.EVALUATION_MANAGE,
     }
 )
+# Judging is not a write scope: an evaluator (read-only in the tree) may sit on a panel of a
+# district they view; the panel itself (evaluation.Judge, appointed by a manager) is the grant.
+# A street or community reports its own 一街一品 progress, action items, cadres and fixes.
+_EVALUATION_OWN = frozenset({Perm.EVALUATION_VIEW, Perm.EVALUATION_REPORT})
 _HOUSEHOLD_WORK = frozenset({Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_CHANGE, Perm.VISIT_RECORD})
 # Seeing a full ID or phone number is not part of viewing households: it is granted on its own,
 # to those who deal with the person at the door (the grid worker, the community secretary).
@@ -100,12 +110,14 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     | _TICKET_FRONT
     | {Perm.POSITION_CHANGE, Perm.AUDIT_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE}
     | {Perm.TICKET_DISPATCH, Perm.TICKET_HANDLE, Perm.TICKET_VERIFY}
-    | {Perm.TALENT_VIEW},
+    | {Perm.TALENT_VIEW}
+    | _EVALUATION_OWN,
     Role.COMMUNITY_SECRETARY: _STAFF_VIEW
     | _HOUSEHOLD_WORK
     | _PERSONAL
     | _TICKET_FRONT
-    | {Perm.POSITION_CHANGE, Perm.TICKET_HANDLE, Perm.TICKET_VERIFY},
+    | {Perm.POSITION_CHANGE, Perm.TICKET_HANDLE, Perm.TICKET_VERIFY}
+    | _EVALUATION_OWN,
     Role.GRID_WORKER: _STAFF_VIEW | _HOUSEHOLD_WORK | _PERSONAL | _TICKET_FRONT,
     Role.DEPARTMENT_HANDLER: _STAFF_VIEW | {Perm.TICKET_HANDLE},
     # A commissioner serves talents and enterprises one to one: it sees and corrects their
@@ -115,7 +127,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     | _TICKET_FRONT
     | {Perm.TALENT_VIEW, Perm.TALENT_CHANGE, Perm.TALENT_REVEAL}
     | {Perm.POLICY_VIEW},
-    Role.EVALUATOR: _STAFF_VIEW,
+    Role.EVALUATOR: _STAFF_VIEW | {Perm.EVALUATION_VIEW, Perm.EVALUATION_JUDGE},
     Role.RESIDENT: frozenset(),
     Role.TALENT: frozenset(),
     Role.ENTERPRISE: frozenset(),
