@@ -47,6 +47,9 @@ def _more(world: World, n: int) -> None:
         "/households/?q=甲",
         "/households/dashboard/",
         "/households/worklist/",
+        "/",  # the traffic-light tiles: lights and visits due, counted from an index
+        "/api/v1/lights?region=900001",
+        "/api/v1/worklist",
     ],
 )
 def test_household_pages_use_a_fixed_number_of_queries(world: World, url: str) -> None:

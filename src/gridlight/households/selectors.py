@@ -106,11 +106,44 @@ def visits_due(user: Any, *, today: date | None = None) -> QuerySet[Household]:
     ).filter(next_visit_due__lte=day + timedelta(days=7))
 
 
+def grids_in_scope(user: Any, perm: Perm) -> list[int]:
+    """The grids in the user's scope for ``perm``. A household lies where its grid lies (its
+    ``region_path`` is the grid's path), so ``grid_id IN`` these scopes households as the path
+    does, and lets a count read the index ``household_tally`` (grid, light, next visit, last
+    visit, status) alone instead of 300,000 rows of the table."""
+    return list(
+        scoped(Region.objects.filter(level=RegionLevel.GRID), user, perm, "path").values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def light_totals(user: Any) -> dict[str, int]:
+    """Active households in the user's view scope by light in force (two queries, whatever
+    the size; the home page's tiles)."""
+    rows = (
+        Household.objects.filter(
+            status=HouseholdStatus.ACTIVE, grid_id__in=grids_in_scope(user, Perm.HOUSEHOLD_VIEW)
+        )
+        .values_list("light")
+        # A column of the index, not ``id`` (PostgreSQL's indexes do not hold the key).
+        .annotate(n=Count("grid_id"))
+        .order_by()
+    )
+    counts = dict(rows)
+    return {light: int(counts.get(light, 0)) for light in Light.values}
+
+
 def worklist_counts(user: Any, *, today: date | None = None) -> dict[str, int]:
-    """How many visits each worklist section holds, in one query."""
+    """How many visits each worklist section holds (the households of ``visits_due``), in two
+    queries read from the index ``household_tally``."""
     day = today or timezone.localdate()
-    counts = visits_due(user, today=day).aggregate(
-        **{name: Count("id", filter=q(day)) for name, q in WORKLIST_SECTIONS.items()}
+    counts = Household.objects.filter(
+        status=HouseholdStatus.ACTIVE,
+        grid_id__in=grids_in_scope(user, Perm.VISIT_RECORD),
+        next_visit_due__lte=day + timedelta(days=7),
+    ).aggregate(
+        **{name: Count("grid_id", filter=q(day)) for name, q in WORKLIST_SECTIONS.items()}
     )
     return {name: int(counts[name] or 0) for name in WORKLIST_SECTIONS}
 
