@@ -16,10 +16,7 @@ def traffic_light(request: HttpRequest) -> dict[str, Any] | None:
     user = request.user
     if not has_perm(user, Perm.HOUSEHOLD_VIEW):
         return None
-    context: dict[str, Any] = {
-        "template": "households/_home.html",
-        "lights": light_totals(user),
-    }
+    context: dict[str, Any] = {"template": "households/_home.html", "lights": light_totals(user)}
     if has_perm(user, Perm.VISIT_RECORD):
         # The worklist's own counts, so the tiles and the worklist agree.
         context["visits"] = worklist_counts(user)
