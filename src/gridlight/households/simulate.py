@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -155,9 +156,12 @@ def start_preview(user: Any, version: RuleSetVersion) -> Job:
 
     require(user, Perm.RULES_MANAGE)
     _compile(version)
-    return jobs.start(
-        JOB, actor=user, params={"version": version.pk, "edit_version": version.edit_version}
-    )
+    params = {
+        "version": version.pk,
+        "edit_version": version.edit_version,
+        "next": reverse("households:rules_simulate", args=[version.pk]),
+    }
+    return jobs.start(JOB, actor=user, params=params)
 
 
 def latest_preview(user: Any, version: RuleSetVersion) -> Preview | None:
