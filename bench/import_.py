@@ -13,11 +13,13 @@ in the same run.
 from __future__ import annotations
 
 import io
+import os
 import random
 import resource
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -115,8 +117,12 @@ def run(*, db: str, scale: str) -> None:
     )
     admin = User.objects.get(username="admin")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cpu = time.process_time()
     with path.open("rb") as upload:
         summary = check_and_import(actor=admin, upload=upload, filename=path.name)
+    # This process's CPU (on SQLite nearly all the work; PostgreSQL's share is not in it): the
+    # time without waiting for a core on a loaded machine.
+    cpu = time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     report(
         "import",
@@ -124,6 +130,8 @@ def run(*, db: str, scale: str) -> None:
         rows=summary.rows,
         seconds=summary.seconds,
         households=summary.households_created,
+        cpu_seconds=round(cpu, 1),
+        load=round(os.getloadavg()[0], 1),
         peak_rss_mb=round(peak / 1024),
         rss_before_mb=round(before / 1024),
         file_mb=round(path.stat().st_size / 2**20, 1),
@@ -133,7 +141,6 @@ def run(*, db: str, scale: str) -> None:
 def _district(scale: str) -> int:
     """The scale's district, or with ``BENCH_HOUSEHOLDS=N`` a smaller one of N households (to
     try the benchmark out on a busy machine; the report says how many there were)."""
-    import os
 
     wanted = int(os.environ.get("BENCH_HOUSEHOLDS") or 0)
     if not wanted:
@@ -151,7 +158,6 @@ def _district(scale: str) -> int:
 
 def run_one(*, db: str, scale: str, repeat: int = 5) -> None:
     import statistics
-    import time
 
     from gridlight.core.models import Region, RegionLevel, User
     from gridlight.households import imports

@@ -7,8 +7,9 @@ with a real object of the kind the route shows (a recent open ticket, a househol
 …), and each page is requested as the roles that work with it (``ROLES``; the district admin
 otherwise). Each measurement prints one JSON line: ``page`` (the route), ``role``, ``status``,
 ``queries`` (of the first request), ``first_seconds`` (the first request, with the cache
-cleared, as after a minute away) and ``seconds`` (median of three repeats; one repeat for a page
-over a second).
+cleared, as after a minute away), ``seconds`` (median of three repeats; one repeat for a page
+over a second), ``cpu_seconds`` (their median CPU, this process's and its PostgreSQL backend's:
+the server time without waiting for a core on a loaded machine) and ``load`` (the load average).
 
 ``BENCH_PAGES=tickets/,households/`` times only the routes starting with one of these;
 ``BENCH_EXPORTS=0`` skips the exports, ``BENCH_EXPORTS=tickets/export/`` runs only those named.
@@ -170,7 +171,27 @@ def pages() -> list[tuple[str, str]]:
     return list(found.items())
 
 
-def _time(client: Client, url: str) -> tuple[int, int, float, float]:
+def cpu_seconds() -> float:
+    """CPU spent so far by this process and, on PostgreSQL, by its database backend (on the
+    same host): a request's CPU is its server time without the waiting for a core, which on a
+    shared machine under load can be most of the wall time."""
+    spent = time.process_time()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            pid = cur.fetchone()[0]
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+            spent += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:  # not on this host: the process's own CPU only
+            pass
+    return spent
+
+
+def _time(client: Client, url: str) -> tuple[int, int, float, float, float]:
+    """Status, queries and first time of a request with the cache cleared, then the median
+    wall time and median CPU (``cpu_seconds``) of up to three repeats."""
     cache.clear()
     with CaptureQueriesContext(connection) as ctx:
         start = time.perf_counter()
@@ -178,14 +199,16 @@ def _time(client: Client, url: str) -> tuple[int, int, float, float]:
         first = time.perf_counter() - start
     queries = len(ctx.captured_queries)
     if status != 200:
-        return status, queries, first, first
+        return status, queries, first, first, 0.0
     repeat = 1 if first > 1 else 3
-    samples = []
+    samples, cpu = [], []
     for _ in range(repeat):
+        spent = cpu_seconds()
         start = time.perf_counter()
         client.get(url)
         samples.append(time.perf_counter() - start)
-    return status, queries, first, statistics.median(samples)
+        cpu.append(cpu_seconds() - spent)
+    return status, queries, first, statistics.median(samples), statistics.median(cpu)
 
 
 def run(*, db: str, scale: str) -> None:
@@ -198,13 +221,18 @@ def run(*, db: str, scale: str) -> None:
     # This machine is shared: the gauge (ms for a fixed piece of Python) says how fast it ran.
     report("speed-gauge", db=db, rows=0, seconds=0, speed_gauge_ms=speed_gauge())
     clients: dict[str, Client] = {}
-    for route, url in pages():
+    found = pages()
+    if any(route == "households/rules/<int:pk>/simulate/" for route, _url in found):
+        _preview(db, clients, tickets)
+    for route, url in found:
         for role in _roles(route):
             if role not in clients:
                 clients[role] = Client(raise_request_exception=False)
                 clients[role].force_login(User.objects.get(username=role))
-            status, queries, first, seconds = _time(clients[role], url)
+            status, queries, first, seconds, cpu = _time(clients[role], url)
             extra: dict[str, Any] = {"page": route or "(home)", "role": role, "status": status}
+            extra["cpu_seconds"] = round(cpu, 4)
+            extra["load"] = round(os.getloadavg()[0], 1)
             report(
                 f"page:{route or '(home)'}",
                 db=db,
@@ -218,6 +246,26 @@ def run(*, db: str, scale: str) -> None:
             )
     if os.environ.get("BENCH_EXPORTS", "1") != "0":
         _exports(db, clients, tickets)
+
+
+def _preview(db: str, clients: dict[str, Client], tickets: int) -> None:
+    """The rule preview is a background job; its page shows the latest result. Run one (inline,
+    timed as the job it is) so that the page is timed showing a district's preview."""
+    from django.test.utils import override_settings
+
+    from gridlight.core.models import User
+    from gridlight.rules.models import RuleSetVersion
+
+    clients["admin"] = Client(raise_request_exception=False)
+    clients["admin"].force_login(User.objects.get(username="admin"))
+    version = RuleSetVersion.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    with override_settings(GRIDLIGHT_JOBS_EAGER=True):
+        start = time.perf_counter()
+        status = clients["admin"].post(f"/households/rules/{version}/simulate/").status_code
+        seconds = time.perf_counter() - start
+    report(
+        "job:households.simulate", db=db, rows=tickets, seconds=seconds, role="admin", status=status
+    )
 
 
 # The exports that can be large, as the role that makes them: the whole list each time.

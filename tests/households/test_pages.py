@@ -12,12 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gridlight.core.idcard import check_digit
-from gridlight.core.models import AuditEvent
+from gridlight.core.models import AuditEvent, Job
 from gridlight.households.models import Household
 from gridlight.households.services import MemberInput, household_register
 from gridlight.rules.models import RuleSetVersion
 from tests.conftest import CANARY, SECRET_ID, World, login
-from tests.factories import HouseholdFactory, MemberFactory
+from tests.factories import HouseholdFactory, MemberFactory, UserFactory, assign
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +47,9 @@ def _more(world: World, n: int) -> None:
         "/households/?q=甲",
         "/households/dashboard/",
         "/households/worklist/",
+        "/",  # the traffic-light tiles: lights and visits due, counted from an index
+        "/api/v1/lights?region=900001",
+        "/api/v1/worklist",
     ],
 )
 def test_household_pages_use_a_fixed_number_of_queries(world: World, url: str) -> None:
@@ -149,8 +152,16 @@ def test_rule_change_previewed_published_and_applied(world: World) -> None:
         },
     )
     assert saved.status_code == 302, saved.content.decode()[:500]
-    preview = admin.get(f"/households/rules/{draft.pk}/simulate/").content.decode()
+    url = f"/households/rules/{draft.pk}/simulate/"
+    assert 'data-testid="simulation"' not in admin.get(url).content.decode()  # none yet
+    started = admin.post(url)  # a background job (run at once in tests)
+    assert started.status_code == 302
+    assert started["Location"] == url
+    preview = admin.get(url).content.decode()
     assert 'data-testid="simulation"' in preview
+    assert 'data-testid="simulation-stale"' not in preview
+    # Of the 3 households in scope, the 77-year-old living alone goes from yellow to red.
+    assert 'data-changing="1" data-households="3"' in preview
     assert Household.objects.get(pk=h75.pk).light == "yellow"  # a preview changes nothing
     admin.post(
         f"/households/rules/{draft.pk}/publish/",
@@ -159,6 +170,59 @@ def test_rule_change_previewed_published_and_applied(world: World) -> None:
     admin.post("/households/rules/recompute/")
     assert Household.objects.get(pk=h75.pk).light == "red"
     assert Household.objects.get(pk=world.open_household.pk).light == "green"
+
+
+def _area(page: str) -> str:
+    return page.split('data-testid="simulation-area"')[1].split("</table>")[0]
+
+
+def test_the_preview_page_shows_the_latest_preview_without_evaluating(world: World) -> None:
+    """The preview page reads the latest preview (a job's result): its queries do not grow with
+    the households, it says when the draft was edited after it, and another user's preview is
+    not shown."""
+    admin = login(world.users["district_admin"])
+    admin.post("/households/rules/draft/")
+    draft = RuleSetVersion.objects.get(status="draft")
+    url = f"/households/rules/{draft.pk}/simulate/"
+    assert admin.post(url).status_code == 302
+    admin.get(url)  # warm the per-process caches
+    with CaptureQueriesContext(connection) as small:
+        first = admin.get(url).content.decode()
+    _more(world, 12)
+    with CaptureQueriesContext(connection) as large:
+        again = admin.get(url).content.decode()
+    assert len(large) == len(small)
+    # The page shows the preview as it was made, not a new evaluation.
+    assert _area(again) == _area(first)
+    assert 'data-households="2"' in _area(first)
+    admin.post(
+        f"/households/rules/{draft.pk}/",
+        {
+            "definition": yaml.safe_dump(draft.definition, allow_unicode=True),
+            "note": "edited",
+            "edit_version": draft.edit_version,
+        },
+    )
+    assert 'data-testid="simulation-stale"' in admin.get(url).content.decode()
+    assert admin.post(url).status_code == 302
+    fresh = admin.get(url).content.decode()
+    assert 'data-testid="simulation-stale"' not in fresh
+    assert f'data-households="{Household.objects.count()}"' in fresh
+    colleague = UserFactory(username="colleague")
+    assign(colleague, "district_admin", world.district)
+    assert 'data-testid="simulation"' not in login(colleague).get(url).content.decode()
+
+
+def test_a_preview_of_a_draft_that_does_not_compile_is_refused_at_once(world: World) -> None:
+    admin = login(world.users["district_admin"])
+    admin.post("/households/rules/draft/")
+    draft = RuleSetVersion.objects.get(status="draft")
+    RuleSetVersion.objects.filter(pk=draft.pk).update(
+        definition={**draft.definition, "rules": [{"code": "x", "outcome": "red", "when": {}}]}
+    )
+    response = admin.post(f"/households/rules/{draft.pk}/simulate/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/households/rules/{draft.pk}/"
+    assert not Job.objects.filter(kind="households.simulate").exists()
 
 
 def test_a_rule_edit_that_does_not_compile_is_refused(world: World) -> None:

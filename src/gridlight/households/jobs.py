@@ -1,4 +1,5 @@
-"""The households' background jobs: the district recompute and the Excel import."""
+"""The households' background jobs: the district recompute, a rule version's preview and the
+Excel import."""
 
 from __future__ import annotations
 
@@ -20,6 +21,17 @@ def recompute(job: Job, progress: Progress) -> dict[str, Any]:
         "seconds": round(result.seconds, 1),
         "rule_version": result.version,
     }
+
+
+@register("households.simulate")
+def simulate(job: Job, progress: Progress) -> dict[str, Any]:
+    """A rule version's preview over the starter's scope; the page reads its result."""
+    from gridlight.core.jobs import starter
+    from gridlight.households.simulate import simulate
+    from gridlight.rules.models import RuleSetVersion
+
+    version = RuleSetVersion.objects.get(pk=job.params["version"])
+    return simulate(starter(job), version, progress).to_json()
 
 
 @register("households.import")

@@ -105,12 +105,48 @@ def visits_due(user: Viewer, *, today: date | None = None) -> QuerySet[Household
     ).filter(next_visit_due__lte=day + timedelta(days=7))
 
 
-def worklist_counts(user: Viewer, *, today: date | None = None) -> dict[str, int]:
-    """How many visits each worklist section holds, in one query."""
-    day = today or timezone.localdate()
-    counts = visits_due(user, today=day).aggregate(
-        **{name: Count("id", filter=q(day)) for name, q in WORKLIST_SECTIONS.items()}
+def grids_in_scope(user: Viewer, perm: Perm) -> list[int]:
+    """The grids in the user's scope for ``perm``. A household lies where its grid lies (its
+    ``region_path`` is the grid's path), so ``grid_id IN`` these scopes households as the path
+    does, and lets a count read the index ``household_tally`` (grid, light, next visit, last
+    visit, status) alone instead of 300,000 rows of the table."""
+    return list(
+        scoped(Region.objects.filter(level=RegionLevel.GRID), user, perm, "path").values_list(
+            "pk", flat=True
+        )
     )
+
+
+def light_totals(user: Viewer) -> dict[str, int]:
+    """Active households in the user's view scope by light in force (the home page's tiles),
+    from the index ``household_tally`` alone: grouped by grid and light, then summed here
+    (grouped by light alone, SQLite walks the index that begins with the light and reads every
+    row of the table for its grid and status)."""
+    rows = (
+        Household.objects.filter(
+            status=HouseholdStatus.ACTIVE, grid_id__in=grids_in_scope(user, Perm.HOUSEHOLD_VIEW)
+        )
+        .values_list("grid_id", "light")
+        # A column of the index, not ``id`` (PostgreSQL's indexes do not hold the key).
+        .annotate(n=Count("grid_id"))
+        .order_by()
+    )
+    counts = dict.fromkeys(Light.values, 0)
+    for _grid, light, n in rows:
+        counts[light] = counts.get(light, 0) + int(n)
+    return counts
+
+
+def worklist_counts(user: Viewer, *, today: date | None = None) -> dict[str, int]:
+    """How many visits each worklist section holds (the households of ``visits_due``), read
+    from the index ``household_tally``: only its entries due within the week, per grid and
+    light. (Counting the lights in the same pass would read every entry: slower than two.)"""
+    day = today or timezone.localdate()
+    counts = Household.objects.filter(
+        status=HouseholdStatus.ACTIVE,
+        grid_id__in=grids_in_scope(user, Perm.VISIT_RECORD),
+        next_visit_due__lte=day + timedelta(days=7),
+    ).aggregate(**{name: Count("grid_id", filter=q(day)) for name, q in WORKLIST_SECTIONS.items()})
     return {name: int(counts[name] or 0) for name in WORKLIST_SECTIONS}
 
 

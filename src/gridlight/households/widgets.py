@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count
 from django.http import HttpRequest
 
-from gridlight.core.access import Perm, has_perm, scoped
+from gridlight.core.access import Perm, has_perm
 from gridlight.core.widgets import register
-from gridlight.households.models import Household, HouseholdStatus
-from gridlight.households.selectors import worklist_counts
+from gridlight.households.selectors import light_totals, worklist_counts
 
 
 @register
@@ -18,17 +16,7 @@ def traffic_light(request: HttpRequest) -> dict[str, Any] | None:
     user = request.user
     if not has_perm(user, Perm.HOUSEHOLD_VIEW):
         return None
-    active = Household.objects.filter(status=HouseholdStatus.ACTIVE)
-    lights = dict(
-        scoped(active, user, Perm.HOUSEHOLD_VIEW)
-        .values_list("light")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    context: dict[str, Any] = {
-        "template": "households/_home.html",
-        "lights": {k: lights.get(k, 0) for k in ("red", "yellow", "green")},
-    }
+    context: dict[str, Any] = {"template": "households/_home.html", "lights": light_totals(user)}
     if has_perm(user, Perm.VISIT_RECORD):
         # The worklist's own counts, so the tiles and the worklist agree.
         context["visits"] = worklist_counts(user)

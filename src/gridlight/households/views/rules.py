@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 from gridlight.core import jobs
 from gridlight.core.access import Perm, SignedInRequest, access
 from gridlight.core.errors import DomainError
+from gridlight.households import simulate
 from gridlight.households.classify import RULE_SET, require_rules_scope
 from gridlight.households.forms import PublishForm, RuleDraftForm, RuleEditorForm
-from gridlight.households.simulate import simulate
 from gridlight.households.views import rules_editor
 from gridlight.rules import services as rule_services
 from gridlight.rules.models import RuleSet, RuleSetVersion, VersionStatus
@@ -147,14 +147,21 @@ def rules_draft(request: SignedInRequest) -> HttpResponse:
 
 @access(Perm.RULES_MANAGE)
 def rules_simulate(request: SignedInRequest, pk: int) -> HttpResponse:
+    """A version's preview: POST starts one (a background job), GET shows the latest, its
+    progress while it runs (htmx polls the part that changes) and then what would change."""
     require_rules_scope(request.user)
     version = _version(pk)
-    try:
-        result = simulate(request.user, version)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("households:rules_version", pk=version.pk)
-    return render(request, "households/rules_simulate.html", {"version": version, "result": result})
+    if request.method == "POST":
+        try:
+            simulate.start_preview(request.user, version)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("households:rules_version", pk=version.pk)
+        return redirect("households:rules_simulate", pk=version.pk)
+    context = {"version": version, "preview": simulate.latest_preview(request.user, version)}
+    if request.headers.get("HX-Request"):
+        return render(request, "households/_simulation.html", context)
+    return render(request, "households/rules_simulate.html", context)
 
 
 @require_POST
