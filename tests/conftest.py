@@ -62,6 +62,8 @@ def _fast_hasher(settings: pytest.FixtureRequest) -> None:
 
     cache.clear()
     forget_street_ids()
+    # A request in English leaves English active in the thread: start each test in Chinese.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")

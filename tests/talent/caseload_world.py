@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from gridlight.talent.demo import credit_code
+from gridlight.talent.creditcode import synthetic_code
 from gridlight.talent.models import (
     CommissionerProfile,
     Enterprise,
@@ -50,7 +50,7 @@ def caseload_world(w: Any) -> Caseload:
     )
     firm = Enterprise.objects.create(
         name=f"{CANARY}企业",
-        credit_code=credit_code(rng, "370103"),
+        credit_code=synthetic_code(rng),
         industry="digital",
         street=w.secret_street,
         region_path=w.secret_street.path,

@@ -13,24 +13,24 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from gridlight.core.access import Perm, has_perm, is_public_user, require_path, scope_for
+from gridlight.core.access import Perm, Viewer, has_perm, is_public_user, require_path, scope_for
 from gridlight.talent.models import Enterprise, EnterpriseAccount, Talent
 
 
-def talents_visible(user: Any) -> QuerySet[Talent]:
+def talents_visible(user: Viewer) -> QuerySet[Talent]:
     """The talents ``user`` may see: in scope for staff, its own profile for a talent user."""
+    if not user.is_authenticated:
+        return Talent.objects.none()
     if is_public_user(user):
-        return (
-            Talent.objects.filter(user_id=user.pk)
-            if user.is_authenticated
-            else Talent.objects.none()
-        )
+        return Talent.objects.filter(user_id=user.pk)
     scope = scope_for(user, Perm.TALENT_VIEW)
     return Talent.objects.filter(scope.q("region_path"))
 
 
-def enterprises_visible(user: Any) -> QuerySet[Enterprise]:
+def enterprises_visible(user: Viewer) -> QuerySet[Enterprise]:
     """The enterprises ``user`` may see: in scope for staff, its own for an enterprise user."""
+    if not user.is_authenticated:
+        return Enterprise.objects.none()
     if is_public_user(user):
         return Enterprise.objects.filter(
             pk__in=EnterpriseAccount.objects.filter(user_id=user.pk).values("enterprise_id")
@@ -39,28 +39,28 @@ def enterprises_visible(user: Any) -> QuerySet[Enterprise]:
     return Enterprise.objects.filter(scope.q("region_path"))
 
 
-def get_talent(user: Any, pk: Any) -> Talent:
+def get_talent(user: Viewer, pk: Any) -> Talent:
     try:
         return talents_visible(user).get(pk=pk)
     except (Talent.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 
-def get_enterprise(user: Any, pk: Any) -> Enterprise:
+def get_enterprise(user: Viewer, pk: Any) -> Enterprise:
     try:
         return enterprises_visible(user).get(pk=pk)
     except (Enterprise.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 
-def own_talent(user: Any) -> Talent | None:
+def own_talent(user: Viewer) -> Talent | None:
     """A talent user's own profile (None for anyone else)."""
     if not user.is_authenticated:
         return None
     return Talent.objects.filter(user_id=user.pk).first()
 
 
-def own_enterprise(user: Any) -> Enterprise | None:
+def own_enterprise(user: Viewer) -> Enterprise | None:
     """An enterprise user's own enterprise (None for anyone else)."""
     if not user.is_authenticated:
         return None
@@ -68,10 +68,10 @@ def own_enterprise(user: Any) -> Enterprise | None:
     return account.enterprise if account else None
 
 
-def require_change(user: Any, path: str) -> None:
+def require_change(user: Viewer, path: str) -> None:
     """Staff may change a talent's or enterprise's record only inside their write scope."""
     require_path(user, Perm.TALENT_CHANGE, path)
 
 
-def is_staff_for_talent(user: Any) -> bool:
+def is_staff_for_talent(user: Viewer) -> bool:
     return has_perm(user, Perm.TALENT_VIEW)

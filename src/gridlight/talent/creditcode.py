@@ -162,5 +162,11 @@ def synthetic_code(rng: random.Random, *, division: str = "370103", authority: s
     if len(division) != 6 or not division.isdigit():
         raise ValueError("division must be six digits")
     body = authority + AUTHORITIES[authority][0] + division
-    body += "".join(rng.choice(CHARSET) for _ in range(9))
+    # The organisation code (positions 9–17): eight digits and their GB 11714 check character.
+    digits = f"{rng.randint(10_000_000, 99_999_999)}"
+    check = 11 - sum(int(c) * w for c, w in zip(digits, _ORG_WEIGHTS, strict=True)) % 11
+    body += digits + ("X" if check == 10 else "0" if check == 11 else str(check))
     return body + check_char(body)
+
+
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)

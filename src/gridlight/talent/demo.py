@@ -32,6 +32,7 @@ from gridlight.core.demo.people import person_name
 from gridlight.core.idcard import synthetic_id
 from gridlight.core.models import Assignment, Region, RegionLevel, Role, User
 from gridlight.talent.caseload import last_contacts_from_log
+from gridlight.talent.creditcode import synthetic_code
 from gridlight.talent.models import (
     Cadence,
     Child,
@@ -189,22 +190,6 @@ _NOTES = {
     ContactKind.CALL: ("电话回访，近况良好", "电话了解子女就学需求", "电话推送最新人才政策"),
     ContactKind.SERVICE: ("协助办理人才绿卡", "代办人才补贴申报材料", "协调人才公寓看房"),
 }
-_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def credit_code(rng: random.Random, region_code: str) -> str:
-    """A synthetic unified social credit code: registered by market regulation (9), an
-    enterprise (1), the district's division code, an organisation code with its GB 11714 check
-    character, and the GB 32100 check character."""
-    body = f"{rng.randint(10_000_000, 99_999_999)}"
-    org = sum(int(c) * w for c, w in zip(body, _ORG_WEIGHTS, strict=True))
-    check = 11 - org % 11
-    org_code = body + ("X" if check == 10 else "0" if check == 11 else str(check))
-    first17 = f"91{region_code}{org_code}"
-    total = sum(_CODE_CHARS.index(c) * w for c, w in zip(first17, _CODE_WEIGHTS, strict=True))
-    return first17 + _CODE_CHARS[(31 - total % 31) % 31]
 
 
 @dataclass
@@ -308,7 +293,7 @@ def _enterprises(rng: random.Random, district: Region, streets: list[Region], to
         names.add(name)
         code = ""
         while not code or code in codes:
-            code = credit_code(rng, district.code[:6])
+            code = synthetic_code(rng, division=district.code[:6])
         codes.add(code)
         street = rng.choices(streets, street_weights)[0]
         headcount = int(rng.lognormvariate(4.2 if key else 3.3, 0.9)) + 5
