@@ -28,6 +28,8 @@ urlpatterns = [
     path("open311/v2/", include("gridlight.api.open311")),
     path("households/", include("gridlight.households.urls")),
     path("tickets/", include("gridlight.tickets.urls")),
+    path("talent/problems/", include("gridlight.talent.urls_problems")),
+    path("me/talent/", include("gridlight.talent.urls_portal")),
     path("", include("gridlight.core.urls")),
 ]
 

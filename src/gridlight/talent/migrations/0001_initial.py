@@ -6,276 +6,734 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0006_rulesmap_region_boundary'),
-        ('tickets', '0006_perftickets_open_index'),
+        ("core", "0006_rulesmap_region_boundary"),
+        ("tickets", "0006_perftickets_open_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Cadence',
+            name="Cadence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(blank=True, choices=[('A', 'Class A'), ('B', 'Class B'), ('C', 'Class C'), ('D', 'Class D'), ('E', 'Class E')], max_length=1, unique=True, verbose_name='talent level')),
-                ('days', models.PositiveSmallIntegerField(verbose_name='contact every (days)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("A", "Class A"),
+                            ("B", "Class B"),
+                            ("C", "Class C"),
+                            ("D", "Class D"),
+                            ("E", "Class E"),
+                        ],
+                        max_length=1,
+                        unique=True,
+                        verbose_name="talent level",
+                    ),
+                ),
+                ("days", models.PositiveSmallIntegerField(verbose_name="contact every (days)")),
             ],
             options={
-                'verbose_name': 'contact cadence',
-                'verbose_name_plural': 'contact cadences',
-                'ordering': ['level'],
+                "verbose_name": "contact cadence",
+                "verbose_name_plural": "contact cadences",
+                "ordering": ["level"],
             },
         ),
         migrations.CreateModel(
-            name='CommissionerProfile',
+            name="CommissionerProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('office_phone', models.CharField(blank=True, max_length=20, verbose_name='office phone')),
-                ('active', models.BooleanField(default=True, verbose_name='takes cases')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='commissioner_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "office_phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="office phone"),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="takes cases")),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="commissioner_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'commissioner profile',
-                'verbose_name_plural': 'commissioner profiles',
+                "verbose_name": "commissioner profile",
+                "verbose_name_plural": "commissioner profiles",
             },
         ),
         migrations.CreateModel(
-            name='Enterprise',
+            name="Enterprise",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='enterprise name')),
-                ('credit_code', models.CharField(max_length=18, unique=True, verbose_name='unified social credit code')),
-                ('industry', models.CharField(choices=[('finance', 'Modern finance'), ('digital', 'Digital economy'), ('energy', 'Energy internet'), ('urban', 'Urban industry'), ('commerce', 'High-end commerce'), ('other', 'Other industry')], max_length=12, verbose_name='industry')),
-                ('region_path', models.CharField(max_length=255)),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('headcount', models.PositiveIntegerField(blank=True, null=True, verbose_name='headcount')),
-                ('revenue_yuan', models.BigIntegerField(blank=True, null=True, verbose_name='revenue (yuan)')),
-                ('revenue_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='revenue year')),
-                ('last_contact_on', models.DateField(blank=True, null=True, verbose_name='last contact')),
-                ('next_contact_due', models.DateField(blank=True, null=True, verbose_name='next contact due')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('commissioner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='commissioner')),
-                ('street', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="enterprise name")),
+                (
+                    "credit_code",
+                    models.CharField(
+                        max_length=18, unique=True, verbose_name="unified social credit code"
+                    ),
+                ),
+                (
+                    "industry",
+                    models.CharField(
+                        choices=[
+                            ("finance", "Modern finance"),
+                            ("digital", "Digital economy"),
+                            ("energy", "Energy internet"),
+                            ("urban", "Urban industry"),
+                            ("commerce", "High-end commerce"),
+                            ("other", "Other industry"),
+                        ],
+                        max_length=12,
+                        verbose_name="industry",
+                    ),
+                ),
+                ("region_path", models.CharField(max_length=255)),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                (
+                    "headcount",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="headcount"),
+                ),
+                (
+                    "revenue_yuan",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="revenue (yuan)"),
+                ),
+                (
+                    "revenue_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="revenue year"
+                    ),
+                ),
+                (
+                    "last_contact_on",
+                    models.DateField(blank=True, null=True, verbose_name="last contact"),
+                ),
+                (
+                    "next_contact_due",
+                    models.DateField(blank=True, null=True, verbose_name="next contact due"),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "commissioner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="commissioner",
+                    ),
+                ),
+                (
+                    "street",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'enterprise',
-                'verbose_name_plural': 'enterprises',
-                'ordering': ['region_path', 'name'],
+                "verbose_name": "enterprise",
+                "verbose_name_plural": "enterprises",
+                "ordering": ["region_path", "name"],
             },
         ),
         migrations.CreateModel(
-            name='EnterpriseAccount',
+            name="EnterpriseAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='accounts', to='talent.enterprise')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='enterprise_account', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="accounts",
+                        to="talent.enterprise",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enterprise_account",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'enterprise account',
-                'verbose_name_plural': 'enterprise accounts',
+                "verbose_name": "enterprise account",
+                "verbose_name_plural": "enterprise accounts",
             },
         ),
         migrations.CreateModel(
-            name='EnterpriseTag',
+            name="EnterpriseTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('key_introduced', 'Key enterprise brought in'), ('srdi', 'Specialised and innovative (专精特新)'), ('listing_reserve', 'Listing reserve')], max_length=16, verbose_name='tag')),
-                ('level', models.CharField(blank=True, choices=[('', '—'), ('municipal', 'Municipal'), ('provincial', 'Provincial'), ('national', 'National little giant')], default='', max_length=12, verbose_name='level')),
-                ('stage', models.CharField(blank=True, choices=[('', '—'), ('tutoring', 'Tutoring (辅导)'), ('filing', 'Filing (申报)'), ('listed', 'Listed (上市)')], default='', max_length=12, verbose_name='listing stage')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year recognised')),
-                ('on', models.DateField(blank=True, null=True, verbose_name='date')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tags', to='talent.enterprise')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("key_introduced", "Key enterprise brought in"),
+                            ("srdi", "Specialised and innovative (专精特新)"),
+                            ("listing_reserve", "Listing reserve"),
+                        ],
+                        max_length=16,
+                        verbose_name="tag",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("municipal", "Municipal"),
+                            ("provincial", "Provincial"),
+                            ("national", "National little giant"),
+                        ],
+                        default="",
+                        max_length=12,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("tutoring", "Tutoring (辅导)"),
+                            ("filing", "Filing (申报)"),
+                            ("listed", "Listed (上市)"),
+                        ],
+                        default="",
+                        max_length=12,
+                        verbose_name="listing stage",
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year recognised")),
+                ("on", models.DateField(blank=True, null=True, verbose_name="date")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tags",
+                        to="talent.enterprise",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'enterprise tag',
-                'verbose_name_plural': 'enterprise tags',
-                'ordering': ['enterprise', 'kind'],
+                "verbose_name": "enterprise tag",
+                "verbose_name_plural": "enterprise tags",
+                "ordering": ["enterprise", "kind"],
             },
         ),
         migrations.CreateModel(
-            name='RdPlatform',
+            name="RdPlatform",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='platform name')),
-                ('kind', models.CharField(choices=[('academician', 'Academician expert workstation'), ('engineering', 'Engineering technology research centre'), ('tech_centre', 'Enterprise technology centre'), ('key_lab', 'Key laboratory'), ('postdoc', 'Postdoctoral workstation'), ('other', 'Other R&D platform')], max_length=12, verbose_name='kind')),
-                ('level', models.CharField(choices=[('municipal', 'Municipal'), ('provincial', 'Provincial'), ('national', 'National')], max_length=12, verbose_name='level')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year recognised')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='platforms', to='talent.enterprise')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="platform name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("academician", "Academician expert workstation"),
+                            ("engineering", "Engineering technology research centre"),
+                            ("tech_centre", "Enterprise technology centre"),
+                            ("key_lab", "Key laboratory"),
+                            ("postdoc", "Postdoctoral workstation"),
+                            ("other", "Other R&D platform"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("municipal", "Municipal"),
+                            ("provincial", "Provincial"),
+                            ("national", "National"),
+                        ],
+                        max_length=12,
+                        verbose_name="level",
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year recognised")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="platforms",
+                        to="talent.enterprise",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'R&D platform',
-                'verbose_name_plural': 'R&D platforms',
-                'ordering': ['enterprise', '-year', 'name'],
+                "verbose_name": "R&D platform",
+                "verbose_name_plural": "R&D platforms",
+                "ordering": ["enterprise", "-year", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Talent',
+            name="Talent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='name')),
-                ('id_number_enc', models.TextField(blank=True)),
-                ('id_number_index', models.CharField(blank=True, max_length=32, null=True, unique=True)),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='birth date')),
-                ('sex', models.CharField(blank=True, max_length=1, verbose_name='sex')),
-                ('phone_enc', models.TextField(blank=True)),
-                ('phone_index', models.CharField(blank=True, db_index=True, max_length=32)),
-                ('region_path', models.CharField(max_length=255)),
-                ('level', models.CharField(choices=[('A', 'Class A'), ('B', 'Class B'), ('C', 'Class C'), ('D', 'Class D'), ('E', 'Class E')], max_length=1, verbose_name='talent level')),
-                ('origin', models.CharField(blank=True, choices=[('academician', 'Academician'), ('national', 'National talent programme'), ('provincial', 'Provincial talent programme'), ('municipal', 'Municipal talent programme'), ('competition', 'City innovation competition'), ('recruited', 'Recruited by an employer')], max_length=12, verbose_name='how they came')),
-                ('degree', models.CharField(blank=True, choices=[('doctor', 'Doctorate'), ('master', "Master's"), ('bachelor', "Bachelor's"), ('associate', 'Associate'), ('other', 'Other')], max_length=12, verbose_name='degree')),
-                ('field', models.CharField(blank=True, max_length=60, verbose_name='field')),
-                ('employer_name', models.CharField(blank=True, max_length=120, verbose_name='institution')),
-                ('arrived_on', models.DateField(blank=True, null=True, verbose_name='arrived in the district')),
-                ('spouse_employment', models.CharField(blank=True, choices=[('none', 'No spouse'), ('employed', 'Employed'), ('seeking', 'Seeking work here'), ('not_seeking', 'Not seeking work')], max_length=12, verbose_name="spouse's employment")),
-                ('housing', models.CharField(blank=True, choices=[('owns', 'Owns a home'), ('rents', 'Rents'), ('apartment', 'Talent apartment')], max_length=12, verbose_name='housing')),
-                ('last_contact_on', models.DateField(blank=True, null=True, verbose_name='last contact')),
-                ('next_contact_due', models.DateField(blank=True, null=True, verbose_name='next contact due')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('commissioner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='commissioner')),
-                ('employer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='talents', to='talent.enterprise', verbose_name='employer')),
-                ('street', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.region')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='talent_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="name")),
+                ("id_number_enc", models.TextField(blank=True)),
+                (
+                    "id_number_index",
+                    models.CharField(blank=True, max_length=32, null=True, unique=True),
+                ),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="birth date")),
+                ("sex", models.CharField(blank=True, max_length=1, verbose_name="sex")),
+                ("phone_enc", models.TextField(blank=True)),
+                ("phone_index", models.CharField(blank=True, db_index=True, max_length=32)),
+                ("region_path", models.CharField(max_length=255)),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("A", "Class A"),
+                            ("B", "Class B"),
+                            ("C", "Class C"),
+                            ("D", "Class D"),
+                            ("E", "Class E"),
+                        ],
+                        max_length=1,
+                        verbose_name="talent level",
+                    ),
+                ),
+                (
+                    "origin",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("academician", "Academician"),
+                            ("national", "National talent programme"),
+                            ("provincial", "Provincial talent programme"),
+                            ("municipal", "Municipal talent programme"),
+                            ("competition", "City innovation competition"),
+                            ("recruited", "Recruited by an employer"),
+                        ],
+                        max_length=12,
+                        verbose_name="how they came",
+                    ),
+                ),
+                (
+                    "degree",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("doctor", "Doctorate"),
+                            ("master", "Master's"),
+                            ("bachelor", "Bachelor's"),
+                            ("associate", "Associate"),
+                            ("other", "Other"),
+                        ],
+                        max_length=12,
+                        verbose_name="degree",
+                    ),
+                ),
+                ("field", models.CharField(blank=True, max_length=60, verbose_name="field")),
+                (
+                    "employer_name",
+                    models.CharField(blank=True, max_length=120, verbose_name="institution"),
+                ),
+                (
+                    "arrived_on",
+                    models.DateField(blank=True, null=True, verbose_name="arrived in the district"),
+                ),
+                (
+                    "spouse_employment",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("none", "No spouse"),
+                            ("employed", "Employed"),
+                            ("seeking", "Seeking work here"),
+                            ("not_seeking", "Not seeking work"),
+                        ],
+                        max_length=12,
+                        verbose_name="spouse's employment",
+                    ),
+                ),
+                (
+                    "housing",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("owns", "Owns a home"),
+                            ("rents", "Rents"),
+                            ("apartment", "Talent apartment"),
+                        ],
+                        max_length=12,
+                        verbose_name="housing",
+                    ),
+                ),
+                (
+                    "last_contact_on",
+                    models.DateField(blank=True, null=True, verbose_name="last contact"),
+                ),
+                (
+                    "next_contact_due",
+                    models.DateField(blank=True, null=True, verbose_name="next contact due"),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "commissioner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="commissioner",
+                    ),
+                ),
+                (
+                    "employer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="talents",
+                        to="talent.enterprise",
+                        verbose_name="employer",
+                    ),
+                ),
+                (
+                    "street",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.region",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="talent_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'talent',
-                'verbose_name_plural': 'talents',
-                'ordering': ['region_path', 'name', 'id'],
+                "verbose_name": "talent",
+                "verbose_name_plural": "talents",
+                "ordering": ["region_path", "name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ServiceLog',
+            name="ServiceLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('region_path', models.CharField(max_length=255)),
-                ('kind', models.CharField(choices=[('visit', 'Visit'), ('call', 'Phone call'), ('service', 'Service delivered'), ('problem', 'Problem found')], max_length=10, verbose_name='kind')),
-                ('on', models.DateField(verbose_name='date')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('commissioner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('enterprise', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='service_logs', to='talent.enterprise')),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tickets.ticket')),
-                ('talent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='service_logs', to='talent.talent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("region_path", models.CharField(max_length=255)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("visit", "Visit"),
+                            ("call", "Phone call"),
+                            ("service", "Service delivered"),
+                            ("problem", "Problem found"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("on", models.DateField(verbose_name="date")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "commissioner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="service_logs",
+                        to="talent.enterprise",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tickets.ticket",
+                    ),
+                ),
+                (
+                    "talent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="service_logs",
+                        to="talent.talent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service log entry',
-                'verbose_name_plural': 'service log',
-                'ordering': ['-on', '-id'],
+                "verbose_name": "service log entry",
+                "verbose_name_plural": "service log",
+                "ordering": ["-on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Child',
+            name="Child",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=60, verbose_name='name')),
-                ('birth_date', models.DateField(verbose_name='birth date')),
-                ('talent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='children', to='talent.talent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=60, verbose_name="name")),
+                ("birth_date", models.DateField(verbose_name="birth date")),
+                (
+                    "talent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="talent.talent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'child',
-                'verbose_name_plural': 'children',
-                'ordering': ['talent', 'birth_date'],
+                "verbose_name": "child",
+                "verbose_name_plural": "children",
+                "ordering": ["talent", "birth_date"],
             },
         ),
         migrations.CreateModel(
-            name='TalentProblem',
+            name="TalentProblem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('region_path', models.CharField(max_length=255)),
-                ('category', models.CharField(choices=[('school', "Children's school enrolment"), ('apartment', 'Talent apartment'), ('spouse_job', 'Spouse employment'), ('hukou', 'Household registration'), ('medical', 'Medical insurance'), ('travel', 'Entry and exit'), ('policy', 'Policy consultation'), ('other', 'Other talent problem')], max_length=12, verbose_name='category')),
-                ('created_at', models.DateTimeField()),
-                ('commissioner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('enterprise', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='problems', to='talent.enterprise')),
-                ('talent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='problems', to='talent.talent')),
-                ('ticket', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='talent_problem', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("region_path", models.CharField(max_length=255)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("school", "Children's school enrolment"),
+                            ("apartment", "Talent apartment"),
+                            ("spouse_job", "Spouse employment"),
+                            ("hukou", "Household registration"),
+                            ("medical", "Medical insurance"),
+                            ("travel", "Entry and exit"),
+                            ("policy", "Policy consultation"),
+                            ("other", "Other talent problem"),
+                        ],
+                        max_length=12,
+                        verbose_name="category",
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                (
+                    "commissioner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="problems",
+                        to="talent.enterprise",
+                    ),
+                ),
+                (
+                    "talent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="problems",
+                        to="talent.talent",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="talent_problem",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'talent problem',
-                'verbose_name_plural': 'talent problems',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "talent problem",
+                "verbose_name_plural": "talent problems",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='enterprise',
-            index=models.Index(fields=['region_path', 'name'], name='enterprise_path'),
+            model_name="enterprise",
+            index=models.Index(fields=["region_path", "name"], name="enterprise_path"),
         ),
         migrations.AddIndex(
-            model_name='enterprise',
-            index=models.Index(fields=['industry', 'region_path'], name='enterprise_industry'),
+            model_name="enterprise",
+            index=models.Index(fields=["industry", "region_path"], name="enterprise_industry"),
         ),
         migrations.AddIndex(
-            model_name='enterprise',
-            index=models.Index(fields=['commissioner', 'next_contact_due'], name='enterprise_caseload'),
+            model_name="enterprise",
+            index=models.Index(
+                fields=["commissioner", "next_contact_due"], name="enterprise_caseload"
+            ),
         ),
         migrations.AddIndex(
-            model_name='enterprisetag',
-            index=models.Index(fields=['kind', 'level', 'year'], name='enterprisetag_kind'),
+            model_name="enterprisetag",
+            index=models.Index(fields=["kind", "level", "year"], name="enterprisetag_kind"),
         ),
         migrations.AddConstraint(
-            model_name='enterprisetag',
-            constraint=models.UniqueConstraint(fields=('enterprise', 'kind'), name='enterprisetag_unique'),
+            model_name="enterprisetag",
+            constraint=models.UniqueConstraint(
+                fields=("enterprise", "kind"), name="enterprisetag_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='rdplatform',
-            index=models.Index(fields=['level', 'year'], name='rdplatform_level'),
+            model_name="rdplatform",
+            index=models.Index(fields=["level", "year"], name="rdplatform_level"),
         ),
         migrations.AddIndex(
-            model_name='talent',
-            index=models.Index(fields=['region_path', 'name'], name='talent_path'),
+            model_name="talent",
+            index=models.Index(fields=["region_path", "name"], name="talent_path"),
         ),
         migrations.AddIndex(
-            model_name='talent',
-            index=models.Index(fields=['level', 'region_path'], name='talent_level'),
+            model_name="talent",
+            index=models.Index(fields=["level", "region_path"], name="talent_level"),
         ),
         migrations.AddIndex(
-            model_name='talent',
-            index=models.Index(fields=['commissioner', 'next_contact_due'], name='talent_caseload'),
+            model_name="talent",
+            index=models.Index(fields=["commissioner", "next_contact_due"], name="talent_caseload"),
         ),
         migrations.AddIndex(
-            model_name='talent',
-            index=models.Index(fields=['name'], name='talent_name'),
+            model_name="talent",
+            index=models.Index(fields=["name"], name="talent_name"),
         ),
         migrations.AddIndex(
-            model_name='servicelog',
-            index=models.Index(fields=['talent', 'on'], name='servicelog_talent'),
+            model_name="servicelog",
+            index=models.Index(fields=["talent", "on"], name="servicelog_talent"),
         ),
         migrations.AddIndex(
-            model_name='servicelog',
-            index=models.Index(fields=['enterprise', 'on'], name='servicelog_enterprise'),
+            model_name="servicelog",
+            index=models.Index(fields=["enterprise", "on"], name="servicelog_enterprise"),
         ),
         migrations.AddIndex(
-            model_name='servicelog',
-            index=models.Index(fields=['commissioner', 'on'], name='servicelog_commissioner'),
+            model_name="servicelog",
+            index=models.Index(fields=["commissioner", "on"], name="servicelog_commissioner"),
         ),
         migrations.AddConstraint(
-            model_name='servicelog',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('enterprise__isnull', True), ('talent__isnull', False)), models.Q(('enterprise__isnull', False), ('talent__isnull', True)), _connector='OR'), name='servicelog_one_subject'),
+            model_name="servicelog",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("enterprise__isnull", True), ("talent__isnull", False)),
+                    models.Q(("enterprise__isnull", False), ("talent__isnull", True)),
+                    _connector="OR",
+                ),
+                name="servicelog_one_subject",
+            ),
         ),
         migrations.AddIndex(
-            model_name='talentproblem',
-            index=models.Index(fields=['commissioner', 'created_at'], name='talentproblem_commissioner'),
+            model_name="talentproblem",
+            index=models.Index(
+                fields=["commissioner", "created_at"], name="talentproblem_commissioner"
+            ),
         ),
         migrations.AddIndex(
-            model_name='talentproblem',
-            index=models.Index(fields=['region_path', 'created_at'], name='talentproblem_path'),
+            model_name="talentproblem",
+            index=models.Index(fields=["region_path", "created_at"], name="talentproblem_path"),
         ),
         migrations.AddIndex(
-            model_name='talentproblem',
-            index=models.Index(fields=['talent'], name='talentproblem_talent'),
+            model_name="talentproblem",
+            index=models.Index(fields=["talent"], name="talentproblem_talent"),
         ),
         migrations.AddIndex(
-            model_name='talentproblem',
-            index=models.Index(fields=['enterprise'], name='talentproblem_enterprise'),
+            model_name="talentproblem",
+            index=models.Index(fields=["enterprise"], name="talentproblem_enterprise"),
         ),
         migrations.AddConstraint(
-            model_name='talentproblem',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('enterprise__isnull', True), ('talent__isnull', False)), models.Q(('enterprise__isnull', False), ('talent__isnull', True)), _connector='OR'), name='talentproblem_one_subject'),
+            model_name="talentproblem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("enterprise__isnull", True), ("talent__isnull", False)),
+                    models.Q(("enterprise__isnull", False), ("talent__isnull", True)),
+                    _connector="OR",
+                ),
+                name="talentproblem_one_subject",
+            ),
         ),
     ]
