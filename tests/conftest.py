@@ -36,6 +36,12 @@ class World:
     open_household: Any = None
     secret_ticket: Any = None  # dispatched to the department unit, in the secret grid
     open_ticket: Any = None
+    # Talents and enterprises (talentportal): the secret ones are the talent and enterprise
+    # users' own, in the secret street; the open ones are their twins' own, in the open street.
+    secret_talent: Any = None
+    secret_enterprise: Any = None
+    open_talent: Any = None
+    open_enterprise: Any = None
     units: dict[str, Any] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
     twins: dict[str, User] = field(default_factory=dict)
@@ -152,6 +158,7 @@ def world(db: None) -> World:
         assign(w.twins[role], role, None)
     _households(w)
     _tickets(w)
+    _talents(w)
     return w
 
 
@@ -227,6 +234,85 @@ def _tickets(w: World) -> None:
             source="hotline",
         ),
     )
+
+
+TALENT_ID = "110101198001010010"  # synthetic, valid
+TALENT_PHONE = "13900000011"
+
+
+def _talents(w: World) -> None:
+    """A secret talent and enterprise (the talent and enterprise users' own) and open ones (their
+    twins' own), all followed by the talent commissioner, who has an office phone."""
+    from gridlight.core.crypto import blind_index, encrypt
+    from gridlight.talent.models import CommissionerProfile, Enterprise, EnterpriseAccount, Talent
+
+    commissioner = w.users["talent_commissioner"]
+    CommissionerProfile.objects.create(user=commissioner, office_phone="0531-86000001")
+
+    def enterprise(name: str, code: str, street: Region, user: User) -> Enterprise:
+        e = Enterprise.objects.create(
+            name=name,
+            credit_code=code,
+            industry="digital",
+            street=street,
+            region_path=street.path,
+            address=f"{name}路8号",
+            headcount=120,
+            commissioner=commissioner,
+        )
+        EnterpriseAccount.objects.create(user=user, enterprise=e)
+        return e
+
+    w.secret_enterprise = enterprise(
+        f"{CANARY}科技", "91370103MA3C00001W", w.secret_street, w.users["enterprise"]
+    )
+    w.open_enterprise = enterprise(
+        "公开科技", "91370103MA3C000020", w.open_street, w.twins["enterprise"]
+    )
+    w.secret_talent = Talent.objects.create(
+        name=f"{CANARY}人才",
+        id_number_enc=encrypt(TALENT_ID),
+        id_number_index=blind_index(TALENT_ID, purpose="id_number"),
+        phone_enc=encrypt(TALENT_PHONE),
+        phone_index=blind_index(TALENT_PHONE, purpose="phone"),
+        street=w.secret_street,
+        region_path=w.secret_street.path,
+        level="B",
+        employer=w.secret_enterprise,
+        commissioner=commissioner,
+        user=w.users["talent"],
+    )
+    w.open_talent = Talent.objects.create(
+        name="公开人才",
+        street=w.open_street,
+        region_path=w.open_street.path,
+        level="C",
+        employer=w.open_enterprise,
+        commissioner=commissioner,
+        user=w.twins["talent"],
+    )
+
+
+def raise_secret_problems(w: World) -> list[Any]:
+    """A problem of the secret talent and one of the secret enterprise, raised by themselves."""
+    from gridlight.talent.problems import raise_problem
+
+    return [
+        raise_problem(
+            actor=w.users["talent"],
+            talent=w.secret_talent,
+            category="school",
+            title=f"{CANARY}子女入学",
+            description=f"{CANARY}孩子明年入学",
+        ),
+        raise_problem(
+            actor=w.users["enterprise"],
+            enterprise=w.secret_enterprise,
+            category="apartment",
+            title=f"{CANARY}人才公寓",
+            description=f"{CANARY}员工申请人才公寓",
+        ),
+    ]
 
 
 def login(user: User) -> Client:

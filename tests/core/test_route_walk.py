@@ -31,6 +31,7 @@ from gridlight.core.services import token_create
 from gridlight.core.urlwalk import all_routes, concrete_urls
 from gridlight.households.models import Household, LightChange, Resident, Visit
 from gridlight.rules.models import RuleSetVersion
+from gridlight.talent.models import Enterprise, ServiceLog, Talent, TalentProblem
 from gridlight.tickets.models import (
     Attachment,
     Category,
@@ -41,7 +42,16 @@ from gridlight.tickets.models import (
     Unit,
 )
 from gridlight.tickets.services import ACTORS
-from tests.conftest import CANARY, SECRET_ID, SECRET_PHONE, World, login
+from tests.conftest import (
+    CANARY,
+    SECRET_ID,
+    SECRET_PHONE,
+    TALENT_ID,
+    TALENT_PHONE,
+    World,
+    login,
+    raise_secret_problems,
+)
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -67,6 +77,13 @@ def _secret_ids(world: World) -> dict[str, list[int]]:
         + list(WorkdayOverride.objects.values_list("pk", flat=True))
         + list(Category.objects.values_list("pk", flat=True)[:3]),
         "units": [world.units[f"street-{world.secret_street.code}"].pk],
+        "talent_problems": [
+            *TalentProblem.objects.filter(
+                region_path__startswith=world.secret_street.path
+            ).values_list("pk", flat=True),
+            world.secret_talent.pk,
+            world.secret_enterprise.pk,
+        ],
     }
 
 
@@ -91,6 +108,10 @@ ROUTE_KINDS = [
     ("tickets/", "tickets"),
     ("api/v1/tickets", "tickets"),
     ("open311/", "tickets"),
+    ("talent/problems/", "talent_problems"),
+    ("me/talent/", "talent_problems"),
+    ("api/v1/me/talent", "talent_problems"),
+    ("api/v1/talent/problems", "talent_problems"),
 ]
 
 
@@ -205,11 +226,13 @@ def _state() -> tuple[Any, ...]:
     ]
     for model in (User, Visit, LightChange, RuleSetVersion, Job, Transition, Notice):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
+    for model in (TalentProblem, ServiceLog):
+        counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
     for model in (WorkdayOverride,):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
     # Rows that carry a version: their number and the sum of versions catch an insert, a delete
     # and an update alike.
-    for model in (Region, ServicePosition, Household, Ticket, SlaPolicy):
+    for model in (Region, ServicePosition, Household, Ticket, SlaPolicy, Talent, Enterprise):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
         counts.append(f"(SELECT COALESCE(SUM(version), 0) FROM {table(model)})")  # noqa: S608
     with connection.cursor() as cursor:
@@ -235,7 +258,7 @@ def _walk(
     GET with the moved household's ids in the path and again in the query string (the ticket
     form prefilled from a visit, searches), and POST where a read is a POST (reveals)."""
     problems = []
-    secret_codes = [*_secret_values(world)["str"], SECRET_ID, SECRET_PHONE]
+    secret_codes = [*_secret_values(world)["str"], SECRET_ID, SECRET_PHONE, TALENT_ID, TALENT_PHONE]
     headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token}"} if api_token else {}
     for route, _pattern in all_routes():
         is_api = route.startswith("api/")
@@ -333,6 +356,7 @@ def test_out_of_scope_twin_sees_and_changes_nothing(world: World, role: str) -> 
         result={"note": CANARY},
     )
     _token, secret = token_create(actor=twin, name="twin token")
+    raise_secret_problems(world)
     problems = _walk(login(twin), world)
     problems += _walk(Client(raise_request_exception=False), world, api_token=secret)
     assert problems == []

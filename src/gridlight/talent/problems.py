@@ -19,7 +19,7 @@ from datetime import date, datetime, time
 from typing import Any, Literal
 
 from django.db import transaction
-from django.db.models import Count, DateField, Q, QuerySet
+from django.db.models import Count, DateField, F, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -271,6 +271,15 @@ def _month_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
+MAX_MONTHS = 60
+
+
+def shift_month(month: date, n: int) -> date:
+    """The first day of the month ``n`` months after (before, if negative) ``month``'s."""
+    months = month.year * 12 + month.month - 1 + n
+    return date(months // 12, months % 12 + 1, 1)
+
+
 def months_between(start: date, end: date) -> list[date]:
     months = []
     m = start.replace(day=1)
@@ -299,8 +308,8 @@ class SolvedReport:
 
 
 _KEYS: dict[str, Any] = {
-    "commissioner": "commissioner_id",
-    "category": "category",
+    "commissioner": F("commissioner_id"),
+    "category": F("category"),
     "enterprise": Coalesce("enterprise_id", "talent__employer_id"),
 }
 

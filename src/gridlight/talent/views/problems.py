@@ -22,8 +22,6 @@ from gridlight.talent.access import get_enterprise, get_talent
 from gridlight.talent.models import Enterprise, Talent
 from gridlight.talent.portal_forms import ProblemFilterForm, RaiseForm, SolvedFilterForm
 
-MAX_MONTHS = 60
-
 
 def _filter_form(form_class: type[ProblemFilterForm], user: Any, data: QueryDict) -> Any:
     return form_class(
@@ -106,11 +104,6 @@ class SolvedQuery:
     enterprise: int | None
 
 
-def _shift(month: date, n: int) -> date:
-    months = month.year * 12 + month.month - 1 + n
-    return date(months // 12, months % 12 + 1, 1)
-
-
 def _solved_query(user: Any, data: QueryDict) -> tuple[SolvedFilterForm, SolvedQuery]:
     """The form as filled in and the report it asks for: valid fields are used, the others
     fall back to their defaults (the last twelve months, rows by commissioner)."""
@@ -118,15 +111,15 @@ def _solved_query(user: Any, data: QueryDict) -> tuple[SolvedFilterForm, SolvedQ
     form.is_valid()
     d: dict[str, Any] = dict(getattr(form, "cleaned_data", {}))
     end = (d.get("end") or timezone.localdate()).replace(day=1)
-    start = (d.get("start") or _shift(end, -11)).replace(day=1)
-    if start > end or len(problems.months_between(start, end)) > MAX_MONTHS:
+    start = (d.get("start") or problems.shift_month(end, -11)).replace(day=1)
+    if start > end or len(problems.months_between(start, end)) > problems.MAX_MONTHS:
         form.add_error(
             None,
             _("Choose a period of at most %(n)s months that ends after it starts.")
-            % {"n": MAX_MONTHS},
+            % {"n": problems.MAX_MONTHS},
         )
         end = timezone.localdate().replace(day=1)
-        start = _shift(end, -11)
+        start = problems.shift_month(end, -11)
     return form, SolvedQuery(
         by=cast(problems.Dimension, d.get("by") or "commissioner"),
         start=start,
