@@ -243,6 +243,8 @@ TALENT_PHONE = "13900000011"
 def _talents(w: World) -> None:
     """A secret talent and enterprise (the talent and enterprise users' own) and open ones (their
     twins' own), all followed by the talent commissioner, who has an office phone."""
+    from datetime import date
+
     from gridlight.core.crypto import blind_index, encrypt
     from gridlight.talent.models import CommissionerProfile, Enterprise, EnterpriseAccount, Talent
 
@@ -275,6 +277,8 @@ def _talents(w: World) -> None:
         id_number_index=blind_index(TALENT_ID, purpose="id_number"),
         phone_enc=encrypt(TALENT_PHONE),
         phone_index=blind_index(TALENT_PHONE, purpose="phone"),
+        birth_date=date(1980, 1, 1),
+        sex="M",
         street=w.secret_street,
         region_path=w.secret_street.path,
         level="B",
