@@ -23,11 +23,14 @@ from gridlight.talent.models import Enterprise, Talent
 from gridlight.talent.portal_forms import ProblemFilterForm, RaiseForm, SolvedFilterForm
 
 
-def _filter_form(form_class: type[ProblemFilterForm], user: Any, data: QueryDict) -> Any:
+def _filter_form(
+    form_class: type[ProblemFilterForm], user: Any, data: QueryDict, **kwargs: Any
+) -> Any:
     return form_class(
         data or None,
         commissioners=problems.commissioners_in(user),
         enterprises=problems.enterprises_in(user),
+        **kwargs,
     )
 
 
@@ -107,7 +110,13 @@ class SolvedQuery:
 def _solved_query(user: Any, data: QueryDict) -> tuple[SolvedFilterForm, SolvedQuery]:
     """The form as filled in and the report it asks for: valid fields are used, the others
     fall back to their defaults (the last twelve months, rows by commissioner)."""
-    form = _filter_form(SolvedFilterForm, user, data)
+    last = timezone.localdate().replace(day=1)
+    form = _filter_form(
+        SolvedFilterForm,
+        user,
+        data,
+        initial={"start": problems.shift_month(last, -11), "end": last, "by": "commissioner"},
+    )
     form.is_valid()
     d: dict[str, Any] = dict(getattr(form, "cleaned_data", {}))
     end = (d.get("end") or timezone.localdate()).replace(day=1)
