@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from gridlight.core import audit
 from gridlight.core.access import Perm, is_public_user, require, scope_for
 from gridlight.core.errors import DomainError
-from gridlight.core.models import User
+from gridlight.core.models import Assignment, Role, User
 from gridlight.talent.models import (
     ContactKind,
     Enterprise,
@@ -231,13 +231,17 @@ def problem_list(user: Any, f: ProblemFilters) -> QuerySet[TalentProblem]:
 
 
 def commissioners_in(user: Any) -> list[tuple[int, str]]:
-    """The commissioners following problems in ``user``'s scope (the list's filter)."""
-    ids = (
-        TalentProblem.objects.filter(require(user, Perm.TALENT_VIEW).q("region_path"))
-        .order_by()
-        .values("commissioner_id")
-        .distinct()
+    """The commissioners whose assignment touches ``user``'s talent scope (the list's filter):
+    read from the few commissioners' assignments, not from the problems."""
+    scope = require(user, Perm.TALENT_VIEW)
+    held = Assignment.objects.filter(role=Role.TALENT_COMMISSIONER, active=True).values_list(
+        "user_id", "region_path"
     )
+    ids = {
+        pk
+        for pk, path in held
+        if path and (scope.contains(path) or any(r.startswith(path + ".") for r in scope.paths))
+    }
     return [(u.pk, str(u)) for u in User.objects.filter(pk__in=ids).order_by("display_name", "pk")]
 
 
