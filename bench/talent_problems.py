@@ -161,7 +161,7 @@ def run(*, db: str, scale: str) -> None:
 
             with CaptureQueriesContext(connection) as ctx:
                 result = call()
-            seconds = timed(call, repeat=5)
+            seconds = timed(call, repeat=3)
             report(
                 f"talent-solved-{by}-{months}m",
                 db=db,
@@ -183,5 +183,5 @@ def run(*, db: str, scale: str) -> None:
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-        seconds = timed(lambda url=url: client.get(url), repeat=5)
+        seconds = timed(lambda url=url: client.get(url), repeat=3)
         report(name, db=db, rows=n, seconds=seconds, queries=len(ctx.captured_queries))

@@ -19,8 +19,8 @@ from datetime import date, datetime, time
 from typing import Any, Literal
 
 from django.db import transaction
-from django.db.models import Count, DateField, F, Q, QuerySet
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -342,28 +342,32 @@ def solved_report(
         base = base.filter(commissioner_id=commissioner)
     if enterprise is not None:
         base = base.filter(Q(enterprise_id=enterprise) | Q(talent__employer_id=enterprise))
-    tz = timezone.get_current_timezone()
-    solved = base.filter(SOLVED, ticket__closed_at__gte=lo, ticket__closed_at__lt=hi).annotate(
-        m=TruncMonth("ticket__closed_at", output_field=DateField(), tzinfo=tz)
-    )
-    raised = base.filter(created_at__gte=lo, created_at__lt=hi).annotate(
-        m=TruncMonth("created_at", output_field=DateField(), tzinfo=tz)
-    )
+    months = months_between(start, end)
     per_key: dict[Any, SolvedRow] = {}
-    per_month = {m: SolvedRow(m, f"{m:%Y-%m}") for m in months_between(start, end)}
-    for qs, attr in ((solved, "solved"), (raised, "raised")):
+    per_month = {m: SolvedRow(m, f"{m:%Y-%m}") for m in months}
+    solved = base.filter(SOLVED, ticket__closed_at__gte=lo, ticket__closed_at__lt=hi)
+    raised = base.filter(created_at__gte=lo, created_at__lt=hi)
+    for qs, attr, when in (
+        (solved, "solved", "ticket__closed_at"),
+        (raised, "raised", "created_at"),
+    ):
+        # One pass, a count per month: plain comparisons of the stored instant with each
+        # month's bounds in the district's time zone (no per-row time-zone function, the same
+        # SQL on both databases).
+        counts = _per_month(when, months)
         if by == "month":
-            grouped = qs.values("m").annotate(n=Count("id")).order_by()
-            rows = [(r["m"], r["m"], r["n"]) for r in grouped]
+            found = qs.aggregate(**counts)
+            rows = [(m, m, found[f"m{i}"]) for i, m in enumerate(months)]
         else:
-            grouped = qs.annotate(k=_KEYS[by]).values("k", "m").annotate(n=Count("id")).order_by()
-            rows = [(r["k"], r["m"], r["n"]) for r in grouped]
+            grouped = qs.annotate(k=_KEYS[by]).values("k").annotate(**counts).order_by()
+            rows = [(r["k"], m, r[f"m{i}"]) for r in grouped for i, m in enumerate(months)]
         for key, month, n in rows:
+            if not n:
+                continue
             row = per_key.setdefault(key, SolvedRow(key, ""))
             setattr(row, attr, getattr(row, attr) + n)
-            if month in per_month:
-                target = per_month[month]
-                setattr(target, attr, getattr(target, attr) + n)
+            target = per_month[month]
+            setattr(target, attr, getattr(target, attr) + n)
     labels = _labels(by, set(per_key))
     ordered = [per_key[k] for k, _label in labels]
     for row, (_k, label) in zip(ordered, labels, strict=True):
@@ -381,6 +385,14 @@ def solved_report(
         total=total,
         trend=list(per_month.values()),
     )
+
+
+def _per_month(when: str, months: list[date]) -> dict[str, Count]:
+    counts = {}
+    for i, m in enumerate(months):
+        lo, hi = _month_bounds(m, m)
+        counts[f"m{i}"] = Count("id", filter=Q(**{f"{when}__gte": lo, f"{when}__lt": hi}))
+    return counts
 
 
 def _labels(by: Dimension, keys: set[Any]) -> list[tuple[Any, str]]:
