@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, str] = {
     "sweep": "bench.sweep",
     "intake": "bench.intake",
     "assessment": "bench.assessment",
+    "talent-problems": "bench.talent_problems",
 }
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gridlight_bench")

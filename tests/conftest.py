@@ -265,7 +265,10 @@ def _talent(w: World) -> None:
                 credit_code=code,
                 industry="digital",
                 street=street,
+                address=f"{mark}路8号",
+                headcount=120,
                 tags=[services.TagInput(kind="srdi", level="provincial", year=2024)],
+                commissioner=w.users["talent_commissioner"],
             ),
         )
         talent = services.talent_create(
@@ -278,7 +281,7 @@ def _talent(w: World) -> None:
                 phone=SECRET_PHONE if secret else "",
                 employer=enterprise,
                 children=[services.ChildInput(name=f"{mark}子女", birth_date=date(2016, 5, 1))],
-                commissioner=w.users["talent_commissioner"] if secret else None,
+                commissioner=w.users["talent_commissioner"],
             ),
         )
         owner = w.users if secret else w.twins
@@ -288,6 +291,31 @@ def _talent(w: World) -> None:
             w.secret_enterprise, w.secret_talent = enterprise, Talent.objects.get(pk=talent.pk)
         else:
             w.open_enterprise, w.open_talent = enterprise, Talent.objects.get(pk=talent.pk)
+
+
+TALENT_ID, TALENT_PHONE = SECRET_ID, SECRET_PHONE  # the secret talent's numbers
+
+
+def raise_secret_problems(w: World) -> list[Any]:
+    """A problem of the secret talent and one of the secret enterprise, raised by themselves."""
+    from gridlight.talent.problems import raise_problem
+
+    return [
+        raise_problem(
+            actor=w.users["talent"],
+            talent=w.secret_talent,
+            category="school",
+            title=f"{CANARY}子女入学",
+            description=f"{CANARY}孩子明年入学",
+        ),
+        raise_problem(
+            actor=w.users["enterprise"],
+            enterprise=w.secret_enterprise,
+            category="apartment",
+            title=f"{CANARY}人才公寓",
+            description=f"{CANARY}员工申请人才公寓",
+        ),
+    ]
 
 
 def login(user: User) -> Client:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from gridlight.core.access import Perm, assignment_regions, assignments, has_perm
+from gridlight.core.models import Role
 
 MENU: list[tuple[str, Any, Perm | None]] = [
     ("core:home", _("Home"), None),
@@ -28,12 +29,16 @@ MENU: list[tuple[str, Any, Perm | None]] = [
     ("talent:enterprise_list", _("Enterprises"), Perm.TALENT_VIEW),
     ("caseload:mine", _("Caseloads"), Perm.TALENT_CHANGE),
     ("evaluation:index", _("Street evaluation"), Perm.EVALUATION_VIEW),
+    ("talent_problems:list", _("Talent problems"), Perm.TALENT_VIEW),
     ("core:region_index", _("Region tree"), Perm.REGION_VIEW),
     ("core:position_list", _("Service positions"), Perm.POSITION_VIEW),
     ("core:position_map", _("Position map"), Perm.POSITION_VIEW),
     ("core:user_list", _("Users"), Perm.USER_VIEW),
     ("core:audit_list", _("Audit trail"), Perm.AUDIT_VIEW),
 ]
+
+
+PORTAL_ROLES = {Role.TALENT, Role.ENTERPRISE}
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -52,6 +57,11 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         for name, label, perm in MENU
         if perm is None or has_perm(user, perm)
     ]
+    if {a.role for a in held} & PORTAL_ROLES:
+        # Talents and enterprises hold no permission: their portal is offered by role.
+        menu.insert(
+            1, {"url": reverse("talent_portal:home"), "label": _("My service"), "active": False}
+        )
     return {
         "shell_menu": menu,
         "shell_assignments": [

@@ -32,6 +32,8 @@ urlpatterns = [
     path("talent/", include("gridlight.talent.urls")),
     path("talent/caseload/", include("gridlight.talent.urls_caseload")),
     path("evaluation/", include("gridlight.evaluation.urls")),
+    path("talent/problems/", include("gridlight.talent.urls_problems")),
+    path("me/talent/", include("gridlight.talent.urls_portal")),
     path("", include("gridlight.core.urls")),
 ]
 

@@ -32,7 +32,14 @@ from gridlight.core.urlwalk import all_routes, concrete_urls
 from gridlight.households.models import Household, LightChange, Resident, Visit
 from gridlight.policies.models import Policy, PolicyVersion
 from gridlight.rules.models import RuleSetVersion
-from gridlight.talent.models import Cadence, CommissionerProfile, Enterprise, ServiceLog, Talent
+from gridlight.talent.models import (
+    Cadence,
+    CommissionerProfile,
+    Enterprise,
+    ServiceLog,
+    Talent,
+    TalentProblem,
+)
 from gridlight.tickets.access import ACTORS
 from gridlight.tickets.models import (
     Attachment,
@@ -43,7 +50,16 @@ from gridlight.tickets.models import (
     Transition,
     Unit,
 )
-from tests.conftest import CANARY, SECRET_ID, SECRET_PHONE, World, login
+from tests.conftest import (
+    CANARY,
+    SECRET_ID,
+    SECRET_PHONE,
+    TALENT_ID,
+    TALENT_PHONE,
+    World,
+    login,
+    raise_secret_problems,
+)
 from tests.evaluation import secrets as evaluation_secrets
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -77,6 +93,13 @@ def _secret_ids(world: World) -> dict[str, list[int]]:
         "caseload_talents": [world.caseload.secret_talent.pk],
         "caseload_enterprises": [world.caseload.secret_enterprise.pk],
         "evaluation": evaluation_secrets.ids(),
+        "talent_problems": [
+            *TalentProblem.objects.filter(
+                region_path__startswith=world.secret_street.path
+            ).values_list("pk", flat=True),
+            world.secret_talent.pk,
+            world.secret_enterprise.pk,
+        ],
     }
 
 
@@ -126,6 +149,10 @@ ROUTE_KINDS = [
     ("talent/talents/", "talents"),
     ("evaluation/", "evaluation"),
     ("api/v1/evaluation", "evaluation"),
+    ("talent/problems/", "talent_problems"),
+    ("me/talent/", "talent_problems"),
+    ("api/v1/me/talent", "talent_problems"),
+    ("api/v1/talent/problems", "talent_problems"),
 ]
 
 
@@ -251,7 +278,7 @@ def _state() -> tuple[Any, ...]:
     ]
     for model in (User, Visit, LightChange, RuleSetVersion, Job, Transition, Notice, PolicyVersion):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
-    for model in (WorkdayOverride, ServiceLog):
+    for model in (WorkdayOverride, ServiceLog, TalentProblem):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
     # A cadence change moves due dates without touching versions: its days say it.
     counts.append(f"(SELECT COALESCE(SUM(days), 0) FROM {table(Cadence)})")  # noqa: S608
@@ -294,7 +321,7 @@ def _walk(
     GET with the moved household's ids in the path and again in the query string (the ticket
     form prefilled from a visit, searches), and POST where a read is a POST (reveals)."""
     problems = []
-    secret_codes = [*_secret_values(world)["str"], SECRET_ID, SECRET_PHONE]
+    secret_codes = [*_secret_values(world)["str"], SECRET_ID, SECRET_PHONE, TALENT_ID, TALENT_PHONE]
     headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token}"} if api_token else {}
     for route, _pattern in all_routes():
         is_api = route.startswith("api/")
@@ -393,6 +420,7 @@ def test_out_of_scope_twin_sees_and_changes_nothing(world: World, role: str) -> 
     )
     evaluation_secrets.make(world)
     _token, secret = token_create(actor=twin, name="twin token")
+    raise_secret_problems(world)
     problems = _walk(login(twin), world)
     problems += _walk(Client(raise_request_exception=False), world, api_token=secret)
     assert problems == []

@@ -21,6 +21,7 @@ from gridlight.api.routers import households as households_router
 from gridlight.api.routers import policies as policies_router
 from gridlight.api.routers import talent as talent_router
 from gridlight.api.routers import talent_caseload as talent_caseload_router
+from gridlight.api.routers import talent_portal as talent_portal_router
 from gridlight.api.routers import tickets as tickets_router
 from gridlight.core.errors import DomainError, value_refused
 from gridlight.core.models import User
@@ -88,3 +89,4 @@ api.add_router("/v1", policies_router.router)
 api.add_router("/v1", talent_router.router)
 api.add_router("/v1", talent_caseload_router.router)
 api.add_router("/v1", evaluation_router.router)
+api.add_router("/v1", talent_portal_router.router)

@@ -8,13 +8,13 @@ from typing import Any
 import yaml
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridlight.core.access import Perm, access
+from gridlight.core.access import Perm, SignedInRequest, access
 from gridlight.core.errors import DomainError
 from gridlight.core.views.common import paginate, query_without_page
 from gridlight.policies import services
@@ -35,7 +35,7 @@ def _can_manage(user: Any, path: str) -> bool:
 
 
 @access(Perm.POLICY_VIEW)
-def policy_list(request: HttpRequest) -> HttpResponse:
+def policy_list(request: SignedInRequest) -> HttpResponse:
     form = PolicyFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     qs = policies_list(
@@ -53,7 +53,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
 
 
 @access(Perm.POLICY_VIEW)
-def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def policy_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     policy = get_policy(request.user, pk)
     return render(
         request,
@@ -69,7 +69,7 @@ def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @access(Perm.POLICY_MANAGE)
-def draft_new(request: HttpRequest, pk: int) -> HttpResponse:
+def draft_new(request: SignedInRequest, pk: int) -> HttpResponse:
     policy = get_policy(request.user, pk)
     draft = services.draft_create(actor=request.user, policy=policy)
     messages.success(request, _("New draft v%(n)s created.") % {"n": draft.number})
@@ -81,7 +81,7 @@ def _dump(definition: Any) -> str:
 
 
 @access(Perm.POLICY_VIEW)
-def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def version_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     """A version; a draft is edited here as YAML and saved by ``draft_update``."""
     version = get_version(request.user, pk)
     can_manage = _can_manage(request.user, version.policy.region_path)
@@ -122,7 +122,7 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _save(request: HttpRequest, version: PolicyVersion) -> tuple[DraftForm, int]:
+def _save(request: SignedInRequest, version: PolicyVersion) -> tuple[DraftForm, int]:
     """Save the posted YAML: status 0 when saved, else the 4xx with the problem on the form."""
     form = DraftForm(request.POST)
     if not form.is_valid():
@@ -146,7 +146,7 @@ def _save(request: HttpRequest, version: PolicyVersion) -> tuple[DraftForm, int]
 
 
 @access(Perm.POLICY_MANAGE)
-def version_simulate(request: HttpRequest, pk: int) -> HttpResponse:
+def version_simulate(request: SignedInRequest, pk: int) -> HttpResponse:
     version = get_version(request.user, pk)
     require_manage(request.user, version.policy.region_path)
     try:
@@ -163,7 +163,7 @@ def version_simulate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @access(Perm.POLICY_MANAGE)
-def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def version_publish(request: SignedInRequest, pk: int) -> HttpResponse:
     version = get_version(request.user, pk)
     form = PublishForm(request.POST)
     if not form.is_valid():
@@ -184,17 +184,17 @@ def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("policies:detail", pk=version.policy_id)
 
 
-def _for_subject(request: HttpRequest, subject_type: str, obj: Any) -> HttpResponse:
+def _for_subject(request: SignedInRequest, subject_type: str, obj: Any) -> HttpResponse:
     found = policies_for(subject_type, obj, timezone.localdate())
     return render(request, "policies/for_subject.html", {"subject": obj, "found": found})
 
 
 @access()
-def talent_policies(request: HttpRequest, pk: int) -> HttpResponse:
+def talent_policies(request: SignedInRequest, pk: int) -> HttpResponse:
     """The policies for one talent (its commissioner, its street, or the talent itself)."""
     return _for_subject(request, "talent", get_talent(request.user, pk))
 
 
 @access()
-def enterprise_policies(request: HttpRequest, pk: int) -> HttpResponse:
+def enterprise_policies(request: SignedInRequest, pk: int) -> HttpResponse:
     return _for_subject(request, "enterprise", get_enterprise(request.user, pk))

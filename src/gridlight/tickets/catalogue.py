@@ -81,6 +81,26 @@ CATEGORIES: list[tuple[str, str, str, str, str, str, bool]] = [
         "talent_office",
         True,
     ),
+    ("talent_medical", "医疗保障", "Medical insurance", "talent_service", "talent", "health", True),
+    ("talent_travel", "出入境", "Entry and exit", "talent_service", "talent", "police", True),
+    (
+        "talent_consult",
+        "政策咨询",
+        "Policy consultation",
+        "talent_service",
+        "talent",
+        "talent_office",
+        True,
+    ),
+    (
+        "talent_other",
+        "其他人才诉求",
+        "Other talent problem",
+        "talent_service",
+        "talent",
+        "talent_office",
+        True,
+    ),
 ]
 
 # Department units of the district: code, name.

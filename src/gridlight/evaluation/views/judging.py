@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridlight.core.access import Perm, access
+from gridlight.core.access import Perm, SignedInRequest, access
 from gridlight.core.errors import DomainError
 from gridlight.core.views.common import submit
 from gridlight.evaluation import access as eval_access
@@ -20,14 +20,14 @@ from gridlight.evaluation.forms import SheetForm
 from gridlight.evaluation.models import Recusal, Round, Sheet
 
 
-def _round(request: HttpRequest, pk: int) -> Round:
+def _round(request: SignedInRequest, pk: int) -> Round:
     return eval_access.get_visible(
         Round.objects.select_related("event__cycle"), request.user, pk=pk
     )
 
 
 @access(Perm.EVALUATION_JUDGE)
-def score_list(request: HttpRequest, pk: int) -> HttpResponse:
+def score_list(request: SignedInRequest, pk: int) -> HttpResponse:
     round_ = _round(request, pk)
     judge = eval_access.judge_of(request.user, round_)
     if judge is None:
@@ -43,7 +43,7 @@ def score_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access(Perm.EVALUATION_JUDGE)
-def score_sheet(request: HttpRequest, pk: int, entrant_pk: int) -> HttpResponse:
+def score_sheet(request: SignedInRequest, pk: int, entrant_pk: int) -> HttpResponse:
     round_ = _round(request, pk)
     judge = eval_access.judge_of(request.user, round_)
     entrant = round_.entrants.select_related("region").filter(pk=entrant_pk).first()
@@ -88,7 +88,7 @@ def score_sheet(request: HttpRequest, pk: int, entrant_pk: int) -> HttpResponse:
 
 @require_POST
 @access(Perm.EVALUATION_MANAGE)
-def round_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+def round_step(request: SignedInRequest, pk: int, step: str) -> HttpResponse:
     round_ = _round(request, pk)
     actions = {"close": services.round_close, "publish": services.round_publish}
     if step not in actions:

@@ -4,11 +4,11 @@ Every object is fetched through evaluation/access.py (404 out of scope)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from gridlight.core.access import Perm, access
+from gridlight.core.access import Perm, SignedInRequest, access
 from gridlight.core.models import RegionLevel
 from gridlight.evaluation import access as eval_access
 from gridlight.evaluation import selectors
@@ -22,27 +22,27 @@ from gridlight.evaluation.models import (
 )
 
 
-def _cycle(request: HttpRequest, pk: int) -> CycleYear:
+def _cycle(request: SignedInRequest, pk: int) -> CycleYear:
     return eval_access.get_visible(
         CycleYear.objects.select_related("district"), request.user, pk=pk
     )
 
 
 @access(Perm.EVALUATION_VIEW)
-def cycle_index(request: HttpRequest) -> HttpResponse:
+def cycle_index(request: SignedInRequest) -> HttpResponse:
     cycles = eval_access.cycles(request.user).select_related("district")
     return render(request, "evaluation/index.html", {"cycles": cycles})
 
 
 @access(Perm.EVALUATION_VIEW)
-def board(request: HttpRequest, pk: int) -> HttpResponse:
+def board(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = _cycle(request, pk)
     rows = selectors.board(request.user, cycle)
     return render(request, "evaluation/board.html", {"cycle": cycle, "rows": rows})
 
 
 @access(Perm.EVALUATION_VIEW)
-def meetings(request: HttpRequest, pk: int) -> HttpResponse:
+def meetings(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = _cycle(request, pk)
     events = eval_access.events(request.user).filter(cycle=cycle, kind=EventKind.MEETING)
     items = selectors.action_items(request.user, cycle).order_by("due_on", "pk")
@@ -61,14 +61,14 @@ def meetings(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access(Perm.EVALUATION_VIEW)
-def rounds(request: HttpRequest, pk: int) -> HttpResponse:
+def rounds(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = _cycle(request, pk)
     listed = eval_access.rounds(request.user).filter(event__cycle=cycle).select_related("event")
     return render(request, "evaluation/rounds.html", {"cycle": cycle, "rounds": listed})
 
 
 @access(Perm.EVALUATION_VIEW)
-def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def round_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     round_ = eval_access.get_visible(
         Round.objects.select_related("event__cycle"), request.user, pk=pk
     )
@@ -99,7 +99,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access(Perm.EVALUATION_VIEW)
-def assessment(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment(request: SignedInRequest, pk: int) -> HttpResponse:
     row = eval_access.get_visible(
         Assessment.objects.select_related("event__cycle"), request.user, pk=pk
     )
@@ -119,7 +119,7 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access(Perm.EVALUATION_VIEW)
-def standings(request: HttpRequest, pk: int) -> HttpResponse:
+def standings(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = _cycle(request, pk)
     return render(
         request,

@@ -7,14 +7,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.db.models import Count, Q, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gridlight.core.access import Perm, access, get_scoped, scoped
+from gridlight.core.access import Perm, SignedInRequest, access, get_scoped, scoped
 from gridlight.core.forms import Form, date_input
 from gridlight.core.views.common import flash_errors, submit
 from gridlight.evaluation import services
@@ -43,7 +43,7 @@ class EvidenceForm(Form):
 
 
 @access(Perm.EVALUATION_VIEW)
-def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def brand_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     brand = get_scoped(
         StreetBrand.objects.select_related("cycle", "street"),
         request.user,
@@ -91,7 +91,7 @@ def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @access(Perm.EVALUATION_REPORT)
-def milestone_done(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_done(request: SignedInRequest, pk: int) -> HttpResponse:
     milestone = get_scoped(Milestone.objects.all(), request.user, Perm.EVALUATION_REPORT, pk=pk)
     form = DoneForm(request.POST)
     done, _status = submit(
@@ -108,7 +108,7 @@ def milestone_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @access(Perm.EVALUATION_REPORT)
-def action_done(request: HttpRequest, pk: int) -> HttpResponse:
+def action_done(request: SignedInRequest, pk: int) -> HttpResponse:
     item = get_scoped(
         ActionItem.objects.select_related("event"), request.user, Perm.EVALUATION_REPORT, pk=pk
     )
@@ -126,7 +126,7 @@ def action_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access(Perm.EVALUATION_VIEW)
-def cadre_list(request: HttpRequest) -> HttpResponse:
+def cadre_list(request: SignedInRequest) -> HttpResponse:
     cadres = (
         scoped(Cadre.objects.select_related("region"), request.user, Perm.EVALUATION_VIEW)
         .annotate(
@@ -142,7 +142,7 @@ def cadre_list(request: HttpRequest) -> HttpResponse:
 
 
 @access(Perm.EVALUATION_VIEW)
-def cadre_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def cadre_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     cadre = get_scoped(
         Cadre.objects.select_related("region"), request.user, Perm.EVALUATION_VIEW, pk=pk
     )
@@ -151,7 +151,7 @@ def cadre_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access(Perm.EVALUATION_VIEW)
-def positions(request: HttpRequest) -> HttpResponse:
+def positions(request: SignedInRequest) -> HttpResponse:
     inspections = (
         scoped(Inspection.objects.select_related("position"), request.user, Perm.EVALUATION_VIEW)
         .annotate(
@@ -176,7 +176,7 @@ def positions(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @access(Perm.EVALUATION_REPORT)
-def rectification_fix(request: HttpRequest, pk: int) -> HttpResponse:
+def rectification_fix(request: SignedInRequest, pk: int) -> HttpResponse:
     row = get_scoped(
         Rectification.objects.select_related("inspection"),
         request.user,
@@ -197,7 +197,7 @@ def rectification_fix(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access(Perm.EVALUATION_VIEW)
-def evidence(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence(request: SignedInRequest, pk: int) -> HttpResponse:
     row = get_scoped(Evidence.objects.all(), request.user, Perm.EVALUATION_VIEW, pk=pk)
     response = HttpResponse(bytes(row.data), content_type=row.content_type)
     response["Content-Disposition"] = f'attachment; filename="evidence-{row.pk}"'

@@ -9,7 +9,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gridlight.core.access import Perm, access, roles
+from gridlight.core.access import Perm, SignedInRequest, access, roles
 from gridlight.core.errors import DomainError
 from gridlight.core.models import Role
 from gridlight.talent import caseload as services
@@ -48,12 +48,12 @@ def optional_url(name: str, *args: Any) -> str:
         return ""
 
 
-def _subject(request: HttpRequest, kind: str, pk: int) -> Talent | Enterprise:
+def _subject(request: SignedInRequest, kind: str, pk: int) -> Talent | Enterprise:
     return get_talent(request.user, pk) if kind == "talent" else get_enterprise(request.user, pk)
 
 
 @access(Perm.TALENT_VIEW)
-def my_caseload(request: HttpRequest) -> HttpResponse:
+def my_caseload(request: SignedInRequest) -> HttpResponse:
     """A commissioner's own caseload; the district goes to the workload across commissioners."""
     if Role.TALENT_COMMISSIONER in roles(request.user):
         return redirect("caseload:commissioner", request.user.pk)
@@ -71,7 +71,7 @@ class Section:
 
 
 @access(Perm.TALENT_VIEW)
-def commissioner_caseload(request: HttpRequest, pk: int) -> HttpResponse:
+def commissioner_caseload(request: SignedInRequest, pk: int) -> HttpResponse:
     """Who the commissioner has not contacted: overdue first (most overdue on top), then due
     within two weeks, then the rest; counts by level; the district may reassign from here."""
     commissioner = selectors.get_commissioner(request.user, pk)
@@ -105,7 +105,7 @@ def commissioner_caseload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access(Perm.TALENT_VIEW)
-def contact(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def contact(request: SignedInRequest, kind: str, pk: int) -> HttpResponse:
     """A talent's or a key enterprise's service log, and a contact recorded by its
     commissioner (or the district)."""
     subject = _subject(request, kind, pk)
@@ -153,7 +153,7 @@ def contact(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 
 @access(Perm.TALENT_ASSIGN)
-def assign(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def assign(request: SignedInRequest, kind: str, pk: int) -> HttpResponse:
     """Make a commissioner (active, serving the record's street) responsible for a talent or
     a key enterprise."""
     subject = _subject(request, kind, pk)
@@ -197,7 +197,7 @@ def assign(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 
 @access(Perm.TALENT_ASSIGN)
-def handover(request: HttpRequest, pk: int) -> HttpResponse:
+def handover(request: SignedInRequest, pk: int) -> HttpResponse:
     """A leaving commissioner's whole caseload to another in one step."""
     leaver = selectors.get_commissioner(request.user, pk)
     profile = CommissionerProfile.objects.filter(user_id=leaver.pk).first()
@@ -245,7 +245,7 @@ def handover(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @access(Perm.TALENT_ASSIGN)
-def reassign(request: HttpRequest, pk: int) -> HttpResponse:
+def reassign(request: SignedInRequest, pk: int) -> HttpResponse:
     """The records ticked on a caseload page (``pick`` = ``talent:<id>:<version>`` or
     ``enterprise:<id>:<version>``) to another commissioner, in one step."""
     current = selectors.get_commissioner(request.user, pk)
@@ -275,7 +275,7 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access(Perm.TALENT_ASSIGN)
-def workload(request: HttpRequest) -> HttpResponse:
+def workload(request: SignedInRequest) -> HttpResponse:
     """Cases per commissioner by level, overdue contacts and contacts this month, with the
     district's talent figures counted from the records."""
     today = timezone.localdate()
@@ -300,7 +300,7 @@ def workload(request: HttpRequest) -> HttpResponse:
 
 
 @access(Perm.TALENT_VIEW)
-def cadence(request: HttpRequest) -> HttpResponse:
+def cadence(request: SignedInRequest) -> HttpResponse:
     """The contact cadence by talent level; the district changes it here, and every due date
     of the level moves with it."""
     try:
@@ -339,7 +339,7 @@ def cadence(request: HttpRequest) -> HttpResponse:
 
 
 @access(Perm.TALENT_VIEW)
-def desk(request: HttpRequest, pk: int) -> HttpResponse:
+def desk(request: SignedInRequest, pk: int) -> HttpResponse:
     """A commissioner's desk: the office phone its talents see, and whether it takes cases."""
     commissioner = selectors.get_commissioner(request.user, pk)
     profile = CommissionerProfile.objects.filter(user_id=commissioner.pk).first()

@@ -7,11 +7,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from gridlight.core.access import Perm, access, scope_for
+from gridlight.core.access import Perm, SignedInRequest, access, scope_for
 from gridlight.core.views.common import paginate, query_without_page, submit
 from gridlight.talent import selectors, services
 from gridlight.talent.access import get_enterprise
@@ -26,7 +26,7 @@ from gridlight.talent.views.common import (
 
 
 @access(Perm.TALENT_VIEW)
-def enterprise_list(request: HttpRequest) -> HttpResponse:
+def enterprise_list(request: SignedInRequest) -> HttpResponse:
     form, qs = enterprise_filtered(request.user, request.GET)
     return render(
         request,
@@ -41,7 +41,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 
 
 @access(Perm.TALENT_VIEW)
-def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def enterprise_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     e = get_enterprise(request.user, pk)
     employed = selectors.employed_talents(request.user, e)
     return render(
@@ -124,7 +124,7 @@ def _initial(e: Enterprise) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return initial, platforms
 
 
-def _form(request: HttpRequest, e: Enterprise | None) -> HttpResponse:
+def _form(request: SignedInRequest, e: Enterprise | None) -> HttpResponse:
     choices = form_choices(request.user)
     initial, platform_initial = _initial(e) if e is not None else ({}, [])
     form = EnterpriseForm(request.POST or None, initial=initial, editing=e is not None, **choices)
@@ -155,12 +155,12 @@ def _form(request: HttpRequest, e: Enterprise | None) -> HttpResponse:
 
 
 @access(Perm.TALENT_CHANGE)
-def enterprise_create(request: HttpRequest) -> HttpResponse:
+def enterprise_create(request: SignedInRequest) -> HttpResponse:
     return _form(request, None)
 
 
 @access(Perm.TALENT_CHANGE)
-def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def enterprise_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     e = get_enterprise(request.user, pk)
     if not scope_for(request.user, Perm.TALENT_CHANGE).contains(e.region_path):
         raise PermissionDenied

@@ -7,14 +7,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridlight.core.access import Perm, access, scope_for
+from gridlight.core.access import Perm, SignedInRequest, access, scope_for
 from gridlight.core.views.common import paginate, query_without_page, submit
 from gridlight.talent import selectors, services
 from gridlight.talent.access import get_talent
@@ -29,7 +29,7 @@ from gridlight.talent.views.common import (
 
 
 @access(Perm.TALENT_VIEW)
-def talent_list(request: HttpRequest) -> HttpResponse:
+def talent_list(request: SignedInRequest) -> HttpResponse:
     form, qs = talent_filtered(request.user, request.GET)
     return render(
         request,
@@ -45,7 +45,7 @@ def talent_list(request: HttpRequest) -> HttpResponse:
 
 
 @access(Perm.TALENT_VIEW)
-def talent_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def talent_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     t = get_talent(request.user, pk)
     today = timezone.localdate()
     user = request.user
@@ -66,7 +66,7 @@ def talent_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @access(Perm.TALENT_REVEAL)
-def talent_reveal(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+def talent_reveal(request: SignedInRequest, pk: int, what: str) -> HttpResponse:
     t = get_talent(request.user, pk)
     value = services.talent_reveal(actor=request.user, talent=t, what=what)
     return HttpResponse(format_html('<code class="gl-revealed">{}</code>', value))
@@ -81,7 +81,7 @@ def _children(formset: Any) -> list[services.ChildInput]:
 
 
 def _input(
-    request: HttpRequest, d: dict[str, Any], formset: Any, choices: dict[str, Any]
+    request: SignedInRequest, d: dict[str, Any], formset: Any, choices: dict[str, Any]
 ) -> services.TalentInput:
     return services.TalentInput(
         name=d["name"],
@@ -121,7 +121,7 @@ def _initial(t: Talent) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return initial, children
 
 
-def _form(request: HttpRequest, t: Talent | None) -> HttpResponse:
+def _form(request: SignedInRequest, t: Talent | None) -> HttpResponse:
     choices = form_choices(request.user)
     initial, child_initial = _initial(t) if t is not None else ({}, [])
     form = TalentForm(request.POST or None, initial=initial, editing=t is not None, **choices)
@@ -152,12 +152,12 @@ def _form(request: HttpRequest, t: Talent | None) -> HttpResponse:
 
 
 @access(Perm.TALENT_CHANGE)
-def talent_create(request: HttpRequest) -> HttpResponse:
+def talent_create(request: SignedInRequest) -> HttpResponse:
     return _form(request, None)
 
 
 @access(Perm.TALENT_CHANGE)
-def talent_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def talent_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     t = get_talent(request.user, pk)
     if not scope_for(request.user, Perm.TALENT_CHANGE).contains(t.region_path):
         raise PermissionDenied

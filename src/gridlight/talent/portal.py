@@ -1,0 +1,276 @@
+"""The portal of talents and enterprises (public roles): what they see of their own record, their
+commissioner and their problems, and the self-correction of their own contact and family facts.
+
+A talent user corrects its phone, its spouse's employment, its housing and its children; an
+enterprise user its address and headcount. Each correction is one version-checked update with
+its audit row, in one transaction. The checks are the portal's own, kept small here so they can
+later point at the talent app's shared validators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gridlight.core import audit
+from gridlight.core.crypto import (
+    InvalidPhone,
+    blind_index,
+    decrypt,
+    encrypt,
+    mask_id,
+    mask_name,
+    mask_phone,
+    parse_phone,
+)
+from gridlight.core.errors import ConflictError, DomainError
+from gridlight.core.models import User
+from gridlight.talent.access import own_enterprise, own_talent
+from gridlight.talent.models import (
+    Child,
+    CommissionerProfile,
+    Enterprise,
+    Housing,
+    SpouseEmployment,
+    Talent,
+)
+from gridlight.talent.problems import NotYours
+
+audit.register_actions(
+    "talent", gettext_lazy("Talent"), {"self_correct": gettext_lazy("corrected by the talent")}
+)
+audit.register_actions(
+    "enterprise",
+    gettext_lazy("Enterprise"),
+    {"self_correct": gettext_lazy("corrected by the enterprise")},
+)
+
+MAX_CHILDREN = 10
+MAX_HEADCOUNT = 10_000_000
+OLDEST_CHILD = date(1940, 1, 1)
+
+
+# --- what the portal shows --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Commissioner:
+    name: str
+    office_phone: str
+
+
+def commissioner_of(record: Talent | Enterprise) -> Commissioner | None:
+    """The record's commissioner as its talent or enterprise sees it: display name and office
+    phone (never the commissioner's own number or account)."""
+    if record.commissioner_id is None:
+        return None
+    user = User.objects.filter(pk=record.commissioner_id).first()
+    if user is None:
+        return None
+    profile = CommissionerProfile.objects.filter(user_id=user.pk).first()
+    return Commissioner(str(user), profile.office_phone if profile else "")
+
+
+@dataclass(frozen=True)
+class ShownChild:
+    name: str
+    birth_date: date
+    age: int
+
+
+@dataclass(frozen=True)
+class ShownTalent:
+    """A talent's own profile as the portal shows it: numbers masked, facts as recorded."""
+
+    talent: Talent
+    id_masked: str
+    phone_masked: str
+    children: list[ShownChild]
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def shown_talent(talent: Talent, today: date | None = None) -> ShownTalent:
+    today = today or timezone.localdate()
+    number = decrypt(talent.id_number_enc) if talent.id_number_enc else ""
+    phone = decrypt(talent.phone_enc) if talent.phone_enc else ""
+    children = [
+        ShownChild(c.name, c.birth_date, age_on(c.birth_date, today))
+        for c in talent.children.order_by("birth_date", "pk")
+    ]
+    return ShownTalent(
+        talent=talent,
+        id_masked=mask_id(number) if number else "",
+        phone_masked=mask_phone(phone) if phone else "",
+        children=children,
+    )
+
+
+def portal_record(user: Any) -> Talent | Enterprise | None:
+    """The signed-in talent's profile, or the enterprise user's enterprise, or None."""
+    return own_talent(user) or own_enterprise(user)
+
+
+# --- self-correction ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChildInput:
+    name: str
+    birth_date: date
+
+
+def _check_children(children: list[ChildInput], talent: Talent, today: date) -> list[ChildInput]:
+    if len(children) > MAX_CHILDREN:
+        raise DomainError(_("At most %(n)s children.") % {"n": MAX_CHILDREN})
+    checked = []
+    for i, child in enumerate(children, start=1):
+        name = child.name.strip()
+        if len(name) > 60:
+            raise DomainError(_("Child %(i)s: the name is at most 60 characters.") % {"i": i})
+        if child.birth_date > today:
+            raise DomainError(
+                _("Child %(i)s: the birth date %(d)s is in the future.")
+                % {"i": i, "d": child.birth_date.isoformat()}
+            )
+        if child.birth_date < OLDEST_CHILD or (
+            talent.birth_date is not None and child.birth_date <= talent.birth_date
+        ):
+            raise DomainError(
+                _("Child %(i)s: the birth date %(d)s cannot be right.")
+                % {"i": i, "d": child.birth_date.isoformat()}
+            )
+        checked.append(ChildInput(name, child.birth_date))
+    return checked
+
+
+def _children_summary(rows: list[tuple[str, date]]) -> list[str]:
+    # Names masked in the trail, as everywhere a name is shown to those who oversee.
+    return [f"{mask_name(name) if name else '-'} {born.isoformat()}" for name, born in rows]
+
+
+def talent_self_correct(
+    *,
+    actor: Any,
+    talent: Talent,
+    version: int,
+    phone: str,
+    spouse_employment: str,
+    housing: str,
+    children: list[ChildInput],
+) -> Talent:
+    """A talent corrects its own phone (blank keeps the recorded one), spouse's employment,
+    housing and children (the list replaces the recorded one). Refused for anyone but the
+    talent's own user (404), on a stale ``version`` (409), and for a bad phone, a choice not in
+    the list, or a child born in the future or before its parent."""
+    if not getattr(actor, "is_authenticated", False) or talent.user_id != actor.pk:
+        raise NotYours(_("Not found, or outside your scope."))
+    if spouse_employment not in ("", *SpouseEmployment.values):
+        raise DomainError(_("Choose the spouse's employment from the list."))
+    if housing not in ("", *Housing.values):
+        raise DomainError(_("Choose the housing from the list."))
+    today = timezone.localdate()
+    wanted = _check_children(children, talent, today)
+    values: dict[str, Any] = {"spouse_employment": spouse_employment, "housing": housing}
+    changes: dict[str, Any] = {}
+    if phone.strip():
+        try:
+            number = parse_phone(phone)
+        except InvalidPhone as exc:
+            raise DomainError(str(exc)) from exc
+        old = decrypt(talent.phone_enc) if talent.phone_enc else ""
+        if number != old:
+            values["phone_enc"] = encrypt(number)
+            values["phone_index"] = blind_index(number, purpose="phone")
+            changes["phone"] = [mask_phone(old) if old else None, mask_phone(number)]
+    with transaction.atomic():
+        before = {
+            "spouse_employment": talent.spouse_employment,
+            "housing": talent.housing,
+        }
+        updated = Talent.objects.filter(pk=talent.pk, version=version).update(
+            version=version + 1, updated_at=timezone.now(), **values
+        )
+        if not updated:
+            raise ConflictError(_("Your profile was changed meanwhile. Reload it and try again."))
+        old_children = list(
+            talent.children.order_by("birth_date", "pk").values_list("name", "birth_date")
+        )
+        new_children = sorted(((c.name, c.birth_date) for c in wanted), key=lambda c: (c[1], c[0]))
+        if sorted(old_children, key=lambda c: (c[1], c[0])) != new_children:
+            talent.children.all().delete()
+            Child.objects.bulk_create(
+                Child(talent=talent, name=name, birth_date=born) for name, born in new_children
+            )
+            changes["children"] = [_children_summary(old_children), _children_summary(new_children)]
+        changes.update(
+            audit.diff(before, {"spouse_employment": spouse_employment, "housing": housing})
+        )
+        audit.record(
+            actor=actor,
+            action="talent.self_correct",
+            obj=talent,
+            region_path=talent.region_path,
+            changes=changes,
+        )
+    return Talent.objects.get(pk=talent.pk)
+
+
+def enterprise_self_correct(
+    *,
+    actor: Any,
+    enterprise: Enterprise,
+    version: int,
+    address: str,
+    headcount: int | None,
+) -> Enterprise:
+    """An enterprise user corrects its enterprise's address and headcount (None: not known).
+    Refused for anyone but the enterprise's own users (404) and on a stale ``version`` (409)."""
+    own = own_enterprise(actor) if getattr(actor, "is_authenticated", False) else None
+    if own is None or own.pk != enterprise.pk:
+        raise NotYours(_("Not found, or outside your scope."))
+    address = address.strip()
+    if len(address) > 200:
+        raise DomainError(_("The address is at most 200 characters."))
+    if headcount is not None and not 0 <= headcount <= MAX_HEADCOUNT:
+        raise DomainError(
+            _("The headcount must be between 0 and %(n)s.") % {"n": f"{MAX_HEADCOUNT:,}"}
+        )
+    with transaction.atomic():
+        updated = Enterprise.objects.filter(pk=enterprise.pk, version=version).update(
+            version=version + 1, updated_at=timezone.now(), address=address, headcount=headcount
+        )
+        if not updated:
+            raise ConflictError(
+                _("Your enterprise's record was changed meanwhile. Reload it and try again.")
+            )
+        audit.record(
+            actor=actor,
+            action="enterprise.self_correct",
+            obj=enterprise,
+            region_path=enterprise.region_path,
+            changes=audit.diff(
+                {"address": enterprise.address, "headcount": enterprise.headcount},
+                {"address": address, "headcount": headcount},
+            ),
+        )
+    return Enterprise.objects.get(pk=enterprise.pk)
+
+
+def my_problems(user: Any) -> Any:
+    """The signed-in talent's or enterprise's problems, newest first, with their tickets."""
+    from gridlight.talent.problems import problems_visible
+
+    return (
+        problems_visible(user)
+        .select_related("ticket", "ticket__unit")
+        .order_by("-created_at", "-id")
+    )
