@@ -17,8 +17,9 @@ LAYERS = {
     "rules": 1,
     "households": 2,
     "tickets": 3,  # raises tickets from households' visits
-    "demo": 4,
-    "api": 4,
+    "development": 4,  # key projects' supervision is a ticket
+    "demo": 6,
+    "api": 6,
 }
 # Modules of the project itself (settings, URL conf, the command line, Celery's app) wire the
 # apps together and sit above all of them.

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "gridlight.rules",
     "gridlight.households",
     "gridlight.tickets",
+    "gridlight.development",
     "gridlight.demo",
     "gridlight.api",
 ]

@@ -43,6 +43,12 @@ class Perm(StrEnum):
     TICKET_HANDLE = "ticket.handle"
     TICKET_VERIFY = "ticket.verify"
     TICKET_ADMIN = "ticket.admin"
+    PROJECT_VIEW = "project.view"
+    PROJECT_REPORT = "project.report"
+    PROJECT_MANAGE = "project.manage"
+    INDICATOR_VIEW = "indicator.view"
+    INDICATOR_ENTER = "indicator.enter"
+    INDICATOR_MANAGE = "indicator.manage"
 
 
 WRITE_PERMS = frozenset(
@@ -58,6 +64,10 @@ WRITE_PERMS = frozenset(
         Perm.TICKET_HANDLE,
         Perm.TICKET_VERIFY,
         Perm.TICKET_ADMIN,
+        Perm.PROJECT_REPORT,
+        Perm.PROJECT_MANAGE,
+        Perm.INDICATOR_ENTER,
+        Perm.INDICATOR_MANAGE,
     }
 )
 _HOUSEHOLD_WORK = frozenset({Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_CHANGE, Perm.VISIT_RECORD})
@@ -70,6 +80,11 @@ _PERSONAL = frozenset({Perm.PERSONAL_REVEAL})
 _STAFF_VIEW = frozenset({Perm.REGION_VIEW, Perm.POSITION_VIEW})
 # Ticket handlers see only the tickets dispatched to their own units (selectors.visible).
 _TICKET_FRONT = frozenset({Perm.TICKET_VIEW, Perm.TICKET_CREATE})
+# Key projects and indicators: a street office sees its street's projects and figures and
+# enters its figures; a department reports only the projects its unit is responsible for
+# (development.access); approving, lights and supervision stay with the district.
+_DEVELOPMENT_VIEW = frozenset({Perm.PROJECT_VIEW, Perm.INDICATOR_VIEW})
+_UNIT_REPORTS = frozenset({Perm.PROJECT_REPORT, Perm.INDICATOR_ENTER})
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.DISTRICT_ADMIN: frozenset(Perm),
@@ -77,16 +92,20 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     | _HOUSEHOLD_WORK
     | _TICKET_FRONT
     | {Perm.POSITION_CHANGE, Perm.AUDIT_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE}
-    | {Perm.TICKET_DISPATCH, Perm.TICKET_HANDLE, Perm.TICKET_VERIFY},
+    | {Perm.TICKET_DISPATCH, Perm.TICKET_HANDLE, Perm.TICKET_VERIFY}
+    | _DEVELOPMENT_VIEW
+    | _UNIT_REPORTS,
     Role.COMMUNITY_SECRETARY: _STAFF_VIEW
     | _HOUSEHOLD_WORK
     | _PERSONAL
     | _TICKET_FRONT
     | {Perm.POSITION_CHANGE, Perm.TICKET_HANDLE, Perm.TICKET_VERIFY},
     Role.GRID_WORKER: _STAFF_VIEW | _HOUSEHOLD_WORK | _PERSONAL | _TICKET_FRONT,
-    Role.DEPARTMENT_HANDLER: _STAFF_VIEW | {Perm.TICKET_HANDLE},
+    Role.DEPARTMENT_HANDLER: _STAFF_VIEW
+    | {Perm.TICKET_HANDLE, Perm.INDICATOR_VIEW}
+    | _UNIT_REPORTS,
     Role.TALENT_COMMISSIONER: _STAFF_VIEW | _TICKET_FRONT,
-    Role.EVALUATOR: _STAFF_VIEW,
+    Role.EVALUATOR: _STAFF_VIEW | _DEVELOPMENT_VIEW,
     Role.RESIDENT: frozenset(),
     Role.TALENT: frozenset(),
     Role.ENTERPRISE: frozenset(),
