@@ -3,10 +3,12 @@ street's office, and a road project in the open street run by a department."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from gridlight.development import services
 from gridlight.development.models import Milestone, Project
@@ -84,3 +86,10 @@ def make_projects(world: World) -> Projects:
 def projects(world: World) -> Projects:
     world.units["construction"].members.add(world.users["department_handler"])
     return make_projects(world)
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Services' messages are matched in English here (pages are tested in Chinese)."""
+    with translation.override("en"):
+        yield
