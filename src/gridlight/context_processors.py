@@ -23,6 +23,8 @@ MENU: list[tuple[str, Any, Perm | None]] = [
     ("tickets:dispatch", _("Dispatch"), Perm.TICKET_DISPATCH),
     ("tickets:supervision", _("Supervision"), Perm.TICKET_VIEW),
     ("tickets:kpi", _("KPIs"), Perm.TICKET_VIEW),
+    ("development:project_list", _("Key projects"), Perm.PROJECT_VIEW),
+    ("development:indicator_list", _("Indicators"), Perm.INDICATOR_VIEW),
     ("core:region_index", _("Region tree"), Perm.REGION_VIEW),
     ("core:position_list", _("Service positions"), Perm.POSITION_VIEW),
     ("core:position_map", _("Position map"), Perm.POSITION_VIEW),

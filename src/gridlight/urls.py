@@ -28,6 +28,7 @@ urlpatterns = [
     path("open311/v2/", include("gridlight.api.open311")),
     path("households/", include("gridlight.households.urls")),
     path("tickets/", include("gridlight.tickets.urls")),
+    path("development/", include("gridlight.development.urls")),
     path("", include("gridlight.core.urls")),
 ]
 

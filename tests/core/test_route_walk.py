@@ -29,6 +29,14 @@ from gridlight.core.models import (
 )
 from gridlight.core.services import token_create
 from gridlight.core.urlwalk import all_routes, concrete_urls
+from gridlight.development.models import (
+    DataElement,
+    DataValue,
+    ProgressReport,
+    Project,
+    ProjectSnapshot,
+    ReportLine,
+)
 from gridlight.households.models import Household, LightChange, Resident, Visit
 from gridlight.rules.models import RuleSetVersion
 from gridlight.tickets.models import (
@@ -67,6 +75,12 @@ def _secret_ids(world: World) -> dict[str, list[int]]:
         + list(WorkdayOverride.objects.values_list("pk", flat=True))
         + list(Category.objects.values_list("pk", flat=True)[:3]),
         "units": [world.units[f"street-{world.secret_street.code}"].pk],
+        "projects": [world.secret_project.pk],
+        "reports": list(
+            ProgressReport.objects.filter(project=world.secret_project).values_list("pk", flat=True)
+        ),
+        "values": [world.secret_value.pk],
+        "elements": list(DataElement.objects.values_list("pk", flat=True)),
     }
 
 
@@ -91,6 +105,12 @@ ROUTE_KINDS = [
     ("tickets/", "tickets"),
     ("api/v1/tickets", "tickets"),
     ("open311/", "tickets"),
+    ("development/projects/", "projects"),
+    ("development/reports/", "reports"),
+    ("development/indicators/values/", "values"),
+    ("development/indicators/elements/", "elements"),
+    ("api/v1/projects", "projects"),
+    ("api/v1/reports", "reports"),
 ]
 
 
@@ -205,11 +225,20 @@ def _state() -> tuple[Any, ...]:
     ]
     for model in (User, Visit, LightChange, RuleSetVersion, Job, Transition, Notice):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
-    for model in (WorkdayOverride,):
+    for model in (WorkdayOverride, ReportLine, ProjectSnapshot):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
     # Rows that carry a version: their number and the sum of versions catch an insert, a delete
     # and an update alike.
-    for model in (Region, ServicePosition, Household, Ticket, SlaPolicy):
+    for model in (
+        Region,
+        ServicePosition,
+        Household,
+        Ticket,
+        SlaPolicy,
+        Project,
+        ProgressReport,
+        DataValue,
+    ):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
         counts.append(f"(SELECT COALESCE(SUM(version), 0) FROM {table(model)})")  # noqa: S608
     with connection.cursor() as cursor:

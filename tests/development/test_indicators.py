@@ -23,6 +23,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _element(world: World, code: str, aggregation: str = "sum", **kw: str) -> DataElement:
+    if code == "gdp":  # the test district has it (tests/conftest.py)
+        return DataElement.objects.get(code="gdp")
     return svc.element_create(
         actor=world.users["district_admin"],
         code=code,
@@ -53,7 +55,10 @@ def test_only_the_district_defines_elements_and_bad_codes_are_refused(world: Wor
         )
     with pytest.raises(DomainError, match="lowercase"):
         _element(world, "GDP!")
-    assert not DataElement.objects.exists()
+    _element(world, "retail")
+    with pytest.raises(DomainError, match="exists already"):
+        _element(world, "retail")
+    assert list(DataElement.objects.values_list("code", flat=True)) == ["gdp", "retail"]
 
 
 def test_values_are_entered_in_scope_for_begun_periods_and_version_checked(
@@ -78,9 +83,9 @@ def test_values_are_entered_in_scope_for_begun_periods_and_version_checked(
         svc.value_enter(
             actor=staff, element=gdp, region=world.secret_street, period=date(2026, 1, 1), value="x"
         )
-    assert not DataValue.objects.exists()
+    assert DataValue.objects.count() == 1  # the test district's own (tests/conftest.py)
     row = svc.value_enter(
-        actor=staff, element=gdp, region=world.secret_street, period=date(2026, 1, 1), value="1.5"
+        actor=staff, element=gdp, region=world.secret_street, period=date(2026, 4, 1), value="1.5"
     )
     # Another unit entering the same period without having seen this value is told to reload.
     with pytest.raises(ConflictError):
@@ -88,7 +93,7 @@ def test_values_are_entered_in_scope_for_begun_periods_and_version_checked(
             actor=world.users["district_admin"],
             element=gdp,
             region=world.secret_street,
-            period=date(2026, 1, 1),
+            period=date(2026, 4, 1),
             value="2",
         )
     with pytest.raises(DomainError, match="Only the district"):
@@ -99,7 +104,7 @@ def test_values_are_entered_in_scope_for_begun_periods_and_version_checked(
         actor=staff,
         element=gdp,
         region=world.secret_street,
-        period=date(2026, 1, 1),
+        period=date(2026, 4, 1),
         value="1.6",
         version=approved.version,
     )
@@ -121,7 +126,7 @@ def test_missing_is_missing_and_only_approved_values_count(world: World) -> None
     assert result.growth.is_missing
     assert result.value.missing == ("finance_va",)
     assert result.target.is_missing
-    value = DataValue.objects.get(period=date(2026, 1, 1))
+    value = DataValue.objects.get(element=finance, period=date(2026, 1, 1))
     svc.value_approve(actor=world.users["district_admin"], value=value, version=value.version)
     result = sel.element_figures(finance, world.district, date(2026, 1, 1))
     assert result.value.rounded(2) == Decimal("69.60")
@@ -177,7 +182,7 @@ def test_formulas_name_known_elements_and_zero_series_is_a_clear_error(world: Wo
     _approved(world, gdp, period, "0")
     with pytest.raises(figures.ZeroSeries, match="zero"):
         sel.indicator_figure(share, world.district, period)
-    row = DataValue.objects.get(element=gdp, period=period)
+    row = DataValue.objects.get(element=gdp, period=period, region=world.district)
     svc.value_enter(
         actor=admin,
         element=gdp,
@@ -219,7 +224,7 @@ def test_city_gap_and_pull_from_the_series(world: World) -> None:
     assert sum(r.pull for r in table.rows) == table.growth
     missing = sel.contribution_table(gdp, [finance], world.district, date(2026, 4, 1))
     assert missing.growth is None
-    assert "gdp 2026Q2" in missing.missing
+    assert "地区生产总值 2026Q2" in missing.missing
 
 
 def _workbook(rows: list[list[object]]) -> io.BytesIO:
@@ -241,13 +246,15 @@ def test_import_is_all_or_nothing_and_idempotent(world: World) -> None:
         imports.import_values(actor=admin, upload=_workbook(bad))
     found = {(e.row, e.column) for e in rejected.value.errors}
     assert found == {(3, "期间"), (4, "数据项编码"), (5, "区域编码"), (5, "数值"), (6, "期间")}
-    assert not DataValue.objects.exists()
+    assert DataValue.objects.count() == 1  # the test district's own, unchanged
+    assert DataValue.objects.get().value == 1
     good = [
         ["gdp", world.district.code, "2026Q1", 305],
         ["stations_5g", world.district.code, "2026-03", 4262],
         ["gdp", world.secret_street.code, "2026Q1", 12.5],
     ]
-    assert imports.import_values(actor=admin, upload=_workbook(good)).created == 3
+    first = imports.import_values(actor=admin, upload=_workbook(good))
+    assert (first.created, first.updated, first.unchanged) == (2, 1, 0)
     assert imports.import_values(actor=admin, upload=_workbook(good)).unchanged == 3
     assert AuditEvent.objects.filter(action="indicator.import").count() == 1
     exported = imports.export_values(DataValue.objects.all())

@@ -41,14 +41,18 @@ def test_street_sees_its_own_projects_a_department_only_its_units(
 ) -> None:
     def seen(role: str, twin: bool = False) -> set[str]:
         user = (world.twins if twin else world.users)[role]
-        return set(access.visible_projects(user).values_list("code", flat=True))
+        codes = access.visible_projects(user).values_list("code", flat=True)
+        return set(codes) - {world.secret_project.code}
 
+    secret = world.secret_project
     assert seen("district_admin") == {"P-DEMOLITION", "P-ROAD"}
     assert seen("street_staff") == {"P-DEMOLITION"}
     assert seen("street_staff", twin=True) == {"P-ROAD"}
     assert seen("department_handler") == {"P-ROAD"}  # construction's, not the street's
     assert seen("department_handler", twin=True) == set()  # another district
     assert seen("evaluator") == {"P-DEMOLITION", "P-ROAD"}
+    assert access.visible_projects(world.users["street_staff"]).filter(pk=secret.pk).exists()
+    assert not access.visible_projects(world.twins["street_staff"]).filter(pk=secret.pk).exists()
     for role in ("grid_worker", "community_secretary", "resident", "talent_commissioner"):
         assert seen(role) == set()
 
@@ -68,7 +72,8 @@ def test_approved_reports_make_the_demolition_task_74_8_percent(
     snap = ProjectSnapshot.objects.get(project=p, month=date(2026, 6, 1))
     assert (snap.light, snap.actual_pct) == ("green", p.actual_pct)
     assert snap.investment_fen == 200_000_000
-    assert counts == {"green": 1, "yellow": 0, "red": 1}  # the road has not started
+    # The road has not started; the secret street's project has no approved report.
+    assert counts == {"green": 1, "yellow": 0, "red": 2}
     # A report awaiting approval does not count.
     _report(world, projects, date(2026, 6, 1), "50000")
     services.lights_recompute(actor=admin, as_of=date(2026, 6, 30))
@@ -113,8 +118,8 @@ def test_bad_report_is_refused_and_nothing_written(
             lines=[line],
             **kw,  # type: ignore[arg-type]
         )
-    assert ProgressReport.objects.count() == 0
-    assert ReportLine.objects.count() == 0
+    assert not ProgressReport.objects.filter(project=projects.demolition).exists()
+    assert not ReportLine.objects.filter(milestone=projects.houses).exists()
     assert AuditEvent.objects.count() == before
 
 

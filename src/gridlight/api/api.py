@@ -18,6 +18,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, django_auth
 
 from gridlight.api.routers import core as core_router
+from gridlight.api.routers import development as development_router
 from gridlight.api.routers import households as households_router
 from gridlight.api.routers import tickets as tickets_router
 from gridlight.core.errors import DomainError, value_refused
@@ -81,3 +82,4 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 api.add_router("/v1", core_router.router)
 api.add_router("/v1", households_router.router)
 api.add_router("/v1", tickets_router.router)
+api.add_router("/v1", development_router.router)

@@ -7,6 +7,7 @@ changes nothing; a changed value is entered again and awaits approval."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import IO, Any
 
@@ -189,15 +190,16 @@ def _write(
     return ImportResult(len(new), len(changed), unchanged)
 
 
-def export_values(values: Any) -> bytes:
+def export_rows(values: Any) -> Iterator[list[Any]]:
     """Values as the import reads them (a round trip changes nothing)."""
-    rows = (
-        (
+    for v in values.select_related("element", "region").iterator(chunk_size=2000):
+        yield [
             v.element.code,
             v.region.code,
             period_label(v.period, v.element.period_type),
             float(v.value),
-        )
-        for v in values.select_related("element", "region").iterator(chunk_size=2000)
-    )
-    return write_workbook(SHEET, COLUMNS, rows)
+        ]
+
+
+def export_values(values: Any) -> bytes:
+    return write_workbook(SHEET, COLUMNS, export_rows(values))

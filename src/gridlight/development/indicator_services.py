@@ -86,6 +86,7 @@ def element_create(
     aggregation: str,
     period_type: str,
     industry: str = "",
+    gdp_part: bool = False,
 ) -> DataElement:
     """Add a data element (GDP, value added of an industry, 5G base stations, …)."""
     _require_district(actor)
@@ -108,6 +109,7 @@ def element_create(
         aggregation=aggregation,
         period_type=period_type,
         industry=industry,
+        gdp_part=gdp_part,
     )
     audit.record(actor=actor, action="indicator.element_create", obj=element)
     return element

@@ -289,6 +289,8 @@ class DataElement(models.Model):
     industry = models.CharField(
         _("industry"), max_length=12, choices=Industry.choices, blank=True, default=""
     )
+    # One of the parts GDP is made of (value added of an industry): its pull is computed.
+    gdp_part = models.BooleanField(_("part of GDP"), default=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -392,7 +392,8 @@ def report_submit(
         changes={
             "month": f"{month:%Y-%m}",
             "investment_fen": investment_fen,
-            "lines": {m.name: str(q) for m, q in checked},
+            # Plain text: the audit trail shows values, not structures.
+            "lines": "；".join(f"{m.name} {q} {m.quantity_unit}" for m, q in checked),
         },
     )
     return report
@@ -607,6 +608,8 @@ def lights_recompute(*, actor: Any, as_of: date | None = None) -> dict[str, int]
             raise DomainError(_("Only the district recomputes the project lights."))
         projects = projects.filter(scope_for(actor, Perm.PROJECT_MANAGE).q("region_path"))
     counts = assess_projects(projects, as_of=as_of, snapshot=True)
+    if not any(counts.values()):
+        return counts  # nothing to assess: nothing written
     audit.record(
         actor=actor,
         action="project.recompute",

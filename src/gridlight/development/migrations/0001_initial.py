@@ -49,6 +49,7 @@ class Migration(migrations.Migration):
                 ('aggregation', models.CharField(choices=[('sum', 'Sum'), ('last', 'Last value'), ('average', 'Average')], max_length=8, verbose_name='aggregation')),
                 ('period_type', models.CharField(choices=[('month', 'Monthly'), ('quarter', 'Quarterly'), ('year', 'Yearly')], max_length=8, verbose_name='period type')),
                 ('industry', models.CharField(blank=True, choices=[('finance', 'Modern finance'), ('digital', 'Digital economy'), ('energy', 'Energy internet'), ('urban', 'Urban industry'), ('commerce', 'High-end commerce'), ('other', 'Other')], default='', max_length=12, verbose_name='industry')),
+                ('gdp_part', models.BooleanField(default=False, verbose_name='part of GDP')),
                 ('version', models.PositiveIntegerField(default=1)),
             ],
             options={
