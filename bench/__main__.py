@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, str] = {
     "kpi": "bench.kpi",
     "sweep": "bench.sweep",
     "intake": "bench.intake",
+    "project-lights": "bench.project_lights",
 }
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gridlight_bench")

@@ -7,19 +7,21 @@ may be editing, and records its audit event — all in one transaction."""
 from __future__ import annotations
 
 import calendar
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridlight.core import audit
 from gridlight.core.access import Perm, scope_for
+from gridlight.core.bulk import bulk_insert
 from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.models import Region, RegionLevel
 from gridlight.development import lights
@@ -510,10 +512,10 @@ def thresholds_update(
 def assess_projects(projects: Any, *, as_of: date, snapshot: bool = False) -> dict[str, int]:
     """Assess the projects of a queryset on ``as_of`` from their approved reports, store each
     one's progress, plan, light and reasons, and with ``snapshot`` keep the month's snapshot.
-    Four queries and two bulk writes whatever the number of projects."""
+    A fixed number of statements whatever the number of projects (bench: project-lights)."""
     month = month_start(as_of)
     rows = list(
-        projects.only(
+        projects.order_by("pk").values_list(
             "pk",
             "region_path",
             "stage",
@@ -523,78 +525,106 @@ def assess_projects(projects: Any, *, as_of: date, snapshot: bool = False) -> di
             "registered_on",
         )
     )
-    ids = [p.pk for p in rows]
+    chosen = projects.order_by().values("pk")
     approved = {"report__status": ReportStatus.APPROVED, "report__month__lte": month}
     done = dict(
-        ReportLine.objects.filter(milestone__project_id__in=ids, **approved)
+        ReportLine.objects.filter(milestone__project__in=chosen, **approved)
         .values("milestone_id")
         .annotate(total=Sum("quantity"))
         .values_list("milestone_id", "total")
     )
     plans: dict[int, list[lights.MilestonePlan]] = defaultdict(list)
-    for m in Milestone.objects.filter(project_id__in=ids).values(
-        "pk", "project_id", "planned_quantity", "planned_start", "planned_end", "weight"
-    ):
-        plans[m["project_id"]].append(
-            lights.MilestonePlan(
-                m["planned_quantity"],
-                m["planned_start"],
-                m["planned_end"],
-                m["weight"],
-                done.get(m["pk"]) or Decimal(0),
-            )
+    for pk, project_id, quantity, start, end, weight in Milestone.objects.filter(
+        project__in=chosen
+    ).values_list("pk", "project_id", "planned_quantity", "planned_start", "planned_end", "weight"):
+        plans[project_id].append(
+            lights.MilestonePlan(quantity, start, end, weight, done.get(pk) or Decimal(0))
         )
-    rules = thresholds()
-    counts = {Light.GREEN.value: 0, Light.YELLOW.value: 0, Light.RED.value: 0}
-    snapshots = []
     invested: dict[int, int] = {}
     if snapshot:
         invested = dict(
             ProgressReport.objects.filter(
-                project_id__in=ids, status=ReportStatus.APPROVED, month__lte=month
+                project__in=chosen, status=ReportStatus.APPROVED, month__lte=month
             )
             .values("project_id")
             .annotate(total=Sum("investment_fen"))
             .values_list("project_id", "total")
         )
+    rules = thresholds()
+    counts = {Light.GREEN.value: 0, Light.YELLOW.value: 0, Light.RED.value: 0}
     completed = {Stage.COMPLETED.value, Stage.OPERATING.value}
-    for p in rows:
+    reasons_field = Project._meta.get_field("reasons")
+    day = connection.ops.adapt_datefield_value(as_of)
+    updates: list[tuple[Any, ...]] = []
+    snapshots: list[tuple[Any, ...]] = []
+    for pk, path, stage, planned_start, started_on, due, registered_on in rows:
         result = lights.assess(
             lights.ProjectFacts(
-                milestones=plans.get(p.pk, []),
-                planned_start=p.planned_start,
-                started_on=p.started_on,
-                completed=p.stage in completed,
-                registration_due=p.registration_due,
-                registered_on=p.registered_on,
+                milestones=plans.get(pk, []),
+                planned_start=planned_start,
+                started_on=started_on,
+                completed=stage in completed,
+                registration_due=due,
+                registered_on=registered_on,
             ),
             as_of,
             rules,
         )
-        p.actual_pct, p.planned_pct = result.actual_pct, result.planned_pct
-        p.light, p.reasons, p.assessed_on = result.light, result.reasons, as_of
         counts[result.light] += 1
+        reasons = reasons_field.get_db_prep_save(result.reasons, connection)
+        updates.append((result.actual_pct, result.planned_pct, result.light, reasons, day, pk))
         if snapshot:
             snapshots.append(
-                ProjectSnapshot(
-                    project_id=p.pk,
-                    month=month,
-                    region_path=p.region_path,
-                    stage=p.stage,
-                    actual_pct=result.actual_pct,
-                    planned_pct=result.planned_pct,
-                    light=result.light,
-                    reasons=result.reasons,
-                    investment_fen=invested.get(p.pk) or 0,
+                (
+                    pk,
+                    month.isoformat(),
+                    path,
+                    stage,
+                    _plain(result.actual_pct),
+                    _plain(result.planned_pct),
+                    result.light,
+                    json.dumps(result.reasons, ensure_ascii=False),
+                    invested.get(pk) or 0,
                 )
             )
-    Project.objects.bulk_update(
-        rows, ["actual_pct", "planned_pct", "light", "reasons", "assessed_on"], batch_size=500
-    )
+    _store_assessments(updates)
     if snapshot:
-        ProjectSnapshot.objects.filter(project_id__in=ids, month=month).delete()
-        ProjectSnapshot.objects.bulk_create(snapshots, batch_size=500)
+        ProjectSnapshot.objects.filter(project__in=chosen, month=month).delete()
+        bulk_insert(ProjectSnapshot._meta.db_table, _SNAPSHOT_COLUMNS, snapshots)
     return counts
+
+
+def _plain(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+_SNAPSHOT_COLUMNS = [
+    "project_id",
+    "month",
+    "region_path",
+    "stage",
+    "actual_pct",
+    "planned_pct",
+    "light",
+    "reasons",
+    "investment_fen",
+]
+
+
+def _store_assessments(updates: list[tuple[Any, ...]]) -> None:
+    """One prepared UPDATE executed for every project (``executemany``): Django's bulk_update
+    builds a CASE expression per field and row, and compiling it took 15 s of CPU for 2,000
+    projects. Decimals go as ``Decimal`` (both drivers adapt them), the JSON through its
+    field, the date through the backend's adapter."""
+    if not updates:
+        return
+    quote = connection.ops.quote_name
+    columns = ("actual_pct", "planned_pct", "light", "reasons", "assessed_on")
+    sets = ", ".join(f"{quote(c)} = %s" for c in columns)
+    table = quote(Project._meta.db_table)
+    sql = f"UPDATE {table} SET {sets} WHERE {quote('id')} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, updates)
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from gridlight.core.demo.build import build_demo, demo_password, demo_users
+from gridlight.development.demo import build_development
 from gridlight.households.classify import recompute_all
 from gridlight.households.demo import build_households, spread_visits
 from gridlight.tickets.demo import build_tickets, link_demo_users
@@ -58,6 +59,7 @@ class Command(BaseCommand):
 
             made = build_tickets(tickets, progress=ticket_progress)
             link_demo_users()
+        made += build_development()
         self.stdout.write(f"Demo district ready ({created + added + made} records created).")
         if not options["quiet_logins"]:
             print_logins(self.stdout.write)
