@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gridlight.development.lights import (
@@ -86,6 +86,7 @@ def test_a_project_without_milestones_has_no_progress_not_zero() -> None:
     assert (result.actual_pct, result.planned_pct, result.light) == (None, None, "green")
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     done=st.decimals(min_value=0, max_value=10**6, places=2),
     day=st.dates(date(2025, 6, 1), date(2027, 6, 1)),

@@ -84,7 +84,17 @@ def build_development(today: date | None = None) -> int:
     with transaction.atomic():
         made = _projects(admin, district, today)
         made += _indicators(admin, district, today)
-    services.lights_recompute(actor=admin, as_of=services.assessment_day(today))
+    # A snapshot for every month of the year so far, then the lights as of the last one.
+    last = services.assessment_day(today)
+    month = date(last.year, 1, 1)
+    while month < services.month_start(last):
+        services.assess_projects(
+            Project.objects.filter(code__startswith="KP-"),
+            as_of=services.month_end(month),
+            snapshot=True,
+        )
+        month = services.month_end(month) + timedelta(days=1)
+    services.lights_recompute(actor=admin, as_of=last)
     return made
 
 
@@ -360,7 +370,8 @@ def _indicators(admin: Any, district: Region, today: date) -> int:
     year = today.year
     values: dict[tuple[str, date], Decimal] = {}
     quarters = [date(y, m, 1) for y in (year - 1, year) for m in (1, 4, 7, 10)]
-    quarters = [q for q in quarters if q <= date(today.year, (today.month - 1) // 3 * 3 + 1, 1)]
+    # Only periods that have ended: a quarter or month still running has no figure yet.
+    quarters = [q for q in quarters if q < date(today.year, (today.month - 1) // 3 * 3 + 1, 1)]
     for code, (now, before) in Q1.items():
         for q in quarters:
             base = Decimal(now if q.year == year else before)
@@ -369,13 +380,18 @@ def _indicators(admin: Any, district: Region, today: date) -> int:
                 Decimal("0.01")
             )
     months = [date(y, m, 1) for y in (year - 1, year) for m in range(1, 13)]
-    months = [m for m in months if m <= date(today.year, today.month, 1)]
+    months = [m for m in months if m < date(today.year, today.month, 1)]
     for k, month in enumerate(months):
         latest = k == len(months) - 1
         values[("stations_5g", month)] = Decimal(4262) if latest else Decimal(3100 + 48 * k)
         values[("energy_scenarios", month)] = Decimal(38) if latest else Decimal(12 + k)
-        values[("fixed_investment", month)] = Decimal(18 + (k % 12)) + Decimal("0.5")
-        values[("retail_sales", month)] = Decimal(55 + (k % 12) * 2) + Decimal("0.3")
+        grown = Decimal("1.06") if month.year == year else Decimal(1)
+        values[("fixed_investment", month)] = (Decimal(18 + (k % 12)) * grown).quantize(
+            Decimal("0.01")
+        )
+        values[("retail_sales", month)] = (Decimal(55 + (k % 12) * 2) * grown).quantize(
+            Decimal("0.01")
+        )
     values[("energy_scale", date(year - 1, 1, 1))] = Decimal("2668.89")  # 3200 ÷ 1.199
     values[("energy_scale", date(year, 1, 1))] = Decimal(3200)
     at = timezone.now()

@@ -13,6 +13,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from gridlight.development.access import visible_projects
 from gridlight.development.lights import reason_text
 from gridlight.development.models import (
+    Light,
     Milestone,
     ProgressReport,
     Project,
@@ -102,7 +103,15 @@ def snapshots_of(project: Project) -> QuerySet[ProjectSnapshot]:
 
 
 def reasons_display(project: Project) -> list[dict[str, str]]:
-    return [{"light": r.get("light", ""), "text": reason_text(r)} for r in project.reasons]
+    labels = dict(Light.choices)
+    return [
+        {
+            "light": r.get("light", ""),
+            "label": labels.get(r.get("light", ""), ""),
+            "text": reason_text(r),
+        }
+        for r in project.reasons
+    ]
 
 
 def charts(project: Project, rows: list[MilestoneRow]) -> dict[str, Any]:
@@ -121,5 +130,6 @@ def charts(project: Project, rows: list[MilestoneRow]) -> dict[str, Any]:
         "months": [f"{s.month:%Y-%m}" for s in snaps],
         "actual": [float(s.actual_pct) if s.actual_pct is not None else None for s in snaps],
         "planned": [float(s.planned_pct) if s.planned_pct is not None else None for s in snaps],
-        "today": date.today().isoformat(),
+        # The day the plan was measured on (the last assessment), else today.
+        "today": (project.assessed_on or date.today()).isoformat(),
     }

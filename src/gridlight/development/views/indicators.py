@@ -129,6 +129,7 @@ def element_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "values": [float(history[p]) for p in sorted(history)],
             },
             "entry": entry,
+            "picked": period.isoformat() if period else "",
             "may_enter": dev_access.may_enter(request.user, region.path),
             "may_approve": dev_access.may_approve(request.user, region.path),
         },
@@ -208,7 +209,13 @@ def contributions(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "development/contributions.html",
-        {"region": region, "gdp": gdp, "table": table, "period_label": period_label},
+        {
+            "region": region,
+            "gdp": gdp,
+            "table": table,
+            "period_label": period_label,
+            "picked": request.GET.get("period", ""),
+        },
     )
 
 

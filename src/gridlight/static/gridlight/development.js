@@ -32,7 +32,7 @@
         },
         encode: { x: [1, 2], y: 0 },
         data: data.gantt.map(function (g, i) { return [i, Date.parse(g.start), Date.parse(g.end) + day, g.pct]; }),
-        markLine: { silent: true, symbol: "none", data: [{ xAxis: Date.parse(data.today) }], lineStyle: { color: "#d32f2f" } }
+        markLine: { silent: true, symbol: "none", label: { show: false }, data: [{ xAxis: Date.parse(data.today) }], lineStyle: { color: "#d32f2f" } }
       }]
     });
     draw("progress-chart", {
