@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from gridlight.core.access import Perm, Scope, scope_for
 from gridlight.core.errors import DomainError
 from gridlight.core.params import parse_id
-from gridlight.development.models import DataValue, Project
+from gridlight.development.models import DataValue, ProgressReport, Project
 from gridlight.tickets.access import my_units
 
 
@@ -58,6 +58,19 @@ def get_project(user: Any, pk: Any) -> Project:
         return visible_projects(user).select_related("region", "unit", "supervision").get(pk=number)
     except Project.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def get_report(user: Any, pk: Any) -> ProgressReport:
+    """A report of a project the user may see, else 404."""
+    report = (
+        ProgressReport.objects.filter(project__in=visible_projects(user))
+        .select_related("project")
+        .filter(pk=parse_id(pk) or 0)
+        .first()
+    )
+    if report is None:
+        raise Http404
+    return report
 
 
 def may_report(user: Any, project: Project) -> bool:

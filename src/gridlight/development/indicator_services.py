@@ -31,14 +31,11 @@ from gridlight.development.models import (
     Target,
     ValueStatus,
 )
+from gridlight.development.services import stale as _stale
 
 CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 # Beyond what the value column holds (20 digits, 4 after the point).
 LIMIT = Decimal("1e16")
-
-
-def _stale() -> str:
-    return _("Someone else changed this meanwhile. Reload it and try again.")
 
 
 def _require_district(actor: Any) -> None:

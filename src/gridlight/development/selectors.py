@@ -107,7 +107,7 @@ def reasons_display(project: Project) -> list[dict[str, str]]:
     return [
         {
             "light": r.get("light", ""),
-            "label": labels.get(r.get("light", ""), ""),
+            "label": str(labels.get(r.get("light", ""), "")),
             "text": reason_text(r),
         }
         for r in project.reasons

@@ -53,7 +53,8 @@ from gridlight.tickets.models import Category, Source, Ticket, Unit
 SUPERVISION_CATEGORY = "project_supervision"
 
 
-def _stale() -> str:
+def stale() -> str:
+    """What a version-checked write that lost says (pages show it, the API returns 409)."""
     return _("Someone else changed this meanwhile. Reload it and try again.")
 
 
@@ -197,7 +198,7 @@ def project_update(*, actor: Any, project: Project, version: int, data: ProjectI
         **values,
     )
     if not updated:
-        raise ConflictError(_stale())
+        raise ConflictError(stale())
     ProgressReport.objects.filter(project=project).update(region_path=data.region.path)
     ProjectSnapshot.objects.filter(project=project).update(region_path=data.region.path)
     fresh = Project.objects.get(pk=project.pk)
@@ -342,7 +343,7 @@ def report_submit(
     existing = ProgressReport.objects.filter(project=project, month=month).first()
     if existing is None:
         if version is not None:
-            raise ConflictError(_stale())
+            raise ConflictError(stale())
         try:
             with transaction.atomic():
                 report = ProgressReport.objects.create(
@@ -379,7 +380,7 @@ def report_submit(
             decision_note="",
         )
         if not updated:
-            raise ConflictError(_stale())
+            raise ConflictError(stale())
         report = ProgressReport.objects.get(pk=existing.pk)
         report.lines.all().delete()
         action = "report_resubmit"
@@ -419,7 +420,7 @@ def _decide(
         decision_note=note.strip()[:200],
     )
     if not updated:
-        raise ConflictError(_stale())
+        raise ConflictError(stale())
     audit.record(
         actor=actor,
         action=f"project.report_{'approve' if status == ReportStatus.APPROVED else 'return'}",
@@ -497,7 +498,7 @@ def thresholds_update(
         late_start_red_days=late_start_red_days,
     )
     if not updated:
-        raise ConflictError(_stale())
+        raise ConflictError(stale())
     after = {
         "yellow_behind": str(yellow_behind),
         "red_behind": str(red_behind),
@@ -687,7 +688,7 @@ def project_supervise(*, actor: Any, project: Project, version: int, reason: str
         version=version + 1, supervision=ticket
     )
     if not updated:
-        raise ConflictError(_stale())
+        raise ConflictError(stale())
     audit.record(
         actor=actor,
         action="project.supervise",

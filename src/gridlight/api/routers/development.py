@@ -16,7 +16,6 @@ from ninja.pagination import paginate
 from gridlight.api.pagination import Pagination
 from gridlight.core.access import Perm, require
 from gridlight.core.errors import DomainError
-from gridlight.core.params import parse_id
 from gridlight.development import access as dev_access
 from gridlight.development import figures, selectors, services
 from gridlight.development import indicator_selectors as sel
@@ -222,25 +221,15 @@ def submit_report(
     return Status(201, report)
 
 
-def _report(request: HttpRequest, report_id: int) -> ProgressReport:
-    report = (
-        ProgressReport.objects.filter(project__in=dev_access.visible_projects(request.user))
-        .select_related("project")
-        .filter(pk=parse_id(report_id) or 0)
-        .first()
-    )
-    if report is None:
-        raise Http404
-    return report
-
-
 @router.post(
     "/reports/{report_id}/approve",
     response={200: ReportOut, 400: Message, 404: Message, 409: Message},
 )
 def approve_report(request: HttpRequest, report_id: int, payload: VersionIn) -> ProgressReport:
     return services.report_approve(
-        actor=request.user, report=_report(request, report_id), version=payload.version
+        actor=request.user,
+        report=dev_access.get_report(request.user, report_id),
+        version=payload.version,
     )
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,6 @@ from gridlight.core import exports
 from gridlight.core.access import access
 from gridlight.core.errors import DomainError
 from gridlight.core.models import Region, RegionLevel
-from gridlight.core.params import parse_id
 from gridlight.core.spreadsheets import Column
 from gridlight.core.views.common import paginate, query_without_page, submit
 from gridlight.development import access as dev_access
@@ -131,23 +130,10 @@ def report_form(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _report(request: HttpRequest, pk: int) -> ProgressReport:
-    number = parse_id(pk)
-    report = (
-        ProgressReport.objects.filter(project__in=dev_access.visible_projects(request.user))
-        .select_related("project")
-        .filter(pk=number or 0)
-        .first()
-    )
-    if report is None:
-        raise Http404
-    return report
-
-
 @require_POST
 @access()
 def report_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _report(request, pk)
+    report = dev_access.get_report(request.user, pk)
     form = VersionForm(request.POST)
     if form.is_valid():
         try:
@@ -163,7 +149,7 @@ def report_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @access()
 def report_return(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _report(request, pk)
+    report = dev_access.get_report(request.user, pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give a reason."))
