@@ -125,6 +125,11 @@ def test_report_form_refuses_a_future_month_and_saves_through_the_service(
     assert ok.status_code == 302
     report = ProgressReport.objects.get(project=projects.demolition)
     assert report.investment_fen == 1234
+    # The month's report opens for correction with the version it was read at.
+    again = staff.get(f"{url}?month=2026-03").content.decode()
+    assert 'value="500.00"' in again
+    assert f'name="version" value="{report.version}"' in again
+    assert staff.get(f"{url}?month=junk").status_code == 200
     # Someone who may not report is sent back with the reason.
     other = login(world.users["department_handler"])
     assert other.get(url).status_code == 404  # not even visible to the department

@@ -3,6 +3,7 @@ chart, reports, light and reasons), the report form, approval, supervision and t
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -93,10 +94,13 @@ def report_form(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("development:project_detail", project.pk)
     milestones = list(project.milestones.all())
     initial: dict[str, Any] = {"month": timezone.localdate().replace(day=1)}
-    month = request.GET.get("month", "")
     existing = None
-    if month:
-        existing = project.reports.filter(month__startswith=month[:7]).first()
+    try:
+        asked = datetime.strptime(request.GET.get("month", "")[:7], "%Y-%m").date()
+    except ValueError:
+        asked = None
+    if asked is not None:
+        existing = project.reports.filter(month=asked).first()
     if existing is not None:
         initial.update(
             month=existing.month,
