@@ -248,7 +248,7 @@ def test_red_project_goes_under_supervision_as_a_ticket(world: World, projects: 
     ticket = Ticket.objects.get(pk=ticket.pk)
     assert (ticket.status, ticket.unit_id) == ("dispatched", world.units["construction"].pk)
     assert ticket.category.code == "project_supervision"
-    assert "points behind" in ticket.description or "落后" in ticket.description
+    assert "points behind the time-proportional plan" in ticket.description
     p.refresh_from_db()
     assert p.supervision_id == ticket.pk
     with pytest.raises(DomainError, match="already"):
