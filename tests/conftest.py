@@ -42,6 +42,8 @@ class World:
     open_enterprise: Any = None  # the enterprise twin's, in the open street
     open_talent: Any = None  # the talent twin's
     caseload: Any = None  # tests/talent/caseload_world.py
+    secret_project: Any = None  # key project in the secret street, with a report
+    secret_value: Any = None  # an indicator value for the secret street
     users: dict[str, User] = field(default_factory=dict)
     twins: dict[str, User] = field(default_factory=dict)
 
@@ -163,6 +165,7 @@ def world(db: None) -> World:
     from tests.talent.caseload_world import caseload_world
 
     w.caseload = caseload_world(w)
+    _development(w)
     return w
 
 
@@ -316,6 +319,59 @@ def raise_secret_problems(w: World) -> list[Any]:
             description=f"{CANARY}员工申请人才公寓",
         ),
     ]
+
+
+def _development(w: World) -> None:
+    """A key project of the secret street (its office responsible) with a milestone and a
+    submitted report, and a GDP value for the secret street awaiting approval."""
+    from datetime import date
+
+    from gridlight.development import indicator_services, services
+
+    admin = w.users["district_admin"]
+    w.secret_project = services.project_create(
+        actor=admin,
+        data=services.ProjectInput(
+            code=f"{CANARY}-P1",
+            name=f"{CANARY}项目",
+            year=2026,
+            industry="finance",
+            region=w.secret_street,
+            unit=w.units[f"street-{w.secret_street.code}"],
+            total_investment_fen=100_000_000,
+            annual_investment_fen=50_000_000,
+            planned_start=date(2026, 1, 1),
+            planned_end=date(2026, 12, 31),
+        ),
+    )
+    milestone = services.milestone_add(
+        actor=admin,
+        project=w.secret_project,
+        name=f"{CANARY}节点",
+        quantity_unit="m2",
+        planned_quantity=1000,
+        planned_start=date(2026, 1, 1),
+        planned_end=date(2026, 12, 31),
+    )
+    services.report_submit(
+        actor=w.users["street_staff"],
+        project=w.secret_project,
+        month=date(2026, 1, 1),
+        investment_fen=1,
+        lines=[services.LineInput(milestone.pk, 10, "m2")],
+        note=f"{CANARY}月报",
+    )
+    gdp = indicator_services.element_create(
+        actor=admin,
+        code="gdp",
+        name="地区生产总值",
+        unit="亿元",
+        aggregation="sum",
+        period_type="quarter",
+    )
+    w.secret_value = indicator_services.value_enter(
+        actor=admin, element=gdp, region=w.secret_street, period=date(2026, 1, 1), value=1
+    )
 
 
 def login(user: User) -> Client:

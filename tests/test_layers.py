@@ -20,6 +20,7 @@ LAYERS = {
     "talent": 4,  # talent problems are tickets
     "policies": 5,  # eligibility of talents and enterprises
     "evaluation": 4,  # action items and overdue tasks become tickets
+    "development": 4,  # key projects' supervision is a ticket
     "demo": 9,
     "api": 9,
 }

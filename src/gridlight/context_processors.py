@@ -30,6 +30,8 @@ MENU: list[tuple[str, Any, Perm | None]] = [
     ("caseload:mine", _("Caseloads"), Perm.TALENT_CHANGE),
     ("evaluation:index", _("Street evaluation"), Perm.EVALUATION_VIEW),
     ("talent_problems:list", _("Talent problems"), Perm.TALENT_VIEW),
+    ("development:project_list", _("Key projects"), Perm.PROJECT_VIEW),
+    ("development:indicator_list", _("Indicators"), Perm.INDICATOR_VIEW),
     ("core:region_index", _("Region tree"), Perm.REGION_VIEW),
     ("core:position_list", _("Service positions"), Perm.POSITION_VIEW),
     ("core:position_map", _("Position map"), Perm.POSITION_VIEW),

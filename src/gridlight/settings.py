@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "gridlight.talent",
     "gridlight.policies",
     "gridlight.evaluation",
+    "gridlight.development",
     "gridlight.demo",
     "gridlight.api",
 ]

@@ -29,6 +29,14 @@ from gridlight.core.models import (
 )
 from gridlight.core.services import token_create
 from gridlight.core.urlwalk import all_routes, concrete_urls
+from gridlight.development.models import (
+    DataElement,
+    DataValue,
+    ProgressReport,
+    Project,
+    ProjectSnapshot,
+    ReportLine,
+)
 from gridlight.households.models import Household, LightChange, Resident, Visit
 from gridlight.policies.models import Policy, PolicyVersion
 from gridlight.rules.models import RuleSetVersion
@@ -100,6 +108,12 @@ def _secret_ids(world: World) -> dict[str, list[int]]:
             world.secret_talent.pk,
             world.secret_enterprise.pk,
         ],
+        "projects": [world.secret_project.pk],
+        "reports": list(
+            ProgressReport.objects.filter(project=world.secret_project).values_list("pk", flat=True)
+        ),
+        "values": [world.secret_value.pk],
+        "elements": list(DataElement.objects.values_list("pk", flat=True)),
     }
 
 
@@ -153,6 +167,12 @@ ROUTE_KINDS = [
     ("me/talent/", "talent_problems"),
     ("api/v1/me/talent", "talent_problems"),
     ("api/v1/talent/problems", "talent_problems"),
+    ("development/projects/", "projects"),
+    ("development/reports/", "reports"),
+    ("development/indicators/values/", "values"),
+    ("development/indicators/elements/", "elements"),
+    ("api/v1/projects", "projects"),
+    ("api/v1/reports", "reports"),
 ]
 
 
@@ -278,7 +298,7 @@ def _state() -> tuple[Any, ...]:
     ]
     for model in (User, Visit, LightChange, RuleSetVersion, Job, Transition, Notice, PolicyVersion):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
-    for model in (WorkdayOverride, ServiceLog, TalentProblem):
+    for model in (WorkdayOverride, ServiceLog, TalentProblem, ReportLine, ProjectSnapshot):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
     # A cadence change moves due dates without touching versions: its days say it.
     counts.append(f"(SELECT COALESCE(SUM(days), 0) FROM {table(Cadence)})")  # noqa: S608
@@ -294,6 +314,9 @@ def _state() -> tuple[Any, ...]:
         Enterprise,
         Talent,
         CommissionerProfile,
+        Project,
+        ProgressReport,
+        DataValue,
     ):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
         counts.append(f"(SELECT COALESCE(SUM(version), 0) FROM {table(model)})")  # noqa: S608

@@ -66,6 +66,12 @@ class Perm(StrEnum):
     EVALUATION_REPORT = "evaluation.report"
     EVALUATION_JUDGE = "evaluation.judge"
     EVALUATION_MANAGE = "evaluation.manage"
+    PROJECT_VIEW = "project.view"
+    PROJECT_REPORT = "project.report"
+    PROJECT_MANAGE = "project.manage"
+    INDICATOR_VIEW = "indicator.view"
+    INDICATOR_ENTER = "indicator.enter"
+    INDICATOR_MANAGE = "indicator.manage"
 
 
 WRITE_PERMS = frozenset(
@@ -86,6 +92,10 @@ WRITE_PERMS = frozenset(
         Perm.POLICY_MANAGE,
         Perm.EVALUATION_REPORT,
         Perm.EVALUATION_MANAGE,
+        Perm.PROJECT_REPORT,
+        Perm.PROJECT_MANAGE,
+        Perm.INDICATOR_ENTER,
+        Perm.INDICATOR_MANAGE,
     }
 )
 # Judging is not a write scope: an evaluator (read-only in the tree) may sit on a panel of a
@@ -102,6 +112,11 @@ _PERSONAL = frozenset({Perm.PERSONAL_REVEAL})
 _STAFF_VIEW = frozenset({Perm.REGION_VIEW, Perm.POSITION_VIEW})
 # Ticket handlers see only the tickets dispatched to their own units (tickets/access.visible).
 _TICKET_FRONT = frozenset({Perm.TICKET_VIEW, Perm.TICKET_CREATE})
+# Key projects and indicators: a street office sees its street's projects and figures and
+# enters its figures; a department reports only the projects its unit is responsible for
+# (development.access); approving, lights and supervision stay with the district.
+_DEVELOPMENT_VIEW = frozenset({Perm.PROJECT_VIEW, Perm.INDICATOR_VIEW})
+_UNIT_REPORTS = frozenset({Perm.PROJECT_REPORT, Perm.INDICATOR_ENTER})
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.DISTRICT_ADMIN: frozenset(Perm),
@@ -111,7 +126,9 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     | {Perm.POSITION_CHANGE, Perm.AUDIT_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE}
     | {Perm.TICKET_DISPATCH, Perm.TICKET_HANDLE, Perm.TICKET_VERIFY}
     | {Perm.TALENT_VIEW}
-    | _EVALUATION_OWN,
+    | _EVALUATION_OWN
+    | _DEVELOPMENT_VIEW
+    | _UNIT_REPORTS,
     Role.COMMUNITY_SECRETARY: _STAFF_VIEW
     | _HOUSEHOLD_WORK
     | _PERSONAL
@@ -119,7 +136,9 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     | {Perm.POSITION_CHANGE, Perm.TICKET_HANDLE, Perm.TICKET_VERIFY}
     | _EVALUATION_OWN,
     Role.GRID_WORKER: _STAFF_VIEW | _HOUSEHOLD_WORK | _PERSONAL | _TICKET_FRONT,
-    Role.DEPARTMENT_HANDLER: _STAFF_VIEW | {Perm.TICKET_HANDLE},
+    Role.DEPARTMENT_HANDLER: _STAFF_VIEW
+    | {Perm.TICKET_HANDLE, Perm.INDICATOR_VIEW}
+    | _UNIT_REPORTS,
     # A commissioner serves talents and enterprises one to one: it sees and corrects their
     # profiles, and may reveal a talent's numbers (talent.reveal, not personal.reveal: it never
     # sees residents' numbers). Assigning and handing over caseloads is the district's.
@@ -127,7 +146,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     | _TICKET_FRONT
     | {Perm.TALENT_VIEW, Perm.TALENT_CHANGE, Perm.TALENT_REVEAL}
     | {Perm.POLICY_VIEW},
-    Role.EVALUATOR: _STAFF_VIEW | {Perm.EVALUATION_VIEW, Perm.EVALUATION_JUDGE},
+    Role.EVALUATOR: _STAFF_VIEW | {Perm.EVALUATION_VIEW, Perm.EVALUATION_JUDGE} | _DEVELOPMENT_VIEW,
     Role.RESIDENT: frozenset(),
     Role.TALENT: frozenset(),
     Role.ENTERPRISE: frozenset(),

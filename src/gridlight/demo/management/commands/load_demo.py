@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from gridlight.core.demo.build import build_demo, demo_password, demo_users
+from gridlight.development.demo import build_development
 from gridlight.evaluation.demo import build_evaluation
 from gridlight.households.classify import recompute_all
 from gridlight.households.demo import build_households, spread_visits
@@ -65,6 +66,7 @@ class Command(BaseCommand):
         made += build_policies()
         years = build_evaluation()
         self.stdout.write(f"  evaluation: {years} year(s) of the street evaluation cycle built")
+        made += build_development()
         self.stdout.write(f"Demo district ready ({created + added + made} records created).")
         if not options["quiet_logins"]:
             print_logins(self.stdout.write)
