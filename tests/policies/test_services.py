@@ -167,17 +167,19 @@ def test_simulate_counts_per_street_and_industry(world: Any, people: dict[str, A
     policy = _policy(world)
     draft = _draft(world, policy, {"when": SRDI})
     result = simulate(world.users["district_admin"], draft, DAY)
-    # srdi (national): met; dealer, listing (no tag): not met; blank (level not entered): unknown.
+    # srdi (national) and the shared world's two enterprises (provincial): met; dealer,
+    # listing (no tag): not met; blank (level not entered): unknown.
     assert result.batch
-    assert result.total.counts == {"met": 1, "not_met": 2, "unknown": 1}
+    assert result.total.counts == {"met": 3, "not_met": 2, "unknown": 1}
     streets = {t.label: t.counts for t in result.streets}
-    assert streets[world.secret_street.name] == {"met": 1, "not_met": 0, "unknown": 0}
+    assert streets[world.secret_street.name] == {"met": 2, "not_met": 0, "unknown": 0}
     industries = {t.label: t.counts["unknown"] for t in result.industries}
     assert industries["Energy internet"] == 1
     cel = _draft(world, _policy(world, "cel"), {"when": {"cel": "headcount >= 100"}})
     by_row = simulate(world.users["district_admin"], cel, DAY)
     assert not by_row.batch
-    assert by_row.total.counts == {"met": 1, "not_met": 1, "unknown": 2}
+    # headcount 120: srdi and the world's two enterprises; 30: the dealer; unknown: the rest.
+    assert by_row.total.counts == {"met": 3, "not_met": 1, "unknown": 2}
 
 
 def test_simulate_stays_in_the_callers_scope(world: Any, people: dict[str, Any]) -> None:
@@ -187,8 +189,9 @@ def test_simulate_stays_in_the_callers_scope(world: Any, people: dict[str, Any])
     draft = _draft(world, policy, {"when": SRDI})
     street_admin = world.users["street_staff"]
     assign(street_admin, "district_admin", world.open_street)
+    street_admin = type(street_admin).objects.get(pk=street_admin.pk)  # its roles read afresh
     result = simulate(street_admin, draft, DAY)
-    assert result.total.total == 3  # the open street's enterprises only
+    assert result.total.total == 4  # the open street's enterprises only (three and the world's)
 
 
 def test_policies_for_a_talent_explain_with_sources(world: Any, people: dict[str, Any]) -> None:

@@ -1,17 +1,17 @@
 """Caseload records for the shared test world: in the secret street a talent and a key
 enterprise served by the in-scope commissioner, with a contact in the service log whose notes
-carry the canary; in the open street a talent of the same commissioner."""
+carry the canary; in the open street a talent and a key enterprise of the same commissioner.
+They are the shared world's own records (tests/conftest.py ``_talent``), given a contact
+history here."""
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
 
-from gridlight.talent.creditcode import synthetic_code
 from gridlight.talent.models import (
     CommissionerProfile,
     Enterprise,
@@ -38,34 +38,24 @@ def caseload_world(w: Any) -> Caseload:
     CommissionerProfile.objects.create(user=commissioner, office_phone="0531-80000001")
     CommissionerProfile.objects.create(user=w.twins["talent_commissioner"], office_phone="")
     today = timezone.localdate()
-    rng = random.Random(5)
-    secret = Talent.objects.create(
-        name=f"{CANARY}人才",
-        street=w.secret_street,
-        region_path=w.secret_street.path,
-        level="B",
-        commissioner=commissioner,
-        last_contact_on=today - timedelta(days=40),
-        next_contact_due=today - timedelta(days=10),
+    # The shared world's own records (tests/conftest.py), with a contact history: the secret
+    # talent overdue, the secret enterprise a key one due today, the open talent due later.
+    Talent.objects.filter(pk=w.secret_talent.pk).update(
+        last_contact_on=today - timedelta(days=40), next_contact_due=today - timedelta(days=10)
     )
-    firm = Enterprise.objects.create(
-        name=f"{CANARY}企业",
-        credit_code=synthetic_code(rng),
-        industry="digital",
-        street=w.secret_street,
-        region_path=w.secret_street.path,
-        commissioner=commissioner,
-        next_contact_due=today,
+    Talent.objects.filter(pk=w.open_talent.pk).update(
+        level="D", next_contact_due=today + timedelta(days=30)
     )
-    EnterpriseTag.objects.create(enterprise=firm, kind=TagKind.KEY_INTRODUCED, year=today.year)
-    open_talent = Talent.objects.create(
-        name="公开人才",
-        street=w.open_street,
-        region_path=w.open_street.path,
-        level="D",
-        commissioner=commissioner,
-        next_contact_due=today + timedelta(days=30),
+    Enterprise.objects.filter(pk=w.secret_enterprise.pk).update(next_contact_due=today)
+    Enterprise.objects.filter(pk=w.open_enterprise.pk).update(
+        last_contact_on=today - timedelta(days=30), next_contact_due=today + timedelta(days=60)
     )
+    for firm in (w.secret_enterprise, w.open_enterprise):
+        EnterpriseTag.objects.create(enterprise=firm, kind=TagKind.KEY_INTRODUCED, year=today.year)
+    secret = Talent.objects.get(pk=w.secret_talent.pk)
+    firm = Enterprise.objects.get(pk=w.secret_enterprise.pk)
+    open_talent = Talent.objects.get(pk=w.open_talent.pk)
+    w.secret_talent, w.open_talent, w.secret_enterprise = secret, open_talent, firm
     log = ServiceLog.objects.create(
         talent=secret,
         region_path=secret.region_path,

@@ -136,11 +136,11 @@ def test_handover_moves_the_whole_caseload_in_one_audited_step(world: World) -> 
         done = services.caseload_handover(
             actor=admin, leaver=leaver, version=profile.version, successor=second, deactivate=True
         )
-    assert (done.talents, done.enterprises) == (2, 1)
+    assert (done.talents, done.enterprises) == (2, 2)
     assert not Talent.objects.filter(commissioner=leaver).exists()
     assert not CommissionerProfile.objects.get(user=leaver).active
     rows = AuditEvent.objects.filter(action="caseload.handover")
-    assert rows.count() == 4  # one per record and the summary on the leaver's desk
+    assert rows.count() == 5  # one per record and the summary on the leaver's desk
     assert len(queries) < 25
 
 
@@ -232,7 +232,7 @@ def test_api_handover_and_cases(world: World) -> None:
         content_type="application/json",
     )
     assert response.status_code == 200, response.content
-    assert response.json() == {"talents": 2, "enterprises": 1}
+    assert response.json() == {"talents": 2, "enterprises": 2}
     again = admin.post(
         f"/api/v1/caseload/commissioners/{leaver.pk}/handover",
         data=json.dumps({"successor_id": second.pk, "version": 1}),

@@ -94,6 +94,9 @@ def test_filters_narrow_the_lists(world: World) -> None:
     Talent.objects.filter(pk=world.open_talent.pk).update(
         next_contact_due=timezone.localdate() - timedelta(days=1)
     )
+    Talent.objects.filter(pk=world.secret_talent.pk).update(
+        next_contact_due=timezone.localdate() + timedelta(days=1)
+    )
     body = client.get("/talent/talents/?overdue=on").content.decode()
     assert "公开人才" in body
     assert f"{CANARY}人才" not in body
@@ -101,6 +104,7 @@ def test_filters_narrow_the_lists(world: World) -> None:
     assert f"{CANARY}人才" in body
     assert "公开人才" not in body
     commissioner = world.users["talent_commissioner"].pk
+    Talent.objects.filter(pk=world.open_talent.pk).update(commissioner=None)
     body = client.get(f"/talent/talents/?commissioner={commissioner}").content.decode()
     assert f"{CANARY}人才" in body
     assert "公开人才" not in body

@@ -204,7 +204,7 @@ def test_the_commissioner_must_be_an_active_commissioner_serving_the_street(worl
             services.talent_create(actor=admin, data=_talent(world, commissioner=user))
         assert caught.value.field == "commissioner"
     serving = world.users["talent_commissioner"]
-    CommissionerProfile.objects.create(user=serving, active=False)
+    CommissionerProfile.objects.filter(user=serving).update(active=False)
     with pytest.raises(services.FieldError) as caught:
         services.enterprise_create(actor=admin, data=_enterprise(world, commissioner=serving))
     assert "no longer takes cases" in caught.value.message
