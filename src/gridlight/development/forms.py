@@ -9,8 +9,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gridlight.core.forms import Form, date_input
+from gridlight.core.industries import Industry
 from gridlight.development.models import (
-    Industry,
     Light,
     Milestone,
     ProjectKind,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from gridlight.core import audit
 from gridlight.core.access import Perm
 from gridlight.core.errors import ConflictError, DomainError
+from gridlight.core.industries import Industry
 from gridlight.core.models import Region
 from gridlight.development.access import is_district_manager, may_approve, may_enter
 from gridlight.development.figures import period_label, period_start
@@ -26,7 +27,6 @@ from gridlight.development.models import (
     DataValue,
     FormulaKind,
     Indicator,
-    Industry,
     PeriodType,
     Target,
     ValueStatus,

@@ -12,19 +12,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridlight.core.industries import Industry
 from gridlight.core.models import Region
 from gridlight.tickets.models import Ticket, Unit
-
-
-class Industry(models.TextChoices):
-    """The district's five leading industries (五大主导产业) and the rest."""
-
-    FINANCE = "finance", _("Modern finance")
-    DIGITAL = "digital", _("Digital economy")
-    ENERGY = "energy", _("Energy internet")
-    URBAN = "urban", _("Urban industry")
-    COMMERCE = "commerce", _("High-end commerce")
-    OTHER = "other", _("Other")
 
 
 class Zone(models.TextChoices):

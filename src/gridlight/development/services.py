@@ -23,6 +23,7 @@ from gridlight.core import audit
 from gridlight.core.access import Perm, scope_for
 from gridlight.core.bulk import bulk_insert
 from gridlight.core.errors import ConflictError, DomainError
+from gridlight.core.industries import Industry
 from gridlight.core.models import Region, RegionLevel
 from gridlight.development import lights
 from gridlight.development.access import (
@@ -33,7 +34,6 @@ from gridlight.development.access import (
 )
 from gridlight.development.models import (
     STAGE_ORDER,
-    Industry,
     LandUse,
     Light,
     LightPolicy,

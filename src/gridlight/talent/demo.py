@@ -30,6 +30,7 @@ from gridlight.core.bulk import bulk_insert
 from gridlight.core.crypto import blind_index, encrypt
 from gridlight.core.demo.people import person_name
 from gridlight.core.idcard import synthetic_id
+from gridlight.core.industries import Industry
 from gridlight.core.models import Assignment, Region, RegionLevel, Role, User
 from gridlight.talent.caseload import last_contacts_from_log
 from gridlight.talent.creditcode import synthetic_code
@@ -43,7 +44,6 @@ from gridlight.talent.models import (
     EnterpriseAccount,
     EnterpriseTag,
     Housing,
-    Industry,
     ListingStage,
     PlatformKind,
     ProblemCategory,

@@ -10,10 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gridlight.core.forms import Form, date_input
+from gridlight.core.industries import Industry
 from gridlight.talent.models import (
     Degree,
     Housing,
-    Industry,
     ListingStage,
     PlatformKind,
     PlatformLevel,

@@ -23,6 +23,7 @@ from gridlight.core import audit
 from gridlight.core.crypto import decrypt, mask_id, mask_phone
 from gridlight.core.errors import DomainError, ImportRejected, RowError
 from gridlight.core.idcard import InvalidIdNumber, parse_id
+from gridlight.core.industries import Industry
 from gridlight.core.models import Region, RegionLevel
 from gridlight.core.personal import id_index
 from gridlight.core.spreadsheets import Column, open_table
@@ -34,7 +35,6 @@ from gridlight.talent.models import (
     Degree,
     Enterprise,
     Housing,
-    Industry,
     ListingStage,
     SpouseEmployment,
     TagKind,

@@ -13,18 +13,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from gridlight.core.industries import Industry
 from gridlight.core.models import Region
-
-
-class Industry(models.TextChoices):
-    """The district's five leading industries (FACTS.md §2), or another."""
-
-    FINANCE = "finance", _("Modern finance")
-    DIGITAL = "digital", _("Digital economy")
-    ENERGY = "energy", _("Energy internet")
-    URBAN = "urban", _("Urban industry")
-    COMMERCE = "commerce", _("High-end commerce")
-    OTHER = "other", _("Other industry")
 
 
 class Enterprise(models.Model):

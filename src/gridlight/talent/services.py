@@ -25,6 +25,7 @@ from gridlight.core.access import Perm, require_path
 from gridlight.core.crypto import InvalidPhone, decrypt
 from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.idcard import InvalidIdNumber
+from gridlight.core.industries import Industry
 from gridlight.core.models import Assignment, Region, RegionLevel, Role, User
 from gridlight.talent.access import enterprises_visible
 from gridlight.talent.creditcode import InvalidCreditCode
@@ -36,7 +37,6 @@ from gridlight.talent.models import (
     Enterprise,
     EnterpriseTag,
     Housing,
-    Industry,
     ListingStage,
     PlatformKind,
     PlatformLevel,

@@ -16,6 +16,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from gridlight.core.idcard import age_on
+from gridlight.core.industries import Industry
 from gridlight.rules.conditions import years_before
 from gridlight.rules.subjects import FieldSpec
 from gridlight.talent.models import (
@@ -24,7 +25,6 @@ from gridlight.talent.models import (
     Enterprise,
     EnterpriseTag,
     Housing,
-    Industry,
     ListingStage,
     PlatformLevel,
     RdPlatform,

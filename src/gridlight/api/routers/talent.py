@@ -12,13 +12,13 @@ from ninja.pagination import paginate
 
 from gridlight.api.pagination import Pagination
 from gridlight.core.access import Perm, get_scoped, require
+from gridlight.core.industries import Industry
 from gridlight.core.models import Region, RegionLevel, User
 from gridlight.talent import selectors, services
 from gridlight.talent.access import get_enterprise, get_talent
 from gridlight.talent.models import (
     Degree,
     Enterprise,
-    Industry,
     ListingStage,
     PlatformKind,
     PlatformLevel,
