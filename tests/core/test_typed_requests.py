@@ -33,3 +33,25 @@ def test_only_views_closed_to_anonymous_visitors_take_a_signed_in_request() -> N
     }
     assert len(claims) >= 30  # the pages marked @access take one
     assert {route: mark for route, mark in claims.items() if mark in (None, "public")} == {}
+
+
+def test_no_user_parameter_is_typed_any() -> None:
+    """Who acts and who views are typed (``User`` for services' actors, ``Viewer`` for access
+    and selectors): a parameter ``actor``, ``user`` or ``viewer`` typed ``Any`` hides them from
+    mypy, and a new app copying that shape would too. Read from the source with ``ast``."""
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "src" / "gridlight"
+    found = []
+    for path in package.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                args = node.args
+                for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+                    typed = ast.unparse(arg.annotation) if arg.annotation is not None else ""
+                    if arg.arg in {"actor", "user", "viewer"} and typed == "Any":
+                        found.append(f"{path.relative_to(package)}:{node.lineno} {arg.arg}")
+    assert found == []

@@ -24,6 +24,7 @@ from gridlight.core.access import Perm, require_path
 from gridlight.core.crypto import blind_index, decrypt, encrypt, mask_id, mask_phone, parse_phone
 from gridlight.core.errors import DomainError
 from gridlight.core.idcard import age_on, parse_id
+from gridlight.core.models import User
 
 REVEALABLE = ("id_number", "phone")
 
@@ -89,7 +90,9 @@ def stored_numbers(*, id_number: str, phone: str) -> dict[str, Any]:
     return values
 
 
-def reveal(*, actor: Any, holder: Holder, what: str, perm: Perm, path: str, label: str = "") -> str:
+def reveal(
+    *, actor: User, holder: Holder, what: str, perm: Perm, path: str, label: str = ""
+) -> str:
     """The full ID or phone number of ``holder``, for a user who holds ``perm`` over ``path``
     (the region that scopes the holder); every reveal is audited (``reveal.<what>``)."""
     require_path(actor, perm, path)

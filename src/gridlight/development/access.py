@@ -16,14 +16,14 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from gridlight.core.access import Perm, Scope, scope_for
+from gridlight.core.access import Perm, Scope, Viewer, scope_for
 from gridlight.core.errors import DomainError
 from gridlight.core.params import parse_id
 from gridlight.development.models import DataValue, ProgressReport, Project
 from gridlight.tickets.access import my_units
 
 
-def project_visibility(user: Any) -> Q:
+def project_visibility(user: Viewer) -> Q:
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
     q = scope_for(user, Perm.PROJECT_VIEW).q("region_path")
@@ -34,22 +34,22 @@ def project_visibility(user: Any) -> Q:
     return q
 
 
-def visible_projects(user: Any) -> QuerySet[Project]:
+def visible_projects(user: Viewer) -> QuerySet[Project]:
     return Project.objects.filter(project_visibility(user))
 
 
-def can_see_projects(user: Any) -> bool:
+def can_see_projects(user: Viewer) -> bool:
     return not scope_for(user, Perm.PROJECT_VIEW).empty or (
         bool(my_units(user)) and not scope_for(user, Perm.PROJECT_REPORT).empty
     )
 
 
-def require_projects(user: Any) -> None:
+def require_projects(user: Viewer) -> None:
     if not can_see_projects(user):
         raise PermissionDenied
 
 
-def get_project(user: Any, pk: Any) -> Project:
+def get_project(user: Viewer, pk: Any) -> Project:
     """The project if the user may see it, else 404 (also for an id that is not a number)."""
     number = parse_id(pk)
     try:
@@ -60,7 +60,7 @@ def get_project(user: Any, pk: Any) -> Project:
         raise Http404 from exc
 
 
-def get_report(user: Any, pk: Any) -> ProgressReport:
+def get_report(user: Viewer, pk: Any) -> ProgressReport:
     """A report of a project the user may see, else 404."""
     report = (
         ProgressReport.objects.filter(project__in=visible_projects(user))
@@ -73,23 +73,23 @@ def get_report(user: Any, pk: Any) -> ProgressReport:
     return report
 
 
-def may_report(user: Any, project: Project) -> bool:
+def may_report(user: Viewer, project: Project) -> bool:
     """A member of the responsible unit, with report scope over the project's street."""
     return project.unit_id in my_units(user) and scope_for(user, Perm.PROJECT_REPORT).contains(
         project.region_path
     )
 
 
-def may_manage(user: Any, project: Project) -> bool:
+def may_manage(user: Viewer, project: Project) -> bool:
     return scope_for(user, Perm.PROJECT_MANAGE).contains(project.region_path)
 
 
-def require_manage_path(user: Any, path: str) -> None:
+def require_manage_path(user: Viewer, path: str) -> None:
     if not scope_for(user, Perm.PROJECT_MANAGE).contains(path):
         raise DomainError(_("You may not manage key projects here."))
 
 
-def is_district_manager(user: Any, perm: Perm = Perm.PROJECT_MANAGE) -> bool:
+def is_district_manager(user: Viewer, perm: Perm = Perm.PROJECT_MANAGE) -> bool:
     """Holds ``perm`` over a whole district (settings shared by the district's records)."""
     return any("." not in p for p in scope_for(user, perm).paths)
 
@@ -97,17 +97,17 @@ def is_district_manager(user: Any, perm: Perm = Perm.PROJECT_MANAGE) -> bool:
 # --- indicator values ---------------------------------------------------------------------------
 
 
-def value_scope(user: Any) -> Scope:
+def value_scope(user: Viewer) -> Scope:
     return scope_for(user, Perm.INDICATOR_VIEW)
 
 
-def visible_values(user: Any) -> QuerySet[DataValue]:
+def visible_values(user: Viewer) -> QuerySet[DataValue]:
     return DataValue.objects.filter(value_scope(user).q("region_path"))
 
 
-def may_enter(user: Any, path: str) -> bool:
+def may_enter(user: Viewer, path: str) -> bool:
     return scope_for(user, Perm.INDICATOR_ENTER).contains(path)
 
 
-def may_approve(user: Any, path: str) -> bool:
+def may_approve(user: Viewer, path: str) -> bool:
     return scope_for(user, Perm.INDICATOR_MANAGE).contains(path)

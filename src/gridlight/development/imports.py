@@ -20,7 +20,7 @@ from gridlight.core import audit
 from gridlight.core.access import Perm, scope_for
 from gridlight.core.errors import DomainError, RowError
 from gridlight.core.imports.common import MAX_ROWS, ImportResult, reject_if
-from gridlight.core.models import Region
+from gridlight.core.models import Region, User
 from gridlight.core.spreadsheets import Column, cell_text, read_sheet, write_workbook
 from gridlight.development.figures import period_label
 from gridlight.development.indicator_services import check_period, parse_value
@@ -65,7 +65,7 @@ def parse_period(value: Any) -> date | None:
         return None
 
 
-def import_values(*, actor: Any, upload: IO[bytes], filename: str = "") -> ImportResult:
+def import_values(*, actor: User, upload: IO[bytes], filename: str = "") -> ImportResult:
     """Import indicator values (all-or-nothing, idempotent by element, region and period)."""
     sheet = read_sheet(upload, COLUMNS, sheet=SHEET, max_rows=MAX_ROWS)
     elements = {e.code: e for e in DataElement.objects.all()}
@@ -143,7 +143,7 @@ def import_values(*, actor: Any, upload: IO[bytes], filename: str = "") -> Impor
 
 @transaction.atomic
 def _write(
-    actor: Any, rows: list[tuple[DataElement, Region, date, Any]], filename: str
+    actor: User, rows: list[tuple[DataElement, Region, date, Any]], filename: str
 ) -> ImportResult:
     now = timezone.now()
     element_ids = {e.pk for e, _r, _p, _v in rows}

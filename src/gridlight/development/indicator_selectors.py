@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from gridlight.core.access import Viewer
 from gridlight.core.models import Region
 from gridlight.development import figures
 from gridlight.development.access import value_scope
@@ -30,7 +31,7 @@ from gridlight.development.models import (
 SeriesMap = dict[int, dict[date, Fraction]]
 
 
-def regions_for_figures(user: Any) -> QuerySet[Region]:
+def regions_for_figures(user: Viewer) -> QuerySet[Region]:
     """The regions whose figures the user may read (district and streets)."""
     return Region.objects.filter(value_scope(user).q("path"), level__lte=1)
 

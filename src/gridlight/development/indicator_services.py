@@ -18,7 +18,7 @@ from gridlight.core import audit
 from gridlight.core.access import Perm
 from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.industries import Industry
-from gridlight.core.models import Region
+from gridlight.core.models import Region, User
 from gridlight.development.access import is_district_manager, may_approve, may_enter
 from gridlight.development.figures import period_label, period_start
 from gridlight.development.models import (
@@ -38,7 +38,7 @@ CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 LIMIT = Decimal("1e16")
 
 
-def _require_district(actor: Any) -> None:
+def _require_district(actor: User) -> None:
     if not is_district_manager(actor, Perm.INDICATOR_MANAGE):
         raise DomainError(_("Only the district defines data elements and indicators."))
 
@@ -76,7 +76,7 @@ def check_period(element: DataElement, period: date, today: date | None = None) 
 @transaction.atomic
 def element_create(
     *,
-    actor: Any,
+    actor: User,
     code: str,
     name: str,
     unit: str,
@@ -115,7 +115,7 @@ def element_create(
 @transaction.atomic
 def value_enter(
     *,
-    actor: Any,
+    actor: User,
     element: DataElement,
     region: Region,
     period: date,
@@ -178,7 +178,7 @@ def value_enter(
 
 
 @transaction.atomic
-def value_approve(*, actor: Any, value: DataValue, version: int) -> DataValue:
+def value_approve(*, actor: User, value: DataValue, version: int) -> DataValue:
     """Approve a value: from then on it counts in the figures."""
     if not may_approve(actor, value.region_path):
         raise DomainError(_("Only the district approves figures."))
@@ -205,7 +205,7 @@ def value_approve(*, actor: Any, value: DataValue, version: int) -> DataValue:
 
 @transaction.atomic
 def target_set(
-    *, actor: Any, element: DataElement, region: Region, year: int, value: Any
+    *, actor: User, element: DataElement, region: Region, year: int, value: Any
 ) -> Target:
     """Set (or change) an element's annual target for a region."""
     if not may_approve(actor, region.path):
@@ -236,7 +236,7 @@ def target_set(
 @transaction.atomic
 def indicator_define(
     *,
-    actor: Any,
+    actor: User,
     code: str,
     name: str,
     kind: str,

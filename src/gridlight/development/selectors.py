@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from gridlight.core.access import Viewer
 from gridlight.development.access import visible_projects
 from gridlight.development.lights import reason_text
 from gridlight.development.models import (
@@ -24,7 +25,7 @@ from gridlight.development.models import (
 
 
 def projects_list(
-    user: Any,
+    user: Viewer,
     *,
     q: str = "",
     year: int | None = None,

@@ -24,7 +24,7 @@ from gridlight.core.access import Perm, scope_for
 from gridlight.core.bulk import bulk_insert
 from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.industries import Industry
-from gridlight.core.models import Region, RegionLevel
+from gridlight.core.models import Region, RegionLevel, User
 from gridlight.development import lights
 from gridlight.development.access import (
     is_district_manager,
@@ -164,7 +164,7 @@ def _values(data: ProjectInput) -> dict[str, Any]:
 
 
 @transaction.atomic
-def project_create(*, actor: Any, data: ProjectInput) -> Project:
+def project_create(*, actor: User, data: ProjectInput) -> Project:
     """Register a key project in a street the actor manages, with its responsible unit."""
     require_manage_path(actor, data.region.path)
     _check_project(data)
@@ -182,7 +182,7 @@ def project_create(*, actor: Any, data: ProjectInput) -> Project:
 
 
 @transaction.atomic
-def project_update(*, actor: Any, project: Project, version: int, data: ProjectInput) -> Project:
+def project_update(*, actor: User, project: Project, version: int, data: ProjectInput) -> Project:
     """Change a project's description, plan, stage or dates (not its code); version-checked."""
     require_manage_path(actor, project.region_path)
     require_manage_path(actor, data.region.path)
@@ -226,7 +226,7 @@ def _decimal(value: Any, what: str) -> Decimal:
 @transaction.atomic
 def milestone_add(
     *,
-    actor: Any,
+    actor: User,
     project: Project,
     name: str,
     quantity_unit: str,
@@ -312,7 +312,7 @@ def _check_lines(project: Project, lines: list[LineInput]) -> list[tuple[Milesto
 @transaction.atomic
 def report_submit(
     *,
-    actor: Any,
+    actor: User,
     project: Project,
     month: date,
     investment_fen: int,
@@ -403,7 +403,7 @@ def report_submit(
 
 
 def _decide(
-    *, actor: Any, report: ProgressReport, version: int, status: str, note: str
+    *, actor: User, report: ProgressReport, version: int, status: str, note: str
 ) -> ProgressReport:
     project = report.project
     if not may_manage(actor, project):
@@ -432,7 +432,7 @@ def _decide(
 
 
 @transaction.atomic
-def report_approve(*, actor: Any, report: ProgressReport, version: int) -> ProgressReport:
+def report_approve(*, actor: User, report: ProgressReport, version: int) -> ProgressReport:
     """Approve a report; the project's progress and light are assessed again at once."""
     # The project row is locked first, so two approvals of one project's reports are assessed
     # one after the other and neither misses the other's quantities.
@@ -446,7 +446,7 @@ def report_approve(*, actor: Any, report: ProgressReport, version: int) -> Progr
 
 @transaction.atomic
 def report_return(
-    *, actor: Any, report: ProgressReport, version: int, reason: str
+    *, actor: User, report: ProgressReport, version: int, reason: str
 ) -> ProgressReport:
     """Send a report back to the unit with a reason; it may then submit it again."""
     if not reason.strip():
@@ -471,7 +471,7 @@ def thresholds() -> lights.Thresholds:
 @transaction.atomic
 def thresholds_update(
     *,
-    actor: Any,
+    actor: User,
     version: int,
     yellow_behind: Decimal,
     red_behind: Decimal,
@@ -629,7 +629,7 @@ def _store_assessments(updates: list[tuple[Any, ...]]) -> None:
 
 
 @transaction.atomic
-def lights_recompute(*, actor: Any, as_of: date | None = None) -> dict[str, int]:
+def lights_recompute(*, actor: User, as_of: date | None = None) -> dict[str, int]:
     """Assess every project of the district(s) the actor manages on ``as_of`` (the end of the
     last full month by default) and keep that month's snapshot. ``actor`` None: the job."""
     as_of = as_of or assessment_day()
@@ -655,7 +655,7 @@ def lights_recompute(*, actor: Any, as_of: date | None = None) -> dict[str, int]
 
 
 @transaction.atomic
-def project_supervise(*, actor: Any, project: Project, version: int, reason: str) -> Ticket:
+def project_supervise(*, actor: User, project: Project, version: int, reason: str) -> Ticket:
     """Put a red project under supervision (督办): a ticket in the project's street, raised and
     dispatched to the responsible unit through the tickets app, so its deadlines, cards and
     KPIs are the tickets' own. One open supervision per project."""

@@ -18,7 +18,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from gridlight.core.access import Perm, Scope, require, scope_for
+from gridlight.core.access import Perm, Scope, Viewer, require, scope_for
 from gridlight.evaluation.models import (
     CycleYear,
     Entrant,
@@ -44,47 +44,47 @@ def around(scope: Scope, field: str = "region_path") -> Q:
     return scope.q(field) | Q(**{f"{field}__in": sorted(above)})
 
 
-def district_visible(qs: QuerySet[M], user: Any, field: str = "region_path") -> QuerySet[M]:
+def district_visible(qs: QuerySet[M], user: Viewer, field: str = "region_path") -> QuerySet[M]:
     """District-level records (years, events, rounds) the user takes part in; 403 if
     ``evaluation.view`` is held nowhere."""
     return qs.filter(around(require(user, Perm.EVALUATION_VIEW), field))
 
 
-def get_visible(qs: QuerySet[M], user: Any, **lookup: Any) -> M:
+def get_visible(qs: QuerySet[M], user: Viewer, **lookup: Any) -> M:
     try:
         return district_visible(qs, user).get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 
-def cycles(user: Any) -> QuerySet[CycleYear]:
+def cycles(user: Viewer) -> QuerySet[CycleYear]:
     return district_visible(CycleYear.objects.all(), user)
 
 
-def events(user: Any) -> QuerySet[Event]:
+def events(user: Viewer) -> QuerySet[Event]:
     return district_visible(Event.objects.all(), user)
 
 
-def rounds(user: Any) -> QuerySet[Round]:
+def rounds(user: Viewer) -> QuerySet[Round]:
     return district_visible(Round.objects.all(), user)
 
 
-def sees_district(user: Any, district_path: str) -> bool:
+def sees_district(user: Viewer, district_path: str) -> bool:
     """Whether the user sees all of the district (evaluators and the district itself)."""
     return scope_for(user, Perm.EVALUATION_VIEW).contains(district_path)
 
 
-def manages(user: Any, district_path: str) -> bool:
+def manages(user: Viewer, district_path: str) -> bool:
     return scope_for(user, Perm.EVALUATION_MANAGE).contains(district_path)
 
 
-def judge_of(user: Any, round_: Round) -> Judge | None:
-    if not getattr(user, "is_authenticated", False):
+def judge_of(user: Viewer, round_: Round) -> Judge | None:
+    if not user.is_authenticated:
         return None
-    return Judge.objects.filter(round=round_, user=user).first()
+    return Judge.objects.filter(round=round_, user_id=user.pk).first()
 
 
-def ranking_visible(user: Any, round_: Round) -> bool:
+def ranking_visible(user: Viewer, round_: Round) -> bool:
     """All entrants' totals and ranks: to the whole district once published, to those who see
     the whole district once closed."""
     if round_.status == RoundStatus.PUBLISHED:
@@ -92,7 +92,7 @@ def ranking_visible(user: Any, round_: Round) -> bool:
     return round_.status == RoundStatus.CLOSED and sees_district(user, round_.region_path)
 
 
-def entrants_with_results(user: Any, round_: Round) -> QuerySet[Entrant]:
+def entrants_with_results(user: Viewer, round_: Round) -> QuerySet[Entrant]:
     """The entrants whose result the user may see (none while the round is open)."""
     qs = round_.entrants.select_related("region")
     if ranking_visible(user, round_):
@@ -100,7 +100,7 @@ def entrants_with_results(user: Any, round_: Round) -> QuerySet[Entrant]:
     return qs.none()
 
 
-def sheets(user: Any, round_: Round) -> QuerySet[Sheet]:
+def sheets(user: Viewer, round_: Round) -> QuerySet[Sheet]:
     """The sheets of a round the user may read: their own always; after the close every sheet
     for those who see the district; after publication the sheets about their own region."""
     qs = Sheet.objects.filter(round=round_).select_related("judge__user", "entrant__region")
@@ -114,6 +114,6 @@ def sheets(user: Any, round_: Round) -> QuerySet[Sheet]:
     return qs.filter(own)
 
 
-def scoped_scores(qs: QuerySet[M], user: Any) -> QuerySet[M]:
+def scoped_scores(qs: QuerySet[M], user: Viewer) -> QuerySet[M]:
     """Per-street scores (assessment, standings): a street sees its own, the district all."""
     return qs.filter(require(user, Perm.EVALUATION_VIEW).q("region_path"))

@@ -31,6 +31,7 @@ from django.db.models import Avg, Count, F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from gridlight.core.access import Viewer
 from gridlight.core.models import Region, RegionLevel
 from gridlight.evaluation.models import (
     ActionItem,
@@ -84,7 +85,7 @@ class Figure:
         return 100 * self.numerator / self.denominator
 
 
-def _figures(user: Any, assessment: Assessment) -> dict[int, dict[str, Figure]]:
+def _figures(user: Viewer, assessment: Assessment) -> dict[int, dict[str, Figure]]:
     from gridlight.households.selectors import light_counts_by_child
     from gridlight.tickets.kpi import kpis
 
@@ -184,7 +185,7 @@ class Line:
     breakdown: list[dict[str, Any]]
 
 
-def compute(user: Any, assessment: Assessment) -> list[Line]:
+def compute(user: Viewer, assessment: Assessment) -> list[Line]:
     """Each street's weighted score, with every indicator's value, weight and source."""
     weights = {k: Decimal(str(v)) for k, v in assessment.weights.items()}
     lines = []

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from gridlight.core.access import Perm, scoped
+from gridlight.core.access import Perm, Viewer, scoped
 from gridlight.core.models import Region, RegionLevel
 from gridlight.evaluation import access
 from gridlight.evaluation.models import (
@@ -61,7 +61,7 @@ def brands_with_progress(qs: QuerySet[StreetBrand], day: date) -> QuerySet[Stree
     )
 
 
-def board(user: Any, cycle: CycleYear, *, day: date | None = None) -> list[BoardRow]:
+def board(user: Viewer, cycle: CycleYear, *, day: date | None = None) -> list[BoardRow]:
     """The streets the user sees (all of them for the district and evaluators, a street its
     own) with their entry and its computed progress, in two queries."""
     day = day or timezone.localdate()
@@ -98,7 +98,7 @@ def board(user: Any, cycle: CycleYear, *, day: date | None = None) -> list[Board
     return rows
 
 
-def action_items(user: Any, cycle: CycleYear) -> QuerySet[ActionItem]:
+def action_items(user: Viewer, cycle: CycleYear) -> QuerySet[ActionItem]:
     return scoped(
         ActionItem.objects.filter(event__cycle=cycle).select_related("event", "street"),
         user,
@@ -110,7 +110,7 @@ def overdue(qs: QuerySet[ActionItem], day: date) -> QuerySet[ActionItem]:
     return qs.filter(done_on__isnull=True, due_on__lt=day)
 
 
-def standings(user: Any, cycle: CycleYear, level: int) -> QuerySet[Standing]:
+def standings(user: Viewer, cycle: CycleYear, level: int) -> QuerySet[Standing]:
     """The year's standings at a level that the user sees: the district all, a street its own
     (and its communities)."""
     return access.scoped_scores(
@@ -118,7 +118,7 @@ def standings(user: Any, cycle: CycleYear, level: int) -> QuerySet[Standing]:
     ).order_by("rank", "region_path")
 
 
-def rank_over_quarters(user: Any, cycle: CycleYear) -> dict[str, Any]:
+def rank_over_quarters(user: Viewer, cycle: CycleYear) -> dict[str, Any]:
     """Each street's rank in each quarter's arena whose ranking the user may see."""
     quarters: list[str] = []
     series: dict[str, list[int | None]] = {}
@@ -142,7 +142,7 @@ def rank_over_quarters(user: Any, cycle: CycleYear) -> dict[str, Any]:
     return {"quarters": quarters, "series": series}
 
 
-def radar(user: Any, cycle: CycleYear) -> dict[str, Any]:
+def radar(user: Viewer, cycle: CycleYear) -> dict[str, Any]:
     """The latest computed half-year assessment's indicator values per street the user sees."""
     from gridlight.evaluation.assessment import INDICATORS
 

@@ -115,7 +115,7 @@ DEFAULT_ECHELON = {"leading": 85, "advanced": 75}
 @transaction.atomic
 def cycle_create(
     *,
-    actor: Any,
+    actor: User,
     district: Region,
     year: int,
     ranking_weights: Mapping[str, Any] | None = None,
@@ -196,7 +196,7 @@ def plan_dates(year: int) -> list[tuple[str, int, date, str]]:
 
 
 @transaction.atomic
-def cycle_plan(*, actor: Any, cycle: CycleYear) -> list[Event]:
+def cycle_plan(*, actor: User, cycle: CycleYear) -> list[Event]:
     """Generate the year's events; idempotent (existing events are kept as they are)."""
     require_path(actor, Perm.EVALUATION_MANAGE, cycle.region_path)
     have = set(cycle.events.values_list("kind", "number"))
@@ -225,7 +225,7 @@ def cycle_plan(*, actor: Any, cycle: CycleYear) -> list[Event]:
 
 @transaction.atomic
 def event_update(
-    *, actor: Any, event: Event, version: int, held_on: date, agenda: str, minutes: str
+    *, actor: User, event: Event, version: int, held_on: date, agenda: str, minutes: str
 ) -> Event:
     require_path(actor, Perm.EVALUATION_MANAGE, event.region_path)
     if held_on.year != event.cycle.year:
@@ -262,7 +262,7 @@ def _street_in(cycle: CycleYear, street: Region) -> None:
 @transaction.atomic
 def brand_save(
     *,
-    actor: Any,
+    actor: User,
     cycle: CycleYear,
     street: Region,
     project: str,
@@ -313,7 +313,7 @@ def brand_save(
 
 @transaction.atomic
 def milestone_add(
-    *, actor: Any, brand: StreetBrand, title: str, planned_on: date, weight: int = 1
+    *, actor: User, brand: StreetBrand, title: str, planned_on: date, weight: int = 1
 ) -> Milestone:
     require_path(actor, Perm.EVALUATION_REPORT, brand.region_path)
     title = title.strip()
@@ -343,7 +343,7 @@ def milestone_add(
 
 @transaction.atomic
 def milestone_done(
-    *, actor: Any, milestone: Milestone, version: int, done_on: date | None
+    *, actor: User, milestone: Milestone, version: int, done_on: date | None
 ) -> Milestone:
     """Mark a milestone done on a day (or not done again, ``done_on`` None)."""
     require_path(actor, Perm.EVALUATION_REPORT, milestone.region_path)
@@ -370,7 +370,7 @@ MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 
 @transaction.atomic
 def evidence_add(
-    *, actor: Any, milestone: Milestone, kind: str, title: str, upload: Any
+    *, actor: User, milestone: Milestone, kind: str, title: str, upload: Any
 ) -> Evidence:
     require_path(actor, Perm.EVALUATION_REPORT, milestone.region_path)
     if kind not in EVIDENCE_TYPES:
@@ -414,7 +414,7 @@ def evidence_add(
 
 @transaction.atomic
 def attendance_record(
-    *, actor: Any, event: Event, street: Region, status: str, attendee: str = ""
+    *, actor: User, event: Event, street: Region, status: str, attendee: str = ""
 ) -> Attendance:
     require_path(actor, Perm.EVALUATION_MANAGE, event.region_path)
     _street_in(event.cycle, street)
@@ -441,7 +441,7 @@ MAX_ACTION_WORKDAYS = 120
 @transaction.atomic
 def action_item_create(
     *,
-    actor: Any,
+    actor: User,
     event: Event,
     street: Region,
     title: str,
@@ -481,7 +481,7 @@ def action_item_create(
 
 
 @transaction.atomic
-def action_item_done(*, actor: Any, item: ActionItem, version: int, done_on: date) -> ActionItem:
+def action_item_done(*, actor: User, item: ActionItem, version: int, done_on: date) -> ActionItem:
     require_path(actor, Perm.EVALUATION_REPORT, item.region_path)
     if done_on > timezone.localdate() or done_on < item.event.held_on:
         raise DomainError(_("The day it was done lies between the meeting and today."))
@@ -498,7 +498,7 @@ def action_item_done(*, actor: Any, item: ActionItem, version: int, done_on: dat
 
 @transaction.atomic
 def action_item_escalate(
-    *, actor: Any, item: ActionItem, version: int, category: Any, today: date | None = None
+    *, actor: User, item: ActionItem, version: int, category: Any, today: date | None = None
 ) -> ActionItem:
     """Raise an overdue action item as a ticket in its street (through the tickets app's own
     intake), once: the item keeps the ticket."""
@@ -547,7 +547,7 @@ class CriterionInput:
 @transaction.atomic
 def round_create(
     *,
-    actor: Any,
+    actor: User,
     event: Event,
     title: str,
     criteria: Sequence[CriterionInput],
@@ -637,7 +637,7 @@ def _related(a: str, b: str) -> bool:
 
 
 @transaction.atomic
-def judge_appoint(*, actor: Any, round_: Round, user: User) -> Judge:
+def judge_appoint(*, actor: User, round_: Round, user: User) -> Judge:
     """Put a user on the panel. They must hold the judge's permission over the district; they
     are recused at once from every entrant their assignments place them in or over."""
     require_path(actor, Perm.EVALUATION_MANAGE, round_.region_path)
@@ -678,7 +678,7 @@ def judge_appoint(*, actor: Any, round_: Round, user: User) -> Judge:
 
 
 @transaction.atomic
-def conflict_declare(*, actor: Any, judge: Judge, entrant: Entrant, reason: str) -> Recusal:
+def conflict_declare(*, actor: User, judge: Judge, entrant: Entrant, reason: str) -> Recusal:
     """A declared conflict (a former post, a relative): the judge is recused from the entrant.
     The judge may declare their own; the round's managers may declare any."""
     round_ = judge.round
@@ -741,7 +741,7 @@ def _parse_scores(round_: Round, scores: Mapping[Any, Any]) -> dict[str, str]:
 @transaction.atomic
 def sheet_save(
     *,
-    actor: Any,
+    actor: User,
     round_: Round,
     entrant: Entrant,
     scores: Mapping[Any, Any],
@@ -842,7 +842,7 @@ def round_tabulate(round_: Round) -> scoring.Tabulation:
 
 
 @transaction.atomic
-def round_close(*, actor: Any, round_: Round, version: int) -> Round:
+def round_close(*, actor: User, round_: Round, version: int) -> Round:
     """Close the round: sheets can no longer change, results are computed and stored (still
     unpublished). Draft sheets do not count; the missing ones are reported."""
     require_path(actor, Perm.EVALUATION_MANAGE, round_.region_path)
@@ -888,7 +888,7 @@ def round_close(*, actor: Any, round_: Round, version: int) -> Round:
 
 
 @transaction.atomic
-def round_publish(*, actor: Any, round_: Round, version: int) -> Round:
+def round_publish(*, actor: User, round_: Round, version: int) -> Round:
     require_path(actor, Perm.EVALUATION_MANAGE, round_.region_path)
     if round_.status != RoundStatus.CLOSED:
         raise DomainError(_("Only a closed round can be published."))
@@ -914,7 +914,7 @@ def round_publish(*, actor: Any, round_: Round, version: int) -> Round:
 
 
 @transaction.atomic
-def cadre_create(*, actor: Any, region: Region, kind: str, name: str, post: str) -> Cadre:
+def cadre_create(*, actor: User, region: Region, kind: str, name: str, post: str) -> Cadre:
     require_path(actor, Perm.EVALUATION_REPORT, region.path)
     if region.level != RegionLevel.COMMUNITY:
         raise DomainError(_("A cadre belongs to a community or a village."))
@@ -934,7 +934,7 @@ def cadre_create(*, actor: Any, region: Region, kind: str, name: str, post: str)
 @transaction.atomic
 def participation_add(
     *,
-    actor: Any,
+    actor: User,
     cadre: Cadre,
     measure: Measure,
     started_on: date,
@@ -975,7 +975,7 @@ def participation_add(
 @transaction.atomic
 def inspection_record(
     *,
-    actor: Any,
+    actor: User,
     position: ServicePosition,
     inspected_on: date,
     failed: Iterable[StandardItem],
@@ -1020,7 +1020,7 @@ def inspection_record(
 
 @transaction.atomic
 def rectification_fix(
-    *, actor: Any, rectification: Rectification, version: int, fixed_on: date, note: str = ""
+    *, actor: User, rectification: Rectification, version: int, fixed_on: date, note: str = ""
 ) -> Rectification:
     require_path(actor, Perm.EVALUATION_REPORT, rectification.region_path)
     if fixed_on > timezone.localdate() or fixed_on < rectification.inspection.inspected_on:
@@ -1049,7 +1049,7 @@ def rectification_fix(
 @transaction.atomic
 def assessment_create(
     *,
-    actor: Any,
+    actor: User,
     event: Event,
     period_start: date,
     period_end: date,
@@ -1086,7 +1086,7 @@ def assessment_create(
 
 
 @transaction.atomic
-def assessment_compute(*, actor: Any, assessment_: Assessment, version: int) -> Assessment:
+def assessment_compute(*, actor: User, assessment_: Assessment, version: int) -> Assessment:
     """Read the live figures and store each street's score, rank and breakdown (recomputing
     replaces the previous result)."""
     from gridlight.evaluation import assessment
@@ -1147,7 +1147,7 @@ def _tier(total: Decimal, thresholds: Mapping[str, str]) -> str:
 
 
 @transaction.atomic
-def standings_compute(*, actor: Any, cycle: CycleYear) -> list[Standing]:
+def standings_compute(*, actor: User, cycle: CycleYear) -> list[Standing]:
     """The annual street ranking (arenas, the latest computed assessment and the observation,
     weighted by the year's ranking weights; a missing component is left out and the others
     rescaled) and the community echelon (each community's mean over the year's community
@@ -1228,7 +1228,7 @@ def standings_compute(*, actor: Any, cycle: CycleYear) -> list[Standing]:
 @transaction.atomic
 def site_visits_schedule(
     *,
-    actor: Any,
+    actor: User,
     event: Event,
     stops: Sequence[tuple[Region, ServicePosition | None]],
     start: Any,

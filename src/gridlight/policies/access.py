@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from gridlight.core.access import Perm, require, require_path
+from gridlight.core.access import Perm, Viewer, require, require_path
 from gridlight.core.models.regions import SEGMENT_WIDTH
 from gridlight.policies.models import Policy, PolicyVersion
 
@@ -28,20 +28,20 @@ def _covering(paths: tuple[str, ...]) -> set[str]:
     return out
 
 
-def policies_visible(user: Any) -> QuerySet[Policy]:
+def policies_visible(user: Viewer) -> QuerySet[Policy]:
     """The policies ``user`` may see (403 if it holds ``policy.view`` nowhere)."""
     scope = require(user, Perm.POLICY_VIEW)
     return Policy.objects.filter(scope.q("region_path") | Q(region_path__in=_covering(scope.paths)))
 
 
-def get_policy(user: Any, pk: Any) -> Policy:
+def get_policy(user: Viewer, pk: Any) -> Policy:
     try:
         return policies_visible(user).get(pk=pk)
     except (Policy.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 
-def get_version(user: Any, pk: Any) -> PolicyVersion:
+def get_version(user: Viewer, pk: Any) -> PolicyVersion:
     try:
         return PolicyVersion.objects.select_related("policy").get(
             pk=pk, policy__in=policies_visible(user)
@@ -50,6 +50,6 @@ def get_version(user: Any, pk: Any) -> PolicyVersion:
         raise Http404 from exc
 
 
-def require_manage(user: Any, policy_path: str) -> None:
+def require_manage(user: Viewer, policy_path: str) -> None:
     """Managing a policy needs its issuing region inside the write scope (403 otherwise)."""
     require_path(user, Perm.POLICY_MANAGE, policy_path)

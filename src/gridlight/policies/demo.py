@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from gridlight.core.models import Region
+from gridlight.core.models import Region, User
 from gridlight.policies.models import Policy
 from gridlight.policies.services import EDITABLE, draft_create, draft_update, policy_create, publish
 
@@ -26,7 +26,7 @@ def read_policy_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_policies(*, actor: Any, region: Region) -> int:
+def load_policies(*, actor: User, region: Region) -> int:
     """Create and publish every shipped policy not in the catalogue yet (by code); returns
     how many were created. Idempotent."""
     created = 0

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from gridlight.core.access import Viewer
 from gridlight.policies.access import policies_visible
 from gridlight.policies.definition import (
     CompiledPolicy,
@@ -36,7 +37,7 @@ def in_force(day: date) -> Q:
 
 
 def policies_list(
-    user: Any,
+    user: Viewer,
     *,
     q: str = "",
     subject_type: str = "",

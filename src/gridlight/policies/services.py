@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from gridlight.core import audit
 from gridlight.core.errors import ConflictError, DomainError
-from gridlight.core.models import Region
+from gridlight.core.models import Region, User
 from gridlight.policies.access import require_manage
 from gridlight.policies.benefits import BenefitError, find_cycle, parse_benefit
 from gridlight.policies.definition import PolicyDefinitionError, compile_policy, run_tests
@@ -80,7 +80,7 @@ def _check_fields(values: dict[str, Any]) -> None:
 
 @transaction.atomic
 def policy_create(
-    *, actor: Any, code: str, region: Region, subject_type: str, **values: Any
+    *, actor: User, code: str, region: Region, subject_type: str, **values: Any
 ) -> Policy:
     """Add a policy to the catalogue (no version yet: start a draft next)."""
     require_manage(actor, region.path)
@@ -110,7 +110,7 @@ def policy_create(
 
 
 @transaction.atomic
-def policy_update(*, actor: Any, policy: Policy, version: int, **values: Any) -> Policy:
+def policy_update(*, actor: User, policy: Policy, version: int, **values: Any) -> Policy:
     """Change a policy's catalogue entry (not its subject type: versions are written for it)."""
     require_manage(actor, policy.region_path)
     unknown = sorted(set(values) - set(EDITABLE))
@@ -211,7 +211,7 @@ def check_definition(policy: Policy, definition: Any) -> list[str]:
 
 @transaction.atomic
 def draft_create(
-    *, actor: Any, policy: Policy, base: PolicyVersion | None = None, note: str = ""
+    *, actor: User, policy: Policy, base: PolicyVersion | None = None, note: str = ""
 ) -> PolicyVersion:
     """Start a new draft, copied from ``base`` (or the newest version)."""
     require_manage(actor, policy.region_path)
@@ -238,7 +238,7 @@ def draft_create(
 
 @transaction.atomic
 def draft_update(
-    *, actor: Any, draft: PolicyVersion, edit_version: int, definition: Any, note: str = ""
+    *, actor: User, draft: PolicyVersion, edit_version: int, definition: Any, note: str = ""
 ) -> PolicyVersion:
     """Replace a draft's definition; refused with every problem, and nothing written."""
     policy = draft.policy
@@ -268,7 +268,7 @@ def draft_update(
 
 @transaction.atomic
 def publish(
-    *, actor: Any, draft: PolicyVersion, effective_from: date, effective_to: date | None = None
+    *, actor: User, draft: PolicyVersion, effective_from: date, effective_to: date | None = None
 ) -> PolicyVersion:
     """Publish a draft for ``effective_from`` ≤ day < ``effective_to`` (open-ended if None); the
     open version it replaces ends that day. Refused if the definition has a problem or one of

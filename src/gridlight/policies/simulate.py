@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import connection
 
-from gridlight.core.access import Perm, require
+from gridlight.core.access import Perm, Viewer, require
 from gridlight.core.errors import DomainError
 from gridlight.core.models import Region
 from gridlight.core.models.regions import SEGMENT_WIDTH
@@ -50,7 +50,7 @@ class Simulation:
     seconds: float
 
 
-def simulate(user: Any, version: PolicyVersion, day: date) -> Simulation:
+def simulate(user: Viewer, version: PolicyVersion, day: date) -> Simulation:
     """Evaluate ``version`` (a draft or any version) for every subject in the caller's
     ``policy.manage`` scope, read-only."""
     start = time.perf_counter()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridlight.core.access import Perm, SignedInRequest, access
+from gridlight.core.access import Perm, SignedInRequest, Viewer, access
 from gridlight.core.errors import DomainError
 from gridlight.core.views.common import paginate, query_without_page
 from gridlight.policies import services
@@ -26,7 +26,7 @@ from gridlight.policies.simulate import simulate
 from gridlight.talent.access import get_enterprise, get_talent
 
 
-def _can_manage(user: Any, path: str) -> bool:
+def _can_manage(user: Viewer, path: str) -> bool:
     try:
         require_manage(user, path)
     except PermissionDenied:

@@ -97,7 +97,7 @@ def _days_for(level: str, cadences: dict[str, int] | None = None) -> int:
     return days
 
 
-def require_district(actor: Any, path: str = "") -> Scope:
+def require_district(actor: User, path: str = "") -> Scope:
     """Caseloads and the cadence are the district's to arrange (``talent.assign``)."""
     scope = require(actor, Perm.TALENT_ASSIGN)
     if path and not scope.contains(path):
@@ -106,7 +106,7 @@ def require_district(actor: Any, path: str = "") -> Scope:
 
 
 @transaction.atomic
-def cadence_update(*, actor: Any, level: str, days: int, version_days: int) -> int:
+def cadence_update(*, actor: User, level: str, days: int, version_days: int) -> int:
     """Set the days between contacts for a talent level ('' for key enterprises), and move
     every due date of that level in a single UPDATE: the next contact is due ``days`` after
     the last. ``version_days`` is the value the editor saw (the row's optimistic lock).
@@ -136,7 +136,7 @@ def cadence_update(*, actor: Any, level: str, days: int, version_days: int) -> i
     return moved
 
 
-def require_cadence_scope(actor: Any) -> None:
+def require_cadence_scope(actor: User) -> None:
     """The cadence holds for every talent and enterprise: only a user whose ``talent.assign``
     scope covers all of them may change it (403 otherwise), as the traffic light's rules."""
     scope = require_district(actor)
@@ -217,7 +217,7 @@ class Pick:
 @transaction.atomic
 def caseload_reassign(
     *,
-    actor: Any,
+    actor: User,
     commissioner: User,
     talents: Iterable[Pick] = (),
     enterprises: Iterable[Pick] = (),
@@ -266,7 +266,7 @@ def _load(model: Any, picks: list[Pick]) -> list[tuple[int, str, int | None, int
     return rows
 
 
-def _move(actor: Any, model: Any, rows: list[tuple[int, int, int | None]], to: User) -> int:
+def _move(actor: User, model: Any, rows: list[tuple[int, int, int | None]], to: User) -> int:
     """Hand ``rows`` (pk, version seen, old commissioner) to ``to``: per old commissioner and
     chunk one audit INSERT … SELECT, then one version-checked UPDATE."""
     by_old: dict[int | None, list[tuple[int, int]]] = {}
@@ -315,7 +315,7 @@ def _due_or_today(today: date) -> Any:
 
 
 def _audit_rows(
-    actor: Any, model: Any, ids: list[int], action: str, changes: dict[str, Any]
+    actor: User, model: Any, ids: list[int], action: str, changes: dict[str, Any]
 ) -> None:
     """One audit event per record, as ``audit.record`` writes it, made by the database from
     the records' rows in one statement (their label and region path)."""
@@ -344,7 +344,9 @@ def _audit_rows(
 
 
 @transaction.atomic
-def caseload_assign_talent(*, actor: Any, talent: Talent, version: int, commissioner: User) -> None:
+def caseload_assign_talent(
+    *, actor: User, talent: Talent, version: int, commissioner: User
+) -> None:
     """Make ``commissioner`` responsible for one talent (as :func:`caseload_reassign`)."""
     require_district(actor, talent.region_path)
     if not caseload_reassign(
@@ -355,7 +357,7 @@ def caseload_assign_talent(*, actor: Any, talent: Talent, version: int, commissi
 
 @transaction.atomic
 def caseload_assign_enterprise(
-    *, actor: Any, enterprise: Enterprise, version: int, commissioner: User
+    *, actor: User, enterprise: Enterprise, version: int, commissioner: User
 ) -> None:
     """Make ``commissioner`` responsible for one key enterprise (as :func:`caseload_reassign`)."""
     require_district(actor, enterprise.region_path)
@@ -373,7 +375,7 @@ class Handover:
 
 @transaction.atomic
 def caseload_handover(
-    *, actor: Any, leaver: User, version: int, successor: User, deactivate: bool = False
+    *, actor: User, leaver: User, version: int, successor: User, deactivate: bool = False
 ) -> Handover:
     """The leaver's whole caseload — talents and key enterprises — to ``successor`` in one
     step: one UPDATE per table (and 900 records), the audit rows made alongside, one summary
@@ -433,7 +435,7 @@ def caseload_handover(
 # --- the service log -----------------------------------------------------------------------------
 
 
-def _require_contact(actor: Any, subject: Talent | Enterprise) -> None:
+def _require_contact(actor: User, subject: Talent | Enterprise) -> None:
     """The responsible commissioner records its contacts (in its write scope); the district
     may record for anyone in its scope."""
     if scope_for(actor, Perm.TALENT_ASSIGN).contains(subject.region_path):
@@ -446,7 +448,7 @@ def _require_contact(actor: Any, subject: Talent | Enterprise) -> None:
 @transaction.atomic
 def contact_record(
     *,
-    actor: Any,
+    actor: User,
     kind: str,
     on: date,
     notes: str = "",
@@ -519,7 +521,7 @@ def last_contacts_from_log() -> None:
 
 @transaction.atomic
 def commissioner_update(
-    *, actor: Any, commissioner: User, version: int, office_phone: str, active: bool
+    *, actor: User, commissioner: User, version: int, office_phone: str, active: bool
 ) -> CommissionerProfile:
     """The commissioner's office phone (shown to its talents and enterprises) and whether it
     takes cases. A commissioner edits its own phone; the district edits any desk in its scope.

@@ -17,7 +17,7 @@ from django.db.models import CharField, Count, F, Func, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
-from gridlight.core.access import Perm, Scope, has_perm, is_public_user, roles, scope_for
+from gridlight.core.access import Perm, Scope, Viewer, has_perm, is_public_user, roles, scope_for
 from gridlight.core.models import Assignment, Role, User
 from gridlight.talent.access import enterprises_visible, talents_visible
 from gridlight.talent.models import (
@@ -56,7 +56,7 @@ class _Unindexed(Func):
     output_field = CharField()
 
 
-def _cases(model: type[Talent] | type[Enterprise], viewer: Any) -> QuerySet[Any]:
+def _cases(model: type[Talent] | type[Enterprise], viewer: Viewer) -> QuerySet[Any]:
     """The talents or enterprises ``viewer`` may see (the rule of ``talent.access``: staff by
     their view scope; caseload pages are staff pages, public users see none), to be narrowed by
     commissioner. The scope is compared on an expression rather than the column: a caseload is
@@ -69,33 +69,33 @@ def _cases(model: type[Talent] | type[Enterprise], viewer: Any) -> QuerySet[Any]
     return model.objects.alias(scope_path=_Unindexed("region_path")).filter(scope.q("scope_path"))
 
 
-def commissioners_visible(viewer: Any) -> QuerySet[User]:
+def commissioners_visible(viewer: Viewer) -> QuerySet[User]:
     """The talent commissioners whose caseloads ``viewer`` may see: for the district
     (``talent.assign``) those serving inside its scope; for a commissioner itself alone."""
     commissioners = Assignment.objects.filter(role=Role.TALENT_COMMISSIONER, active=True)
     scope = scope_for(viewer, Perm.TALENT_ASSIGN)
     if not scope.empty:
         ids = commissioners.filter(scope.q("write_region_path")).values("user_id")
-    elif Role.TALENT_COMMISSIONER in roles(viewer):
+    elif viewer.is_authenticated and Role.TALENT_COMMISSIONER in roles(viewer):
         ids = commissioners.filter(user_id=viewer.pk).values("user_id")
     else:
         return User.objects.none()
     return User.objects.filter(pk__in=ids, is_active=True).order_by("display_name", "pk")
 
 
-def get_commissioner(viewer: Any, pk: Any) -> User:
+def get_commissioner(viewer: Viewer, pk: Any) -> User:
     try:
         return commissioners_visible(viewer).get(pk=pk)
     except (User.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 
-def may_arrange(viewer: Any) -> bool:
+def may_arrange(viewer: Viewer) -> bool:
     """Whether ``viewer`` assigns and hands over caseloads (the district)."""
     return has_perm(viewer, Perm.TALENT_ASSIGN)
 
 
-def commissioner_choices(viewer: Any, path: str = "") -> list[User]:
+def commissioner_choices(viewer: Viewer, path: str = "") -> list[User]:
     """Active commissioners who take cases and serve ``path`` (any path when blank), among
     those ``viewer`` may arrange: the choices of the assignment and handover forms."""
     qs = (
@@ -150,7 +150,7 @@ def _due_order(row: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def caseload_section(
-    viewer: Any, commissioner: User, section: str, *, today: date, load: Load
+    viewer: Viewer, commissioner: User, section: str, *, today: date, load: Load
 ) -> CaseSection:
     """One worklist section: ``overdue`` (most overdue first), ``soon`` (due within two
     weeks) or ``later`` (never due last); ``load`` is the commissioner's figures on ``today``
@@ -236,7 +236,7 @@ class Workload:
     month_start: date
 
 
-def workload(viewer: Any, *, today: date | None = None) -> Workload:
+def workload(viewer: Viewer, *, today: date | None = None) -> Workload:
     """Each visible commissioner's cases by level, overdue and due-soon counts and contacts
     this month, plus the talents and key enterprises nobody serves yet: five queries."""
     day = today or timezone.localdate()
@@ -293,7 +293,7 @@ def workload(viewer: Any, *, today: date | None = None) -> Workload:
     return Workload([loads[u.pk] for u in users], unassigned, unassigned_e, month)
 
 
-def load_of(viewer: Any, commissioner: User, *, today: date) -> Load:
+def load_of(viewer: Viewer, commissioner: User, *, today: date) -> Load:
     """One commissioner's figures (the caseload page's head): three queries."""
     load = Load(commissioner)
     soon = today + timedelta(days=SOON_DAYS)
@@ -329,7 +329,7 @@ def load_of(viewer: Any, commissioner: User, *, today: date) -> Load:
 
 
 def service_log(
-    viewer: Any, *, talent_id: int | None = None, enterprise_id: int | None = None
+    viewer: Viewer, *, talent_id: int | None = None, enterprise_id: int | None = None
 ) -> QuerySet[ServiceLog]:
     """A talent's or an enterprise's contacts, newest first, as far as ``viewer`` may see the
     record (the caller has resolved it through ``talent.access``)."""
@@ -362,7 +362,7 @@ class Figures:
 SRDI_LEVELS = (TagLevel.MUNICIPAL, TagLevel.PROVINCIAL, TagLevel.NATIONAL)
 
 
-def figures(viewer: Any) -> Figures:
+def figures(viewer: Viewer) -> Figures:
     """The talent figures within ``viewer``'s scope: five queries."""
     enterprises = enterprises_visible(viewer).values("pk")
     tags = EnterpriseTag.objects.filter(enterprise_id__in=enterprises)
@@ -389,7 +389,7 @@ def figures(viewer: Any) -> Figures:
     )
 
 
-def solved_problems(viewer: Any) -> QuerySet[TalentProblem]:
+def solved_problems(viewer: Viewer) -> QuerySet[TalentProblem]:
     """Talent problems whose ticket is closed as resolved, in ``viewer``'s view scope."""
     from gridlight.tickets.models import CloseReason, Status
 

@@ -24,7 +24,7 @@ from gridlight.core.crypto import decrypt, mask_id, mask_phone
 from gridlight.core.errors import DomainError, ImportRejected, RowError
 from gridlight.core.idcard import InvalidIdNumber, parse_id
 from gridlight.core.industries import Industry
-from gridlight.core.models import Region, RegionLevel
+from gridlight.core.models import Region, RegionLevel, User
 from gridlight.core.personal import id_index
 from gridlight.core.spreadsheets import Column, open_table
 from gridlight.talent import services
@@ -165,7 +165,7 @@ def _header(columns: list[Column], key: str) -> str:
 
 
 def _run(
-    actor: Any,
+    actor: User,
     upload: IO[bytes],
     columns: list[Column],
     sheet: str,
@@ -272,7 +272,7 @@ class _Streets:
         return street
 
 
-def import_enterprises(*, actor: Any, upload: IO[bytes], filename: str = "") -> ImportSummary:
+def import_enterprises(*, actor: User, upload: IO[bytes], filename: str = "") -> ImportSummary:
     """Check and write an enterprise roster (see the module's docstring)."""
     streets = _Streets()
     seen: dict[str, int] = {}
@@ -336,7 +336,7 @@ def _children(text: str) -> list[services.ChildInput]:
     return children
 
 
-def import_talents(*, actor: Any, upload: IO[bytes], filename: str = "") -> ImportSummary:
+def import_talents(*, actor: User, upload: IO[bytes], filename: str = "") -> ImportSummary:
     """Check and write a talent roster (see the module's docstring)."""
     streets = _Streets()
     seen: dict[str, int] = {}

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridlight.core import audit
+from gridlight.core.access import Viewer
 from gridlight.core.crypto import (
     InvalidPhone,
     blind_index,
@@ -114,7 +115,7 @@ def shown_talent(talent: Talent, today: date | None = None) -> ShownTalent:
     )
 
 
-def portal_record(user: Any) -> Talent | Enterprise | None:
+def portal_record(user: Viewer) -> Talent | Enterprise | None:
     """The signed-in talent's profile, or the enterprise user's enterprise, or None."""
     return own_talent(user) or own_enterprise(user)
 
@@ -159,7 +160,7 @@ def _children_summary(rows: list[tuple[str, date]]) -> list[str]:
 
 def talent_self_correct(
     *,
-    actor: Any,
+    actor: User,
     talent: Talent,
     version: int,
     phone: str,
@@ -226,7 +227,7 @@ def talent_self_correct(
 
 def enterprise_self_correct(
     *,
-    actor: Any,
+    actor: User,
     enterprise: Enterprise,
     version: int,
     address: str,
@@ -265,7 +266,7 @@ def enterprise_self_correct(
     return Enterprise.objects.get(pk=enterprise.pk)
 
 
-def my_problems(user: Any) -> Any:
+def my_problems(user: Viewer) -> Any:
     """The signed-in talent's or enterprise's problems, newest first, with their tickets."""
     from gridlight.talent.problems import problems_visible
 

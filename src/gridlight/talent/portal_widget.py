@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from gridlight.core.access import is_public_user
+from gridlight.core.access import Viewer, is_public_user
 from gridlight.core.widgets import register
 from gridlight.talent import portal
 from gridlight.tickets.models import OPEN_STATUSES
@@ -15,7 +15,7 @@ from gridlight.tickets.models import OPEN_STATUSES
 
 @register
 def talent_portal(request: HttpRequest) -> dict[str, Any] | None:
-    user: Any = request.user
+    user: Viewer = request.user
     if not is_public_user(user):
         return None
     record = portal.portal_record(user)

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridlight.core import audit
-from gridlight.core.access import Perm, is_public_user, require, scope_for
+from gridlight.core.access import Perm, Viewer, is_public_user, require, scope_for
 from gridlight.core.errors import DomainError
 from gridlight.core.models import Assignment, Role, User
 from gridlight.talent.models import (
@@ -75,14 +75,14 @@ audit.register_actions(
 # --- raising a problem ------------------------------------------------------------------------
 
 
-def _owns(actor: Any, talent: Talent | None, enterprise: Enterprise | None) -> bool:
+def _owns(actor: User, talent: Talent | None, enterprise: Enterprise | None) -> bool:
     if talent is not None:
         return bool(talent.user_id is not None and talent.user_id == actor.pk)
     assert enterprise is not None
     return EnterpriseAccount.objects.filter(user_id=actor.pk, enterprise_id=enterprise.pk).exists()
 
 
-def may_raise_for(actor: Any, record: Talent | Enterprise) -> bool:
+def may_raise_for(actor: User, record: Talent | Enterprise) -> bool:
     """Staff who may raise a problem for ``record``: its responsible commissioner (in its view
     scope), or the district (who assigns commissioners there)."""
     if scope_for(actor, Perm.TALENT_ASSIGN).contains(record.region_path):
@@ -94,7 +94,7 @@ def may_raise_for(actor: Any, record: Talent | Enterprise) -> bool:
 
 def raise_problem(
     *,
-    actor: Any,
+    actor: User,
     talent: Talent | None = None,
     enterprise: Enterprise | None = None,
     category: str,
@@ -177,9 +177,11 @@ def raise_problem(
 # --- reading problems -------------------------------------------------------------------------
 
 
-def problems_visible(user: Any) -> QuerySet[TalentProblem]:
+def problems_visible(user: Viewer) -> QuerySet[TalentProblem]:
     """The problems ``user`` may see: in its talent.view scope for staff; for a talent or an
     enterprise user, its own record's only."""
+    if not user.is_authenticated:
+        return TalentProblem.objects.none()
     if is_public_user(user):
         return TalentProblem.objects.filter(
             Q(talent__user_id=user.pk)
@@ -205,7 +207,7 @@ class ProblemFilters:
     q: str = ""  # in the title
 
 
-def problem_list(user: Any, f: ProblemFilters) -> QuerySet[TalentProblem]:
+def problem_list(user: Viewer, f: ProblemFilters) -> QuerySet[TalentProblem]:
     """The commissioners' list: problems in ``user``'s talent scope (403 if it has none),
     newest first, filtered, with everything a row shows joined in (a fixed number of queries
     whatever the page holds)."""
@@ -230,7 +232,7 @@ def problem_list(user: Any, f: ProblemFilters) -> QuerySet[TalentProblem]:
     ).order_by("-created_at", "-id")
 
 
-def commissioners_in(user: Any) -> list[tuple[int, str]]:
+def commissioners_in(user: Viewer) -> list[tuple[int, str]]:
     """The commissioners whose assignment touches ``user``'s talent scope (the list's filter):
     read from the few commissioners' assignments, not from the problems."""
     scope = require(user, Perm.TALENT_VIEW)
@@ -245,7 +247,7 @@ def commissioners_in(user: Any) -> list[tuple[int, str]]:
     return [(u.pk, str(u)) for u in User.objects.filter(pk__in=ids).order_by("display_name", "pk")]
 
 
-def enterprises_in(user: Any) -> list[tuple[int, str]]:
+def enterprises_in(user: Viewer) -> list[tuple[int, str]]:
     scope = require(user, Perm.TALENT_VIEW)
     return list(
         Enterprise.objects.filter(scope.q("region_path")).order_by("name").values_list("pk", "name")
@@ -319,7 +321,7 @@ _KEYS: dict[str, Any] = {
 
 
 def solved_report(
-    user: Any,
+    user: Viewer,
     *,
     by: Dimension,
     start: date,

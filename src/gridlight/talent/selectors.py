@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from gridlight.core.access import Perm, scope_for
+from gridlight.core.access import Perm, Viewer, scope_for
 from gridlight.core.idcard import InvalidIdNumber, parse_id
 from gridlight.core.models import Region, RegionLevel, Role, User
 from gridlight.core.models.regions import subtree
@@ -38,7 +38,7 @@ class EnterpriseFilter:
     commissioner: int | None = None
 
 
-def enterprise_list(user: Any, f: EnterpriseFilter | None = None) -> QuerySet[Enterprise]:
+def enterprise_list(user: Viewer, f: EnterpriseFilter | None = None) -> QuerySet[Enterprise]:
     """Enterprises the user may see, searched by name (from its start or anywhere) or credit
     code (from its start), filtered by industry, tag (and its level), street and commissioner;
     with their tags and commissioner loaded (two queries per page, whatever its length)."""
@@ -78,7 +78,7 @@ class TalentFilter:
 
 
 def talent_list(
-    user: Any, f: TalentFilter | None = None, *, today: date | None = None
+    user: Viewer, f: TalentFilter | None = None, *, today: date | None = None
 ) -> QuerySet[Talent]:
     """Talents the user may see, searched by name (from its start) or exact ID number (through
     its keyed hash), filtered by level, how they came, degree, street, employer, commissioner
@@ -116,14 +116,14 @@ def _id_lookup(q: str) -> str | None:
         return None
 
 
-def streets_for(user: Any, perm: Perm = Perm.TALENT_VIEW) -> QuerySet[Region]:
+def streets_for(user: Viewer, perm: Perm = Perm.TALENT_VIEW) -> QuerySet[Region]:
     """The streets (and towns) inside the user's scope for ``perm``: a filter's or a form's
     choices."""
     scope = scope_for(user, perm)
     return Region.objects.filter(level=RegionLevel.STREET).filter(scope.q("path")).order_by("path")
 
 
-def commissioners_for(user: Any) -> QuerySet[User]:
+def commissioners_for(user: Viewer) -> QuerySet[User]:
     """Talent commissioners whose assignment lies inside or above the user's view scope (those
     who may serve what the user sees): a filter's or a form's choices."""
     scope = scope_for(user, Perm.TALENT_VIEW)
@@ -172,7 +172,7 @@ def enterprise_detail(enterprise: Enterprise) -> dict[str, Any]:
     }
 
 
-def employed_talents(user: Any, enterprise: Enterprise) -> QuerySet[Talent]:
+def employed_talents(user: Viewer, enterprise: Enterprise) -> QuerySet[Talent]:
     return talents_visible(user).filter(employer=enterprise).order_by("name", "id")
 
 

@@ -152,7 +152,7 @@ def _not_future(
         raise FieldError(field or name, f"{where}{_label(model, name)}", _("is in the future."))
 
 
-def _street(actor: Any, street: Region) -> Region:
+def _street(actor: User, street: Region) -> Region:
     if street.level != RegionLevel.STREET:
         raise FieldError("street", _("Street"), _("choose a street or town."))
     require_path(actor, Perm.TALENT_CHANGE, street.path)
@@ -304,7 +304,7 @@ def _set_tags_and_platforms(enterprise: Enterprise, data: EnterpriseInput) -> No
 
 
 @transaction.atomic
-def enterprise_create(*, actor: Any, data: EnterpriseInput) -> Enterprise:
+def enterprise_create(*, actor: User, data: EnterpriseInput) -> Enterprise:
     """Register an enterprise with its tags and R&D platforms in the actor's write scope."""
     street = _street(actor, data.street)
     values = _enterprise_fields(data)
@@ -344,7 +344,7 @@ def enterprise_create(*, actor: Any, data: EnterpriseInput) -> Enterprise:
 
 @transaction.atomic
 def enterprise_update(
-    *, actor: Any, enterprise: Enterprise, version: int, data: EnterpriseInput
+    *, actor: User, enterprise: Enterprise, version: int, data: EnterpriseInput
 ) -> Enterprise:
     """Change an enterprise's facts, tags and platforms (its commissioner is changed by
     assignment, not here). Moving it to another street needs write scope over both."""
@@ -385,7 +385,7 @@ def enterprise_update(
     return enterprise
 
 
-def employer_by_code(actor: Any, code: str) -> Enterprise | None:
+def employer_by_code(actor: User, code: str) -> Enterprise | None:
     """The enterprise (visible to ``actor``) with this credit code, None for a blank code;
     how the pages, the API and the import name a talent's employer."""
     if not code.strip():
@@ -405,7 +405,7 @@ def employer_by_code(actor: Any, code: str) -> Enterprise | None:
 # --- talents -----------------------------------------------------------------------------------
 
 
-def _talent_fields(actor: Any, data: TalentInput, *, exclude_pk: int = 0) -> dict[str, Any]:
+def _talent_fields(actor: User, data: TalentInput, *, exclude_pk: int = 0) -> dict[str, Any]:
     name = data.name.strip()
     if not name:
         raise FieldError("name", _("Name"), _("is required."))
@@ -506,7 +506,7 @@ def _masked_numbers(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def talent_create(*, actor: Any, data: TalentInput) -> Talent:
+def talent_create(*, actor: User, data: TalentInput) -> Talent:
     """Register a talent with its children in the actor's write scope."""
     street = _street(actor, data.street)
     values = _talent_fields(actor, data)
@@ -532,7 +532,7 @@ def talent_create(*, actor: Any, data: TalentInput) -> Talent:
 
 
 @transaction.atomic
-def talent_update(*, actor: Any, talent: Talent, version: int, data: TalentInput) -> Talent:
+def talent_update(*, actor: User, talent: Talent, version: int, data: TalentInput) -> Talent:
     """Change a talent's facts and children (the commissioner changes by assignment, not
     here). Left blank, the ID and phone numbers are kept (forms never show them in full)."""
     require_path(actor, Perm.TALENT_CHANGE, talent.region_path)
@@ -561,7 +561,7 @@ def talent_update(*, actor: Any, talent: Talent, version: int, data: TalentInput
     return talent
 
 
-def talent_reveal(*, actor: Any, talent: Talent, what: str) -> str:
+def talent_reveal(*, actor: User, talent: Talent, what: str) -> str:
     """A talent's full ID or phone number, for a user with ``talent.reveal`` over its street;
     audited, as residents' are."""
     return personal.reveal(

@@ -8,13 +8,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from gridlight.api.pagination import Pagination
-from gridlight.core.access import Perm, require
+from gridlight.core.access import Perm, SignedInRequest, require
 from gridlight.core.errors import DomainError
 from gridlight.development import access as dev_access
 from gridlight.development import figures, selectors, services
@@ -160,7 +160,7 @@ def _figure(f: figures.Figure) -> FigureOut:
 @router.get("/projects", response=list[ProjectOut], summary="Key projects in scope")
 @paginate(Pagination)
 def list_projects(
-    request: HttpRequest,
+    request: SignedInRequest,
     q: str = "",
     year: int | None = None,
     industry: str = "",
@@ -175,7 +175,7 @@ def list_projects(
 
 
 @router.get("/projects/{project_id}", response=ProjectDetailOut)
-def get_project(request: HttpRequest, project_id: int) -> dict[str, Any]:
+def get_project(request: SignedInRequest, project_id: int) -> dict[str, Any]:
     project = dev_access.get_project(request.user, project_id)
     rows = selectors.milestone_rows(project)
     data = ProjectOut.from_orm(project).dict()
@@ -200,7 +200,7 @@ def get_project(request: HttpRequest, project_id: int) -> dict[str, Any]:
     summary="Submit (or correct) a month's progress report",
 )
 def submit_report(
-    request: HttpRequest, project_id: int, payload: ReportIn
+    request: SignedInRequest, project_id: int, payload: ReportIn
 ) -> Status[ProgressReport]:
     project = dev_access.get_project(request.user, project_id)
     unit = None
@@ -225,7 +225,7 @@ def submit_report(
     "/reports/{report_id}/approve",
     response={200: ReportOut, 400: Message, 404: Message, 409: Message},
 )
-def approve_report(request: HttpRequest, report_id: int, payload: VersionIn) -> ProgressReport:
+def approve_report(request: SignedInRequest, report_id: int, payload: VersionIn) -> ProgressReport:
     return services.report_approve(
         actor=request.user,
         report=dev_access.get_report(request.user, report_id),
@@ -239,7 +239,7 @@ def approve_report(request: HttpRequest, report_id: int, payload: VersionIn) -> 
     summary="An element's value, growth, year to date and target completion",
 )
 def element_figures(
-    request: HttpRequest, code: str, region: str, period: date | None = None
+    request: SignedInRequest, code: str, region: str, period: date | None = None
 ) -> dict[str, Any]:
     require(request.user, Perm.INDICATOR_VIEW)
     element = DataElement.objects.filter(code=code).first()
@@ -269,7 +269,7 @@ def element_figures(
     response={201: ValueOut, 400: Message, 404: Message, 409: Message},
     summary="Enter or correct a value (awaits approval)",
 )
-def enter_value(request: HttpRequest, payload: ValueIn) -> Status[Any]:
+def enter_value(request: SignedInRequest, payload: ValueIn) -> Status[Any]:
     require(request.user, Perm.INDICATOR_ENTER)
     element = DataElement.objects.filter(code=payload.element).first()
     place = sel.regions_for_figures(request.user).filter(code=payload.region_code).first()
@@ -287,7 +287,7 @@ def enter_value(request: HttpRequest, payload: ValueIn) -> Status[Any]:
 
 
 @router.get("/indicators/contributions", response={200: ContributionsOut, 404: Message})
-def contributions(request: HttpRequest, region: str, period: date | None = None) -> Any:
+def contributions(request: SignedInRequest, region: str, period: date | None = None) -> Any:
     require(request.user, Perm.INDICATOR_VIEW)
     gdp = DataElement.objects.filter(code="gdp").first()
     place = sel.regions_for_figures(request.user).filter(code=region).first()

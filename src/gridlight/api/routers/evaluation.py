@@ -5,11 +5,12 @@ services like the pages."""
 from datetime import date
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from gridlight.api.pagination import Pagination
+from gridlight.core.access import SignedInRequest
 from gridlight.evaluation import access, selectors, services
 from gridlight.evaluation.models import CycleYear, Round
 
@@ -88,19 +89,19 @@ class BoardRowOut(Schema):
     planned: float | None
 
 
-def _round(request: HttpRequest, round_id: int) -> Round:
+def _round(request: SignedInRequest, round_id: int) -> Round:
     return access.get_visible(Round.objects.select_related("event"), request.user, pk=round_id)
 
 
 @router.get("/evaluation/rounds", response=list[RoundOut], summary="Judged rounds")
 @paginate(Pagination)
-def list_rounds(request: HttpRequest, year: int | None = None) -> Any:
+def list_rounds(request: SignedInRequest, year: int | None = None) -> Any:
     qs = access.rounds(request.user).select_related("event").order_by("event__held_on", "pk")
     return qs.filter(event__cycle__year=year) if year is not None else qs
 
 
 @router.get("/evaluation/rounds/{round_id}", response=RoundDetailOut)
-def get_round(request: HttpRequest, round_id: int) -> dict[str, Any]:
+def get_round(request: SignedInRequest, round_id: int) -> dict[str, Any]:
     r = _round(request, round_id)
     results = [
         {
@@ -129,7 +130,7 @@ def get_round(request: HttpRequest, round_id: int) -> dict[str, Any]:
 
 
 @router.get("/evaluation/rounds/{round_id}/sheets", response=list[SheetOut])
-def list_sheets(request: HttpRequest, round_id: int) -> list[dict[str, Any]]:
+def list_sheets(request: SignedInRequest, round_id: int) -> list[dict[str, Any]]:
     r = _round(request, round_id)
     return [
         {
@@ -149,7 +150,7 @@ def list_sheets(request: HttpRequest, round_id: int) -> list[dict[str, Any]]:
     response={201: SheetOut, 200: SheetOut, 400: Message, 409: Message},
     summary="A judge's sheet: write it, change a draft (with its version), or confirm and seal",
 )
-def save_sheet(request: HttpRequest, round_id: int, payload: SheetIn) -> Status[dict[str, Any]]:
+def save_sheet(request: SignedInRequest, round_id: int, payload: SheetIn) -> Status[dict[str, Any]]:
     r = _round(request, round_id)
     entrant = r.entrants.filter(pk=payload.entrant_id).first()
     if entrant is None:
@@ -175,7 +176,7 @@ def save_sheet(request: HttpRequest, round_id: int, payload: SheetIn) -> Status[
 
 
 @router.get("/evaluation/years/{year_id}/board", response=list[BoardRowOut])
-def board(request: HttpRequest, year_id: int) -> list[dict[str, Any]]:
+def board(request: SignedInRequest, year_id: int) -> list[dict[str, Any]]:
     cycle = access.get_visible(CycleYear.objects.all(), request.user, pk=year_id)
     return [
         {

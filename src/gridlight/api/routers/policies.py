@@ -5,13 +5,12 @@ the pages. Amounts are integer fen."""
 from datetime import date
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from gridlight.api.pagination import Pagination
-from gridlight.core.access import Perm, get_scoped
+from gridlight.core.access import Perm, SignedInRequest, get_scoped
 from gridlight.core.models import Region
 from gridlight.policies import services
 from gridlight.policies.access import get_policy, get_version
@@ -197,7 +196,7 @@ def _eligibility(found: SubjectPolicies) -> dict[str, Any]:
 @router.get("/policies", response=list[PolicyOut], summary="Policies visible to the caller")
 @paginate(Pagination)
 def list_policies(
-    request: HttpRequest,
+    request: SignedInRequest,
     q: str = "",
     subject_type: SubjectName | None = None,
     mode: ModeName | None = None,
@@ -209,12 +208,12 @@ def list_policies(
 
 
 @router.get("/policies/{policy_id}", response=PolicyDetailOut)
-def get_policy_detail(request: HttpRequest, policy_id: int) -> dict[str, Any]:
+def get_policy_detail(request: SignedInRequest, policy_id: int) -> dict[str, Any]:
     return _detail(get_policy(request.user, policy_id))
 
 
 @router.post("/policies", response={201: PolicyDetailOut, 400: Message})
-def create_policy(request: HttpRequest, payload: PolicyIn) -> Status[dict[str, Any]]:
+def create_policy(request: SignedInRequest, payload: PolicyIn) -> Status[dict[str, Any]]:
     region = get_scoped(
         Region.objects.all(), request.user, Perm.POLICY_MANAGE, "path", code=payload.region_code
     )
@@ -232,13 +231,13 @@ def create_policy(request: HttpRequest, payload: PolicyIn) -> Status[dict[str, A
 
 
 @router.post("/policies/{policy_id}/drafts", response={201: VersionOut, 400: Message})
-def create_draft(request: HttpRequest, policy_id: int) -> Status[dict[str, Any]]:
+def create_draft(request: SignedInRequest, policy_id: int) -> Status[dict[str, Any]]:
     draft = services.draft_create(actor=request.user, policy=get_policy(request.user, policy_id))
     return Status(201, {k: getattr(draft, k) for k in VersionOut.model_fields})
 
 
 @router.put("/policies/versions/{version_id}", response={200: VersionOut, 400: Message})
-def update_draft(request: HttpRequest, version_id: int, payload: DraftIn) -> dict[str, Any]:
+def update_draft(request: SignedInRequest, version_id: int, payload: DraftIn) -> dict[str, Any]:
     draft = services.draft_update(
         actor=request.user,
         draft=get_version(request.user, version_id),
@@ -250,7 +249,9 @@ def update_draft(request: HttpRequest, version_id: int, payload: DraftIn) -> dic
 
 
 @router.post("/policies/versions/{version_id}/publish", response={200: VersionOut, 400: Message})
-def publish_version(request: HttpRequest, version_id: int, payload: PublishIn) -> dict[str, Any]:
+def publish_version(
+    request: SignedInRequest, version_id: int, payload: PublishIn
+) -> dict[str, Any]:
     version = services.publish(
         actor=request.user,
         draft=get_version(request.user, version_id),
@@ -261,7 +262,7 @@ def publish_version(request: HttpRequest, version_id: int, payload: PublishIn) -
 
 
 @router.get("/policies/versions/{version_id}/simulation", response=SimulationOut)
-def simulate_version(request: HttpRequest, version_id: int) -> dict[str, Any]:
+def simulate_version(request: SignedInRequest, version_id: int) -> dict[str, Any]:
     result = simulate(request.user, get_version(request.user, version_id), timezone.localdate())
     return {
         "total": _tally(result.total),
@@ -272,13 +273,13 @@ def simulate_version(request: HttpRequest, version_id: int) -> dict[str, Any]:
 
 
 @router.get("/talents/{talent_id}/policies", response=EligibilityOut)
-def talent_policies(request: HttpRequest, talent_id: int) -> dict[str, Any]:
+def talent_policies(request: SignedInRequest, talent_id: int) -> dict[str, Any]:
     """Every policy in force for the talent: met, not met or unknown with the facts missing."""
     talent = get_talent(request.user, talent_id)
     return _eligibility(policies_for("talent", talent, timezone.localdate()))
 
 
 @router.get("/enterprises/{enterprise_id}/policies", response=EligibilityOut)
-def enterprise_policies(request: HttpRequest, enterprise_id: int) -> dict[str, Any]:
+def enterprise_policies(request: SignedInRequest, enterprise_id: int) -> dict[str, Any]:
     enterprise = get_enterprise(request.user, enterprise_id)
     return _eligibility(policies_for("enterprise", enterprise, timezone.localdate()))

@@ -4,14 +4,13 @@ services as the pages. A talent or enterprise user (public role) sees its own re
 from datetime import date
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from gridlight.api.pagination import Pagination
-from gridlight.core.access import Perm, get_scoped, require
+from gridlight.core.access import Perm, SignedInRequest, get_scoped, require
 from gridlight.core.industries import Industry
 from gridlight.core.models import Region, RegionLevel, User
 from gridlight.talent import selectors, services
@@ -196,7 +195,7 @@ class RevealOut(Schema):
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _street(request: HttpRequest, code: str) -> Region:
+def _street(request: SignedInRequest, code: str) -> Region:
     street = Region.objects.filter(code=code.strip(), level=RegionLevel.STREET).first()
     if street is None:
         raise services.FieldError("street", "street_code", _("no street with this code."))
@@ -213,7 +212,7 @@ def _commissioner(pk: int | None) -> User | None:
 
 
 def _enterprise_input(
-    request: HttpRequest, payload: EnterpriseIn, commissioner: User | None = None
+    request: SignedInRequest, payload: EnterpriseIn, commissioner: User | None = None
 ) -> services.EnterpriseInput:
     return services.EnterpriseInput(
         name=payload.name,
@@ -231,7 +230,7 @@ def _enterprise_input(
 
 
 def _talent_input(
-    request: HttpRequest, payload: TalentIn, commissioner: User | None = None
+    request: SignedInRequest, payload: TalentIn, commissioner: User | None = None
 ) -> services.TalentInput:
     return services.TalentInput(
         name=payload.name,
@@ -279,12 +278,12 @@ def _talent_detail(t: Talent) -> dict[str, Any]:
     return data
 
 
-def _talent(request: HttpRequest, pk: int) -> Talent:
+def _talent(request: SignedInRequest, pk: int) -> Talent:
     get_talent(request.user, pk)  # 404 unless visible
     return Talent.objects.select_related("street", "employer", "commissioner").get(pk=pk)
 
 
-def _enterprise(request: HttpRequest, pk: int) -> Enterprise:
+def _enterprise(request: SignedInRequest, pk: int) -> Enterprise:
     get_enterprise(request.user, pk)
     return Enterprise.objects.select_related("street", "commissioner").get(pk=pk)
 
@@ -295,7 +294,7 @@ def _enterprise(request: HttpRequest, pk: int) -> Enterprise:
 @router.get("/enterprises", response=list[EnterpriseOut], summary="Enterprises you may see")
 @paginate(Pagination)
 def list_enterprises(
-    request: HttpRequest,
+    request: SignedInRequest,
     q: str = "",
     industry: Industry | None = None,
     tag: TagKind | None = None,
@@ -322,12 +321,12 @@ def list_enterprises(
 
 
 @router.get("/enterprises/{enterprise_id}", response=EnterpriseDetailOut)
-def get_enterprise_detail(request: HttpRequest, enterprise_id: int) -> Enterprise:
+def get_enterprise_detail(request: SignedInRequest, enterprise_id: int) -> Enterprise:
     return _enterprise(request, enterprise_id)
 
 
 @router.post("/enterprises", response={201: EnterpriseDetailOut, 400: Message, 403: Message})
-def create_enterprise(request: HttpRequest, payload: EnterpriseCreateIn) -> Status[Enterprise]:
+def create_enterprise(request: SignedInRequest, payload: EnterpriseCreateIn) -> Status[Enterprise]:
     require(request.user, Perm.TALENT_CHANGE)
     data = _enterprise_input(request, payload, _commissioner(payload.commissioner_id))
     e = services.enterprise_create(actor=request.user, data=data)
@@ -339,7 +338,7 @@ def create_enterprise(request: HttpRequest, payload: EnterpriseCreateIn) -> Stat
     response={200: EnterpriseDetailOut, 400: Message, 403: Message, 409: Message},
 )
 def update_enterprise(
-    request: HttpRequest, enterprise_id: int, payload: EnterpriseUpdateIn
+    request: SignedInRequest, enterprise_id: int, payload: EnterpriseUpdateIn
 ) -> Enterprise:
     require(request.user, Perm.TALENT_CHANGE)
     e = get_enterprise(request.user, enterprise_id)
@@ -358,7 +357,7 @@ def update_enterprise(
 @router.get("/talents", response=list[TalentOut], summary="Talents you may see")
 @paginate(Pagination)
 def list_talents(
-    request: HttpRequest,
+    request: SignedInRequest,
     q: str = "",
     level: TalentLevel | None = None,
     origin: TalentOrigin | None = None,
@@ -389,12 +388,12 @@ def list_talents(
 
 
 @router.get("/talents/{talent_id}", response=TalentDetailOut)
-def get_talent_detail(request: HttpRequest, talent_id: int) -> dict[str, Any]:
+def get_talent_detail(request: SignedInRequest, talent_id: int) -> dict[str, Any]:
     return _talent_detail(_talent(request, talent_id))
 
 
 @router.post("/talents", response={201: TalentDetailOut, 400: Message, 403: Message})
-def create_talent(request: HttpRequest, payload: TalentCreateIn) -> Status[dict[str, Any]]:
+def create_talent(request: SignedInRequest, payload: TalentCreateIn) -> Status[dict[str, Any]]:
     require(request.user, Perm.TALENT_CHANGE)
     data = _talent_input(request, payload, _commissioner(payload.commissioner_id))
     t = services.talent_create(actor=request.user, data=data)
@@ -405,7 +404,9 @@ def create_talent(request: HttpRequest, payload: TalentCreateIn) -> Status[dict[
     "/talents/{talent_id}",
     response={200: TalentDetailOut, 400: Message, 403: Message, 409: Message},
 )
-def update_talent(request: HttpRequest, talent_id: int, payload: TalentUpdateIn) -> dict[str, Any]:
+def update_talent(
+    request: SignedInRequest, talent_id: int, payload: TalentUpdateIn
+) -> dict[str, Any]:
     require(request.user, Perm.TALENT_CHANGE)
     t = get_talent(request.user, talent_id)
     services.talent_update(
@@ -420,7 +421,7 @@ def update_talent(request: HttpRequest, talent_id: int, payload: TalentUpdateIn)
     summary="A talent's full ID or phone number (audited)",
 )
 def reveal_talent(
-    request: HttpRequest, talent_id: int, what: Literal["id_number", "phone"]
+    request: SignedInRequest, talent_id: int, what: Literal["id_number", "phone"]
 ) -> dict[str, str]:
     t = get_scoped(Talent.objects.all(), request.user, Perm.TALENT_REVEAL, pk=talent_id)
     return {"value": services.talent_reveal(actor=request.user, talent=t, what=what)}

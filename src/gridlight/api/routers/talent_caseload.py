@@ -6,14 +6,13 @@ from datetime import date
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from gridlight.api.pagination import Pagination
-from gridlight.core.access import Perm, require
+from gridlight.core.access import Perm, SignedInRequest, require
 from gridlight.core.errors import DomainError
 from gridlight.core.models import User
 from gridlight.talent import caseload as services
@@ -156,16 +155,16 @@ def _load(load: selectors.Load) -> dict[str, Any]:
     }
 
 
-def _commissioner(request: HttpRequest, pk: int) -> User:
+def _commissioner(request: SignedInRequest, pk: int) -> User:
     require(request.user, Perm.TALENT_VIEW)
     return selectors.get_commissioner(request.user, pk)
 
 
-def _arranger(request: HttpRequest) -> None:
+def _arranger(request: SignedInRequest) -> None:
     require(request.user, Perm.TALENT_ASSIGN)
 
 
-def _chosen(request: HttpRequest, pk: int, path: str = "") -> User:
+def _chosen(request: SignedInRequest, pk: int, path: str = "") -> User:
     """A commissioner the district may give cases to (400 otherwise, naming why)."""
     found = next(
         (u for u in selectors.commissioner_choices(request.user, path) if u.pk == pk), None
@@ -177,20 +176,20 @@ def _chosen(request: HttpRequest, pk: int, path: str = "") -> User:
     return found
 
 
-def _subject(request: HttpRequest, kind: str, pk: int) -> Talent | Enterprise:
+def _subject(request: SignedInRequest, kind: str, pk: int) -> Talent | Enterprise:
     require(request.user, Perm.TALENT_VIEW)
     return get_talent(request.user, pk) if kind == "talent" else get_enterprise(request.user, pk)
 
 
 @router.get("/caseload/figures", response=FiguresOut, summary="The district's talent figures")
-def get_figures(request: HttpRequest) -> dict[str, Any]:
+def get_figures(request: SignedInRequest) -> dict[str, Any]:
     require(request.user, Perm.TALENT_VIEW)
     f = selectors.figures(request.user)
     return f.__dict__
 
 
 @router.get("/caseload/workload", response=WorkloadOut, summary="Workload across commissioners")
-def get_workload(request: HttpRequest) -> dict[str, Any]:
+def get_workload(request: SignedInRequest) -> dict[str, Any]:
     _arranger(request)
     w = selectors.workload(request.user)
     return {
@@ -201,7 +200,7 @@ def get_workload(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/caseload/commissioners/{commissioner_id}", response=LoadOut)
-def get_load(request: HttpRequest, commissioner_id: int) -> dict[str, Any]:
+def get_load(request: SignedInRequest, commissioner_id: int) -> dict[str, Any]:
     commissioner = _commissioner(request, commissioner_id)
     load = selectors.load_of(request.user, commissioner, today=timezone.localdate())
     profile = CommissionerProfile.objects.filter(user_id=commissioner.pk).first()
@@ -216,7 +215,7 @@ def get_load(request: HttpRequest, commissioner_id: int) -> dict[str, Any]:
     summary="A commissioner's worklist: contacts overdue (most overdue first), due soon, later",
 )
 @paginate(Pagination)
-def list_cases(request: HttpRequest, commissioner_id: int, section: Section = "overdue") -> Any:
+def list_cases(request: SignedInRequest, commissioner_id: int, section: Section = "overdue") -> Any:
     commissioner = _commissioner(request, commissioner_id)
     today = timezone.localdate()
     load = selectors.load_of(request.user, commissioner, today=today)
@@ -253,7 +252,7 @@ class _Cases:
     "/caseload/commissioners/{commissioner_id}/desk",
     response={200: DeskOut, 400: Message, 409: Message},
 )
-def put_desk(request: HttpRequest, commissioner_id: int, payload: DeskIn) -> dict[str, Any]:
+def put_desk(request: SignedInRequest, commissioner_id: int, payload: DeskIn) -> dict[str, Any]:
     commissioner = _commissioner(request, commissioner_id)
     p = services.commissioner_update(
         actor=request.user,
@@ -276,7 +275,7 @@ def put_desk(request: HttpRequest, commissioner_id: int, payload: DeskIn) -> dic
     summary="Hand a commissioner's whole caseload to another in one step",
 )
 def post_handover(
-    request: HttpRequest, commissioner_id: int, payload: HandoverIn
+    request: SignedInRequest, commissioner_id: int, payload: HandoverIn
 ) -> dict[str, Any]:
     _arranger(request)
     leaver = _commissioner(request, commissioner_id)
@@ -295,7 +294,7 @@ def post_handover(
     response={200: HandoverOut, 400: Message, 409: Message},
     summary="Reassign chosen talents and key enterprises (version-checked) in one step",
 )
-def post_reassign(request: HttpRequest, payload: ReassignIn) -> dict[str, Any]:
+def post_reassign(request: SignedInRequest, payload: ReassignIn) -> dict[str, Any]:
     _arranger(request)
     target = _chosen(request, payload.commissioner_id)
     picks: dict[str, list[services.Pick]] = {"talent": [], "enterprise": []}
@@ -322,7 +321,7 @@ def _register(kind: Kind) -> None:
         summary=f"Assign a commissioner to a {kind}",
         operation_id=f"caseload_{kind}_assign",
     )
-    def post_assign(request: HttpRequest, record_id: int, payload: AssignIn) -> Any:
+    def post_assign(request: SignedInRequest, record_id: int, payload: AssignIn) -> Any:
         _arranger(request)
         subject = _subject(request, kind, record_id)
         chosen = _chosen(request, payload.commissioner_id, subject.region_path)
@@ -346,7 +345,7 @@ def _register(kind: Kind) -> None:
         operation_id=f"caseload_{kind}_contacts",
     )
     @paginate(Pagination)
-    def list_contacts(request: HttpRequest, record_id: int) -> Any:
+    def list_contacts(request: SignedInRequest, record_id: int) -> Any:
         subject = _subject(request, kind, record_id)
         log = selectors.service_log(request.user, **{f"{kind}_id": subject.pk})
         return [_contact(e, str(e.commissioner)) for e in log[:500]]
@@ -358,7 +357,7 @@ def _register(kind: Kind) -> None:
         operation_id=f"caseload_{kind}_contact",
     )
     def post_contact(
-        request: HttpRequest, record_id: int, payload: ContactIn
+        request: SignedInRequest, record_id: int, payload: ContactIn
     ) -> Status[dict[str, Any]]:
         subject = _subject(request, kind, record_id)
         entry = services.contact_record(
@@ -392,7 +391,7 @@ def _level_name(level: str) -> str:
 
 
 @router.get("/caseload/cadence", response=list[CadenceOut], summary="The contact cadence")
-def list_cadence(request: HttpRequest) -> list[dict[str, Any]]:
+def list_cadence(request: SignedInRequest) -> list[dict[str, Any]]:
     require(request.user, Perm.TALENT_VIEW)
     return [{"level": _level_name(c.level), "days": c.days} for c in selectors.cadences()]
 
@@ -402,7 +401,7 @@ def list_cadence(request: HttpRequest) -> list[dict[str, Any]]:
     response={200: CadenceChanged, 400: Message, 409: Message},
     summary="Change the cadence of a level ('enterprise' for key enterprises)",
 )
-def put_cadence(request: HttpRequest, level: Level, payload: CadenceIn) -> dict[str, Any]:
+def put_cadence(request: SignedInRequest, level: Level, payload: CadenceIn) -> dict[str, Any]:
     _arranger(request)
     if not selectors.may_arrange(request.user):
         raise PermissionDenied

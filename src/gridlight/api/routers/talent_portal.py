@@ -10,13 +10,14 @@ as the pages."""
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from gridlight.api.pagination import Pagination
+from gridlight.core.access import SignedInRequest, Viewer
 from gridlight.core.errors import DomainError
 from gridlight.core.views.common import capped_count
 from gridlight.talent import portal, problems
@@ -147,7 +148,7 @@ class SolvedOut(Schema):
 # --- shaping ----------------------------------------------------------------------------------
 
 
-def _problem(p: TalentProblem, user: Any) -> dict[str, Any]:
+def _problem(p: TalentProblem, user: Viewer) -> dict[str, Any]:
     t = disclosure.for_viewer(p.ticket, user)
     return {
         "id": p.pk,
@@ -166,7 +167,7 @@ def _problem(p: TalentProblem, user: Any) -> dict[str, Any]:
     }
 
 
-def _staff_problem(p: TalentProblem, user: Any) -> dict[str, Any]:
+def _staff_problem(p: TalentProblem, user: Viewer) -> dict[str, Any]:
     subject = p.talent if p.talent_id else p.enterprise
     return {
         **_problem(p, user),
@@ -178,7 +179,7 @@ def _staff_problem(p: TalentProblem, user: Any) -> dict[str, Any]:
     }
 
 
-def _record(request: HttpRequest) -> Talent | Enterprise:
+def _record(request: SignedInRequest) -> Talent | Enterprise:
     record = portal.portal_record(request.user)
     if record is None:
         raise Http404
@@ -216,7 +217,7 @@ def _profile(record: Talent | Enterprise) -> dict[str, Any]:
 
 
 @router.get("/me/talent", response=MyProfileOut, summary="My talent profile or my enterprise")
-def my_profile(request: HttpRequest) -> dict[str, Any]:
+def my_profile(request: SignedInRequest) -> dict[str, Any]:
     return _profile(_record(request))
 
 
@@ -225,7 +226,7 @@ def my_profile(request: HttpRequest) -> dict[str, Any]:
     response={200: CommissionerOut, 404: Message},
     summary="My commissioner: display name and office phone",
 )
-def my_commissioner(request: HttpRequest) -> Status[Any]:
+def my_commissioner(request: SignedInRequest) -> Status[Any]:
     found = portal.commissioner_of(_record(request))
     if found is None:
         return Status(404, {"detail": _("No commissioner is assigned to you yet.")})
@@ -234,7 +235,7 @@ def my_commissioner(request: HttpRequest) -> Status[Any]:
 
 @router.get("/me/talent/problems", response=list[ProblemOut], summary="My problems")
 @paginate(Pagination)
-def my_problems(request: HttpRequest) -> Any:
+def my_problems(request: SignedInRequest) -> Any:
     _record(request)
     return _Shaped(portal.my_problems(request.user), lambda p: _problem(p, request.user))
 
@@ -244,7 +245,7 @@ def my_problems(request: HttpRequest) -> Any:
     response=ProblemDetailOut,
     summary="One of my problems and its progress",
 )
-def my_problem(request: HttpRequest, problem_id: int) -> dict[str, Any]:
+def my_problem(request: SignedInRequest, problem_id: int) -> dict[str, Any]:
     _record(request)
     problem = portal.my_problems(request.user).filter(pk=problem_id).first()
     if problem is None:
@@ -271,7 +272,7 @@ def my_problem(request: HttpRequest, problem_id: int) -> dict[str, Any]:
     response={201: ProblemOut, 400: Message, 404: Message},
     summary="Raise a problem of my own",
 )
-def raise_mine(request: HttpRequest, payload: RaiseIn) -> Status[dict[str, Any]]:
+def raise_mine(request: SignedInRequest, payload: RaiseIn) -> Status[dict[str, Any]]:
     record = _record(request)
     is_talent = isinstance(record, Talent)
     problem = problems.raise_problem(
@@ -290,7 +291,7 @@ def raise_mine(request: HttpRequest, payload: RaiseIn) -> Status[dict[str, Any]]
     response={200: MyProfileOut, 400: Message, 404: Message, 409: Message},
     summary="Correct my phone and family facts (talents)",
 )
-def correct_talent(request: HttpRequest, payload: TalentCorrectIn) -> Status[dict[str, Any]]:
+def correct_talent(request: SignedInRequest, payload: TalentCorrectIn) -> Status[dict[str, Any]]:
     record = _record(request)
     if not isinstance(record, Talent):
         raise Http404
@@ -312,7 +313,7 @@ def correct_talent(request: HttpRequest, payload: TalentCorrectIn) -> Status[dic
     summary="Correct my enterprise's address and headcount (enterprise users)",
 )
 def correct_enterprise(
-    request: HttpRequest, payload: EnterpriseCorrectIn
+    request: SignedInRequest, payload: EnterpriseCorrectIn
 ) -> Status[dict[str, Any]]:
     record = _record(request)
     if not isinstance(record, Enterprise):
@@ -341,7 +342,7 @@ def _reload(problem: TalentProblem) -> TalentProblem:
 )
 @paginate(Pagination)
 def list_problems(
-    request: HttpRequest,
+    request: SignedInRequest,
     category: ProblemCategory | None = None,
     status: Literal["open", "closed"] | None = None,
     commissioner: int | None = None,
@@ -379,7 +380,7 @@ class _Shaped:
     response={201: StaffProblemOut, 400: Message, 403: Message, 404: Message},
     summary="Raise a problem for a talent or an enterprise (its commissioner, or the district)",
 )
-def raise_for(request: HttpRequest, payload: StaffRaiseIn) -> Status[dict[str, Any]]:
+def raise_for(request: SignedInRequest, payload: StaffRaiseIn) -> Status[dict[str, Any]]:
     if (payload.talent_id is None) == (payload.enterprise_id is None):
         return Status(400, {"detail": _("Name either a talent or an enterprise.")})
     talent = get_talent(request.user, payload.talent_id) if payload.talent_id else None
@@ -406,7 +407,7 @@ def raise_for(request: HttpRequest, payload: StaffRaiseIn) -> Status[dict[str, A
     summary="Problems solved (tickets closed as resolved) and raised, per row and month",
 )
 def solved(
-    request: HttpRequest,
+    request: SignedInRequest,
     by: Literal["commissioner", "category", "enterprise", "month"] = "commissioner",
     start: date | None = None,
     end: date | None = None,

@@ -4,20 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('development', '0001_initial'),
+        ("development", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='dataelement',
-            name='industry',
-            field=models.CharField(blank=True, choices=[('finance', 'Modern finance'), ('digital', 'Digital economy'), ('energy', 'Energy internet'), ('urban', 'Urban industry'), ('commerce', 'High-end commerce'), ('other', 'Other industry')], default='', max_length=12, verbose_name='industry'),
+            model_name="dataelement",
+            name="industry",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("finance", "Modern finance"),
+                    ("digital", "Digital economy"),
+                    ("energy", "Energy internet"),
+                    ("urban", "Urban industry"),
+                    ("commerce", "High-end commerce"),
+                    ("other", "Other industry"),
+                ],
+                default="",
+                max_length=12,
+                verbose_name="industry",
+            ),
         ),
         migrations.AlterField(
-            model_name='project',
-            name='industry',
-            field=models.CharField(choices=[('finance', 'Modern finance'), ('digital', 'Digital economy'), ('energy', 'Energy internet'), ('urban', 'Urban industry'), ('commerce', 'High-end commerce'), ('other', 'Other industry')], max_length=12, verbose_name='industry'),
+            model_name="project",
+            name="industry",
+            field=models.CharField(
+                choices=[
+                    ("finance", "Modern finance"),
+                    ("digital", "Digital economy"),
+                    ("energy", "Energy internet"),
+                    ("urban", "Urban industry"),
+                    ("commerce", "High-end commerce"),
+                    ("other", "Other industry"),
+                ],
+                max_length=12,
+                verbose_name="industry",
+            ),
         ),
     ]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from gridlight.core import exports
 from gridlight.core.access import Perm, SignedInRequest, access, scope_for
 from gridlight.core.errors import DomainError
+from gridlight.core.models import User
 from gridlight.core.params import parse_id
 from gridlight.core.spreadsheets import template_notes, write_workbook
 from gridlight.core.views.common import submit, xlsx_response
@@ -228,7 +229,7 @@ VALUES_IMPORT = ImportPage(
 )
 
 
-def _run_import(user: Any, upload: UploadedFile) -> str:
+def _run_import(user: User, upload: UploadedFile) -> str:
     result = imports.import_values(actor=user, upload=upload, filename=upload.name or "")
     return _("%(c)s values added, %(u)s changed (awaiting approval), %(n)s unchanged.") % {
         "c": result.created,
@@ -257,7 +258,7 @@ def values_export(request: SignedInRequest) -> HttpResponse:
 
 
 @exports.register("indicator_values")
-def _export(user: Any, params: QueryDict) -> exports.Export:
+def _export(user: User, params: QueryDict) -> exports.Export:
     qs = (
         dev_access.visible_values(user)
         .filter(status="approved")

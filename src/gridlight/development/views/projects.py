@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridlight.core import exports
-from gridlight.core.access import SignedInRequest, access
+from gridlight.core.access import SignedInRequest, Viewer, access
 from gridlight.core.errors import DomainError
 from gridlight.core.models import Region, RegionLevel
 from gridlight.core.spreadsheets import Column
@@ -26,7 +26,7 @@ from gridlight.development.forms import ProjectFilterForm, ReasonForm, ReportFor
 from gridlight.development.models import ProgressReport, Project
 
 
-def _filtered(user: Any, params: QueryDict) -> tuple[ProjectFilterForm, Any]:
+def _filtered(user: Viewer, params: QueryDict) -> tuple[ProjectFilterForm, Any]:
     form = ProjectFilterForm(params or None)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
@@ -234,7 +234,7 @@ EXPORT_COLUMNS = [
 
 
 @exports.register("projects")
-def _export(user: Any, params: QueryDict) -> exports.Export:
+def _export(user: Viewer, params: QueryDict) -> exports.Export:
     _form, qs = _filtered(user, params)
     count = qs.count()
 

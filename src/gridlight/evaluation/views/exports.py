@@ -10,14 +10,15 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 
 from gridlight.core import exports
-from gridlight.core.access import Perm, SignedInRequest, access
+from gridlight.core.access import Perm, SignedInRequest, Viewer, access
+from gridlight.core.models import User
 from gridlight.core.params import parse_id
 from gridlight.core.spreadsheets import Column
 from gridlight.evaluation import access as eval_access
 from gridlight.evaluation.models import Round
 
 
-def _round(user: Any, params: QueryDict) -> Round:
+def _round(user: Viewer, params: QueryDict) -> Round:
     pk = parse_id(params.get("round", ""))
     if pk is None:
         raise Http404
@@ -34,7 +35,7 @@ def round_export(request: SignedInRequest, pk: int) -> HttpResponse:
 
 
 @exports.register("evaluation.round")
-def _export(user: Any, params: QueryDict) -> exports.Export:
+def _export(user: User, params: QueryDict) -> exports.Export:
     round_ = _round(user, params)
     criteria = list(round_.criteria.all())
     entrants = list(eval_access.entrants_with_results(user, round_).order_by("rank", "order"))

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import QueryDict
 
-from gridlight.core.access import Perm
+from gridlight.core.access import Perm, Viewer
 from gridlight.core.models import Region, User
 from gridlight.talent import selectors
 from gridlight.talent.forms import EnterpriseFilterForm, TalentFilterForm
@@ -18,7 +18,7 @@ def _pick(options: list[Any], key: str, value: str) -> Any:
     return next((o for o in options if str(getattr(o, key)) == value), None) if value else None
 
 
-def enterprise_filtered(user: Any, params: QueryDict) -> tuple[EnterpriseFilterForm, Any]:
+def enterprise_filtered(user: Viewer, params: QueryDict) -> tuple[EnterpriseFilterForm, Any]:
     streets = list(selectors.streets_for(user))
     commissioners = list(selectors.commissioners_for(user))
     form = EnterpriseFilterForm(params or None, streets=streets, commissioners=commissioners)
@@ -39,7 +39,7 @@ def enterprise_filtered(user: Any, params: QueryDict) -> tuple[EnterpriseFilterF
     return form, qs
 
 
-def talent_filtered(user: Any, params: QueryDict) -> tuple[TalentFilterForm, Any]:
+def talent_filtered(user: Viewer, params: QueryDict) -> tuple[TalentFilterForm, Any]:
     streets = list(selectors.streets_for(user))
     commissioners = list(selectors.commissioners_for(user))
     form = TalentFilterForm(params or None, streets=streets, commissioners=commissioners)
@@ -62,7 +62,7 @@ def talent_filtered(user: Any, params: QueryDict) -> tuple[TalentFilterForm, Any
     return form, qs
 
 
-def form_choices(user: Any) -> dict[str, Any]:
+def form_choices(user: Viewer) -> dict[str, Any]:
     """A form's streets (write scope) and commissioners (those who may serve them)."""
     return {
         "streets": list(selectors.streets_for(user, Perm.TALENT_CHANGE)),

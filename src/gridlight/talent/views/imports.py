@@ -4,8 +4,6 @@ enterprises and talents."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpResponse, QueryDict
 from django.utils import timezone
@@ -15,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from gridlight.core import audit, exports
 from gridlight.core.access import Perm, SignedInRequest, access, scope_for
 from gridlight.core.imports import template
+from gridlight.core.models import User
 from gridlight.core.views.common import xlsx_response
 from gridlight.core.views.imports import ImportPage, import_page
 from gridlight.talent import imports
@@ -29,13 +28,13 @@ def _message(result: imports.ImportSummary) -> str:
     }
 
 
-def _enterprises(user: Any, upload: UploadedFile) -> str:
+def _enterprises(user: User, upload: UploadedFile) -> str:
     return _message(
         imports.import_enterprises(actor=user, upload=upload, filename=upload.name or "")
     )
 
 
-def _talents(user: Any, upload: UploadedFile) -> str:
+def _talents(user: User, upload: UploadedFile) -> str:
     return _message(imports.import_talents(actor=user, upload=upload, filename=upload.name or ""))
 
 
@@ -102,7 +101,7 @@ def talent_export(request: SignedInRequest) -> HttpResponse:
 
 
 @exports.register("enterprises")
-def _export_enterprises(user: Any, params: QueryDict) -> exports.Export:
+def _export_enterprises(user: User, params: QueryDict) -> exports.Export:
     _form, qs = enterprise_filtered(user, params)
     return exports.Export(
         sheet=imports.ENTERPRISE_SHEET,
@@ -114,7 +113,7 @@ def _export_enterprises(user: Any, params: QueryDict) -> exports.Export:
 
 
 @exports.register("talents")
-def _export_talents(user: Any, params: QueryDict) -> exports.Export:
+def _export_talents(user: User, params: QueryDict) -> exports.Export:
     _form, qs = talent_filtered(user, params)
     paths = set(qs.values_list("region_path", flat=True).distinct())
     scope = scope_for(user, Perm.TALENT_REVEAL)

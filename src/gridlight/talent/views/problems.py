@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridlight.core import exports
-from gridlight.core.access import Perm, SignedInRequest, access
+from gridlight.core.access import Perm, SignedInRequest, Viewer, access
+from gridlight.core.models import User
 from gridlight.core.params import parse_id
 from gridlight.core.spreadsheets import Column
 from gridlight.core.views.common import paginate, query_without_page, submit
@@ -24,7 +25,7 @@ from gridlight.talent.portal_forms import ProblemFilterForm, RaiseForm, SolvedFi
 
 
 def _filter_form(
-    form_class: type[ProblemFilterForm], user: Any, data: QueryDict, **kwargs: Any
+    form_class: type[ProblemFilterForm], user: Viewer, data: QueryDict, **kwargs: Any
 ) -> Any:
     return form_class(
         data or None,
@@ -107,7 +108,7 @@ class SolvedQuery:
     enterprise: int | None
 
 
-def _solved_query(user: Any, data: QueryDict) -> tuple[SolvedFilterForm, SolvedQuery]:
+def _solved_query(user: Viewer, data: QueryDict) -> tuple[SolvedFilterForm, SolvedQuery]:
     """The form as filled in and the report it asks for: valid fields are used, the others
     fall back to their defaults (the last twelve months, rows by commissioner)."""
     last = timezone.localdate().replace(day=1)
@@ -139,7 +140,7 @@ def _solved_query(user: Any, data: QueryDict) -> tuple[SolvedFilterForm, SolvedQ
     )
 
 
-def solved(user: Any, data: QueryDict) -> tuple[SolvedFilterForm, problems.SolvedReport]:
+def solved(user: Viewer, data: QueryDict) -> tuple[SolvedFilterForm, problems.SolvedReport]:
     form, q = _solved_query(user, data)
     report = problems.solved_report(
         user,
@@ -178,7 +179,7 @@ _KEY_HEADERS = {
 
 
 @exports.register("talent.problems_solved")
-def _solved_export(user: Any, query: QueryDict) -> exports.Export:
+def _solved_export(user: User, query: QueryDict) -> exports.Export:
     _form, report = solved(user, query)
     rows = [[r.label, r.solved, r.raised] for r in [*report.rows, report.total]]
     return exports.Export(
