@@ -29,7 +29,6 @@ from urllib.parse import urlencode
 
 from django.db.models import Avg, Count, F, Q
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
 from gridlight.core.access import Viewer
 from gridlight.core.models import Region, RegionLevel
@@ -45,18 +44,6 @@ from gridlight.evaluation.models import (
     StreetBrand,
 )
 from gridlight.evaluation.selectors import brands_with_progress
-
-INDICATORS: dict[str, Any] = {
-    "visit_coverage": _("Household visit coverage (30 days)"),
-    "visits_on_time": _("Household visits not overdue"),
-    "ticket_on_time": _("Tickets handled on time"),
-    "ticket_resolution": _("Tickets resolved"),
-    "ticket_satisfaction": _("Requesters satisfied"),
-    "brand_progress": _("One street, one brand: milestones done"),
-    "arena": _("Quarterly arena results"),
-    "attendance": _("Monthly meeting attendance"),
-    "actions_done": _("Action items done on time"),
-}
 
 DEFAULT_WEIGHTS = {
     "visit_coverage": 15,

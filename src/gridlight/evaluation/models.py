@@ -11,6 +11,7 @@ without joining up the tree.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -440,6 +441,20 @@ class SiteVisit(models.Model):
 
     def __str__(self) -> str:
         return str(self.region)
+
+
+# The half-year assessment's indicators, by code (computed in assessment.py; weights name them).
+INDICATORS: dict[str, Any] = {
+    "visit_coverage": _("Household visit coverage (30 days)"),
+    "visits_on_time": _("Household visits not overdue"),
+    "ticket_on_time": _("Tickets handled on time"),
+    "ticket_resolution": _("Tickets resolved"),
+    "ticket_satisfaction": _("Requesters satisfied"),
+    "brand_progress": _("One street, one brand: milestones done"),
+    "arena": _("Quarterly arena results"),
+    "attendance": _("Monthly meeting attendance"),
+    "actions_done": _("Action items done on time"),
+}
 
 
 class Assessment(models.Model):

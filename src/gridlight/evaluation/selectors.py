@@ -13,6 +13,7 @@ from gridlight.core.access import Perm, Viewer, scoped
 from gridlight.core.models import Region, RegionLevel
 from gridlight.evaluation import access
 from gridlight.evaluation.models import (
+    INDICATORS,
     ActionItem,
     Assessment,
     AssessmentScore,
@@ -144,7 +145,6 @@ def rank_over_quarters(user: Viewer, cycle: CycleYear) -> dict[str, Any]:
 
 def radar(user: Viewer, cycle: CycleYear) -> dict[str, Any]:
     """The latest computed half-year assessment's indicator values per street the user sees."""
-    from gridlight.evaluation.assessment import INDICATORS
 
     latest = (
         access.district_visible(Assessment.objects.filter(event__cycle=cycle), user)

@@ -23,6 +23,7 @@ from gridlight.core.models import Assignment, Region, RegionLevel, ServicePositi
 from gridlight.core.workdays import district_calendar
 from gridlight.evaluation import scoring
 from gridlight.evaluation.models import (
+    INDICATORS,
     ActionItem,
     Assessment,
     AssessmentScore,
@@ -1063,7 +1064,7 @@ def assessment_create(
     if not assessment.check_period(period_start, period_end, event.cycle.year):
         raise DomainError(_("The period runs forwards within the event's year."))
     parsed = check_weights(weights or assessment.DEFAULT_WEIGHTS, _("the assessment"))
-    unknown = set(parsed) - set(assessment.INDICATORS)
+    unknown = set(parsed) - set(INDICATORS)
     if unknown:
         raise DomainError(_("Unknown indicators: %(c)s.") % {"c": ", ".join(sorted(unknown))})
     if Assessment.objects.filter(event=event).exists():

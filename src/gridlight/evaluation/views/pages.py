@@ -12,8 +12,8 @@ from gridlight.core.access import Perm, SignedInRequest, access
 from gridlight.core.models import RegionLevel
 from gridlight.evaluation import access as eval_access
 from gridlight.evaluation import selectors
-from gridlight.evaluation.assessment import INDICATORS
 from gridlight.evaluation.models import (
+    INDICATORS,
     Assessment,
     AssessmentScore,
     CycleYear,
