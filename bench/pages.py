@@ -28,7 +28,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bench.common import report, speed_gauge
-from bench.setup import build, build_ticket_history
+from bench.setup import build, build_new_apps, build_ticket_history
 
 # Who uses a page: by the exact route, else by the route's start (the first match wins); the
 # district admin otherwise.
@@ -48,7 +48,14 @@ ROLES_EXACT: dict[str, list[str]] = {
     "api/v1/worklist": ["gridworker"],
     "api/v1/tickets": ["admin", "handler"],
 }
-ROLES_PREFIX: list[tuple[str, list[str]]] = []
+ROLES_PREFIX: list[tuple[str, list[str]]] = [
+    ("me/talent/", ["talent", "enterprise"]),
+    ("api/v1/me/talent", ["talent", "enterprise"]),
+    ("talent/", ["commissioner", "admin"]),
+    ("api/v1/caseload", ["commissioner"]),
+    ("evaluation/", ["admin", "evaluator", "street"]),
+    ("development/", ["admin", "street"]),
+]
 
 # Query strings a route needs to answer (a required parameter).
 QUERY: dict[str, str] = {"api/v1/lights": "?region=370103"}
@@ -124,13 +131,103 @@ def _values() -> dict[str, list[str]]:
         "_categories": [str(Category.objects.values_list("pk", flat=True).first())],
         "_units": [str(Unit.objects.order_by("pk").values_list("pk", flat=True).first())],
         "_tickets": [str(open_ticket)],
+        **_new_app_values(),
         "_assignments": ["0"],
         "_tokens": ["0"],
         "_calendar": ["0"],
     }
 
 
+def _first(model: Any, **where: Any) -> str:
+    pk = model.objects.filter(**where).order_by("pk").values_list("pk", flat=True).first()
+    return str(pk or 0)
+
+
+def _new_app_values() -> dict[str, list[str]]:
+    """Objects of the talent, policies, evaluation and development apps, as their demo builds
+    them: an enterprise and a talent of the demo commissioner's caseload, the latest published
+    policy version, the current year's cycle and its first arena, a key project with reports."""
+    from gridlight.core.models import User
+    from gridlight.development.models import DataElement, ProgressReport, Project
+    from gridlight.evaluation.models import (
+        ActionItem,
+        Assessment,
+        Cadre,
+        CycleYear,
+        Evidence,
+        Rectification,
+        Round,
+        StreetBrand,
+    )
+    from gridlight.evaluation.models import Milestone as BrandMilestone
+    from gridlight.policies.models import Policy, PolicyVersion
+    from gridlight.talent.models import Enterprise, Talent, TalentProblem
+
+    commissioner = User.objects.get(username="commissioner")
+    year = CycleYear.objects.order_by("-year").values_list("pk", flat=True).first()
+    element = DataElement.objects.order_by("pk").first()
+    problem = TalentProblem.objects.order_by("-pk").values_list("pk", flat=True).first()
+    values = {
+        "_talents": _first(Talent),
+        "_enterprises": _first(Enterprise),
+        "_commissioners": str(commissioner.pk),
+        "_policies_catalogue": _first(Policy),
+        "_policy_versions": _first(PolicyVersion),
+        "_years": str(year or 0),
+        "_rounds": _first(Round, year_id=year),
+        "_assessments": _first(Assessment),
+        "_brands": _first(StreetBrand),
+        "_brand_milestones": _first(BrandMilestone),
+        "_actions": _first(ActionItem),
+        "_evidence": _first(Evidence),
+        "_cadres": _first(Cadre),
+        "_rectifications": _first(Rectification),
+        "_problems": str(problem or 0),
+        "_projects": _first(Project),
+        "_reports": _first(ProgressReport),
+        "_elements": str(element.pk if element else 0),
+    }
+    named = {
+        "talent_id": "_talents",
+        "enterprise_id": "_enterprises",
+        "commissioner_id": "_commissioners",
+        "policy_id": "_policies_catalogue",
+        "round_id": "_rounds",
+        "year_id": "_years",
+        "problem_id": "_problems",
+        "project_id": "_projects",
+        "report_id": "_reports",
+    }
+    out = {key: [value] for key, value in values.items()}
+    out.update({name: [values[key]] for name, key in named.items()})
+    out["code"] = [element.code if element else "0"]
+    out["level"] = ["A"]
+    return out
+
+
 INT_KINDS = [
+    ("talent/caseload/commissioners/", "_commissioners"),
+    ("talent/caseload/enterprises/", "_enterprises"),
+    ("talent/caseload/", "_talents"),
+    ("talent/enterprises/", "_enterprises"),
+    ("talent/talents/", "_talents"),
+    ("policies/versions/", "_policy_versions"),
+    ("policies/talents/", "_talents"),
+    ("policies/enterprises/", "_enterprises"),
+    ("policies/", "_policies_catalogue"),
+    ("evaluation/rounds/", "_rounds"),
+    ("evaluation/assessments/", "_assessments"),
+    ("evaluation/brands/", "_brands"),
+    ("evaluation/milestones/", "_brand_milestones"),
+    ("evaluation/actions/", "_actions"),
+    ("evaluation/evidence/", "_evidence"),
+    ("evaluation/cadres/", "_cadres"),
+    ("evaluation/rectifications/", "_rectifications"),
+    ("evaluation/", "_years"),
+    ("me/talent/problems/", "_problems"),
+    ("development/projects/", "_projects"),
+    ("development/reports/", "_reports"),
+    ("development/indicators/elements/", "_elements"),
     ("households/rules/", "_rules"),
     ("households/dashboard/", "_dashboard"),
     ("households/", "_households"),
@@ -217,6 +314,7 @@ def run(*, db: str, scale: str) -> None:
 
     households = build(scale)
     build_ticket_history(scale)
+    build_new_apps()
     tickets = Ticket.objects.count()
     # This machine is shared: the gauge (ms for a fixed piece of Python) says how fast it ran.
     report("speed-gauge", db=db, rows=0, seconds=0, speed_gauge_ms=speed_gauge())

@@ -93,6 +93,24 @@ def _analyze() -> None:
 TICKETS = {"district": 1_000_000, "city": 10_000_000}
 
 
+def build_new_apps() -> int:
+    """The talent service desk, policies, evaluation cycle and key projects as the demo builds
+    them (each builder completes what is missing, so a reused database is not doubled)."""
+    from gridlight.development.demo import build_development
+    from gridlight.evaluation.demo import build_evaluation
+    from gridlight.policies.demo import build_policies
+    from gridlight.talent.demo import build_talent
+
+    start = time.perf_counter()
+    made = build_talent() + build_policies() + build_evaluation() + build_development()
+    print(
+        f"  talent, policies, evaluation, projects in {time.perf_counter() - start:.0f} s",
+        file=sys.stderr,
+        flush=True,
+    )
+    return made
+
+
 def build_ticket_history(scale: str) -> int:
     """The demo tree and users, plus the scale's synthetic ticket history (three years, with the
     open recent tickets); no households (the ticket benchmarks do not read them)."""

@@ -7,6 +7,8 @@ in the district's time zone), whatever happens to it later. Every rate is a coun
 over another; a rate whose denominator is zero has no value and is shown as "—", never as 0 %.
 Definitions and a worked example: docs/tickets-kpi.md.
 
+The counts are read from their monthly sums (``DispatchMonth``, kept by database triggers on the
+facts), or from the facts themselves for a viewer whose scope is a grid.
 One aggregate query, grouped by the chosen dimension *and* the month, gives both the table and
 the monthly trend (rolled up here in Python), so the number of queries does not grow with the
 data: at most one more query fetches the rows' names.
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any, Literal
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Substr
 from django.utils.functional import Promise
 from django.utils.translation import get_language
@@ -27,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from gridlight.core.access import Perm, Viewer, require
 from gridlight.core.models import Region
 from gridlight.core.models.regions import SEGMENT_WIDTH
-from gridlight.tickets.models import Category, DispatchFact, Unit
+from gridlight.tickets.models import Category, DispatchFact, DispatchMonth, Unit
 
 Dimension = Literal["unit", "street", "community", "category", "month"]
 DIMENSIONS: tuple[Dimension, ...] = ("unit", "street", "community", "category", "month")
@@ -104,6 +106,8 @@ _AGGREGATES: dict[str, Count] = {
     "reopened": Count("id", filter=Q(rated=True, reopened=True)),
 }
 assert set(_AGGREGATES) == set(COUNT_FIELDS)
+# The same counts over the monthly sums (DispatchMonth, kept by triggers that count as above).
+_MONTH_SUMS: dict[str, Sum] = {f: Sum(f) for f in COUNT_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -202,12 +206,25 @@ def facts_for(
     street: int | None = None,
     category: int | None = None,
     talent_only: bool = False,
+    monthly: bool = False,
 ) -> Any:
     """The dispatch facts a KPI page counts: in ``user``'s ticket.view scope (403 if held
-    nowhere), dispatched in the months from ``start`` to ``end``, narrowed by the filters."""
+    nowhere), dispatched in the months from ``start`` to ``end``, narrowed by the filters.
+
+    With ``monthly``, their monthly sums (``DispatchMonth``, a row per month, unit, category and
+    community) when the scope is made of whole communities or more — the same numbers from a
+    tenth of the rows; a scope that holds a grid only reads the facts (``None`` is returned)."""
     scope = require(user, Perm.TICKET_VIEW)
-    qs = DispatchFact.objects.filter(
-        scope.q("region_path"), month__gte=month_start(start), month__lte=month_start(end)
+    model: Any = DispatchFact
+    if monthly:
+        if any(len(root) > _COMMUNITY_PATH for root in scope.paths):
+            return None
+        model = DispatchMonth
+    qs = model.objects.filter(
+        *([Q(dispatches__gt=0)] if monthly else []),
+        scope.q("region_path"),
+        month__gte=month_start(start),
+        month__lte=month_start(end),
     )
     if unit is not None:
         qs = qs.filter(unit_id=unit)
@@ -267,25 +284,29 @@ def kpis(
     if by not in _GROUP_FIELD:
         raise ValueError(f"unknown dimension: {by!r}")
     key = _GROUP_FIELD[by]
-    qs = facts_for(
-        user,
-        start=start,
-        end=end,
-        unit=unit,
-        street=street,
-        category=category,
-        talent_only=talent_only,
-    )
+    narrowed: dict[str, Any] = {
+        "unit": unit,
+        "street": street,
+        "category": category,
+        "talent_only": talent_only,
+    }
+    qs = facts_for(user, start=start, end=end, monthly=True, **narrowed)
+    sums: dict[str, Any] = _MONTH_SUMS
+    community: Any = F("region_path")
+    if qs is None:  # a grid's scope: its own facts, few
+        qs = facts_for(user, start=start, end=end, **narrowed)
+        sums = _AGGREGATES
+        community = Substr("region_path", 1, _COMMUNITY_PATH)
     if by == "community":
-        qs = qs.annotate(community_path=Substr("region_path", 1, _COMMUNITY_PATH))
+        qs = qs.annotate(community_path=community)
     group = [key] if key == "month" else [key, "month"]
     per_key: dict[Any, Counts] = {}
     months = months_between(start, end)
     per_month: dict[date, Counts] = {m: Counts() for m in months}
     # Aliased: an annotation named like a field would shadow it in the other filters.
-    aggregates = {f"n_{f}": agg for f, agg in _AGGREGATES.items()}
+    aggregates = {f"n_{f}": agg for f, agg in sums.items()}
     for row in qs.values(*group).annotate(**aggregates).order_by():
-        counts = Counts(**{f: row[f"n_{f}"] for f in COUNT_FIELDS})
+        counts = Counts(**{f: row[f"n_{f}"] or 0 for f in COUNT_FIELDS})
         per_key.setdefault(row[key], Counts()).add(counts)
         per_month.setdefault(row["month"], Counts()).add(counts)
     rows = [KpiRow(k, label, per_key[k]) for k, label in _labels(by, set(per_key))]

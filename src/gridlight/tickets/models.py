@@ -484,6 +484,52 @@ class DispatchFact(models.Model):
         return f"{self.ticket_id}/{self.round}"
 
 
+class DispatchMonth(models.Model):
+    """The dispatch facts summed per month, unit, category, community and talent flag: what the
+    KPI pages read instead of a year's facts. Kept by database triggers on ``DispatchFact``
+    (migration 0007), so every writer of facts — a transition, the sweeper's set-based update,
+    a rebuild, the demo's bulk insert — moves it in the same transaction. ``region_path`` is the
+    community's path (the street's, for a ticket placed at a street): a viewer whose scope is a
+    grid reads the facts themselves (``tickets.kpi.facts_for``)."""
+
+    month = models.DateField()
+    unit = models.ForeignKey(
+        Unit, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    street = models.ForeignKey(
+        Region, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    region_path = models.CharField(max_length=255)
+    talent = models.BooleanField(default=False)
+    dispatches = models.IntegerField(default=0)
+    responded = models.IntegerField(default=0)
+    responded_on_time = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+    handled = models.IntegerField(default=0)
+    handled_on_time = models.IntegerField(default=0)
+    timed = models.IntegerField(default=0)
+    overdue = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "unit", "category", "region_path", "talent"],
+                name="dispatchmonth_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["region_path", "month"], name="dispatchmonth_path")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.region_path} {self.unit_id}/{self.category_id}"
+
+
 class Attachment(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
     name = models.CharField(max_length=120)
