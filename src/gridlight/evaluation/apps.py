@@ -55,3 +55,8 @@ class EvaluationConfig(AppConfig):
             _("Position inspection"),
             {"record": _("recorded"), "fix": _("rectification done")},
         )
+        register_actions(
+            "eval_task",
+            _("Evaluation task"),
+            {"set": _("set"), "done": _("done"), "import": _("imported")},
+        )
