@@ -8,7 +8,6 @@ same file twice changes nothing."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
@@ -21,7 +20,7 @@ from gridlight.core.access import Perm, scope_for
 from gridlight.core.errors import DomainError, RowError
 from gridlight.core.imports.common import ImportResult, reject_if
 from gridlight.core.models import Region, RegionLevel, User
-from gridlight.core.spreadsheets import Column, cell_text, read_sheet, write_workbook
+from gridlight.core.spreadsheets import Column, cell_text, read_sheet
 from gridlight.evaluation.models import CycleYear
 from gridlight.evaluation.services import TaskInput, check_tasks, plain, write_tasks
 
@@ -148,13 +147,3 @@ def _write(
             changes={"created": created, "updated": updated + removed, "unchanged": unchanged},
         )
     return ImportResult(created, updated + removed, unchanged)
-
-
-def export_rows(tasks: Any) -> Iterator[list[Any]]:
-    """Tasks as the import reads them (a round trip changes nothing)."""
-    for t in tasks.select_related("cycle", "street").order_by("cycle__year", "region_path", "pk"):
-        yield [t.cycle.year, t.street.code, t.title, plain(t.weight)]
-
-
-def export_tasks(tasks: Any) -> bytes:
-    return write_workbook(SHEET, COLUMNS, export_rows(tasks))

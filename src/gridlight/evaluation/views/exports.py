@@ -167,17 +167,16 @@ def tasks_export(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @exports.register("evaluation.tasks")
 def _tasks(user: User, params: QueryDict) -> exports.Export:
-    """The streets' tasks the user sees, in the import's columns (a round trip changes
-    nothing) and the day each was done."""
+    """The streets' tasks the user sees, in the import's columns: a round trip changes
+    nothing (the days they were done are on the tasks page)."""
     cycle = _cycle(user, params)
     tasks = scoped(StreetTask.objects.filter(cycle=cycle), user, Perm.EVALUATION_VIEW)
-    done = dict(tasks.values_list("pk", "done_on"))
     ordered = list(tasks.select_related("street").order_by("region_path", "pk"))
-    columns = [*imports.COLUMNS, Column("done_on", "完成日期", "done on")]
+    columns = list(imports.COLUMNS)
 
     def rows() -> Iterator[list[Any]]:
         for t in ordered:
-            yield [cycle.year, t.street.code, t.title, plain(t.weight), done[t.pk]]
+            yield [cycle.year, t.street.code, t.title, plain(t.weight)]
 
     return exports.Export(
         sheet=imports.SHEET,
