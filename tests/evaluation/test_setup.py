@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gridlight.core.models import AuditEvent
 from gridlight.core.spreadsheets import read_sheet, write_workbook
-from gridlight.evaluation import imports, services
+from gridlight.evaluation import imports
 from gridlight.evaluation.models import (
     ActionItem,
     Attendance,

@@ -22,7 +22,7 @@ from gridlight.core.imports.common import ImportResult, reject_if
 from gridlight.core.models import Region, RegionLevel, User
 from gridlight.core.spreadsheets import Column, cell_text, read_sheet
 from gridlight.evaluation.models import CycleYear
-from gridlight.evaluation.services import TaskInput, check_tasks, plain, write_tasks
+from gridlight.evaluation.services import TaskInput, check_tasks, write_tasks
 
 SHEET = "evaluation_tasks"
 MAX_ROWS = 5_000  # 17 streets × a few dozen tasks; more is a mistake
