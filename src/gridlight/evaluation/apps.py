@@ -9,6 +9,7 @@ class EvaluationConfig(AppConfig):
 
     def ready(self) -> None:
         from gridlight.core.audit import register_actions
+        from gridlight.evaluation import widgets  # noqa: F401 - it registers its region panel
 
         changed = {"create": _("created"), "update": _("changed")}
         register_actions("eval_cycle", _("Evaluation year"), {**changed, "plan": _("planned")})
