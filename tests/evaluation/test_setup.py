@@ -331,3 +331,26 @@ def test_cadres_and_inspections_are_recorded_through_the_pages(cycle: Cycle) -> 
     )
     assert Inspection.objects.get().rectifications.count() == 1
     assert secretary.get("/evaluation/positions/inspect/").status_code == 403
+
+
+def test_the_years_weights_change_with_their_version(cycle: Cycle) -> None:
+    admin = login(cycle.admin)
+    url = f"/evaluation/{cycle.cycle.pk}/weights/"
+    body = {
+        "arenas": "50",
+        "assessment": "20",
+        "observation": "20",
+        "leading": "90",
+        "advanced": "80",
+        "version": cycle.cycle.version,
+    }
+    refused = admin.post(url, body)
+    assert refused.status_code == 400
+    assert "90" in refused.content.decode()
+    assert admin.post(url, body | {"observation": "30", "advanced": "95"}).status_code == 400
+    assert admin.post(url, body | {"observation": "30"}).status_code == 302
+    year = CycleYear.objects.get(pk=cycle.cycle.pk)
+    assert year.ranking_weights["arenas"] == "50"
+    assert year.echelon_thresholds == {"leading": "90", "advanced": "80"}
+    assert admin.post(url, body | {"observation": "30"}).status_code == 409  # stale version
+    assert login(cycle.world.twins["district_admin"]).get(url).status_code == 404

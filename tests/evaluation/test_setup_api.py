@@ -143,3 +143,21 @@ def test_meetings_tasks_and_standings_through_the_api(cycle: Cycle) -> None:
         staff, "post", f"/api/v1/evaluation/years/{cycle.cycle.pk}/standings"
     ).status_code in (403, 404)
     assert CycleYear.objects.count() == 1
+
+
+def test_the_years_weights_through_the_api(cycle: Cycle) -> None:
+    admin = _api(cycle.admin)
+    url = f"/api/v1/evaluation/years/{cycle.cycle.pk}"
+    body = {
+        "ranking_weights": {"arenas": 40, "assessment": 40, "observation": 30},
+        "echelon_thresholds": {"leading": 85, "advanced": 75},
+        "version": 1,
+    }
+    assert _send(admin, "patch", url, body).status_code == 400
+    body["ranking_weights"]["observation"] = 20
+    changed = _send(admin, "patch", url, body)
+    assert changed.status_code == 200
+    assert changed.json()["version"] == 2
+    assert _send(admin, "patch", url, body).status_code == 409
+    twin = _api(cycle.world.twins["district_admin"])
+    assert _send(twin, "patch", url, body | {"version": 2}).status_code == 404

@@ -100,6 +100,15 @@ class CycleForm(Form):
             field.initial = districts[0].pk
 
 
+class CycleWeightsForm(Form):
+    arenas = forms.DecimalField(label=_("Weight of the arenas (%)"), min_value=0)
+    assessment = forms.DecimalField(label=_("Weight of the half-year assessment (%)"), min_value=0)
+    observation = forms.DecimalField(label=_("Weight of the year-end observation (%)"), min_value=0)
+    leading = forms.DecimalField(label=_("Leading from (points)"), min_value=0)
+    advanced = forms.DecimalField(label=_("Advanced from (points)"), min_value=0)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class EventForm(Form):
     held_on = forms.DateField(label=_("Date"), widget=date_input())
     agenda = forms.CharField(

@@ -151,6 +151,41 @@ def cycle_create(
     return cycle
 
 
+@transaction.atomic
+def cycle_update(
+    *,
+    actor: User,
+    cycle: CycleYear,
+    version: int,
+    ranking_weights: Mapping[str, Any],
+    echelon_thresholds: Mapping[str, Any],
+) -> CycleYear:
+    """Change the year's ranking weights and echelon thresholds (they take effect when the
+    standings are computed next)."""
+    require_path(actor, Perm.EVALUATION_MANAGE, cycle.region_path)
+    weights = check_weights(ranking_weights, _("the annual ranking"))
+    if set(weights) != set(DEFAULT_RANKING):
+        raise DomainError(_("The annual ranking weighs arenas, assessment and observation."))
+    tiers = _check_echelon(echelon_thresholds)
+    before = {
+        "ranking_weights": cycle.ranking_weights,
+        "echelon_thresholds": cycle.echelon_thresholds,
+    }
+    after = {
+        "ranking_weights": {k: str(v) for k, v in weights.items()},
+        "echelon_thresholds": tiers,
+    }
+    _bump(CycleYear, cycle, version, _("This year"), **after)
+    audit.record(
+        actor=actor,
+        action="eval_cycle.update",
+        obj=cycle,
+        region_path=cycle.region_path,
+        changes=audit.diff(before, after),
+    )
+    return cycle
+
+
 def _check_echelon(thresholds: Mapping[str, Any]) -> dict[str, str]:
     try:
         leading = Decimal(str(thresholds["leading"]))

@@ -29,6 +29,7 @@ urlpatterns = [
     path("new/", setup.cycle_create, name="cycle_new"),
     path("<int:pk>/setup/", setup.cycle_setup, name="setup"),
     path("<int:pk>/plan/", setup.cycle_plan, name="plan"),
+    path("<int:pk>/weights/", setup.cycle_edit, name="cycle_edit"),
     path("<int:pk>/standings/compute/", setup.standings_compute, name="standings_compute"),
     path("<int:pk>/standings/export/", exports.standings_export, name="standings_export"),
     path("<int:pk>/brand/", setup.brand_edit, name="brand_edit"),

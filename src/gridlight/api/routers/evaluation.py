@@ -497,6 +497,29 @@ def create_year(request: SignedInRequest, payload: YearIn) -> Status[dict[str, A
     return Status(201, _year_out(cycle))
 
 
+class YearWeightsIn(Schema):
+    ranking_weights: dict[str, Decimal]
+    echelon_thresholds: dict[str, Decimal]
+    version: int
+
+
+@router.patch(
+    "/evaluation/years/{year_id}",
+    response={200: YearOut, 400: Message, 409: Message},
+    summary="Change the year's ranking weights (adding to 100) and echelon thresholds",
+)
+def update_year(request: SignedInRequest, year_id: int, payload: YearWeightsIn) -> Any:
+    cycle = _managed(CycleYear.objects.select_related("district"), request, year_id)
+    services.cycle_update(
+        actor=request.user,
+        cycle=cycle,
+        version=payload.version,
+        ranking_weights=payload.ranking_weights,
+        echelon_thresholds=payload.echelon_thresholds,
+    )
+    return _year_out(cycle)
+
+
 @router.post(
     "/evaluation/years/{year_id}/plan",
     response=list[EventOut],

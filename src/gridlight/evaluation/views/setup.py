@@ -166,6 +166,29 @@ def cycle_setup(request: SignedInRequest, pk: int) -> HttpResponse:
     )
 
 
+@access(Perm.EVALUATION_MANAGE)
+def cycle_edit(request: SignedInRequest, pk: int) -> HttpResponse:
+    cycle = _managed(CycleYear.objects.all(), request, pk)
+    initial = {**cycle.ranking_weights, **cycle.echelon_thresholds, "version": cycle.version}
+    form = f.CycleWeightsForm(request.POST or None, initial=initial)
+    return _form_page(
+        request,
+        form,
+        lambda d: services.cycle_update(
+            actor=request.user,
+            cycle=cycle,
+            version=d["version"],
+            ranking_weights={k: d[k] for k in ("arenas", "assessment", "observation")},
+            echelon_thresholds={k: d[k] for k in ("leading", "advanced")},
+        ),
+        title=_("Annual ranking weights"),
+        done=lambda c: reverse("evaluation:setup", args=[c.pk]),
+        back=reverse("evaluation:setup", args=[cycle.pk]),
+        cycle=cycle,
+        intro=_("They take effect when the annual ranking is computed next."),
+    )
+
+
 @require_POST
 @access(Perm.EVALUATION_MANAGE)
 def cycle_plan(request: SignedInRequest, pk: int) -> HttpResponse:
