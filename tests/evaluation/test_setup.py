@@ -354,3 +354,40 @@ def test_the_years_weights_change_with_their_version(cycle: Cycle) -> None:
     assert year.echelon_thresholds == {"leading": "90", "advanced": "80"}
     assert admin.post(url, body | {"observation": "30"}).status_code == 409  # stale version
     assert login(cycle.world.twins["district_admin"]).get(url).status_code == 404
+
+
+def test_every_kind_of_event_page_and_the_observations_route(cycle: Cycle) -> None:
+    from gridlight.evaluation.models import SiteVisit
+
+    w = cycle.world
+    admin = login(cycle.admin)
+    for event in cycle.cycle.events.all():
+        assert admin.get(f"/evaluation/events/{event.pk}/").status_code == 200
+    staff = login(w.users["street_staff"])
+    observation = cycle.cycle.events.get(kind="observation")
+    assert staff.get(f"/evaluation/events/{observation.pk}/").status_code == 200
+    url = f"/evaluation/events/{observation.pk}/route/"
+    assert admin.get(url).status_code == 200
+    body = {
+        "starts_at": "2026-12-10T09:00",
+        "minutes": "45",
+        "stops": f"{w.secret_community.code} {w.open_community.code}",
+        "observers": [cycle.judges[1].pk],
+    }
+    assert admin.post(url, body | {"stops": "999999"}).status_code == 400
+    assert not SiteVisit.objects.exists()
+    assert admin.post(url, body).status_code == 302
+    stops = list(SiteVisit.objects.order_by("order"))
+    assert [s.region_id for s in stops] == [w.secret_community.pk, w.open_community.pk]
+    assert (stops[1].starts_at - stops[0].starts_at).seconds == 45 * 60
+    page = admin.get(f"/evaluation/events/{observation.pk}/").content.decode()
+    assert w.secret_community.name in page
+    # The other street's staff see the stop in their own street, not the secret one.
+    twin = login(w.twins["street_staff"]).get(f"/evaluation/events/{observation.pk}/")
+    assert w.secret_community.name not in twin.content.decode()
+    meeting = cycle.cycle.events.get(kind="meeting", number=1)
+    assert admin.get(f"/evaluation/events/{meeting.pk}/route/").status_code == 404
+    assert admin.get(f"/evaluation/events/{meeting.pk}/rounds/new/").status_code == 404
+    assert admin.get(f"/evaluation/{cycle.cycle.pk}/setup/").status_code == 200
+    assert admin.get("/evaluation/").status_code == 200
+    assert admin.get(f"/evaluation/rounds/{cycle.round.pk}/panel/").status_code == 200
