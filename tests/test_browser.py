@@ -144,3 +144,79 @@ def test_grid_worker_records_a_visit_from_the_phone_worklist(
         timezone.localdate(),
     )
     assert page.locator("[data-testid=worklist-today] .list-group-item").count() == mine.count() - 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_judge_enters_and_confirms_a_score_sheet_on_a_phone(
+    live_server: Any, browser: Any
+) -> None:
+    """At the arena, on a phone: the judge opens their list, scores a street (a score out of
+    range is refused with a message and nothing stored), confirms, and the sheet is sealed."""
+    from decimal import Decimal
+
+    from gridlight.core.models import Region, User
+    from gridlight.evaluation import services
+    from gridlight.evaluation.models import Sheet, SheetStatus
+
+    build_demo()
+    admin = User.objects.get(username="admin")
+    judge = User.objects.get(username="evaluator")
+    district = Region.objects.get(level=0, name="市中区")
+    cycle = services.cycle_create(actor=admin, district=district, year=2026)
+    services.cycle_plan(actor=admin, cycle=cycle)
+    streets = list(Region.objects.filter(parent=district).order_by("sort_order", "path")[:3])
+    round_ = services.round_create(
+        actor=admin,
+        event=cycle.events.get(kind="arena", number=4),
+        title="四季度擂台",
+        criteria=[
+            services.CriterionInput("工作成效", Decimal(60), Decimal(10)),
+            services.CriterionInput("创新特色", Decimal(40), Decimal(10)),
+        ],
+        entrants=streets,
+    )
+    services.judge_appoint(actor=admin, round_=round_, user=judge)
+    first, second = round_.criteria.all()
+    entrant = round_.entrants.get(region=streets[0])
+
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=username]", "evaluator")
+    page.fill("input[name=password]", demo_password("evaluator"))
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url(live_server.url + "/")
+    page.goto(f"{live_server.url}/evaluation/rounds/{round_.pk}/score/")
+    rows = page.locator("[data-testid=score-list] .list-group-item")
+    assert rows.count() == 3
+    rows.filter(has_text=streets[0].name).click()
+    page.wait_for_url(f"{live_server.url}/evaluation/rounds/{round_.pk}/score/{entrant.pk}/")
+    # The number pad on a phone, and the form fits the screen.
+    assert page.get_attribute(f"input[name=c{first.pk}]", "inputmode") == "decimal"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.fill(f"input[name=c{first.pk}]", "12")
+    page.fill(f"input[name=c{second.pk}]", "7.5")
+    page.click("[data-testid=sheet-save]")
+    assert "10" in page.inner_text("[data-testid=sheet-form]")  # the range is named
+    assert not Sheet.objects.exists()
+    page.fill(f"input[name=c{first.pk}]", "8.25")
+    page.fill(f"input[name=c{second.pk}]", "7.5")
+    page.check("input[name=confirm]")
+    page.click("[data-testid=sheet-save]")
+    page.wait_for_url(f"{live_server.url}/evaluation/rounds/{round_.pk}/score/")
+    badge = page.locator("[data-testid=score-list] .list-group-item").filter(
+        has_text=streets[0].name
+    )
+    assert "封存" in badge.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "phone-score-sheet.png"), full_page=True)
+    sheet = Sheet.objects.get()
+    assert (sheet.status, sheet.scores) == (
+        SheetStatus.CONFIRMED,
+        {str(first.pk): "8.25", str(second.pk): "7.5"},
+    )
+    # Sealed: the form can no longer be sent.
+    page.goto(f"{live_server.url}/evaluation/rounds/{round_.pk}/score/{entrant.pk}/")
+    assert page.is_disabled("[data-testid=sheet-save]")
+    assert errors == []

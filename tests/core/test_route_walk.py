@@ -70,6 +70,7 @@ from tests.conftest import (
     raise_secret_problems,
 )
 from tests.evaluation import secrets as evaluation_secrets
+from tests.evaluation.secrets import EVALUATION_COUNTED, EVALUATION_VERSIONED
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -305,6 +306,8 @@ def _state() -> tuple[Any, ...]:
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
     for model in (WorkdayOverride, ServiceLog, TalentProblem, ReportLine, ProjectSnapshot):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
+    for model in EVALUATION_COUNTED:
+        counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
     # A cadence change moves due dates without touching versions: its days say it.
     counts.append(f"(SELECT COALESCE(SUM(days), 0) FROM {table(Cadence)})")  # noqa: S608
     # Rows that carry a version: their number and the sum of versions catch an insert, a delete
@@ -322,6 +325,7 @@ def _state() -> tuple[Any, ...]:
         Project,
         ProgressReport,
         DataValue,
+        *EVALUATION_VERSIONED,
     ):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
         counts.append(f"(SELECT COALESCE(SUM(version), 0) FROM {table(model)})")  # noqa: S608

@@ -48,3 +48,23 @@ def test_the_demo_cycle_reproduces_the_report() -> None:
     # One overdue action item a year is raised as a ticket.
     assert ActionItem.objects.exclude(ticket=None).filter(event__cycle__year=2025).count() == 1
     assert build_evaluation(today=TODAY) == 0
+
+
+@pytest.mark.django_db
+def test_the_echelon_shows_on_the_region_pages() -> None:
+    from gridlight.core.models import Region, User
+    from tests.conftest import login
+
+    build_demo()
+    build_evaluation(today=TODAY)
+    admin = login(User.objects.get(username="admin"))
+    leshan = Region.objects.get(name="乐山社区")
+    page = admin.get(f"/regions/{leshan.pk}/").content.decode()
+    assert 'data-testid="echelon-tier">领跑' in page
+    street = admin.get(f"/regions/{leshan.parent_id}/").content.decode()
+    assert "年度排名" in street or "Annual rank" in street
+    district = admin.get(f"/regions/{leshan.parent.parent_id}/").content.decode()
+    leading = district.split("领跑</span>")[1].split("</div>")[0]
+    assert "乐山社区" in leading
+    assert "睦和苑社区" in leading
+    assert "英雄山社区" not in leading

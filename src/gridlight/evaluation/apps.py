@@ -9,6 +9,7 @@ class EvaluationConfig(AppConfig):
 
     def ready(self) -> None:
         from gridlight.core.audit import register_actions
+        from gridlight.evaluation import widgets  # noqa: F401 - it registers its region panel
 
         changed = {"create": _("created"), "update": _("changed")}
         register_actions("eval_cycle", _("Evaluation year"), {**changed, "plan": _("planned")})
@@ -54,4 +55,9 @@ class EvaluationConfig(AppConfig):
             "eval_inspection",
             _("Position inspection"),
             {"record": _("recorded"), "fix": _("rectification done")},
+        )
+        register_actions(
+            "eval_task",
+            _("Evaluation task"),
+            {"set": _("set"), "done": _("done"), "import": _("imported")},
         )

@@ -53,6 +53,7 @@ from gridlight.evaluation.models import (
     StandardItem,
     Standing,
     StreetBrand,
+    StreetTask,
 )
 
 HUNDRED = Decimal(100)
@@ -146,6 +147,41 @@ def cycle_create(
         obj=cycle,
         region_path=district.path,
         changes={"year": year, "ranking_weights": cycle.ranking_weights},
+    )
+    return cycle
+
+
+@transaction.atomic
+def cycle_update(
+    *,
+    actor: User,
+    cycle: CycleYear,
+    version: int,
+    ranking_weights: Mapping[str, Any],
+    echelon_thresholds: Mapping[str, Any],
+) -> CycleYear:
+    """Change the year's ranking weights and echelon thresholds (they take effect when the
+    standings are computed next)."""
+    require_path(actor, Perm.EVALUATION_MANAGE, cycle.region_path)
+    weights = check_weights(ranking_weights, _("the annual ranking"))
+    if set(weights) != set(DEFAULT_RANKING):
+        raise DomainError(_("The annual ranking weighs arenas, assessment and observation."))
+    tiers = _check_echelon(echelon_thresholds)
+    before = {
+        "ranking_weights": cycle.ranking_weights,
+        "echelon_thresholds": cycle.echelon_thresholds,
+    }
+    after = {
+        "ranking_weights": {k: str(v) for k, v in weights.items()},
+        "echelon_thresholds": tiers,
+    }
+    _bump(CycleYear, cycle, version, _("This year"), **after)
+    audit.record(
+        actor=actor,
+        action="eval_cycle.update",
+        obj=cycle,
+        region_path=cycle.region_path,
+        changes=audit.diff(before, after),
     )
     return cycle
 
@@ -366,28 +402,22 @@ EVIDENCE_TYPES = {
     "photo": {"image/jpeg", "image/png"},
     "document": {"application/pdf"},
 }
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 
 
 @transaction.atomic
 def evidence_add(
     *, actor: User, milestone: Milestone, kind: str, title: str, upload: Any
 ) -> Evidence:
+    """Evidence checked like a ticket's attachment (tickets/attachments.py: size, and type by
+    content and name alike), then by its kind (a photo is an image, a document a PDF)."""
+    from gridlight.tickets.attachments import MAX_BYTES, Upload, check_upload
+
     require_path(actor, Perm.EVALUATION_REPORT, milestone.region_path)
     if kind not in EVIDENCE_TYPES:
         raise DomainError(_("Evidence is a photo or a document."))
-    if upload.size > MAX_EVIDENCE_BYTES:
-        raise DomainError(_("A file of evidence is at most 10 MB."))
-    data = upload.read()
-    sniffed = (
-        "image/jpeg"
-        if data.startswith(b"\xff\xd8\xff")
-        else "image/png"
-        if data.startswith(b"\x89PNG")
-        else "application/pdf"
-        if data.startswith(b"%PDF")
-        else ""
-    )
+    # Never read more than one byte past the limit: the check then refuses it by its size.
+    data = upload.read(MAX_BYTES + 1)
+    sniffed = check_upload(Upload(name=str(upload.name or ""), data=data))
     if sniffed not in EVIDENCE_TYPES[kind]:
         raise DomainError(_("A photo is a JPEG or PNG file, a document a PDF file."))
     evidence = Evidence.objects.create(
@@ -1275,3 +1305,97 @@ def site_visits_schedule(
         changes={"created": len(visits)},
     )
     return visits
+
+
+# --- the streets' quality-and-efficiency tasks (街道质效评估任务) ------------------------------
+
+
+@dataclass(frozen=True)
+class TaskInput:
+    title: str
+    weight: Decimal
+
+
+def check_tasks(street: Region, tasks: Sequence[TaskInput]) -> list[TaskInput]:
+    """A street's task list: named once each, weights above 0 adding up to 100."""
+    if not tasks:
+        raise DomainError(_("%(s)s needs at least one task.") % {"s": street})
+    titles = [t.title.strip()[:120] for t in tasks]
+    if any(not t for t in titles) or len(set(titles)) != len(titles):
+        raise DomainError(_("Each task of %(s)s needs its own title.") % {"s": street})
+    if any(t.weight <= 0 for t in tasks):
+        raise DomainError(_("Each task weighs more than 0."))
+    check_weights(
+        {t: w.weight for t, w in zip(titles, tasks, strict=True)},
+        _("the tasks of %(s)s") % {"s": street},
+    )
+    return [TaskInput(t, w.weight) for t, w in zip(titles, tasks, strict=True)]
+
+
+def write_tasks(
+    cycle: CycleYear, street: Region, tasks: Sequence[TaskInput]
+) -> tuple[int, int, int, int]:
+    """Replace a street's list, matched by title: a kept task keeps its done date. Returns
+    (created, updated, unchanged, removed)."""
+    existing = {
+        t.title: t
+        for t in StreetTask.objects.select_for_update().filter(cycle=cycle, street=street)
+    }
+    created = updated = unchanged = 0
+    for t in tasks:
+        row = existing.pop(t.title, None)
+        if row is None:
+            StreetTask.objects.create(
+                cycle=cycle, street=street, region_path=street.path, title=t.title, weight=t.weight
+            )
+            created += 1
+        elif row.weight != t.weight:
+            StreetTask.objects.filter(pk=row.pk).update(weight=t.weight, version=F("version") + 1)
+            updated += 1
+        else:
+            unchanged += 1
+    if existing:
+        StreetTask.objects.filter(pk__in=[t.pk for t in existing.values()]).delete()
+    return created, updated, unchanged, len(existing)
+
+
+@transaction.atomic
+def tasks_set(
+    *, actor: User, cycle: CycleYear, street: Region, tasks: Sequence[TaskInput]
+) -> list[StreetTask]:
+    """Set a street's evaluation tasks for the year (the district's decision): the whole list
+    at once, so the weights always add up to 100; nothing is written when they do not."""
+    require_path(actor, Perm.EVALUATION_MANAGE, cycle.region_path)
+    _street_in(cycle, street)
+    checked = check_tasks(street, tasks)
+    _c, _u, _n, removed = write_tasks(cycle, street, checked)
+    audit.record(
+        actor=actor,
+        action="eval_task.set",
+        obj=cycle,
+        region_path=street.path,
+        changes={
+            "street": street.name,
+            "tasks": {t.title: plain(t.weight) for t in checked},
+            "removed": removed,
+        },
+    )
+    return list(StreetTask.objects.filter(cycle=cycle, street=street))
+
+
+@transaction.atomic
+def task_done(*, actor: User, task: StreetTask, version: int, done_on: date | None) -> StreetTask:
+    """The street reports a task done on a day (or not done again, ``done_on`` None)."""
+    require_path(actor, Perm.EVALUATION_REPORT, task.region_path)
+    if done_on is not None and (done_on > timezone.localdate() or done_on.year != task.cycle.year):
+        raise DomainError(_("The day it was done lies in the task's year, and not after today."))
+    before = task.done_on
+    _bump(StreetTask, task, version, _("This task"), done_on=done_on)
+    audit.record(
+        actor=actor,
+        action="eval_task.done",
+        obj=task,
+        region_path=task.region_path,
+        changes=audit.diff({"done_on": before}, {"done_on": done_on}),
+    )
+    return task

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridlight.evaluation.views import exports, judging, pages, work
+from gridlight.evaluation.views import exports, judging, pages, setup, work
 
 app_name = "evaluation"
 
@@ -25,4 +25,34 @@ urlpatterns = [
     path("cadres/<int:pk>/", work.cadre_detail, name="cadre"),
     path("positions/", work.positions, name="positions"),
     path("rectifications/<int:pk>/fix/", work.rectification_fix, name="rectification_fix"),
+    # Setting up the cycle (views/setup.py).
+    path("new/", setup.cycle_create, name="cycle_new"),
+    path("<int:pk>/setup/", setup.cycle_setup, name="setup"),
+    path("<int:pk>/plan/", setup.cycle_plan, name="plan"),
+    path("<int:pk>/weights/", setup.cycle_edit, name="cycle_edit"),
+    path("<int:pk>/standings/compute/", setup.standings_compute, name="standings_compute"),
+    path("<int:pk>/standings/export/", exports.standings_export, name="standings_export"),
+    path("<int:pk>/brand/", setup.brand_edit, name="brand_edit"),
+    path("<int:pk>/tasks/", setup.tasks, name="tasks"),
+    path("<int:pk>/tasks/set/", setup.tasks_set, name="tasks_set"),
+    path("<int:pk>/tasks/export/", exports.tasks_export, name="tasks_export"),
+    path("tasks/import/", setup.tasks_import, name="tasks_import"),
+    path("tasks/template/", setup.tasks_template, name="tasks_template"),
+    path("tasks/<int:pk>/done/", setup.task_done, name="task_done"),
+    path("events/<int:pk>/", setup.event_detail, name="event"),
+    path("events/<int:pk>/edit/", setup.event_edit, name="event_edit"),
+    path("events/<int:pk>/attendance/", setup.attendance_record, name="attendance"),
+    path("events/<int:pk>/actions/", setup.action_add, name="action_add"),
+    path("events/<int:pk>/rounds/new/", setup.round_create, name="round_new"),
+    path("events/<int:pk>/assessment/", setup.assessment_create, name="assessment_new"),
+    path("events/<int:pk>/route/", setup.route_edit, name="route"),
+    path("actions/<int:pk>/ticket/", setup.action_escalate, name="action_escalate"),
+    path("rounds/<int:pk>/panel/", setup.round_panel, name="round_panel"),
+    path("rounds/<int:pk>/judges/", setup.judge_appoint, name="judge_appoint"),
+    path("rounds/<int:pk>/conflicts/", setup.conflict_declare, name="conflict_declare"),
+    path("assessments/<int:pk>/compute/", setup.assessment_compute, name="assessment_compute"),
+    path("brands/<int:pk>/milestones/", setup.milestone_add, name="milestone_add"),
+    path("cadres/new/", setup.cadre_create, name="cadre_new"),
+    path("cadres/<int:pk>/participations/", setup.participation_add, name="participation_add"),
+    path("positions/inspect/", setup.inspection_create, name="inspection_new"),
 ]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridlight.core import imports, services
+from gridlight.core import imports, services, widgets
 from gridlight.core.access import Perm, SignedInRequest, access, get_scoped, scope_for
 from gridlight.core.errors import DomainError
 from gridlight.core.forms import RegionForm
@@ -56,6 +56,7 @@ def region_detail(request: SignedInRequest, pk: int) -> HttpResponse:
             "children": region_children(region),
             "positions": positions,
             "can_change": can_change,
+            "panels": widgets.for_region(request, region),
         },
     )
 

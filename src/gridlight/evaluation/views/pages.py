@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from gridlight.core.access import Perm, SignedInRequest, access
+from gridlight.core.access import Perm, SignedInRequest, access, has_perm, scope_for
 from gridlight.core.models import RegionLevel
 from gridlight.evaluation import access as eval_access
 from gridlight.evaluation import selectors
@@ -30,15 +30,27 @@ def _cycle(request: SignedInRequest, pk: int) -> CycleYear:
 
 @access(Perm.EVALUATION_VIEW)
 def cycle_index(request: SignedInRequest) -> HttpResponse:
-    cycles = eval_access.cycles(request.user).select_related("district")
-    return render(request, "evaluation/index.html", {"cycles": cycles})
+    cycles = list(eval_access.cycles(request.user).select_related("district"))
+    manage = scope_for(request.user, Perm.EVALUATION_MANAGE)
+    return render(
+        request,
+        "evaluation/index.html",
+        {
+            "cycles": cycles,
+            "manages_any": not manage.empty,
+            "managed": {c.pk for c in cycles if manage.contains(c.region_path)},
+        },
+    )
 
 
 @access(Perm.EVALUATION_VIEW)
 def board(request: SignedInRequest, pk: int) -> HttpResponse:
     cycle = _cycle(request, pk)
     rows = selectors.board(request.user, cycle)
-    return render(request, "evaluation/board.html", {"cycle": cycle, "rows": rows})
+    reports = has_perm(request.user, Perm.EVALUATION_REPORT)
+    return render(
+        request, "evaluation/board.html", {"cycle": cycle, "rows": rows, "reports": reports}
+    )
 
 
 @access(Perm.EVALUATION_VIEW)
@@ -114,6 +126,7 @@ def assessment(request: SignedInRequest, pk: int) -> HttpResponse:
             "cycle": row.event.cycle,
             "scores": scores,
             "labels": {k: str(v) for k, v in INDICATORS.items()},
+            "manages": eval_access.manages(request.user, row.region_path),
         },
     )
 
@@ -128,6 +141,7 @@ def standings(request: SignedInRequest, pk: int) -> HttpResponse:
             "cycle": cycle,
             "streets": selectors.standings(request.user, cycle, RegionLevel.STREET),
             "communities": selectors.standings(request.user, cycle, RegionLevel.COMMUNITY),
+            "manages": eval_access.manages(request.user, cycle.region_path),
             "chart": {
                 "ranks": selectors.rank_over_quarters(request.user, cycle),
                 "radar": selectors.radar(request.user, cycle),

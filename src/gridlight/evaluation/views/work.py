@@ -14,7 +14,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gridlight.core.access import Perm, SignedInRequest, access, get_scoped, scoped
+from gridlight.core.access import (
+    Perm,
+    SignedInRequest,
+    access,
+    get_scoped,
+    has_perm,
+    scope_for,
+    scoped,
+)
 from gridlight.core.forms import Form, date_input
 from gridlight.core.views.common import flash_errors, submit
 from gridlight.evaluation import services
@@ -85,6 +93,7 @@ def brand_detail(request: SignedInRequest, pk: int) -> HttpResponse:
             "milestones": milestones,
             "today": timezone.localdate(),
             "kinds": EvidenceKind.choices,
+            "reports": scope_for(request.user, Perm.EVALUATION_REPORT).contains(brand.region_path),
         },
     )
 
@@ -138,7 +147,8 @@ def cadre_list(request: SignedInRequest) -> HttpResponse:
         )
         .order_by("region_path", "name")[:500]
     )
-    return render(request, "evaluation/cadres.html", {"cadres": cadres})
+    reports = has_perm(request.user, Perm.EVALUATION_REPORT)
+    return render(request, "evaluation/cadres.html", {"cadres": cadres, "reports": reports})
 
 
 @access(Perm.EVALUATION_VIEW)
@@ -147,7 +157,10 @@ def cadre_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         Cadre.objects.select_related("region"), request.user, Perm.EVALUATION_VIEW, pk=pk
     )
     rows = cadre.participations.select_related("measure", "round").order_by("started_on", "pk")
-    return render(request, "evaluation/cadre.html", {"cadre": cadre, "rows": rows})
+    reports = scope_for(request.user, Perm.EVALUATION_REPORT).contains(cadre.region_path)
+    return render(
+        request, "evaluation/cadre.html", {"cadre": cadre, "rows": rows, "reports": reports}
+    )
 
 
 @access(Perm.EVALUATION_VIEW)
@@ -170,7 +183,12 @@ def positions(request: SignedInRequest) -> HttpResponse:
     return render(
         request,
         "evaluation/positions.html",
-        {"inspections": inspections, "open_items": open_items, "today": timezone.localdate()},
+        {
+            "inspections": inspections,
+            "open_items": open_items,
+            "today": timezone.localdate(),
+            "manages": has_perm(request.user, Perm.EVALUATION_MANAGE),
+        },
     )
 
 
