@@ -174,7 +174,7 @@ def _new_app_values() -> dict[str, list[str]]:
         "_policies_catalogue": _first(Policy),
         "_policy_versions": _first(PolicyVersion),
         "_years": str(year or 0),
-        "_rounds": _first(Round, year_id=year),
+        "_rounds": str(Round.objects.order_by("-pk").values_list("pk", flat=True).first() or 0),
         "_assessments": _first(Assessment),
         "_brands": _first(StreetBrand),
         "_brand_milestones": _first(BrandMilestone),

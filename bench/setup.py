@@ -20,11 +20,12 @@ def build(scale: str, *, households: bool = True) -> int:
         return 0
     from gridlight.households.models import Household
 
-    if Household.objects.count() >= SCALES[scale]:
+    # BENCH_HOUSEHOLDS: a smaller district, to try a benchmark out quickly (as BENCH_TICKETS).
+    total = int(os.environ.get("BENCH_HOUSEHOLDS") or SCALES[scale])
+    if Household.objects.count() >= total:
         _analyze()  # a reused database: make sure the planner has statistics
-        return SCALES[scale]
+        return total
     start = time.perf_counter()
-    total = SCALES[scale]
 
     def progress(pct: int, message: str) -> None:
         print(f"  building: {pct:3d}% {message}", file=sys.stderr, flush=True)

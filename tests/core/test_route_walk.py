@@ -502,10 +502,14 @@ def test_out_of_scope_twin_sees_and_changes_nothing(world: World, role: str) -> 
 
 @pytest.mark.django_db
 def test_the_walk_detects_a_leak(world: World) -> None:
-    """The in-scope district admin does see the secret street: the walk is able to fail."""
+    """The in-scope district admin does see the secret street: the walk is able to fail; and
+    nothing answers the admin with a server error."""
     problems = _walk(login(world.users["district_admin"]), world)
     assert any("leaked secret data" in p for p in problems)
     assert any("wrote data" in p for p in problems)
+    # In scope, every route answers whatever it is sent — the walk's empty form posts and its
+    # API bodies included — and never with a server error.
+    assert [p for p in problems if "server error" in p] == []
 
 
 def _household_in_open_street(world: World) -> Moved:

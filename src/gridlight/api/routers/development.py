@@ -49,13 +49,14 @@ class ProjectOut(Schema):
     reasons: list[dict[str, Any]]
     version: int
 
+    # A project, or the dict a detail is built from (its codes already resolved).
     @staticmethod
-    def resolve_street_code(obj: Project) -> str:
-        return obj.region.code
+    def resolve_street_code(obj: Project | dict[str, Any]) -> str:
+        return str(obj["street_code"]) if isinstance(obj, dict) else obj.region.code
 
     @staticmethod
-    def resolve_unit_code(obj: Project) -> str:
-        return obj.unit.code
+    def resolve_unit_code(obj: Project | dict[str, Any]) -> str:
+        return str(obj["unit_code"]) if isinstance(obj, dict) else obj.unit.code
 
 
 class MilestoneOut(Schema):
