@@ -120,3 +120,197 @@ class PolicyVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy.code} v{self.number}"
+
+
+# --- matching and precise push (docs/policies-matching.md) -------------------------------------
+
+
+class MatchState(models.TextChoices):
+    """The last evaluation of a policy version for a subject, three-valued as the engine is."""
+
+    MET = "met", _("Matched")
+    UNKNOWN = "unknown", _("Possibly (facts missing)")
+    NOT_MET = "not_met", _("Not matched")
+
+
+class MatchStatus(models.TextChoices):
+    """Whether a stored match still stands. Rows are never deleted: a subject that no longer
+    matches is *withdrawn*; a version no longer in force (a newer one published, or its period
+    over) leaves its matches *superseded*."""
+
+    CURRENT = "current", _("Current")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class RunKind(models.TextChoices):
+    PUBLISH = "publish", _("Policy published")
+    PROFILE = "profile", _("Profile changed")
+    NIGHTLY = "nightly", _("Nightly")
+
+
+class MatchRun(models.Model):
+    """One matching run: what started it, over which subjects, and what it changed."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=RunKind.choices)
+    subject_type = models.CharField(_("for"), max_length=12, choices=SubjectType.choices)
+    # Set when the run was about one policy (publish) or one subject (profile change).
+    policy = models.ForeignKey(
+        Policy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject_id = models.BigIntegerField(null=True, blank=True)
+    as_of = models.DateField(_("as of"))
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    subjects = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    superseded = models.PositiveIntegerField(default=0)
+    pushes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("matching run")
+        verbose_name_plural = _("matching runs")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject_type} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Match(models.Model):
+    """A policy version evaluated for one subject (a talent, an enterprise or a household).
+
+    One row per subject and version (unique): re-evaluations update it. ``state`` is the last
+    verdict; ``missing`` the facts that would decide an unknown one; ``amount_fen`` the computed
+    benefit when met (null: not known yet); ``offered`` false when the subject already receives
+    the policy or a higher one in its exclusive group supersedes it (``superseded_by``).
+    ``explanation`` is the snapshot the verdict was made on: for each field the policy reads,
+    the value used, its source and as of when (policies/matching.py ``snapshot``).
+    ``is_new``: the row appeared, or its state changed, in the last run that evaluated it.
+
+    Tracking: ``pushed_at`` (a push was queued, see :class:`Push`), ``opened_at`` (the subject
+    opened "policies for me" after the push), ``applied_at`` (set by the application workflow
+    through ``matching.mark_applied``). Rows with no met or unknown verdict ever are not stored.
+    """
+
+    subject_type = models.CharField(_("for"), max_length=12, choices=SubjectType.choices)
+    subject_id = models.BigIntegerField()
+    # The subject again as a foreign key of its own type (exactly one is set, matching
+    # ``subject_type``), for joins and for deleting a subject's derived rows with it.
+    talent = models.ForeignKey(
+        "talent.Talent", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    enterprise = models.ForeignKey(
+        "talent.Enterprise", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    household = models.ForeignKey(
+        "households.Household", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="matches")
+    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="matches")
+    # The subject's region path (scoping: a commissioner sees the matches of its streets).
+    region_path = models.CharField(max_length=255)
+    state = models.CharField(_("state"), max_length=8, choices=MatchState.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=MatchStatus.choices, default=MatchStatus.CURRENT
+    )
+    offered = models.BooleanField(_("offered"), default=True)
+    superseded_by = models.CharField(max_length=60, blank=True)
+    amount_fen = models.BigIntegerField(_("amount (fen)"), null=True, blank=True)
+    missing = models.JSONField(_("missing facts"), default=list, blank=True)
+    explanation = models.JSONField(_("explanation"), default=dict, blank=True)
+    is_new = models.BooleanField(_("new since last run"), default=True)
+    first_run = models.ForeignKey(
+        MatchRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_run = models.ForeignKey(
+        MatchRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    evaluated_at = models.DateTimeField()
+    changed_at = models.DateTimeField()
+    matched_at = models.DateTimeField(_("first matched"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    pushed_at = models.DateTimeField(_("pushed"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["policy", "region_path", "subject_id"]
+        verbose_name = _("policy match")
+        verbose_name_plural = _("policy matches")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "version"], name="match_subject_version"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        subject_type="talent",
+                        talent__isnull=False,
+                        enterprise__isnull=True,
+                        household__isnull=True,
+                    )
+                    | models.Q(
+                        subject_type="enterprise",
+                        talent__isnull=True,
+                        enterprise__isnull=False,
+                        household__isnull=True,
+                    )
+                    | models.Q(
+                        subject_type="household",
+                        talent__isnull=True,
+                        enterprise__isnull=True,
+                        household__isnull=False,
+                    )
+                ),
+                name="match_one_subject",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_fen__isnull=True) | models.Q(amount_fen__gte=0),
+                name="match_amount_not_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["policy", "status", "state"], name="match_policy"),
+            models.Index(fields=["subject_type", "subject_id", "status"], name="match_subject"),
+            models.Index(fields=["region_path", "policy"], name="match_path"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_type}:{self.subject_id} / {self.version_id} ({self.state})"
+
+
+class Push(models.Model):
+    """A precise push: an in-app notice and an SMS through the notice outbox
+    (``tickets.Notice``, keys ``policy-push:<push id>:…``). At most one per subject and policy
+    version — the unique constraint below makes a second one impossible, whatever runs twice."""
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="pushes")
+    subject_type = models.CharField(max_length=12, choices=SubjectType.choices)
+    subject_id = models.BigIntegerField()
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="pushes")
+    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="pushes")
+    region_path = models.CharField(max_length=255)
+    created_at = models.DateTimeField()
+    run = models.ForeignKey(
+        MatchRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("policy push")
+        verbose_name_plural = _("policy pushes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "version"], name="push_once_per_version"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["policy", "created_at"], name="push_policy"),
+            models.Index(fields=["region_path", "created_at"], name="push_path"),
+        ]
+
+    def __str__(self) -> str:
+        return f"push {self.subject_type}:{self.subject_id} / {self.version_id}"

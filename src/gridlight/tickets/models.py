@@ -518,6 +518,9 @@ class Notice(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
     )
     text = models.CharField(max_length=300)
+    # An SMS to this (encrypted) phone, for notices not about a ticket (a policy push to a
+    # talent): the sender texts it with the notice key as the idempotency key.
+    phone_enc = models.TextField(blank=True, default="")
     status = models.CharField(
         max_length=8, choices=NoticeStatus.choices, default=NoticeStatus.PENDING
     )
