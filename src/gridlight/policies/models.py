@@ -47,6 +47,16 @@ class Policy(models.Model):
     # The region that issued it (the district): who may manage it, and whose staff see it.
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     region_path = models.CharField(max_length=255)
+    # The lead department (牵头部门): its members review the policy's applications and
+    # re-confirm its grants (policies/access.py); none: the regions' reviewers alone.
+    lead_unit = models.ForeignKey(
+        "tickets.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("lead department"),
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -314,3 +324,268 @@ class Push(models.Model):
 
     def __str__(self) -> str:
         return f"push {self.subject_type}:{self.subject_id} / {self.version_id}"
+
+# --- online application (申报网上办理) and grants (免申即享) -------------------------------------
+
+
+class ApplicationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    ACCEPTED = "accepted", _("Accepted (受理)")
+    FIRST_PASSED = "first_passed", _("First review passed (初审)")
+    RETURNED = "returned", _("Returned for correction (补正)")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_APPLICATION = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.FIRST_PASSED,
+    ApplicationStatus.RETURNED,
+)
+# An application in these states leaves room for another one of the same subject and policy.
+ENDED_WITHOUT_GRANT = (ApplicationStatus.REFUSED, ApplicationStatus.WITHDRAWN)
+
+
+class Application(models.Model):
+    """A talent's or an enterprise's application for one policy version: the facts of its
+    profile when submitted, its materials, where it stands in review and what was decided.
+    One live application per subject and policy (a refused or withdrawn one leaves room)."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="applications")
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    subject_type = models.CharField(max_length=12, choices=SubjectType.choices)
+    talent = models.ForeignKey(
+        "talent.Talent", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    enterprise = models.ForeignKey(
+        "talent.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # "talent:12" or "enterprise:7": the one key uniqueness and grants use.
+    subject_key = models.CharField(max_length=40)
+    subject_name = models.CharField(_("applicant"), max_length=120)
+    street = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=255)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=14,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.SUBMITTED,
+    )
+    statement = models.TextField(_("statement"), max_length=2000, blank=True)
+    # The profile's facts when (re)submitted, JSON-safe, as the reviewers see them.
+    facts = models.JSONField(default=dict)
+    computed_fen = models.BigIntegerField(_("computed amount (fen)"), null=True, blank=True)
+    amount_fen = models.BigIntegerField(_("approved amount (fen)"), null=True, blank=True)
+    adjust_reason = models.CharField(_("adjustment reason"), max_length=300, blank=True)
+    decision_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    submitted_on = models.DateField(_("submitted on"))
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    first_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    edit_version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        indexes = [
+            models.Index(fields=["region_path", "status"], name="application_path"),
+            models.Index(fields=["policy", "status"], name="application_policy"),
+            models.Index(fields=["subject_key"], name="application_subject"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "subject_key"],
+                condition=~models.Q(status__in=["refused", "withdrawn"]),
+                name="application_one_live",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(talent__isnull=False, enterprise__isnull=True)
+                | models.Q(talent__isnull=True, enterprise__isnull=False),
+                name="application_one_subject",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_fen__isnull=True) | models.Q(amount_fen__gte=0),
+                name="application_amount_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_name} · {self.policy_id}"
+
+
+class ApplicationStep(models.Model):
+    """One step of an application's history, as the applicant and the reviewers see it."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=14, blank=True)
+    to_status = models.CharField(max_length=14)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class ApplicationMaterial(models.Model):
+    """An uploaded material of the policy's checklist (checked as ticket attachments are:
+    core/uploads.py). A correction uploads a newer file; the newest of each material counts."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="materials"
+    )
+    material = models.CharField(max_length=100)
+    name = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["material", "-created_at", "-id"]
+
+
+class PolicyBudget(models.Model):
+    """What a policy has committed of its budget: every grant adds its amount by one
+    conditional UPDATE (``committed + amount <= budget``), so concurrent confirmations can
+    never together exceed it (policies/grants.py)."""
+
+    policy = models.OneToOneField(
+        Policy, on_delete=models.CASCADE, primary_key=True, related_name="budget"
+    )
+    committed_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(committed_fen__gte=0), name="policybudget_not_negative"
+            )
+        ]
+
+
+class GrantSource(models.TextChoices):
+    AUTO = "auto", _("Without application (免申即享)")
+    APPLICATION = "application", _("Approved application")
+
+
+class GrantStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting re-confirmation (二次确认)")
+    CONFIRMED = "confirmed", _("Confirmed")
+    BATCHED = "batched", _("In a payment batch")
+    PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PaymentBatch(models.Model):
+    """Confirmed grants of one policy handed to the finance office together: exported to
+    Excel, then marked paid (by hand or from the returned sheet)."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="payment_batches")
+    number = models.PositiveIntegerField()
+    region_path = models.CharField(max_length=255)
+    total_fen = models.BigIntegerField(default=0)
+    count = models.PositiveIntegerField(default=0)
+    paid = models.BooleanField(default=False)
+    paid_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "number"], name="paymentbatch_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id}-{self.number}"
+
+
+class Grant(models.Model):
+    """Money a subject is to receive under a policy in one period: from a confirmed
+    免申即享 offer or an approved application. At most one per subject, policy and period
+    (a cancelled grant leaves room): never paid twice, by a unique key."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="grants")
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    subject_type = models.CharField(max_length=12, choices=SubjectType.choices)
+    talent = models.ForeignKey(
+        "talent.Talent", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    enterprise = models.ForeignKey(
+        "talent.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    subject_key = models.CharField(max_length=40)
+    subject_name = models.CharField(_("recipient"), max_length=120)
+    street = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=255)
+    period = models.CharField(_("period"), max_length=24)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    source = models.CharField(max_length=12, choices=GrantSource.choices)
+    application = models.OneToOneField(
+        Application, null=True, blank=True, on_delete=models.PROTECT, related_name="grant"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=GrantStatus.choices, default=GrantStatus.PENDING
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField()
+    reconfirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reconfirmed_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    batch = models.ForeignKey(
+        PaymentBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="grants"
+    )
+    paid_on = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-confirmed_at", "-id"]
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+        indexes = [
+            models.Index(fields=["region_path", "status"], name="grant_path"),
+            models.Index(fields=["policy", "status"], name="grant_policy"),
+            models.Index(fields=["subject_key"], name="grant_subject"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "subject_key", "period"],
+                condition=~models.Q(status="cancelled"),
+                name="grant_once_per_period",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_fen__gt=0), name="grant_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(talent__isnull=False, enterprise__isnull=True)
+                | models.Q(talent__isnull=True, enterprise__isnull=False),
+                name="grant_one_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_name} · {self.policy_id} · {self.period}"

@@ -25,7 +25,7 @@ from gridlight.core.selectors import street_id_of
 from gridlight.core.workdays import district_calendar
 from gridlight.tickets import deadlines, facts, locate
 from gridlight.tickets.access import ACTORS, can_dispatch
-from gridlight.tickets.attachments import MAX_FILES, Upload, check_upload
+from gridlight.core.uploads import MAX_FILES, Upload, check_upload
 from gridlight.tickets.models import (
     Attachment,
     Card,
