@@ -325,6 +325,7 @@ class Push(models.Model):
     def __str__(self) -> str:
         return f"push {self.subject_type}:{self.subject_id} / {self.version_id}"
 
+
 # --- online application (申报网上办理) and grants (免申即享) -------------------------------------
 
 
@@ -440,14 +441,15 @@ class ApplicationStep(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.step} → {self.to_status}"
+
 
 class ApplicationMaterial(models.Model):
     """An uploaded material of the policy's checklist (checked as ticket attachments are:
     core/uploads.py). A correction uploads a newer file; the newest of each material counts."""
 
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="materials"
-    )
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="materials")
     material = models.CharField(max_length=100)
     name = models.CharField(max_length=120)
     content_type = models.CharField(max_length=60)
@@ -460,6 +462,9 @@ class ApplicationMaterial(models.Model):
 
     class Meta:
         ordering = ["material", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class PolicyBudget(models.Model):
@@ -478,6 +483,9 @@ class PolicyBudget(models.Model):
                 condition=models.Q(committed_fen__gte=0), name="policybudget_not_negative"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id}: {self.committed_fen}"
 
 
 class GrantSource(models.TextChoices):
