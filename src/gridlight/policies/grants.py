@@ -395,8 +395,8 @@ PAY_COLUMNS = [
     Column("recipient", "领取对象", "recipient"),
     Column("street", "街道", "street"),
     Column("period", "期间", "period"),
-    Column("amount_fen", "金额（分）", "amount (fen)", required=True),
-    Column("amount_yuan", "金额（元）", "amount (yuan)"),
+    Column("amount_fen", "金额(分)", "amount (fen)", required=True),
+    Column("amount_yuan", "金额(元)", "amount (yuan)"),
     Column("paid", "已支付", "paid", required=True, note="是 / 否"),
 ]
 PAID_YES = {"是", "已支付", "yes", "y", "paid", "1", "true"}
