@@ -33,6 +33,7 @@ urlpatterns = [
     path("talent/caseload/", include("gridlight.talent.urls_caseload")),
     path("evaluation/", include("gridlight.evaluation.urls")),
     path("talent/problems/", include("gridlight.talent.urls_problems")),
+    path("me/talent/policies/", include("gridlight.policies.urls_portal")),
     path("me/talent/", include("gridlight.talent.urls_portal")),
     path("development/", include("gridlight.development.urls")),
     path("", include("gridlight.core.urls")),

@@ -31,7 +31,8 @@ def test_confirm_reconfirm_batch_and_pay(world: Any, auto: Any) -> None:
     with pytest.raises(Http404):  # not the twin's match
         grants.confirm(actor=world.twins["talent"], match_id=match.pk)
     grant = grants.confirm(actor=talent_user, match_id=match.pk)
-    assert grant.status == "pending" and grant.amount_fen == 500000
+    assert grant.status == "pending"
+    assert grant.amount_fen == 500000
     assert not grants.grant_candidates(version).exists()
     with pytest.raises(DomainError):  # a second grant in the period
         grants.confirm(actor=talent_user, match_id=match.pk)
@@ -52,7 +53,7 @@ def test_confirm_reconfirm_batch_and_pay(world: Any, auto: Any) -> None:
 def test_withdrawn_match_and_budget_are_refused(world: Any, auto: Any) -> None:
     policy, version = auto
     withdrawn = make_match(version, world.secret_talent, status="withdrawn")
-    with pytest.raises(DomainError, match="withdrawn|撤回"):
+    with pytest.raises(DomainError, match=r"withdrawn|撤回"):
         grants.confirm(actor=world.users["talent"], match_id=withdrawn.pk)
     big = make_match(version, world.open_talent, amount=2000000)
     with pytest.raises(DomainError):

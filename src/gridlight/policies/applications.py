@@ -80,7 +80,9 @@ def subject_key(obj: Subject) -> str:
 
 def subject_of(app: Application | Any) -> Subject:
     """The talent or enterprise of an application or a grant."""
-    return app.talent if app.talent_id else app.enterprise  # type: ignore[no-any-return]
+    obj: Subject | None = app.talent if app.talent_id else app.enterprise
+    assert obj is not None
+    return obj
 
 
 def _jsonable(value: Any) -> Any:

@@ -50,6 +50,7 @@ from gridlight.policies.models import (
     PolicyBudget,
     PolicyVersion,
 )
+from gridlight.policies.templatetags.policies import yuan
 from gridlight.talent.models import Enterprise, Talent
 
 audit.register_actions(
@@ -109,12 +110,6 @@ def release(policy: Policy, amount_fen: int) -> None:
     PolicyBudget.objects.filter(policy_id=policy.pk).update(
         committed_fen=F("committed_fen") - amount_fen
     )
-
-
-def yuan(fen: int | None) -> str:
-    if fen is None:
-        return "—"
-    return f"{fen // 100:,}.{fen % 100:02d}"
 
 
 # --- creating grants ----------------------------------------------------------------------------

@@ -89,9 +89,10 @@ def report(
     )
     matches = Match.objects.filter(scope, status=MatchStatus.CURRENT, state=MatchState.MET)
     if policy:
-        apps, decided, grants, matches = (
-            q.filter(policy_id=policy) for q in (apps, decided, grants, matches)
-        )
+        apps = apps.filter(policy_id=policy)
+        decided = decided.filter(policy_id=policy)
+        grants = grants.filter(policy_id=policy)
+        matches = matches.filter(policy_id=policy)
     rows: dict[Any, Row] = defaultdict(lambda: Row(None, ""))
 
     def row(key: Any) -> Row:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridlight.policies import views
+from gridlight.policies import views, views_work
 
 app_name = "policies"
 
@@ -13,4 +13,25 @@ urlpatterns = [
     path("versions/<int:pk>/publish/", views.version_publish, name="publish"),
     path("talents/<int:pk>/", views.talent_policies, name="talent"),
     path("enterprises/<int:pk>/", views.enterprise_policies, name="enterprise"),
+    path("applications/", views_work.queue, name="queue"),
+    path("applications/<int:pk>/", views_work.application_detail, name="application"),
+    path(
+        "applications/<int:pk>/step/<slug:step>/",
+        views_work.application_step,
+        name="application_step",
+    ),
+    path(
+        "applications/<int:pk>/materials/<int:mid>/",
+        views_work.application_material,
+        name="material",
+    ),
+    path("grants/", views_work.grant_console, name="grants"),
+    path("grants/reconfirm/", views_work.grant_reconfirm, name="reconfirm"),
+    path("grants/batch/<int:pk>/", views_work.batch_create, name="batch_create"),
+    path("batches/", views_work.batch_list, name="batches"),
+    path("batches/<int:pk>/", views_work.batch_detail, name="batch"),
+    path("batches/<int:pk>/export/", views_work.batch_export, name="batch_export"),
+    path("batches/<int:pk>/paid/", views_work.batch_paid, name="batch_paid"),
+    path("kpi/", views_work.kpi_page, name="kpi"),
+    path("kpi/export/", views_work.kpi_export, name="kpi_export"),
 ]
