@@ -109,9 +109,14 @@ def report(
     for rec in grants.values(key).annotate(n=Count("pk"), s=Sum("amount_fen")):
         r = row(_norm(by, rec[key]))
         r.grants, r.granted_fen = rec["n"], rec["s"] or 0
-    if by != "month":
+    if by == "policy":
         for rec in matches.values(key).annotate(n=Count("pk")):
             row(rec[key]).matched = rec["n"]
+    elif by == "street":
+        # A match carries its subject's street path (talents and enterprises live in streets).
+        counts = dict(matches.values_list("region_path").annotate(n=Count("pk")))
+        for pk, path in Region.objects.filter(path__in=counts).values_list("pk", "path"):
+            row(pk).matched = counts[path]
     calendar = district_calendar()
     fields = ("decided_on", "submitted_on", "status", *(() if by == "month" else (key,)))
     for rec in decided.values_list(*fields):
