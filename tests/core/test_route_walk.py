@@ -38,7 +38,16 @@ from gridlight.development.models import (
     ReportLine,
 )
 from gridlight.households.models import Household, LightChange, Resident, Visit
-from gridlight.policies.models import Policy, PolicyVersion
+from gridlight.policies.models import (
+    Application,
+    ApplicationMaterial,
+    ApplicationStep,
+    Grant,
+    PaymentBatch,
+    Policy,
+    PolicyBudget,
+    PolicyVersion,
+)
 from gridlight.rules.models import RuleSetVersion
 from gridlight.talent.models import (
     Cadence,
@@ -118,10 +127,15 @@ def _secret_ids(world: World) -> dict[str, list[int]]:
 
 
 def _secret_policy_ids(world: World) -> dict[str, list[int]]:
-    """The secret street's own policy (with its versions), talent and enterprise."""
+    """The secret street's own policy (with its versions), talent and enterprise; its
+    applications, grants, payment batch and grant offer."""
     from tests.policies.conftest import secret_policy_world
+    from tests.policies.grant_world import secret_grant_world
 
-    return secret_policy_world(world)
+    made = dict(secret_policy_world(world))
+    grants = secret_grant_world(world)
+    made["policies"] = [*made["policies"], *grants.pop("grant_policies")]
+    return made | grants
 
 
 # Which ids a route's integer parameters are tried with, by the route's start. A route that
@@ -150,6 +164,19 @@ ROUTE_KINDS = [
     ("tickets/calendar/", "ticket_admin"),
     ("tickets/", "tickets"),
     ("api/v1/tickets", "tickets"),
+    ("policies/applications/", "applications"),
+    ("policies/grants/batch/", "policies"),
+    ("policies/grants/", "grants"),
+    ("policies/batches/", "batches"),
+    ("me/talent/policies/offers/", "matches"),
+    ("me/talent/policies/apply/", "policies"),
+    ("me/talent/policies/", "applications"),
+    ("api/v1/policy-applications", "applications"),
+    ("api/v1/policy-grants", "grants"),
+    ("api/v1/payment-batches", "batches"),
+    ("api/v1/me/policies/offers", "matches"),
+    ("api/v1/me/policies/policies", "policies"),
+    ("api/v1/me/policies", "applications"),
     ("policies/versions/", "policy_versions"),
     ("policies/talents/", "talents"),
     ("policies/enterprises/", "enterprises"),
@@ -300,6 +327,11 @@ def _state() -> tuple[Any, ...]:
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
     for model in (WorkdayOverride, ServiceLog, TalentProblem, ReportLine, ProjectSnapshot):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
+    for model in (ApplicationStep, ApplicationMaterial):
+        counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
+    counts.append(f"(SELECT COALESCE(SUM(committed_fen), 0) FROM {table(PolicyBudget)})")  # noqa: S608
+    counts.append(f"(SELECT COUNT(*) FROM {table(Application)})")  # noqa: S608
+    counts.append(f"(SELECT COALESCE(SUM(edit_version), 0) FROM {table(Application)})")  # noqa: S608
     # A cadence change moves due dates without touching versions: its days say it.
     counts.append(f"(SELECT COALESCE(SUM(days), 0) FROM {table(Cadence)})")  # noqa: S608
     # Rows that carry a version: their number and the sum of versions catch an insert, a delete
@@ -317,6 +349,8 @@ def _state() -> tuple[Any, ...]:
         Project,
         ProgressReport,
         DataValue,
+        Grant,
+        PaymentBatch,
     ):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
         counts.append(f"(SELECT COALESCE(SUM(version), 0) FROM {table(model)})")  # noqa: S608

@@ -132,3 +132,9 @@ def get_own_application(user: Viewer, pk: Any) -> Application:
         return Application.objects.select_related("policy").get(subject_q(user), pk=pk)
     except (Application.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+def policies_open_to(region_path: str) -> QuerySet[Policy]:
+    """The policies a talent or an enterprise of the street at ``region_path`` may apply for
+    or be granted: those issued at or above its street."""
+    return Policy.objects.filter(region_path__in=_covering((region_path,)))

@@ -30,7 +30,7 @@ from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.models import User
 from gridlight.core.uploads import Upload, check_upload
 from gridlight.core.workdays import district_calendar
-from gridlight.policies.access import applications_reviewable, subject_q
+from gridlight.policies.access import applications_reviewable, policies_open_to, subject_q
 from gridlight.policies.models import (
     ENDED_WITHOUT_GRANT,
     Application,
@@ -116,6 +116,8 @@ def assess(policy: Policy, obj: Subject, day: date) -> Assessment:
     from gridlight.rules.subjects import get_subject
 
     subject_type = "talent" if isinstance(obj, Talent) else "enterprise"
+    if not policies_open_to(obj.region_path).filter(pk=policy.pk).exists():
+        raise DomainError(_("This policy is not issued for your street."))
     if policy.subject_type != subject_type:
         raise DomainError(_("This policy is not for you: it is for another kind of applicant."))
     found = policies_for(subject_type, obj, day, receiving=receiving_codes(subject_key(obj)))

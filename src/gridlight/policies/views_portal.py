@@ -17,7 +17,7 @@ from gridlight.core.errors import DomainError
 from gridlight.core.uploads import MAX_BYTES, Upload
 from gridlight.policies import applications as apps
 from gridlight.policies import grants
-from gridlight.policies.access import get_own_application, subject_q
+from gridlight.policies.access import get_own_application, policies_open_to, subject_q
 from gridlight.policies.models import Application, ApplicationStatus, Grant, Mode, Policy
 from gridlight.talent.models import Talent
 from gridlight.talent.portal import portal_record
@@ -37,11 +37,15 @@ def mine(request: SignedInRequest) -> HttpResponse:
 
     record = _record(request)
     subject_type = "talent" if isinstance(record, Talent) else "enterprise"
-    open_for = Policy.objects.filter(
-        mode=Mode.APPLY,
-        subject_type=subject_type,
-        pk__in=PolicyVersion.objects.filter(in_force(timezone.localdate())).values("policy_id"),
-    ).order_by("code")
+    open_for = (
+        policies_open_to(record.region_path)
+        .filter(
+            mode=Mode.APPLY,
+            subject_type=subject_type,
+            pk__in=PolicyVersion.objects.filter(in_force(timezone.localdate())).values("policy_id"),
+        )
+        .order_by("code")
+    )
     return render(
         request,
         "policies/portal/mine.html",
@@ -68,11 +72,15 @@ def _uploads(request: SignedInRequest, policy: Policy) -> dict[str, Upload]:
 @access()
 def apply(request: SignedInRequest, pk: int) -> HttpResponse:
     record = _record(request)
-    policy = Policy.objects.filter(
-        pk=pk,
-        mode=Mode.APPLY,
-        subject_type="talent" if isinstance(record, Talent) else "enterprise",
-    ).first()
+    policy = (
+        policies_open_to(record.region_path)
+        .filter(
+            pk=pk,
+            mode=Mode.APPLY,
+            subject_type="talent" if isinstance(record, Talent) else "enterprise",
+        )
+        .first()
+    )
     if policy is None:
         raise Http404
     status = 200

@@ -25,9 +25,11 @@ from gridlight.policies.access import (
     get_own_application,
     get_policy,
     grants_workable,
+    policies_open_to,
     subject_q,
 )
 from gridlight.policies.models import Application, Grant, Mode, Policy
+from gridlight.talent.portal import portal_record
 
 router = Router(tags=["policy applications and grants"])
 
@@ -329,7 +331,10 @@ def apply(request: SignedInRequest, policy_id: int) -> Status[dict[str, Any]]:
     policy's order, and an optional ``statement``."""
     from django.http import Http404
 
-    policy = Policy.objects.filter(pk=policy_id, mode=Mode.APPLY).first()
+    record = portal_record(request.user)
+    if record is None:
+        raise Http404
+    policy = policies_open_to(record.region_path).filter(pk=policy_id, mode=Mode.APPLY).first()
     if policy is None:
         raise Http404
     app = apps.submit(
