@@ -133,7 +133,7 @@ def _secret_policy_ids(world: World) -> dict[str, list[int]]:
     from tests.policies.grant_world import secret_grant_world
 
     made = dict(secret_policy_world(world))
-    grants = secret_grant_world(world)
+    grants = dict(secret_grant_world(world))
     made["policies"] = [*made["policies"], *grants.pop("grant_policies")]
     return made | grants
 
