@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from gridlight.core import audit
 from gridlight.core.errors import ConflictError, DomainError, ImportRejected, RowError
+from gridlight.core.access import Viewer
 from gridlight.core.models import User
 from gridlight.core.spreadsheets import Column, read_sheet
 from gridlight.policies.access import batches_visible, grants_workable, subject_q
@@ -208,7 +209,7 @@ def _key_in(keys: QuerySet[Any]) -> Q:
     )
 
 
-def offers_for(user: Any) -> QuerySet[Match]:
+def offers_for(user: Viewer) -> QuerySet[Match]:
     """The grant-without-application offers the signed-in talent or enterprise may confirm."""
     from gridlight.talent.access import own_enterprise, own_talent
 
