@@ -61,6 +61,24 @@ def test_apply_review_grant_and_pay_through_the_pages(world: Any) -> None:
         )
     app.refresh_from_db()
     assert app.status == "approved"
+    # The API: a step that does not apply, and a lying upload: 400 with the reason.
+    stale = admin.post(
+        f"/api/v1/policy-applications/{app.pk}/steps/refuse",
+        data=json.dumps({"edit_version": 1, "reason": "x"}),
+        content_type="application/json",
+    )
+    assert stale.status_code == 400  # refusing an approved application
+    other, _v2 = make_policy(world, "pages_apply2", "apply")
+    lying = talent.post(
+        f"/api/v1/me/policies/policies/{other.pk}/applications",
+        {
+            "material_0": SimpleUploadedFile("id.pdf", b"<html>not a pdf</html>"),
+            "material_1": SimpleUploadedFile("d.png", PNG),
+        },
+    )
+    assert lying.status_code == 400
+    assert "id.pdf" in json.loads(lying.content)["detail"]
+    assert Application.objects.count() == 1
     page = talent.get(f"/me/talent/policies/applications/{app.pk}/").content.decode()
     assert 'data-testid="progress"' in page
     assert (
