@@ -56,7 +56,7 @@ def test_apply_review_grant_and_pay_through_the_pages(world: Any) -> None:
     ):
         app.refresh_from_db()
         client.post(
-            f"/policies/applications/{app.pk}/step/{step}/",
+            f"/policies/applications/{app.pk}/{step}/",
             {"edit_version": app.edit_version, **data},
         )
     app.refresh_from_db()

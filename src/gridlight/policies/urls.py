@@ -1,6 +1,7 @@
 from django.urls import path
 
 from gridlight.policies import views, views_work
+from gridlight.policies.steps import STEPS
 
 app_name = "policies"
 
@@ -15,10 +16,15 @@ urlpatterns = [
     path("enterprises/<int:pk>/", views.enterprise_policies, name="enterprise"),
     path("applications/", views_work.queue, name="queue"),
     path("applications/<int:pk>/", views_work.application_detail, name="application"),
-    path(
-        "applications/<int:pk>/step/<slug:step>/",
-        views_work.application_step,
-        name="application_step",
+    # One route per step (no slug in the path: a step is one of the table's names).
+    *(
+        path(
+            f"applications/<int:pk>/{name}/",
+            views_work.application_step,
+            {"step": name},
+            name=f"application_{name}",
+        )
+        for name in STEPS
     ),
     path(
         "applications/<int:pk>/materials/<int:mid>/",
