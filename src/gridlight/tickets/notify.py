@@ -144,9 +144,11 @@ def _send_batch(size: int, sms: SmsGateway, skip: set[int]) -> tuple[int, int]:
 
 
 def _sms(n: Notice, sms: SmsGateway) -> bool:
-    """Text the requester when the notice is for them and they left a phone number; False when
-    the gateway failed."""
+    """Text the requester when the notice is for them and they left a phone number, or the
+    notice's own phone (a policy push); False when the gateway failed."""
     ticket = n.ticket
+    if ticket is None and n.phone_enc:
+        return _sms_to(n, n.phone_enc, sms)
     if (
         ticket is None
         or not n.recipient_id
@@ -154,10 +156,14 @@ def _sms(n: Notice, sms: SmsGateway) -> bool:
         or not ticket.requester_phone_enc
     ):
         return True
+    return _sms_to(n, ticket.requester_phone_enc, sms)
+
+
+def _sms_to(n: Notice, phone_enc: str, sms: SmsGateway) -> bool:
     try:
-        phone = decrypt(ticket.requester_phone_enc)
+        phone = decrypt(phone_enc)
     except DecryptionError:
-        log.warning("notice %s: the requester's phone cannot be decrypted; no SMS", n.key)
+        log.warning("notice %s: the phone cannot be decrypted; no SMS", n.key)
         return True
     try:
         sms.send(key=n.key, phone=phone, text=n.text)
