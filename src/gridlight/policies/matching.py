@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -38,6 +39,7 @@ from django.db.models import Count, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from gridlight.core.idcard import age_on
 from gridlight.policies.benefits import Offer, compute, resolve_groups
 from gridlight.policies.definition import STATES, CompiledPolicy, Result, evaluate
 from gridlight.policies.models import (
@@ -87,6 +89,7 @@ class Prepared:
     needs: tuple[str, ...]  # feature needs of its condition and its benefit
     fields: tuple[str, ...]  # the subject fields it reads (snapshot)
     tags: tuple[str, ...]
+    source_fields: tuple[str, ...] = ()  # sorted: the snapshot's sources
 
 
 _CACHE: dict[tuple[str, date], tuple[Any, list[Prepared]]] = {}
@@ -117,8 +120,17 @@ def prepared(subject_type: str, day: date) -> list[Prepared]:
         needs |= {f"field:{f}" for f in compiled.benefit.fields_used}
         fields = sorted(n[6:] for n in needs if n.startswith("field:"))
         tags = sorted(n[4:] for n in needs if n.startswith("tag:"))
+        source_fields = tuple(sorted([*fields, *(["tags"] if tags else [])]))
         out.append(
-            Prepared(policy, version, compiled, tuple(sorted(needs)), tuple(fields), tuple(tags))
+            Prepared(
+                policy,
+                version,
+                compiled,
+                tuple(sorted(needs)),
+                tuple(fields),
+                tuple(tags),
+                source_fields,
+            )
         )
     _CACHE[(subject_type, day)] = (stamp, out)
     return out
@@ -185,6 +197,7 @@ def _finish(
     sources: dict[str, Any],
     day: date,
     receiving: set[str],
+    explain: Callable[[Cell], str] | None = None,
 ) -> list[Cell]:
     """Amounts read from other policies, exclusive groups, what is already received,
     snapshots and digests — for one subject's met and unknown cells."""
@@ -208,7 +221,7 @@ def _finish(
             by_code[offer.code].superseded_by = offer.superseded_by
     for c in cells:
         c.offered = not c.superseded_by and c.prep.compiled.code not in receiving
-        c.explanation = snapshot(c.prep, values, sources, day)
+        c.explanation = explain(c) if explain else snapshot(c.prep, values, sources, day)
         c.digest = _digest(c)
     return cells
 
@@ -325,7 +338,7 @@ class Writer:
             return
         table = Match._meta.db_table
         json_cast = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-        with connection.cursor() as cur:
+        with transaction.atomic(), connection.cursor() as cur:
             if self.inserts:
                 cur.executemany(
                     f"INSERT INTO {table} (subject_type, subject_id, talent_id, enterprise_id, "
@@ -350,14 +363,24 @@ class Writer:
 
 
 def _stored(subject_type: str, ids: Sequence[int] | None) -> dict[tuple[int, int], Stored]:
-    qs = Match.objects.filter(subject_type=subject_type).exclude(status=MatchStatus.SUPERSEDED)
+    """The stored matches of these subjects that a run may change (not superseded ones)."""
+    table = Match._meta.db_table
+    sql = (
+        f"SELECT id, subject_id, version_id, state, status, digest, is_new FROM {table} "
+        f"WHERE subject_type = %s AND status <> %s"
+    )
     out: dict[tuple[int, int], Stored] = {}
-    for chunk in _chunks(ids) if ids is not None else [None]:
-        part = qs if chunk is None else qs.filter(subject_id__in=chunk)
-        for pk, sid, vid, state, status, digest, is_new in part.values_list(
-            "id", "subject_id", "version_id", "state", "status", "digest", "is_new"
-        ).iterator(chunk_size=20000):
-            out[(sid, vid)] = Stored(pk, state, status, digest, is_new)
+    with connection.cursor() as cur:
+        for chunk in _chunks(ids) if ids is not None else [None]:
+            params: list[Any] = [subject_type, MatchStatus.SUPERSEDED]
+            part = sql
+            if chunk is not None:
+                part += f" AND subject_id IN ({', '.join(['%s'] * len(chunk))})"
+                params += chunk
+            cur.execute(part, params)
+            while rows := cur.fetchmany(20000):
+                for pk, sid, vid, state, status, digest, is_new in rows:
+                    out[(sid, vid)] = Stored(pk, state, status, digest, bool(is_new))
     return out
 
 
@@ -472,44 +495,52 @@ def _match_all(
             f"SELECT * FROM (SELECT f.*, {cells_expr} AS cells FROM ({features}) f{where}) x"
             f"{filter_sql}"
         )
-        memo: dict[tuple[Any, ...], tuple[str, int | None, list[str], dict[str, Any]]] = {}
+        memo: dict[tuple[Any, ...], Evaluated] = {}
+        explain_memo: dict[tuple[int, int], str] = {}
+        source_memo: dict[tuple[Any, ...], dict[str, Any]] = {}
+        as_of_json = json.dumps(day.isoformat())
+        specs = subject.fields()
         with connection.cursor() as cur:
             cur.execute(sql, [*cparams, *fparams, *wparams])
             names = [c[0] for c in cur.description]
             index = {n: i for i, n in enumerate(names)}
-            pidx = [tuple(index[columns[n]] for n in p.needs) for p in preps]
-            pos = {id(p): k for k, p in enumerate(preps)}
+            plan = [_Plan(k, p, index, columns, specs, day) for k, p in enumerate(preps)]
+            batch_plans = [plan[preps.index(p)] for p in batch]
+            row_plans = [plan[preps.index(p)] for p in rowwise]
             cells_at, id_at, path_at = index["cells"], index["id"], index["region_path"]
-            meta_at = {m: index[a] for m, a in meta_cols.items()}
+            meta_at = [index[a] for a in meta_cols.values()]
+            meta_names = list(meta_cols)
             while chunk := cur.fetchmany(5000):
                 for row in chunk:
                     subjects += 1
-                    sid = row[id_at]
-                    chosen = [batch[int(i)] for i in row[cells_at].split(",") if i]
-                    chosen += rowwise
+                    found = row[cells_at]
+                    chosen = [batch_plans[int(i)] for i in found.split(",") if i] if found else []
+                    if row_plans:
+                        chosen += row_plans
                     cells: list[Cell] = []
-                    values: dict[str, Any] = {"tags": set(), "grades": {}}
-                    for p in chosen:
-                        k = pos[id(p)]
-                        key = (k, *(row[i] for i in pidx[k]))
+                    hits: list[Evaluated] = []
+                    for pl in chosen:
+                        key = pl.key(row)
                         hit = memo.get(key)
                         if hit is None:
-                            hit = memo[key] = _evaluate_cell(p, row, pidx[k], subject, day)
-                        state, amount, missing, used = hit
-                        if state == "not_met":
+                            hit = memo[key] = _evaluate_cell(pl.prep, row, pl.at, subject, day)
+                        if hit.state == "not_met":
                             continue
-                        tags = used.get("tags")
-                        values.update(used)
-                        if tags:
-                            values["tags"] = set(values["tags"]) | set(tags)
-                        cells.append(Cell(p, state, amount, list(missing), values))
+                        cells.append(Cell(pl.prep, hit.state, hit.amount, hit.missing, {}))
+                        hits.append(hit)
                     if not cells:
                         continue
-                    for c in cells:
-                        c.values = values
-                    metas = {m: row[i] for m, i in meta_at.items()}
-                    sources = provenance_row(metas) if provenance_row else {}
-                    _finish(cells, values, sources, day, receiving.get(sid, set()))
+                    meta_key = tuple(_day_text(row[i]) for i in meta_at)
+                    sources = source_memo.get(meta_key)
+                    if sources is None:
+                        metas = dict(zip(meta_names, meta_key, strict=True))
+                        sources = source_memo[meta_key] = (
+                            provenance_row(metas) if provenance_row else {}
+                        )
+                    sid = row[id_at]
+                    _finish_fast(
+                        cells, hits, sources, receiving.get(sid), explain_memo, as_of_json
+                    )
                     path = row[path_at]
                     for c in cells:
                         writer.add(sid, path, c, stored.get((sid, c.prep.version.pk)))
@@ -526,10 +557,123 @@ def _match_all(
     return run
 
 
+class _Plan:
+    """How one policy reads a feature row: its columns, and the memo key of a row."""
+
+    def __init__(
+        self,
+        k: int,
+        prep: Prepared,
+        index: dict[str, int],
+        columns: dict[str, str],
+        specs: dict[str, Any],
+        day: date,
+    ) -> None:
+        self.k = k
+        self.prep = prep
+        self.at = tuple(index[columns[n]] for n in prep.needs)
+        self.convs = [(j, c) for j, n in enumerate(prep.needs) if (c := _converter(n, specs, day))]
+        self.get = operator.itemgetter(*self.at) if self.at else (lambda row: ())
+        self.single = len(self.at) == 1
+
+    def key(self, row: Sequence[Any]) -> tuple[Any, ...]:
+        raw = self.get(row)
+        if self.single:
+            raw = (raw,)
+        if self.convs:
+            raw = list(raw)
+            for j, c in self.convs:
+                raw[j] = c(raw[j])
+        return (self.k, *raw)
+
+
+def _day_text(value: Any) -> Any:
+    """A timestamp as its day (sources are dated by the day), so rows share their sources."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str) and len(value) > 10 and value[4:5] == "-":
+        return value[:10]
+    return value
+
+
+def _finish_fast(
+    cells: list[Cell],
+    hits: list[Evaluated],
+    sources: dict[str, Any],
+    receiving: set[str] | None,
+    explain_memo: dict[tuple[int, int], str],
+    as_of_json: str,
+) -> None:
+    """``_finish`` for the set-based run: values merged only when a formula reads another
+    policy, and each snapshot's sources remembered per (policy, sources)."""
+    if any(c.prep.compiled.depends_on or c.prep.compiled.group for c in cells):
+        values: dict[str, Any] = {"tags": set(), "grades": {}}
+        for h in hits:
+            values.update(h.used)
+            if h.tags:
+                values["tags"] = values["tags"] | h.tags
+        _finish(cells, values, {}, date.min, receiving or set(), explain=_no_explanation)
+    elif receiving:
+        for c in cells:
+            c.offered = c.prep.compiled.code not in receiving
+    sid = id(sources)
+    for c, h in zip(cells, hits, strict=True):
+        key = (id(c.prep), sid)
+        src = explain_memo.get(key)
+        if src is None:
+            src = explain_memo[key] = _sources_json(c.prep, sources)
+        c.explanation = '{"as_of":' + as_of_json + ',"sources":' + src + ',"values":'
+        c.explanation += h.values_json + "}"
+        c.digest = _digest(c)
+
+
+def _no_explanation(cell: Cell) -> str:
+    return ""
+
+
+def _sources_json(prep: Prepared, sources: dict[str, Any]) -> str:
+    src = {}
+    for f in prep.source_fields:
+        s = sources.get(f)
+        if s is not None:
+            src[f] = [s.label, s.as_of.isoformat() if s.as_of else None]
+    return json.dumps(src, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass
+class Evaluated:
+    """One policy on one combination of the values it reads (remembered for a run)."""
+
+    state: str
+    amount: int | None
+    missing: list[str]
+    used: dict[str, Any]
+    tags: set[str]
+    values_json: str
+
+
+def _converter(need: str, specs: dict[str, Any], day: date) -> Callable[[Any], Any] | None:
+    """How a raw feature value becomes the value a condition sees (for the memo key): a date
+    counted from becomes whole years on ``day``."""
+    if not need.startswith("field:"):
+        return None
+    spec = specs.get(need[6:])
+    if spec is None or not spec.years_since:
+        return None
+
+    def years(v: Any) -> Any:
+        if v is None:
+            return None
+        if isinstance(v, str):
+            v = date.fromisoformat(v[:10])
+        return age_on(v, day)
+
+    return years
+
+
 def _evaluate_cell(
     p: Prepared, row: Sequence[Any], at: tuple[int, ...], subject: Subject, day: date
-) -> tuple[str, int | None, list[str], dict[str, Any]]:
-    """One policy on the values it reads (remembered by the caller for the run)."""
+) -> Evaluated:
     columns = {need: f"c{j}" for j, need in enumerate(p.needs)}
     feature_row = {f"c{j}": row[i] for j, i in enumerate(at)}
     values = values_from_features(feature_row, day, columns, subject)
@@ -542,9 +686,12 @@ def _evaluate_cell(
         amount = result.fen
         missing = sorted(result.missing) if amount is None else []
     used = {f: values.get(f) for f in p.fields}
+    tags = {t for t in p.tags if t in values.get("tags", set())}
+    shown: dict[str, Any] = {f: _json_value(v) for f, v in used.items()}
     if p.tags:
-        used["tags"] = {t for t in p.tags if t in values.get("tags", set())}
-    return state, amount, missing, used
+        shown["tags"] = sorted(tags)
+    values_json = json.dumps(shown, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return Evaluated(state, amount, missing, used, tags, values_json)
 
 
 # --- one subject ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import transaction
 
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from gridlight.core.idcard import age_on
@@ -108,6 +109,18 @@ def _blank(value: str) -> str | None:
 
 def _day(moment: Any) -> date | None:
     return moment.date() if moment is not None else None
+
+
+_TRANSLATED: dict[tuple[str | None, str], str] = {}
+
+
+def _t(message: str, language: str | None = None) -> str:
+    """``gettext`` remembered per language: ``provenance_row`` runs once per matched row."""
+    key = (language or get_language(), message)
+    found = _TRANSLATED.get(key)
+    if found is None:
+        found = _TRANSLATED[key] = gettext(message)
+    return found
 
 
 def _as_day(value: Any) -> date | None:
@@ -217,12 +230,13 @@ class TalentSubject:
     meta = ("updated_at", "employer_name", "employer_updated_at", "revenue_year")
 
     def provenance_row(self, meta: dict[str, Any]) -> dict[str, Source]:
-        profile = Source(str(_("talent profile")), _as_day(meta.get("updated_at")))
+        lang = get_language()
+        profile = Source(_t("talent profile", lang), _as_day(meta.get("updated_at")))
         out = dict.fromkeys(self.fields(), profile)
         name = meta.get("employer_name")
         if name:
             registry = Source(
-                str(_("enterprise registry: %(e)s") % {"e": name}),
+                _t("enterprise registry: %(e)s", lang) % {"e": name},
                 _as_day(meta.get("employer_updated_at")),
             )
             for field_name in ("employer_industry", "employer_headcount", "tags"):
@@ -230,13 +244,13 @@ class TalentSubject:
             year = meta.get("revenue_year")
             if year:
                 out["employer_revenue_yuan"] = Source(
-                    str(_("%(e)s, revenue of %(y)s") % {"e": name, "y": year}),
+                    _t("%(e)s, revenue of %(y)s", lang) % {"e": name, "y": year},
                     date(int(year), 12, 31),
                 )
             else:
                 out["employer_revenue_yuan"] = registry
         out["children"] = out["school_age_children"] = Source(
-            str(_("children's records")), profile.as_of
+            _t("children's records", lang), profile.as_of
         )
         return out
 
@@ -372,12 +386,12 @@ class EnterpriseSubject:
     meta = ("updated_at", "revenue_year")
 
     def provenance_row(self, meta: dict[str, Any]) -> dict[str, Source]:
-        registry = Source(str(_("enterprise registry")), _as_day(meta.get("updated_at")))
+        registry = Source(_t("enterprise registry"), _as_day(meta.get("updated_at")))
         out = dict.fromkeys(self.fields(), registry)
         year = meta.get("revenue_year")
         if year:
             out["revenue_yuan"] = Source(
-                str(_("revenue of %(y)s") % {"y": year}), date(int(year), 12, 31)
+                _t("revenue of %(y)s") % {"y": year}, date(int(year), 12, 31)
             )
         return out
 

@@ -52,18 +52,31 @@ class FakeSmsGateway:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or Path(settings.DATA_DIR) / SMS_OUTBOX
+        # The keys read so far and where reading stopped: each send reads only the lines other
+        # senders appended since (a hundred thousand pushes are not a quadratic re-read).
+        self._keys: set[str] = set()
+        self._offset = 0
 
     def send(self, *, key: str, phone: str, text: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a+", encoding="utf-8") as f:
+        with self.path.open("a+b") as f:
             _lock(f)
-            f.seek(0)
+            f.seek(0, 2)
+            if f.tell() < self._offset:  # the file was replaced: read it again
+                self._keys.clear()
+                self._offset = 0
+            f.seek(self._offset)
             for line in f:
-                if line.strip() and json.loads(line).get("key") == key:
-                    return
+                if line.strip():
+                    self._keys.add(json.loads(line).get("key"))
+            if key in self._keys:
+                self._offset = f.tell()
+                return
             record = {"key": key, "phone_masked": mask_phone(phone), "text": text}
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+            f.write((json.dumps(record, ensure_ascii=False) + "\n").encode())
             f.flush()
+            self._offset = f.tell()
+            self._keys.add(key)
 
 
 def _lock(f: Any) -> None:
