@@ -97,7 +97,12 @@ def _talent_policies() -> list[tuple[str, str, dict[str, Any]]]:
                 {
                     "when": {
                         "all_of": [
-                            {"field_in": {"field": "degree", "values": ["doctor", "master"][: 1 + i % 2]}},
+                            {
+                                "field_in": {
+                                    "field": "degree",
+                                    "values": ["doctor", "master"][: 1 + i % 2],
+                                }
+                            },
                             {"field_at_most": {"field": "age", "value": 35 + i}},
                             {"field_in": {"field": "level", "values": [levels[i % 5]]}},
                         ]
@@ -105,7 +110,10 @@ def _talent_policies() -> list[tuple[str, str, dict[str, Any]]]:
                     "benefit": {
                         "bands": {
                             "field": "age",
-                            "rows": [{"from": 0, "to": 30, "amount": 3000000}, {"from": 30, "amount": 2000000}],
+                            "rows": [
+                                {"from": 0, "to": 30, "amount": 3000000},
+                                {"from": 30, "amount": 2000000},
+                            ],
                         }
                     },
                 },
@@ -185,7 +193,9 @@ def _enterprise_policies() -> list[tuple[str, str, dict[str, Any]]]:
                 },
             )
         )
-    for i, stages in enumerate([["listed"], ["filing", "listed"], ["tutoring", "filing", "listed"]]):
+    for i, stages in enumerate(
+        [["listed"], ["filing", "listed"], ["tutoring", "filing", "listed"]]
+    ):
         out.append(
             (
                 f"bench_listing_{i}",
@@ -206,7 +216,10 @@ def _enterprise_policies() -> list[tuple[str, str, dict[str, Any]]]:
                     "benefit": {
                         "bands": {
                             "field": "headcount",
-                            "rows": [{"from": 0, "to": 50, "amount": 1000000}, {"from": 50, "amount": 3000000}],
+                            "rows": [
+                                {"from": 0, "to": 50, "amount": 1000000},
+                                {"from": 50, "amount": 3000000},
+                            ],
                         }
                     },
                 },
@@ -331,7 +344,10 @@ def _build() -> None:
     ]
     Child.objects.bulk_create(children, batch_size=BATCH)
     now = timezone.now()
-    for subject_type, defs in (("talent", _talent_policies()), ("enterprise", _enterprise_policies())):
+    for subject_type, defs in (
+        ("talent", _talent_policies()),
+        ("enterprise", _enterprise_policies()),
+    ):
         for code, group, definition in defs:
             policy = Policy.objects.create(
                 code=code,
@@ -473,9 +489,9 @@ def run_push(*, db: str, scale: str) -> None:
     from gridlight.core.crypto import encrypt
     from gridlight.policies import matching
     from gridlight.policies.models import Match, Push
+    from gridlight.talent.models import Talent
     from gridlight.tickets import notify
     from gridlight.tickets.models import Message, Notice
-    from gridlight.talent.models import Talent
 
     _build()
     if not Match.objects.exists():

@@ -3,8 +3,9 @@
 Configured from Django's settings (the ``CELERY_*`` names; the broker from
 ``GRIDLIGHT_BROKER_URL``). Beat (``CELERY_BEAT_SCHEDULE``) sweeps the tickets every
 ``GRIDLIGHT_SWEEP_SECONDS`` (5 minutes), sends the outbox every ``GRIDLIGHT_SEND_SECONDS``
-(1 minute), removes expired export files every hour and matches policies nightly (02:30). Without a broker nothing here is
-needed: ``gridlight run_scheduler`` runs the same functions (docs/tickets-supervision.md).
+(1 minute), removes expired export files every hour and matches policies nightly (02:30).
+Without a broker nothing here is needed: ``gridlight run_scheduler`` runs the same functions
+(docs/tickets-supervision.md).
 """
 
 from __future__ import annotations

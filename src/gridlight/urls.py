@@ -34,6 +34,7 @@ urlpatterns = [
     path("evaluation/", include("gridlight.evaluation.urls")),
     path("talent/problems/", include("gridlight.talent.urls_problems")),
     path("me/talent/", include("gridlight.talent.urls_portal")),
+    path("me/policies/", include("gridlight.policies.urls_portal")),
     path("development/", include("gridlight.development.urls")),
     path("", include("gridlight.core.urls")),
 ]

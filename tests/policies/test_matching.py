@@ -4,7 +4,6 @@ pushes once per subject and version through the outbox."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
@@ -39,19 +38,23 @@ def catalogue(
 
 def test_publish_matches_and_bulk_equals_one_by_one(catalogue: dict[str, Any]) -> None:
     # Publishing ran the set-based match (on commit, eagerly without a broker).
-    bulk = {k: v for k, v in _rows("talent").items()}
+    bulk = dict(_rows("talent").items())
     assert bulk, "publishing matched the talents"
     doctor = catalogue["doctor"]
-    state, amount, missing, status = bulk[(doctor.pk, "settlement_subsidy")]
-    assert (state, status) == ("met", "current") and amount and amount > 0
+    state, amount, _missing, status = bulk[(doctor.pk, "settlement_subsidy")]
+    assert (state, status) == ("met", "current")
+    assert amount
+    assert amount > 0
     unknown = catalogue["unknown"]
-    assert any(
-        k[0] == unknown.pk and v[0] == "unknown" and v[2] for k, v in bulk.items()
-    ), "a talent with facts missing is possibly matched, with what is missing"
+    assert any(k[0] == unknown.pk and v[0] == "unknown" and v[2] for k, v in bulk.items()), (
+        "a talent with facts missing is possibly matched, with what is missing"
+    )
     # The one-subject path stores the same rows (digests equal: nothing rewritten).
     for t in (doctor, unknown, catalogue["owner"]):
         run = matching.match_one("talent", t.pk)
-        assert run is not None and run.created == 0 and run.changed == 0
+        assert run is not None
+        assert run.created == 0
+        assert run.changed == 0
     assert _rows("talent") == bulk
 
 
@@ -60,7 +63,8 @@ def test_explanation_snapshot_has_value_source_and_day(catalogue: dict[str, Any]
     m = Match.objects.get(subject_id=doctor.pk, policy__code="settlement_subsidy")
     assert m.explanation["values"]["level"] == "A"
     label, as_of = m.explanation["sources"]["level"]
-    assert label and as_of
+    assert label
+    assert as_of
     assert m.explanation["as_of"] == timezone.localdate().isoformat()
     assert m.region_path == doctor.region_path
 
@@ -73,7 +77,8 @@ def test_new_flag_withdrawn_and_kept(catalogue: dict[str, Any], world: Any) -> N
     before = set(Match.objects.filter(subject_id=owner.pk).values_list("policy__code", flat=True))
     type(owner).objects.filter(pk=owner.pk).update(housing="rents", level="C")
     run = matching.match_one("talent", owner.pk)
-    assert run is not None and run.created + run.changed >= 1
+    assert run is not None
+    assert run.created + run.changed >= 1
     new = Match.objects.filter(subject_id=owner.pk, subject_type="talent", is_new=True)
     assert new.exists()
     # Back to owning: the match is withdrawn, not deleted.
@@ -82,7 +87,8 @@ def test_new_flag_withdrawn_and_kept(catalogue: dict[str, Any], world: Any) -> N
     gone = Match.objects.filter(
         subject_id=owner.pk, subject_type="talent", status=MatchStatus.WITHDRAWN
     )
-    assert gone.exists() and all(m.state == MatchState.NOT_MET for m in gone)
+    assert gone.exists()
+    assert all(m.state == MatchState.NOT_MET for m in gone)
     after = set(Match.objects.filter(subject_id=owner.pk).values_list("policy__code", flat=True))
     assert before <= after
 
@@ -111,12 +117,17 @@ def test_profile_change_through_the_service_rematches(
             housing="rents",
             children=[],
         )
-    m = Match.objects.filter(subject_id=t.pk, subject_type="talent", policy__code="talent_apartment")
-    assert m.exists() and m.get().state == "met"
+    m = Match.objects.filter(
+        subject_id=t.pk, subject_type="talent", policy__code="talent_apartment"
+    )
+    assert m.exists()
+    assert m.get().state == "met"
     assert Match.objects.filter(subject_id=t.pk, subject_type="talent").count() >= count
 
 
-def test_push_once_per_subject_and_version(catalogue: dict[str, Any], settings: Any, tmp_path: Any) -> None:
+def test_push_once_per_subject_and_version(
+    catalogue: dict[str, Any], settings: Any, tmp_path: Any
+) -> None:
     settings.DATA_DIR = str(tmp_path)
     doctor = catalogue["doctor"]
     type(doctor).objects.filter(pk=doctor.pk).update(phone_enc=encrypt("13900000009"))
@@ -124,9 +135,12 @@ def test_push_once_per_subject_and_version(catalogue: dict[str, Any], settings: 
     Push.objects.all().delete()
     Notice.objects.filter(kind="policy_push").delete()
     first = matching.queue_pushes("talent")
-    assert first == Match.objects.filter(
-        subject_type="talent", state="met", offered=True, status="current"
-    ).count()
+    assert (
+        first
+        == Match.objects.filter(
+            subject_type="talent", state="met", offered=True, status="current"
+        ).count()
+    )
     assert matching.queue_pushes("talent") == 0  # nothing twice
     Match.objects.update(pushed_at=None)  # even if the marks were lost
     assert matching.queue_pushes("talent") == 0
@@ -145,7 +159,8 @@ def test_push_once_per_subject_and_version(catalogue: dict[str, Any], settings: 
         )
     notify.send_pending()
     keys = notify.FakeSmsGateway().path.read_text(encoding="utf-8")
-    assert "policy-push:" in keys and "13900000009" not in keys  # masked
+    assert "policy-push:" in keys
+    assert "13900000009" not in keys
     matching.mark_opened("talent", doctor.pk)
     assert Match.objects.filter(subject_id=doctor.pk, opened_at__isnull=False).exists()
 
@@ -162,5 +177,6 @@ def test_new_version_supersedes(
     with django_capture_on_commit_callbacks(execute=True):
         publish(actor=admin, draft=draft, effective_from=timezone.localdate())
     old = Match.objects.filter(policy=policy).exclude(version=draft)
-    assert old.exists() and all(m.status == MatchStatus.SUPERSEDED for m in old)
+    assert old.exists()
+    assert all(m.status == MatchStatus.SUPERSEDED for m in old)
     assert Match.objects.filter(version=draft, status="current").exists()

@@ -11,8 +11,8 @@ class PoliciesConfig(AppConfig):
 
     def ready(self) -> None:
         from gridlight.core.audit import register_actions
-        from gridlight.rules.subjects import register
         from gridlight.policies.matching import on_profile_changed
+        from gridlight.rules.subjects import register
         from gridlight.talent.subject import EnterpriseSubject, TalentSubject, listen
 
         register(TalentSubject())

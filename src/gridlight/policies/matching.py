@@ -29,6 +29,8 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
+import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -60,6 +62,7 @@ from gridlight.rules.subjects import Subject, get_subject
 from gridlight.tickets.models import Notice
 
 CHUNK = 2000
+PUSH_PAUSE_ENV = "GRIDLIGHT_PUSH_PAUSE_AFTER_CHUNK"
 MATCHED_TYPES = ("talent", "enterprise")
 SUBJECT_FK = {"talent": "talent_id", "enterprise": "enterprise_id", "household": "household_id"}
 
@@ -341,7 +344,7 @@ class Writer:
         with transaction.atomic(), connection.cursor() as cur:
             if self.inserts:
                 cur.executemany(
-                    f"INSERT INTO {table} (subject_type, subject_id, talent_id, enterprise_id, "
+                    f"INSERT INTO {table} (subject_type, subject_id, talent_id, enterprise_id, "  # noqa: S608
                     f"household_id, policy_id, version_id, region_path, state, status, offered, "
                     f"superseded_by, amount_fen, missing, explanation, digest, is_new, "
                     f"first_run_id, last_run_id, created_at, evaluated_at, changed_at, "
@@ -351,7 +354,7 @@ class Writer:
                 )
             if self.updates:
                 cur.executemany(
-                    f"UPDATE {table} SET region_path = %s, state = %s, status = %s, "
+                    f"UPDATE {table} SET region_path = %s, state = %s, status = %s, "  # noqa: S608
                     f"offered = %s, superseded_by = %s, amount_fen = %s, missing = {json_cast}, "
                     f"explanation = {json_cast}, digest = %s, is_new = %s, last_run_id = %s, "
                     f"evaluated_at = %s, changed_at = %s, "
@@ -366,7 +369,7 @@ def _stored(subject_type: str, ids: Sequence[int] | None) -> dict[tuple[int, int
     """The stored matches of these subjects that a run may change (not superseded ones)."""
     table = Match._meta.db_table
     sql = (
-        f"SELECT id, subject_id, version_id, state, status, digest, is_new FROM {table} "
+        f"SELECT id, subject_id, version_id, state, status, digest, is_new FROM {table} "  # noqa: S608
         f"WHERE subject_type = %s AND status <> %s"
     )
     out: dict[tuple[int, int], Stored] = {}
@@ -492,7 +495,7 @@ def _match_all(
             wparams = list(ids)
         filter_sql = "" if rowwise else " WHERE x.cells <> ''"
         sql = (
-            f"SELECT * FROM (SELECT f.*, {cells_expr} AS cells FROM ({features}) f{where}) x"
+            f"SELECT * FROM (SELECT f.*, {cells_expr} AS cells FROM ({features}) f{where}) x"  # noqa: S608
             f"{filter_sql}"
         )
         memo: dict[tuple[Any, ...], Evaluated] = {}
@@ -538,9 +541,7 @@ def _match_all(
                             provenance_row(metas) if provenance_row else {}
                         )
                     sid = row[id_at]
-                    _finish_fast(
-                        cells, hits, sources, receiving.get(sid), explain_memo, as_of_json
-                    )
+                    _finish_fast(cells, hits, sources, receiving.get(sid), explain_memo, as_of_json)
                     path = row[path_at]
                     for c in cells:
                         writer.add(sid, path, c, stored.get((sid, c.prep.version.pk)))
@@ -882,6 +883,9 @@ def _push_chunk(rows: list[tuple[Any, ...]], subject_type: str, run: MatchRun | 
             )
     Notice.objects.bulk_create(notices, ignore_conflicts=True, batch_size=500)
     Match.objects.filter(pk__in=match_ids, pushed_at__isnull=True).update(pushed_at=now)
+    pause = float(os.environ.get(PUSH_PAUSE_ENV) or 0)
+    if pause:  # tests: hold the chunk's transaction open, so a worker can be killed inside it
+        time.sleep(pause)
     return sum(1 for p in pushes if p[3] == now)
 
 

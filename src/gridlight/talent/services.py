@@ -30,7 +30,6 @@ from gridlight.core.models import Assignment, Region, RegionLevel, Role, User
 from gridlight.talent.access import enterprises_visible
 from gridlight.talent.creditcode import InvalidCreditCode
 from gridlight.talent.creditcode import validate as validate_credit_code
-from gridlight.talent.subject import changed
 from gridlight.talent.models import (
     Child,
     CommissionerProfile,
@@ -49,6 +48,7 @@ from gridlight.talent.models import (
     TalentLevel,
     TalentOrigin,
 )
+from gridlight.talent.subject import changed
 
 EARLIEST_YEAR = 1949
 

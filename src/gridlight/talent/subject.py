@@ -16,7 +16,6 @@ from functools import cache
 from typing import Any
 
 from django.db import transaction
-
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 

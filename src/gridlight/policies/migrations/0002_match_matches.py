@@ -5,128 +5,352 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('households', '0007_perf_household_fillfactor'),
-        ('policies', '0001_initial'),
-        ('talent', '0004_talentportal_problem_categories'),
+        ("households", "0007_perf_household_fillfactor"),
+        ("policies", "0001_initial"),
+        ("talent", "0004_talentportal_problem_categories"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MatchRun',
+            name="MatchRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('publish', 'Policy published'), ('profile', 'Profile changed'), ('nightly', 'Nightly')], max_length=10, verbose_name='kind')),
-                ('subject_type', models.CharField(choices=[('talent', 'Talents'), ('enterprise', 'Enterprises'), ('household', 'Households')], max_length=12, verbose_name='for')),
-                ('subject_id', models.BigIntegerField(blank=True, null=True)),
-                ('as_of', models.DateField(verbose_name='as of')),
-                ('started_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('subjects', models.PositiveIntegerField(default=0)),
-                ('created', models.PositiveIntegerField(default=0)),
-                ('changed', models.PositiveIntegerField(default=0)),
-                ('withdrawn', models.PositiveIntegerField(default=0)),
-                ('superseded', models.PositiveIntegerField(default=0)),
-                ('pushes', models.PositiveIntegerField(default=0)),
-                ('policy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='policies.policy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("publish", "Policy published"),
+                            ("profile", "Profile changed"),
+                            ("nightly", "Nightly"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "subject_type",
+                    models.CharField(
+                        choices=[
+                            ("talent", "Talents"),
+                            ("enterprise", "Enterprises"),
+                            ("household", "Households"),
+                        ],
+                        max_length=12,
+                        verbose_name="for",
+                    ),
+                ),
+                ("subject_id", models.BigIntegerField(blank=True, null=True)),
+                ("as_of", models.DateField(verbose_name="as of")),
+                ("started_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("subjects", models.PositiveIntegerField(default=0)),
+                ("created", models.PositiveIntegerField(default=0)),
+                ("changed", models.PositiveIntegerField(default=0)),
+                ("withdrawn", models.PositiveIntegerField(default=0)),
+                ("superseded", models.PositiveIntegerField(default=0)),
+                ("pushes", models.PositiveIntegerField(default=0)),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="policies.policy",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'matching run',
-                'verbose_name_plural': 'matching runs',
-                'ordering': ['-started_at'],
+                "verbose_name": "matching run",
+                "verbose_name_plural": "matching runs",
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='Match',
+            name="Match",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_type', models.CharField(choices=[('talent', 'Talents'), ('enterprise', 'Enterprises'), ('household', 'Households')], max_length=12, verbose_name='for')),
-                ('subject_id', models.BigIntegerField()),
-                ('region_path', models.CharField(max_length=255)),
-                ('state', models.CharField(choices=[('met', 'Matched'), ('unknown', 'Possibly (facts missing)'), ('not_met', 'Not matched')], max_length=8, verbose_name='state')),
-                ('status', models.CharField(choices=[('current', 'Current'), ('withdrawn', 'Withdrawn'), ('superseded', 'Superseded')], default='current', max_length=10, verbose_name='status')),
-                ('offered', models.BooleanField(default=True, verbose_name='offered')),
-                ('superseded_by', models.CharField(blank=True, max_length=60)),
-                ('amount_fen', models.BigIntegerField(blank=True, null=True, verbose_name='amount (fen)')),
-                ('missing', models.JSONField(blank=True, default=list, verbose_name='missing facts')),
-                ('explanation', models.JSONField(blank=True, default=dict, verbose_name='explanation')),
-                ('is_new', models.BooleanField(default=True, verbose_name='new since last run')),
-                ('created_at', models.DateTimeField()),
-                ('evaluated_at', models.DateTimeField()),
-                ('changed_at', models.DateTimeField()),
-                ('matched_at', models.DateTimeField(blank=True, null=True, verbose_name='first matched')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('pushed_at', models.DateTimeField(blank=True, null=True, verbose_name='pushed')),
-                ('opened_at', models.DateTimeField(blank=True, null=True, verbose_name='opened')),
-                ('applied_at', models.DateTimeField(blank=True, null=True, verbose_name='applied')),
-                ('enterprise', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='talent.enterprise')),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='households.household')),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='matches', to='policies.policy')),
-                ('talent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='talent.talent')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='matches', to='policies.policyversion')),
-                ('first_run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='policies.matchrun')),
-                ('last_run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='policies.matchrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "subject_type",
+                    models.CharField(
+                        choices=[
+                            ("talent", "Talents"),
+                            ("enterprise", "Enterprises"),
+                            ("household", "Households"),
+                        ],
+                        max_length=12,
+                        verbose_name="for",
+                    ),
+                ),
+                ("subject_id", models.BigIntegerField()),
+                ("region_path", models.CharField(max_length=255)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("met", "Matched"),
+                            ("unknown", "Possibly (facts missing)"),
+                            ("not_met", "Not matched"),
+                        ],
+                        max_length=8,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("current", "Current"),
+                            ("withdrawn", "Withdrawn"),
+                            ("superseded", "Superseded"),
+                        ],
+                        default="current",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("offered", models.BooleanField(default=True, verbose_name="offered")),
+                ("superseded_by", models.CharField(blank=True, max_length=60)),
+                (
+                    "amount_fen",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="amount (fen)"),
+                ),
+                (
+                    "missing",
+                    models.JSONField(blank=True, default=list, verbose_name="missing facts"),
+                ),
+                (
+                    "explanation",
+                    models.JSONField(blank=True, default=dict, verbose_name="explanation"),
+                ),
+                ("is_new", models.BooleanField(default=True, verbose_name="new since last run")),
+                ("created_at", models.DateTimeField()),
+                ("evaluated_at", models.DateTimeField()),
+                ("changed_at", models.DateTimeField()),
+                (
+                    "matched_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="first matched"),
+                ),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("pushed_at", models.DateTimeField(blank=True, null=True, verbose_name="pushed")),
+                ("opened_at", models.DateTimeField(blank=True, null=True, verbose_name="opened")),
+                ("applied_at", models.DateTimeField(blank=True, null=True, verbose_name="applied")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="talent.enterprise",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="households.household",
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="matches",
+                        to="policies.policy",
+                    ),
+                ),
+                (
+                    "talent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="talent.talent",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="matches",
+                        to="policies.policyversion",
+                    ),
+                ),
+                (
+                    "first_run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="policies.matchrun",
+                    ),
+                ),
+                (
+                    "last_run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="policies.matchrun",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'policy match',
-                'verbose_name_plural': 'policy matches',
-                'ordering': ['policy', 'region_path', 'subject_id'],
+                "verbose_name": "policy match",
+                "verbose_name_plural": "policy matches",
+                "ordering": ["policy", "region_path", "subject_id"],
             },
         ),
         migrations.CreateModel(
-            name='Push',
+            name="Push",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_type', models.CharField(choices=[('talent', 'Talents'), ('enterprise', 'Enterprises'), ('household', 'Households')], max_length=12)),
-                ('subject_id', models.BigIntegerField()),
-                ('region_path', models.CharField(max_length=255)),
-                ('created_at', models.DateTimeField()),
-                ('match', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pushes', to='policies.match')),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pushes', to='policies.policy')),
-                ('run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='policies.matchrun')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pushes', to='policies.policyversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "subject_type",
+                    models.CharField(
+                        choices=[
+                            ("talent", "Talents"),
+                            ("enterprise", "Enterprises"),
+                            ("household", "Households"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("subject_id", models.BigIntegerField()),
+                ("region_path", models.CharField(max_length=255)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "match",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pushes",
+                        to="policies.match",
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pushes",
+                        to="policies.policy",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="policies.matchrun",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pushes",
+                        to="policies.policyversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'policy push',
-                'verbose_name_plural': 'policy pushes',
-                'ordering': ['-created_at'],
+                "verbose_name": "policy push",
+                "verbose_name_plural": "policy pushes",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='match',
-            index=models.Index(fields=['policy', 'status', 'state'], name='match_policy'),
+            model_name="match",
+            index=models.Index(fields=["policy", "status", "state"], name="match_policy"),
         ),
         migrations.AddIndex(
-            model_name='match',
-            index=models.Index(fields=['subject_type', 'subject_id', 'status'], name='match_subject'),
+            model_name="match",
+            index=models.Index(
+                fields=["subject_type", "subject_id", "status"], name="match_subject"
+            ),
         ),
         migrations.AddIndex(
-            model_name='match',
-            index=models.Index(fields=['region_path', 'policy'], name='match_path'),
+            model_name="match",
+            index=models.Index(fields=["region_path", "policy"], name="match_path"),
         ),
         migrations.AddConstraint(
-            model_name='match',
-            constraint=models.UniqueConstraint(fields=('subject_type', 'subject_id', 'version'), name='match_subject_version'),
+            model_name="match",
+            constraint=models.UniqueConstraint(
+                fields=("subject_type", "subject_id", "version"), name="match_subject_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='match',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('enterprise__isnull', True), ('household__isnull', True), ('subject_type', 'talent'), ('talent__isnull', False)), models.Q(('enterprise__isnull', False), ('household__isnull', True), ('subject_type', 'enterprise'), ('talent__isnull', True)), models.Q(('enterprise__isnull', True), ('household__isnull', False), ('subject_type', 'household'), ('talent__isnull', True)), _connector='OR'), name='match_one_subject'),
+            model_name="match",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("enterprise__isnull", True),
+                        ("household__isnull", True),
+                        ("subject_type", "talent"),
+                        ("talent__isnull", False),
+                    ),
+                    models.Q(
+                        ("enterprise__isnull", False),
+                        ("household__isnull", True),
+                        ("subject_type", "enterprise"),
+                        ("talent__isnull", True),
+                    ),
+                    models.Q(
+                        ("enterprise__isnull", True),
+                        ("household__isnull", False),
+                        ("subject_type", "household"),
+                        ("talent__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="match_one_subject",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='match',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_fen__isnull', True), ('amount_fen__gte', 0), _connector='OR'), name='match_amount_not_negative'),
+            model_name="match",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("amount_fen__isnull", True), ("amount_fen__gte", 0), _connector="OR"
+                ),
+                name="match_amount_not_negative",
+            ),
         ),
         migrations.AddIndex(
-            model_name='push',
-            index=models.Index(fields=['policy', 'created_at'], name='push_policy'),
+            model_name="push",
+            index=models.Index(fields=["policy", "created_at"], name="push_policy"),
         ),
         migrations.AddIndex(
-            model_name='push',
-            index=models.Index(fields=['region_path', 'created_at'], name='push_path'),
+            model_name="push",
+            index=models.Index(fields=["region_path", "created_at"], name="push_path"),
         ),
         migrations.AddConstraint(
-            model_name='push',
-            constraint=models.UniqueConstraint(fields=('subject_type', 'subject_id', 'version'), name='push_once_per_version'),
+            model_name="push",
+            constraint=models.UniqueConstraint(
+                fields=("subject_type", "subject_id", "version"), name="push_once_per_version"
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('policies', '0002_match_matches'),
+        ("policies", "0002_match_matches"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='match',
-            name='digest',
-            field=models.CharField(blank=True, default='', max_length=32),
+            model_name="match",
+            name="digest",
+            field=models.CharField(blank=True, default="", max_length=32),
         ),
     ]
