@@ -38,7 +38,7 @@ from gridlight.development.models import (
     ReportLine,
 )
 from gridlight.households.models import Household, LightChange, Resident, Visit
-from gridlight.policies.models import Policy, PolicyVersion
+from gridlight.policies.models import Match, MatchRun, Policy, PolicyVersion, Push
 from gridlight.rules.models import RuleSetVersion
 from gridlight.talent.models import (
     Cadence,
@@ -151,6 +151,8 @@ ROUTE_KINDS = [
     ("tickets/", "tickets"),
     ("api/v1/tickets", "tickets"),
     ("policies/versions/", "policy_versions"),
+    ("policies/reminders/", "policies"),
+    ("policies/pushes/", "policies"),
     ("policies/talents/", "talents"),
     ("policies/enterprises/", "enterprises"),
     ("policies/", "policies"),
@@ -300,6 +302,10 @@ def _state() -> tuple[Any, ...]:
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
     for model in (WorkdayOverride, ServiceLog, TalentProblem, ReportLine, ProjectSnapshot):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
+    # Matches (a portal visit marks pushed ones opened), runs and pushes.
+    for model in (Match, MatchRun, Push):
+        counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
+    counts.append(f"(SELECT COUNT(opened_at) FROM {table(Match)})")  # noqa: S608
     # A cadence change moves due dates without touching versions: its days say it.
     counts.append(f"(SELECT COALESCE(SUM(days), 0) FROM {table(Cadence)})")  # noqa: S608
     # Rows that carry a version: their number and the sum of versions catch an insert, a delete

@@ -139,6 +139,12 @@ def prepared(subject_type: str, day: date) -> list[Prepared]:
     return out
 
 
+def _applies(prep: Prepared, region_path: str) -> bool:
+    """Whether the subject lies inside the region that issued the policy."""
+    path = prep.policy.region_path
+    return region_path == path or region_path.startswith(path + ".")
+
+
 def _all_needs(subject: Subject) -> set[str]:
     needs = {f"field:{n}" for n, f in subject.fields().items() if f.type != "list_string"}
     return needs | {f"tag:{t}" for t in subject.tags()} | {f"grade:{g}" for g in subject.grades()}
@@ -485,9 +491,14 @@ def _match_all(
         ctx = SqlContext(columns, day)
         parts, cparams = [], []
         for i, p in enumerate(batch):
+            # A policy applies inside the region that issued it (a street's own policy is for
+            # that street's subjects only).
             sql, ps = p.compiled.condition.sql(ctx)
-            parts.append(f"CASE WHEN NOT {sql} THEN '' ELSE '{i},' END")
-            cparams += ps
+            parts.append(
+                "CASE WHEN NOT (f.region_path >= %s AND f.region_path < %s) THEN '' "
+                f"WHEN NOT {sql} THEN '' ELSE '{i},' END"
+            )
+            cparams += [p.policy.region_path, p.policy.region_path + ":", *ps]
         cells_expr = " || ".join(parts) if parts else "''"
         where, wparams = "", []
         if ids is not None:
@@ -519,7 +530,7 @@ def _match_all(
                     found = row[cells_at]
                     chosen = [batch_plans[int(i)] for i in found.split(",") if i] if found else []
                     if row_plans:
-                        chosen += row_plans
+                        chosen += [pl for pl in row_plans if _applies(pl.prep, row[path_at])]
                     cells: list[Cell] = []
                     hits: list[Evaluated] = []
                     for pl in chosen:
@@ -713,7 +724,7 @@ def match_one(
     if obj is None:
         return None
     with translation.override(_language()):
-        preps = prepared(subject_type, day)
+        preps = [p for p in prepared(subject_type, day) if _applies(p, obj.region_path)]
         values = subject.values(obj, day)
         provenance = getattr(subject, "provenance", None)
         sources = provenance(obj) if provenance else {}
