@@ -12,7 +12,6 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab as _crontab  # type: ignore[import-untyped]
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -264,11 +263,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(GRIDLIGHT_SEND_SECONDS),
     },
     "expire-exports": {"task": "gridlight.core.expire_exports", "schedule": 3600.0},
-    # Policies matched against every talent and enterprise (docs/policies-matching.md).
-    "match-policies": {
-        "task": "gridlight.policies.match_nightly",
-        "schedule": _crontab(hour=2, minute=30),
-    },
 }
 # Open311: anonymous GET of service requests answers a redacted public view (category, status,
 # dates, community); off, every read needs an api_key (docs/open311.md).
