@@ -43,10 +43,13 @@ from gridlight.policies.models import (
     ApplicationMaterial,
     ApplicationStep,
     Grant,
+    Match,
+    MatchRun,
     PaymentBatch,
     Policy,
     PolicyBudget,
     PolicyVersion,
+    Push,
 )
 from gridlight.rules.models import RuleSetVersion
 from gridlight.talent.models import (
@@ -178,6 +181,8 @@ ROUTE_KINDS = [
     ("api/v1/me/policies/policies", "policies"),
     ("api/v1/me/policies", "applications"),
     ("policies/versions/", "policy_versions"),
+    ("policies/reminders/", "policies"),
+    ("policies/pushes/", "policies"),
     ("policies/talents/", "talents"),
     ("policies/enterprises/", "enterprises"),
     ("policies/", "policies"),
@@ -327,6 +332,10 @@ def _state() -> tuple[Any, ...]:
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
     for model in (WorkdayOverride, ServiceLog, TalentProblem, ReportLine, ProjectSnapshot):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
+    # Matches (a portal visit marks pushed ones opened), runs and pushes.
+    for model in (Match, MatchRun, Push):
+        counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
+    counts.append(f"(SELECT COUNT(opened_at) FROM {table(Match)})")  # noqa: S608
     for model in (ApplicationStep, ApplicationMaterial):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
     counts.append(f"(SELECT COALESCE(SUM(committed_fen), 0) FROM {table(PolicyBudget)})")  # noqa: S608

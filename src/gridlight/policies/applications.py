@@ -31,6 +31,7 @@ from gridlight.core.models import User
 from gridlight.core.uploads import Upload, check_upload
 from gridlight.core.workdays import district_calendar
 from gridlight.policies.access import applications_reviewable, policies_open_to, subject_q
+from gridlight.policies.matching import mark_applied
 from gridlight.policies.models import (
     ENDED_WITHOUT_GRANT,
     Application,
@@ -246,12 +247,11 @@ def submit(
         raise DomainError(_("You have applied for this policy already.")) from exc
     _store_materials(app, checked, actor)
     _history(app, "submit", "", actor, "")
-    Match.objects.filter(
-        subject_type=app.subject_type,
-        subject_id=obj.pk,
-        version=found.version,
-        applied_at__isnull=True,
-    ).update(applied_at=timezone.now())
+    match = Match.objects.filter(
+        subject_type=app.subject_type, subject_id=obj.pk, version=found.version
+    ).first()
+    if match is not None:
+        mark_applied(match)
     _audit(app, "submit", actor, {"amount_fen": found.amount_fen, "state": found.state})
     return app
 

@@ -32,8 +32,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridlight.core import audit
-from gridlight.core.errors import ConflictError, DomainError, ImportRejected, RowError
 from gridlight.core.access import Viewer
+from gridlight.core.errors import ConflictError, DomainError, ImportRejected, RowError
 from gridlight.core.models import User
 from gridlight.core.spreadsheets import Column, read_sheet
 from gridlight.policies.access import batches_visible, grants_workable, subject_q

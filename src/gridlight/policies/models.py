@@ -230,6 +230,9 @@ class Match(models.Model):
     amount_fen = models.BigIntegerField(_("amount (fen)"), null=True, blank=True)
     missing = models.JSONField(_("missing facts"), default=list, blank=True)
     explanation = models.JSONField(_("explanation"), default=dict, blank=True)
+    # A hash of what a run stores (state, amount, offer, missing, explanation): a re-run writes
+    # only the rows whose digest changed.
+    digest = models.CharField(max_length=32, blank=True, default="")
     is_new = models.BooleanField(_("new since last run"), default=True)
     first_run = models.ForeignKey(
         MatchRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

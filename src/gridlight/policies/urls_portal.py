@@ -1,16 +1,11 @@
-"""The applicant's policy pages in the talent portal, under /me/talent/policies/."""
+""" "Policies for me" in the portal of talents and enterprises, under /me/policies/."""
 
 from django.urls import path
 
-from gridlight.policies import views_portal
+from gridlight.policies import views_matching
 
-app_name = "policy_portal"
+app_name = "policies_portal"
 
 urlpatterns = [
-    path("", views_portal.mine, name="mine"),
-    path("apply/<int:pk>/", views_portal.apply, name="apply"),
-    path("applications/<int:pk>/", views_portal.application, name="application"),
-    path("applications/<int:pk>/resubmit/", views_portal.resubmit, name="resubmit"),
-    path("applications/<int:pk>/withdraw/", views_portal.withdraw, name="withdraw"),
-    path("offers/<int:pk>/confirm/", views_portal.confirm, name="confirm"),
+    path("", views_matching.my_policies, name="mine"),
 ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0007_struct_job_expired"),
-        ("policies", "0002_match_matches"),
+        ("policies", "0003_match_digest"),
         ("talent", "0004_talentportal_problem_categories"),
         ("tickets", "0007_match_notice_phone"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
