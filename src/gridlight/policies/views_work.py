@@ -33,7 +33,6 @@ from gridlight.policies.access import (
     get_application,
     get_batch,
     grants_workable,
-    policies_visible,
 )
 from gridlight.policies.models import ApplicationStatus, GrantStatus
 from gridlight.policies.templatetags.policies import yuan
@@ -140,7 +139,7 @@ def application_material(request: SignedInRequest, pk: int, mid: int) -> HttpRes
     if material is None:
         raise Http404
     response = HttpResponse(bytes(material.data), content_type=material.content_type)
-    response["Content-Disposition"] = f'inline; filename="material-{material.pk}"'
+    response["Content-Disposition"] = f'attachment; filename="material-{material.pk}"'
     return response
 
 
@@ -330,7 +329,6 @@ def _kpi(user: Viewer, data: QueryDict) -> tuple[KpiFilter, kpi.Report]:
 
 @access(Perm.POLICY_VIEW)
 def kpi_page(request: SignedInRequest) -> HttpResponse:
-    policies_visible(request.user)
     form, rep = _kpi(request.user, request.GET)
     return render(
         request,
