@@ -140,3 +140,36 @@ def test_refused_application_leaves_room_to_apply_again(world: Any, applying: An
     assert again.pk != app.pk
     apps.withdraw(actor=talent, application=again, edit_version=1)
     assert Application.objects.get(pk=again.pk).status == "withdrawn"
+
+
+def test_kpis_count_applications_rate_working_days_and_amounts(world: Any, applying: Any) -> None:
+    from datetime import date
+
+    from gridlight.core.workdays import district_calendar
+    from gridlight.policies import kpi
+    from tests.policies.grant_world import make_match
+
+    staff, admin = world.users["street_staff"], world.users["district_admin"]
+    app = apps.submit(actor=world.users["talent"], policy=applying, uploads=uploads())
+    make_match(app.policy_version, world.secret_talent)
+    make_match(app.policy_version, world.open_talent)
+    app = apps.accept(actor=staff, application=app, edit_version=1)
+    app = apps.first_review(actor=staff, application=app, edit_version=2)
+    # Submitted on a Friday before a holiday week, decided the day it is approved.
+    submitted = date(2026, 9, 25)
+    Application.objects.filter(pk=app.pk).update(submitted_on=submitted)
+    app.refresh_from_db()
+    app = apps.approve(actor=admin, application=app, edit_version=3)
+    day = app.decided_on
+    assert day is not None
+    rep = kpi.report(admin, by="policy", start=date(2026, 1, 1), end=day)
+    (row,) = rep.rows
+    assert row.label == applying.title
+    assert (row.applications, row.matched, row.rate) == (1, 2, 50.0)
+    assert row.decided == row.approved == 1
+    assert row.approval_days == district_calendar().workdays_between(submitted, day)
+    assert (row.grants, row.granted_fen) == (1, 500000)
+    # Out of scope: the twin district's administrator counts nothing of it.
+    assert (
+        kpi.report(world.twins["district_admin"], by="street", start=submitted, end=day).rows == []
+    )
