@@ -28,6 +28,9 @@ BENCHMARKS: dict[str, str] = {
     "assessment": "bench.assessment",
     "talent-problems": "bench.talent_problems",
     "project-lights": "bench.project_lights",
+    "match": "bench.match",
+    "match-one": "bench.match:run_one",
+    "push": "bench.match:run_push",
 }
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gridlight_bench")
@@ -37,7 +40,10 @@ def _prepare(db: str, scale: str) -> None:
     # --reuse keeps the built district between runs of different benchmarks (building 300,000
     # households takes minutes); without it every run starts from an empty database.
     reuse = os.environ.get("BENCH_REUSE") == "1"
-    if reuse:
+    if os.environ.get("BENCH_DATA_DIR"):  # a folder of one's own, kept (SQLite only)
+        os.environ["GRIDLIGHT_DATA_DIR"] = os.environ["BENCH_DATA_DIR"]
+        os.makedirs(os.environ["GRIDLIGHT_DATA_DIR"], exist_ok=True)
+    elif reuse:
         folder = os.path.join(tempfile.gettempdir(), f"gridlight-bench-{scale}")
         os.makedirs(folder, exist_ok=True)
         os.environ["GRIDLIGHT_DATA_DIR"] = folder

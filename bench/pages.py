@@ -206,6 +206,8 @@ def _new_app_values() -> dict[str, list[str]]:
 
 
 INT_KINDS = [
+    ("api/v1/caseload/talents", "_talents"),
+    ("api/v1/caseload/enterprises", "_enterprises"),
     ("talent/caseload/commissioners/", "_commissioners"),
     ("talent/caseload/enterprises/", "_enterprises"),
     ("talent/caseload/", "_talents"),

@@ -250,6 +250,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TIMEZONE = TIME_ZONE
 GRIDLIGHT_SWEEP_SECONDS = int(env("GRIDLIGHT_SWEEP_SECONDS", "300"))
 GRIDLIGHT_SEND_SECONDS = int(env("GRIDLIGHT_SEND_SECONDS", "60"))
+# Commissioners are reminded of a policy push neither opened nor applied for after this many
+# working days (docs/policies-matching.md).
+GRIDLIGHT_PUSH_REMINDER_WORKDAYS = int(env("GRIDLIGHT_PUSH_REMINDER_WORKDAYS", "5"))
 CELERY_BEAT_SCHEDULE = {
     "sweep-tickets": {
         "task": "gridlight.tickets.sweep_tickets",

@@ -33,7 +33,9 @@ urlpatterns = [
     path("talent/caseload/", include("gridlight.talent.urls_caseload")),
     path("evaluation/", include("gridlight.evaluation.urls")),
     path("talent/problems/", include("gridlight.talent.urls_problems")),
+    path("me/talent/policies/", include("gridlight.policies.urls_apply")),
     path("me/talent/", include("gridlight.talent.urls_portal")),
+    path("me/policies/", include("gridlight.policies.urls_portal")),
     path("development/", include("gridlight.development.urls")),
     path("", include("gridlight.core.urls")),
 ]

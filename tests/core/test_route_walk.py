@@ -39,7 +39,19 @@ from gridlight.development.models import (
     ReportLine,
 )
 from gridlight.households.models import Household, LightChange, Resident, Visit
-from gridlight.policies.models import Policy, PolicyVersion
+from gridlight.policies.models import (
+    Application,
+    ApplicationMaterial,
+    ApplicationStep,
+    Grant,
+    Match,
+    MatchRun,
+    PaymentBatch,
+    Policy,
+    PolicyBudget,
+    PolicyVersion,
+    Push,
+)
 from gridlight.rules.models import RuleSetVersion
 from gridlight.talent.models import (
     Cadence,
@@ -120,10 +132,15 @@ def _secret_ids(world: World) -> dict[str, list[int]]:
 
 
 def _secret_policy_ids(world: World) -> dict[str, list[int]]:
-    """The secret street's own policy (with its versions), talent and enterprise."""
+    """The secret street's own policy (with its versions), talent and enterprise; its
+    applications, grants, payment batch and grant offer."""
     from tests.policies.conftest import secret_policy_world
+    from tests.policies.grant_world import secret_grant_world
 
-    return secret_policy_world(world)
+    made = dict(secret_policy_world(world))
+    grants = dict(secret_grant_world(world))
+    made["policies"] = [*made["policies"], *grants.pop("grant_policies")]
+    return made | grants
 
 
 # Which ids a route's integer parameters are tried with, by the route's start. A route that
@@ -152,7 +169,22 @@ ROUTE_KINDS = [
     ("tickets/calendar/", "ticket_admin"),
     ("tickets/", "tickets"),
     ("api/v1/tickets", "tickets"),
+    ("policies/applications/", "applications"),
+    ("policies/grants/batch/", "policies"),
+    ("policies/grants/", "grants"),
+    ("policies/batches/", "batches"),
+    ("me/talent/policies/offers/", "matches"),
+    ("me/talent/policies/apply/", "policies"),
+    ("me/talent/policies/", "applications"),
+    ("api/v1/policy-applications", "applications"),
+    ("api/v1/policy-grants", "grants"),
+    ("api/v1/payment-batches", "batches"),
+    ("api/v1/me/policies/offers", "matches"),
+    ("api/v1/me/policies/policies", "policies"),
+    ("api/v1/me/policies", "applications"),
     ("policies/versions/", "policy_versions"),
+    ("policies/reminders/", "policies"),
+    ("policies/pushes/", "policies"),
     ("policies/talents/", "talents"),
     ("policies/enterprises/", "enterprises"),
     ("policies/", "policies"),
@@ -308,6 +340,15 @@ def _state() -> tuple[Any, ...]:
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
     for model in EVALUATION_COUNTED:
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
+    # Matches (a portal visit marks pushed ones opened), runs and pushes.
+    for model in (Match, MatchRun, Push):
+        counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
+    counts.append(f"(SELECT COUNT(opened_at) FROM {table(Match)})")  # noqa: S608
+    for model in (ApplicationStep, ApplicationMaterial):
+        counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
+    counts.append(f"(SELECT COALESCE(SUM(committed_fen), 0) FROM {table(PolicyBudget)})")  # noqa: S608
+    counts.append(f"(SELECT COUNT(*) FROM {table(Application)})")  # noqa: S608
+    counts.append(f"(SELECT COALESCE(SUM(edit_version), 0) FROM {table(Application)})")  # noqa: S608
     # A cadence change moves due dates without touching versions: its days say it.
     counts.append(f"(SELECT COALESCE(SUM(days), 0) FROM {table(Cadence)})")  # noqa: S608
     # Rows that carry a version: their number and the sum of versions catch an insert, a delete
@@ -326,6 +367,8 @@ def _state() -> tuple[Any, ...]:
         ProgressReport,
         DataValue,
         *EVALUATION_VERSIONED,
+        Grant,
+        PaymentBatch,
     ):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
         counts.append(f"(SELECT COALESCE(SUM(version), 0) FROM {table(model)})")  # noqa: S608

@@ -4,7 +4,7 @@ the talent app's own factories are being written beside this app)."""
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -115,6 +115,13 @@ def secret_policy_world(world: Any) -> dict[str, list[int]]:
     v2 = draft_create(actor=admin, policy=policy, note=CANARY)
     enterprise = make_enterprise(world.secret_street, name=f"{CANARY}企业")
     talent = make_talent(world.secret_street, name=f"{CANARY}人才", employer=enterprise)
+    # Matched (the secret enterprises only: the policy is the secret street's) and pushed, so
+    # the walk also looks for the canary in matches, pushes, reminders and KPIs.
+    from gridlight.policies.matching import match_all
+    from gridlight.policies.models import Match
+
+    match_all("enterprise")
+    Match.objects.filter(policy=policy).update(pushed_at=datetime(2020, 3, 2, tzinfo=UTC))
     made = {
         "policies": [policy.pk],
         "policy_versions": [v1.pk, v2.pk],

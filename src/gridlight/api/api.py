@@ -20,6 +20,8 @@ from gridlight.api.routers import development as development_router
 from gridlight.api.routers import evaluation as evaluation_router
 from gridlight.api.routers import households as households_router
 from gridlight.api.routers import policies as policies_router
+from gridlight.api.routers import policy_matches as policy_matches_router
+from gridlight.api.routers import policy_work as policy_work_router
 from gridlight.api.routers import talent as talent_router
 from gridlight.api.routers import talent_caseload as talent_caseload_router
 from gridlight.api.routers import talent_portal as talent_portal_router
@@ -87,6 +89,8 @@ api.add_router("/v1", core_router.router)
 api.add_router("/v1", households_router.router)
 api.add_router("/v1", tickets_router.router)
 api.add_router("/v1", policies_router.router)
+api.add_router("/v1", policy_work_router.router)
+api.add_router("/v1", policy_matches_router.router)
 api.add_router("/v1", talent_router.router)
 api.add_router("/v1", talent_caseload_router.router)
 api.add_router("/v1", evaluation_router.router)

@@ -62,6 +62,8 @@ class Perm(StrEnum):
     TALENT_REVEAL = "talent.reveal"
     POLICY_VIEW = "policy.view"
     POLICY_MANAGE = "policy.manage"
+    POLICY_REVIEW = "policy.review"
+    POLICY_GRANT = "policy.grant"
     EVALUATION_VIEW = "evaluation.view"
     EVALUATION_REPORT = "evaluation.report"
     EVALUATION_JUDGE = "evaluation.judge"
@@ -90,6 +92,8 @@ WRITE_PERMS = frozenset(
         Perm.TALENT_CHANGE,
         Perm.TALENT_ASSIGN,
         Perm.POLICY_MANAGE,
+        Perm.POLICY_REVIEW,
+        Perm.POLICY_GRANT,
         Perm.EVALUATION_REPORT,
         Perm.EVALUATION_MANAGE,
         Perm.PROJECT_REPORT,
@@ -117,6 +121,10 @@ _TICKET_FRONT = frozenset({Perm.TICKET_VIEW, Perm.TICKET_CREATE})
 # (development.access); approving, lights and supervision stay with the district.
 _DEVELOPMENT_VIEW = frozenset({Perm.PROJECT_VIEW, Perm.INDICATOR_VIEW})
 _UNIT_REPORTS = frozenset({Perm.PROJECT_REPORT, Perm.INDICATOR_ENTER})
+# Policy applications: a street office accepts and reviews its street's applications; a
+# department reviews those of the policies it leads (牵头部门, policies.access) and re-confirms
+# and pays their grants; the district does all of it.
+_POLICY_REVIEW = frozenset({Perm.POLICY_VIEW, Perm.POLICY_REVIEW})
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.DISTRICT_ADMIN: frozenset(Perm),
@@ -128,7 +136,8 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     | {Perm.TALENT_VIEW}
     | _EVALUATION_OWN
     | _DEVELOPMENT_VIEW
-    | _UNIT_REPORTS,
+    | _UNIT_REPORTS
+    | _POLICY_REVIEW,
     Role.COMMUNITY_SECRETARY: _STAFF_VIEW
     | _HOUSEHOLD_WORK
     | _PERSONAL
@@ -138,7 +147,9 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.GRID_WORKER: _STAFF_VIEW | _HOUSEHOLD_WORK | _PERSONAL | _TICKET_FRONT,
     Role.DEPARTMENT_HANDLER: _STAFF_VIEW
     | {Perm.TICKET_HANDLE, Perm.INDICATOR_VIEW}
-    | _UNIT_REPORTS,
+    | _UNIT_REPORTS
+    | _POLICY_REVIEW
+    | {Perm.POLICY_GRANT},
     # A commissioner serves talents and enterprises one to one: it sees and corrects their
     # profiles, and may reveal a talent's numbers (talent.reveal, not personal.reveal: it never
     # sees residents' numbers). Assigning and handing over caseloads is the district's.

@@ -11,11 +11,13 @@ class PoliciesConfig(AppConfig):
 
     def ready(self) -> None:
         from gridlight.core.audit import register_actions
+        from gridlight.policies.matching import on_profile_changed
         from gridlight.rules.subjects import register
-        from gridlight.talent.subject import EnterpriseSubject, TalentSubject
+        from gridlight.talent.subject import EnterpriseSubject, TalentSubject, listen
 
         register(TalentSubject())
         register(EnterpriseSubject())
+        listen(on_profile_changed)
         register_actions(
             "policy",
             _("Policy"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -44,3 +46,37 @@ class PublishForm(Form):
     effective_to = forms.DateField(
         label=_("In force until (exclusive)"), required=False, widget=date_input()
     )
+
+
+class MatchFilterForm(Form):
+    """Filters of a policy's matches page."""
+
+    state = forms.ChoiceField(label=_("State"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    tracking = forms.ChoiceField(
+        label=_("Push"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            ("pushed", _("Pushed")),
+            ("not_pushed", _("Not pushed")),
+            ("opened", _("Opened")),
+            ("applied", _("Applied")),
+            ("reminder", _("Reminder due")),
+        ],
+    )
+    street = forms.ChoiceField(label=_("Street"), required=False)
+    new = forms.BooleanField(label=_("New since last run"), required=False)
+
+    def __init__(self, *args: Any, streets: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from gridlight.policies.models import MatchState, MatchStatus
+
+        for name, choices in (
+            ("state", [("", _("All")), *MatchState.choices]),
+            ("status", [("", _("Current and withdrawn")), *MatchStatus.choices]),
+            ("street", [("", _("All")), *streets]),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = choices

@@ -318,4 +318,21 @@ def publish(
             "effective_to": effective_to.isoformat() if effective_to else None,
         },
     )
+    version_id = draft.pk
+    transaction.on_commit(lambda: _match_published(version_id))
     return draft
+
+
+def _match_published(version_id: int) -> None:
+    """Match the published version's subjects once committed: through Celery when a broker is
+    configured, here otherwise."""
+    from django.conf import settings
+
+    if settings.GRIDLIGHT_BROKER_URL:
+        from gridlight.celery import app
+
+        app.send_task("gridlight.policies.match_published", kwargs={"version_id": version_id})
+        return
+    from gridlight.policies.matching import on_published
+
+    on_published(PolicyVersion.objects.select_related("policy").get(pk=version_id))

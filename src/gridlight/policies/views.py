@@ -185,8 +185,15 @@ def version_publish(request: SignedInRequest, pk: int) -> HttpResponse:
 
 
 def _for_subject(request: SignedInRequest, subject_type: str, obj: Any) -> HttpResponse:
+    from gridlight.policies.tracking import subject_matches
+
     found = policies_for(subject_type, obj, timezone.localdate())
-    return render(request, "policies/for_subject.html", {"subject": obj, "found": found})
+    tracked = subject_matches(subject_type, obj.pk)
+    return render(
+        request,
+        "policies/for_subject.html",
+        {"subject": obj, "found": found, "tracked": tracked},
+    )
 
 
 @access()

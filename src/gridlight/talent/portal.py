@@ -42,6 +42,7 @@ from gridlight.talent.models import (
     Talent,
 )
 from gridlight.talent.problems import NotYours
+from gridlight.talent.subject import changed
 
 audit.register_actions(
     "talent", gettext_lazy("Talent"), {"self_correct": gettext_lazy("corrected by the talent")}
@@ -222,6 +223,7 @@ def talent_self_correct(
             region_path=talent.region_path,
             changes=changes,
         )
+        changed("talent", [talent.pk])
     return Talent.objects.get(pk=talent.pk)
 
 
@@ -263,6 +265,7 @@ def enterprise_self_correct(
                 {"address": address, "headcount": headcount},
             ),
         )
+        changed("enterprise", [enterprise.pk])
     return Enterprise.objects.get(pk=enterprise.pk)
 
 

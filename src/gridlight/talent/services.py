@@ -48,6 +48,7 @@ from gridlight.talent.models import (
     TalentLevel,
     TalentOrigin,
 )
+from gridlight.talent.subject import changed
 
 EARLIEST_YEAR = 1949
 
@@ -339,6 +340,7 @@ def enterprise_create(*, actor: User, data: EnterpriseInput) -> Enterprise:
             },
         ),
     )
+    changed("enterprise", [enterprise.pk])
     return enterprise
 
 
@@ -382,6 +384,7 @@ def enterprise_update(
         region_path=street.path,
         changes=audit.diff(before, after),
     )
+    changed("enterprise", [enterprise.pk])
     return enterprise
 
 
@@ -528,6 +531,7 @@ def talent_create(*, actor: User, data: TalentInput) -> Talent:
     audit.record(
         actor=actor, action="talent.create", obj=talent, region_path=street.path, changes=changes
     )
+    changed("talent", [talent.pk])
     return talent
 
 
@@ -558,6 +562,7 @@ def talent_update(*, actor: User, talent: Talent, version: int, data: TalentInpu
         region_path=street.path,
         changes=_masked_numbers(audit.diff(before, _talent_snapshot(talent))),
     )
+    changed("talent", [talent.pk])
     return talent
 
 

@@ -8,11 +8,15 @@ The policies app registers both when it starts; this module only describes them.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
 
+from django.db import transaction
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from gridlight.core.idcard import age_on
@@ -65,12 +69,68 @@ def _school_age(births: list[date], as_of: date) -> int:
     return sum(1 for b in births if SCHOOL_FROM <= age_on(b, as_of) <= SCHOOL_TO)
 
 
+# --- profile changes ----------------------------------------------------------------------------
+# Services that change a talent's or an enterprise's facts call ``changed``; whoever listens
+# (the policies app re-matches the subject) hears of it once the transaction commits, with the
+# ids changed in that transaction gathered (an import of a thousand rows is one call).
+Listener = Callable[[str, list[int]], None]
+_LISTENERS: list[Listener] = []
+_pending = threading.local()
+
+
+def listen(fn: Listener) -> None:
+    if fn not in _LISTENERS:
+        _LISTENERS.append(fn)
+
+
+def changed(subject_type: str, ids: Iterable[int]) -> None:
+    """Record that these subjects' facts changed; listeners run after the commit. The ids of
+    one transaction are handled together by the first callback (the others find nothing
+    left); ids of a transaction rolled back are only re-matched with the next (harmless)."""
+    pending: dict[str, set[int]] | None = getattr(_pending, "ids", None)
+    if pending is None:
+        pending = _pending.ids = {}
+    pending.setdefault(subject_type, set()).update(ids)
+    transaction.on_commit(_flush)
+
+
+def _flush() -> None:
+    pending: dict[str, set[int]] = getattr(_pending, "ids", None) or {}
+    _pending.ids = None
+    for subject_type, ids in pending.items():
+        for fn in _LISTENERS:
+            fn(subject_type, sorted(ids))
+
+
 def _blank(value: str) -> str | None:
     return value or None
 
 
 def _day(moment: Any) -> date | None:
     return moment.date() if moment is not None else None
+
+
+_TRANSLATED: dict[tuple[str | None, str], str] = {}
+
+
+def _t(message: str, language: str | None = None) -> str:
+    """``gettext`` remembered per language: ``provenance_row`` runs once per matched row."""
+    key = (language or get_language(), message)
+    found = _TRANSLATED.get(key)
+    if found is None:
+        found = _TRANSLATED[key] = gettext(message)
+    return found
+
+
+def _as_day(value: Any) -> date | None:
+    """A day from a date, a datetime or SQLite's text of either."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    if hasattr(value, "date"):
+        return value.date()  # type: ignore[no-any-return]
+    return value  # type: ignore[no-any-return]
 
 
 class TalentSubject:
@@ -154,28 +214,42 @@ class TalentSubject:
 
     def provenance(self, obj: Talent) -> dict[str, Source]:
         """Where each field's value comes from, and as of when (the record's last change)."""
-        profile = Source(str(_("talent profile")), _day(obj.updated_at))
-        out = dict.fromkeys(self.fields(), profile)
         employer = obj.employer
-        if employer is not None:
+        return self.provenance_row(
+            {
+                "updated_at": _day(obj.updated_at),
+                "employer_name": employer.name if employer else None,
+                "employer_updated_at": _day(employer.updated_at) if employer else None,
+                "revenue_year": employer.revenue_year if employer else None,
+            }
+        )
+
+    # The meta needs ``feature_sql`` answers (``meta:<name>``), from which ``provenance_row``
+    # tells each field's source for many records at once.
+    meta = ("updated_at", "employer_name", "employer_updated_at", "revenue_year")
+
+    def provenance_row(self, meta: dict[str, Any]) -> dict[str, Source]:
+        lang = get_language()
+        profile = Source(_t("talent profile", lang), _as_day(meta.get("updated_at")))
+        out = dict.fromkeys(self.fields(), profile)
+        name = meta.get("employer_name")
+        if name:
             registry = Source(
-                str(_("enterprise registry: %(e)s") % {"e": employer.name}),
-                _day(employer.updated_at),
+                _t("enterprise registry: %(e)s", lang) % {"e": name},
+                _as_day(meta.get("employer_updated_at")),
             )
-            for name in ("employer_industry", "employer_headcount", "tags"):
-                out[name] = registry
-            if employer.revenue_year:
+            for field_name in ("employer_industry", "employer_headcount", "tags"):
+                out[field_name] = registry
+            year = meta.get("revenue_year")
+            if year:
                 out["employer_revenue_yuan"] = Source(
-                    str(
-                        _("%(e)s, revenue of %(y)s")
-                        % {"e": employer.name, "y": employer.revenue_year}
-                    ),
-                    date(employer.revenue_year, 12, 31),
+                    _t("%(e)s, revenue of %(y)s", lang) % {"e": name, "y": year},
+                    date(int(year), 12, 31),
                 )
             else:
                 out["employer_revenue_yuan"] = registry
         out["children"] = out["school_age_children"] = Source(
-            str(_("children's records")), profile.as_of
+            _t("children's records", lang), profile.as_of
         )
         return out
 
@@ -212,7 +286,15 @@ class TalentSubject:
             join_params += [years_before(as_of, SCHOOL_FROM), years_before(as_of, SCHOOL_TO + 1)]
         for need, alias in needs.items():
             kind, _sep, code = need.partition(":")
-            if kind == "field":
+            if kind == "meta":
+                meta_sql = {
+                    "updated_at": "t.updated_at",
+                    "employer_name": "e.name",
+                    "employer_updated_at": "e.updated_at",
+                    "revenue_year": "e.revenue_year",
+                }
+                select.append(f"{meta_sql[code]} AS {alias}")
+            elif kind == "field":
                 select.append(f"{plain[code]} AS {alias}")
             elif kind == "tag" and code == "employer_rd_platform":
                 select.append(
@@ -296,11 +378,19 @@ class EnterpriseSubject:
         }
 
     def provenance(self, obj: Enterprise) -> dict[str, Source]:
-        registry = Source(str(_("enterprise registry")), _day(obj.updated_at))
+        return self.provenance_row(
+            {"updated_at": _day(obj.updated_at), "revenue_year": obj.revenue_year}
+        )
+
+    meta = ("updated_at", "revenue_year")
+
+    def provenance_row(self, meta: dict[str, Any]) -> dict[str, Source]:
+        registry = Source(_t("enterprise registry"), _as_day(meta.get("updated_at")))
         out = dict.fromkeys(self.fields(), registry)
-        if obj.revenue_year:
+        year = meta.get("revenue_year")
+        if year:
             out["revenue_yuan"] = Source(
-                str(_("revenue of %(y)s") % {"y": obj.revenue_year}), date(obj.revenue_year, 12, 31)
+                _t("revenue of %(y)s") % {"y": year}, date(int(year), 12, 31)
             )
         return out
 
@@ -345,6 +435,8 @@ class EnterpriseSubject:
                 )
             elif code == "platform_count":
                 sql = f"(SELECT COUNT(*) FROM {plat_t} p WHERE p.enterprise_id = e.id)"
+            elif kind == "meta":
+                sql = f"e.{code}"
             elif code == "talent_count":
                 sql = f"(SELECT COUNT(*) FROM {t} x WHERE x.employer_id = e.id)"
             elif kind == "field":

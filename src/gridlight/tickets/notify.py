@@ -52,18 +52,31 @@ class FakeSmsGateway:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or Path(settings.DATA_DIR) / SMS_OUTBOX
+        # The keys read so far and where reading stopped: each send reads only the lines other
+        # senders appended since (a hundred thousand pushes are not a quadratic re-read).
+        self._keys: set[str] = set()
+        self._offset = 0
 
     def send(self, *, key: str, phone: str, text: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a+", encoding="utf-8") as f:
+        with self.path.open("a+b") as f:
             _lock(f)
-            f.seek(0)
+            f.seek(0, 2)
+            if f.tell() < self._offset:  # the file was replaced: read it again
+                self._keys.clear()
+                self._offset = 0
+            f.seek(self._offset)
             for line in f:
-                if line.strip() and json.loads(line).get("key") == key:
-                    return
+                if line.strip():
+                    self._keys.add(json.loads(line).get("key"))
+            if key in self._keys:
+                self._offset = f.tell()
+                return
             record = {"key": key, "phone_masked": mask_phone(phone), "text": text}
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+            f.write((json.dumps(record, ensure_ascii=False) + "\n").encode())
             f.flush()
+            self._offset = f.tell()
+            self._keys.add(key)
 
 
 def _lock(f: Any) -> None:
@@ -144,9 +157,11 @@ def _send_batch(size: int, sms: SmsGateway, skip: set[int]) -> tuple[int, int]:
 
 
 def _sms(n: Notice, sms: SmsGateway) -> bool:
-    """Text the requester when the notice is for them and they left a phone number; False when
-    the gateway failed."""
+    """Text the requester when the notice is for them and they left a phone number, or the
+    notice's own phone (a policy push); False when the gateway failed."""
     ticket = n.ticket
+    if ticket is None and n.phone_enc:
+        return _sms_to(n, n.phone_enc, sms)
     if (
         ticket is None
         or not n.recipient_id
@@ -154,10 +169,14 @@ def _sms(n: Notice, sms: SmsGateway) -> bool:
         or not ticket.requester_phone_enc
     ):
         return True
+    return _sms_to(n, ticket.requester_phone_enc, sms)
+
+
+def _sms_to(n: Notice, phone_enc: str, sms: SmsGateway) -> bool:
     try:
-        phone = decrypt(ticket.requester_phone_enc)
+        phone = decrypt(phone_enc)
     except DecryptionError:
-        log.warning("notice %s: the requester's phone cannot be decrypted; no SMS", n.key)
+        log.warning("notice %s: the phone cannot be decrypted; no SMS", n.key)
         return True
     try:
         sms.send(key=n.key, phone=phone, text=n.text)

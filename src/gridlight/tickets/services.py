@@ -22,10 +22,10 @@ from gridlight.core.crypto import InvalidPhone, encrypt, parse_phone
 from gridlight.core.errors import ConflictError, DomainError, UnprocessableError
 from gridlight.core.models import Region, RegionLevel, User
 from gridlight.core.selectors import street_id_of
+from gridlight.core.uploads import MAX_FILES, Upload, check_upload
 from gridlight.core.workdays import district_calendar
 from gridlight.tickets import deadlines, facts, locate
 from gridlight.tickets.access import ACTORS, can_dispatch
-from gridlight.tickets.attachments import MAX_FILES, Upload, check_upload
 from gridlight.tickets.models import (
     Attachment,
     Card,

@@ -32,10 +32,10 @@ from gridlight.core.models import Region, RegionLevel, User
 from gridlight.core.params import parse_id
 from gridlight.core.selectors import region_by_code
 from gridlight.core.spreadsheets import Column
+from gridlight.core.uploads import MAX_BYTES, MAX_FILES, Upload
 from gridlight.core.views.common import paginate, query_without_page, submit
 from gridlight.tickets import access as ticket_access
 from gridlight.tickets import deadlines, disclosure, notify, selectors, services, steps
-from gridlight.tickets.attachments import MAX_BYTES, MAX_FILES, Upload
 from gridlight.tickets.forms import ActionForm, IntakeForm, TicketFilterForm, grid_choices
 from gridlight.tickets.models import (
     OPEN_STATUSES,

@@ -1,4 +1,5 @@
-"""Checking uploaded attachments: size, and type by content (magic bytes), not by name."""
+"""Checking uploaded files (ticket attachments, application materials): size, and type by content
+(magic bytes), not by name."""
 
 from __future__ import annotations
 

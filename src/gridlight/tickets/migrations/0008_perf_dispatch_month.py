@@ -107,7 +107,7 @@ def uninstall(apps, schema_editor):  # type: ignore[no-untyped-def]
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0007_struct_job_expired"),
-        ("tickets", "0006_perftickets_open_index"),
+        ("tickets", "0007_match_notice_phone"),
     ]
 
     operations = [

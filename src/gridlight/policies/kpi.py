@@ -1,0 +1,164 @@
+"""Application and grant KPIs: applications, application rate, approval time in working days
+and amounts granted — by policy, street or month, over the caller's ``policy.view`` scope.
+
+Every figure is a query over records: applications by the day submitted; the rate is
+applications over current met matches of the same policies (the subjects the policy was found
+for); approval time counts the working days (district calendar) from submission to decision
+of the applications decided in the period; amounts are the live grants (not cancelled) by the
+day they were confirmed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_lazy
+
+from gridlight.core.access import Perm, Viewer, require
+from gridlight.core.models import Region
+from gridlight.core.workdays import district_calendar
+from gridlight.policies.grants import LIVE
+from gridlight.policies.models import (
+    Application,
+    ApplicationStatus,
+    Grant,
+    Match,
+    MatchState,
+    MatchStatus,
+    Policy,
+)
+
+Dimension = Literal["policy", "street", "month"]
+DIMENSIONS: dict[str, Any] = {
+    "policy": gettext_lazy("Policy"),
+    "street": gettext_lazy("Street"),
+    "month": gettext_lazy("Month"),
+}
+
+
+@dataclass
+class Row:
+    key: Any
+    label: str
+    applications: int = 0
+    matched: int = 0
+    decided: int = 0
+    approved: int = 0
+    workdays_total: int = 0
+    grants: int = 0
+    granted_fen: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        """Applications per matched subject, in percent (None: nobody matched)."""
+        return round(100 * self.applications / self.matched, 1) if self.matched else None
+
+    @property
+    def approval_days(self) -> float | None:
+        return round(self.workdays_total / self.decided, 1) if self.decided else None
+
+
+@dataclass
+class Report:
+    by: str
+    start: date
+    end: date
+    rows: list[Row] = field(default_factory=list)
+    total: Row = field(default_factory=lambda: Row("", ""))
+
+
+def report(
+    user: Viewer, *, by: Dimension, start: date, end: date, policy: int | None = None
+) -> Report:
+    """The KPIs from ``start`` to ``end`` (days, inclusive) by ``by``."""
+    scope = require(user, Perm.POLICY_VIEW).q("region_path")
+    apps = Application.objects.filter(scope, submitted_on__gte=start, submitted_on__lte=end)
+    decided = Application.objects.filter(
+        scope,
+        decided_on__gte=start,
+        decided_on__lte=end,
+        status__in=[ApplicationStatus.APPROVED, ApplicationStatus.REFUSED],
+    )
+    grants = Grant.objects.filter(
+        scope, status__in=LIVE, confirmed_at__date__gte=start, confirmed_at__date__lte=end
+    )
+    matches = Match.objects.filter(scope, status=MatchStatus.CURRENT, state=MatchState.MET)
+    if policy:
+        apps = apps.filter(policy_id=policy)
+        decided = decided.filter(policy_id=policy)
+        grants = grants.filter(policy_id=policy)
+        matches = matches.filter(policy_id=policy)
+    rows: dict[Any, Row] = defaultdict(lambda: Row(None, ""))
+
+    def row(key: Any) -> Row:
+        r = rows[key]
+        r.key = key
+        return r
+
+    if by == "month":
+        apps = apps.annotate(month=TruncMonth("submitted_on"))
+        grants = grants.annotate(month=TruncMonth("confirmed_at"))
+    key = {"policy": "policy_id", "street": "street_id", "month": "month"}[by]
+    for rec in apps.values(key).annotate(n=Count("pk")):
+        row(_norm(by, rec[key])).applications = rec["n"]
+    for rec in grants.values(key).annotate(n=Count("pk"), s=Sum("amount_fen")):
+        r = row(_norm(by, rec[key]))
+        r.grants, r.granted_fen = rec["n"], rec["s"] or 0
+    if by == "policy":
+        for rec in matches.values(key).annotate(n=Count("pk")):
+            row(rec[key]).matched = rec["n"]
+    elif by == "street":
+        # A match carries its subject's street path (talents and enterprises live in streets).
+        counts = dict(matches.values_list("region_path").annotate(n=Count("pk")))
+        for pk, path in Region.objects.filter(path__in=counts).values_list("pk", "path"):
+            row(pk).matched = counts[path]
+    calendar = district_calendar()
+    fields = ("decided_on", "submitted_on", "status", *(() if by == "month" else (key,)))
+    for rec in decided.values_list(*fields):
+        r = row(_month(rec[0]) if by == "month" else rec[3])
+        r.decided += 1
+        r.approved += rec[2] == ApplicationStatus.APPROVED
+        r.workdays_total += calendar.workdays_between(rec[1], rec[0])
+    labels = _labels(by, set(rows))
+    out = sorted(rows.values(), key=lambda r: (labels.get(r.key, str(r.key)), str(r.key)))
+    total = Row("total", str(gettext_lazy("Total")))
+    for r in out:
+        r.label = labels.get(r.key, str(r.key))
+        for name in SUMMED:
+            setattr(total, name, getattr(total, name) + getattr(r, name))
+    total.matched = matches.count()
+    return Report(by, start, end, out, total)
+
+
+SUMMED = ("applications", "decided", "approved", "workdays_total", "grants", "granted_fen")
+
+
+def _norm(by: str, value: Any) -> Any:
+    return _month(value) if by == "month" else value
+
+
+def _month(value: Any) -> str:
+    return f"{value:%Y-%m}" if value else ""
+
+
+def _labels(by: str, keys: set[Any]) -> dict[Any, str]:
+    if by == "policy":
+        return dict(Policy.objects.filter(pk__in=keys).values_list("pk", "title"))
+    if by == "street":
+        return dict(Region.objects.filter(pk__in=keys).values_list("pk", "name"))
+    return {k: str(k) for k in keys}
+
+
+def chart_data(rep: Report) -> dict[str, Any]:
+    return {
+        "names": [r.label for r in rep.rows],
+        "applications": [r.applications for r in rep.rows],
+        "granted_yuan": [r.granted_fen / 100 for r in rep.rows],
+        "applications_label": str(gettext_lazy("Applications")),
+        "granted_label": str(gettext_lazy("Granted (yuan)")),
+    }

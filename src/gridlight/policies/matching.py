@@ -1,0 +1,918 @@
+"""Matching: every policy version in force evaluated for every subject, stored as ``Match`` rows
+with their explanation snapshot, and the precise push of new matches through the notice outbox.
+
+Three ways in, one result:
+
+* ``match_all`` — set-based, for all subjects of a type (nightly, and when a version is
+  published), or for a list of them (an enterprise changed: its talents). One feature query
+  carries every field the policies read and, per policy, its condition rendered as SQL (NULL is
+  unknown); only the subjects with a met or unknown policy come back. Each (policy, values it
+  reads) is evaluated once in Python and remembered for the run — a hundred thousand talents have
+  a few thousand distinct combinations — which gives the state, the missing facts, the amount and
+  the snapshot of values. Rows are compared with the stored ones by a digest, and only what changed
+  is written (``executemany``), then the vanished ones are withdrawn and the versions no longer
+  in force superseded, each in one statement.
+* ``match_one`` — one subject after its profile changed: its values read through the subject's
+  own ``values`` (a handful of indexed queries), all policies evaluated, the difference written.
+* Both write the same rows: the snapshot is the values the policy read, with each value's source
+  and as-of day (``Subject.provenance_row``), and the verdict tree is re-derived from it and the
+  immutable version for display.
+
+Pushes (``queue_pushes``): for each current, offered, met match not yet pushed, a ``Push`` row —
+unique per subject and version, so running twice, or being killed and restarted, cannot make a
+second — and its outbox notices (in-app to the subject's users, SMS to a talent's phone), created
+in the same transaction; the outbox sender delivers them (tickets/notify.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import operator
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Max
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from gridlight.core.idcard import age_on
+from gridlight.policies.benefits import Offer, compute, resolve_groups
+from gridlight.policies.definition import STATES, CompiledPolicy, Result, evaluate
+from gridlight.policies.models import (
+    Match,
+    MatchRun,
+    MatchState,
+    MatchStatus,
+    Policy,
+    PolicyVersion,
+    Push,
+    RunKind,
+    VersionStatus,
+)
+from gridlight.policies.selectors import compiled_in_force
+from gridlight.rules.conditions import SqlContext
+from gridlight.rules.engine import values_from_features
+from gridlight.rules.subjects import Subject, get_subject
+from gridlight.tickets.models import Notice
+
+CHUNK = 2000
+PUSH_PAUSE_ENV = "GRIDLIGHT_PUSH_PAUSE_AFTER_CHUNK"
+MATCHED_TYPES = ("talent", "enterprise")
+SUBJECT_FK = {"talent": "talent_id", "enterprise": "enterprise_id", "household": "household_id"}
+
+# What a subject already receives (policy codes), by subject id: the grants of the application
+# and grant workflow feed it (``receiving_sources.append(fn)``); a received policy is stored
+# as not offered, and never pushed.
+ReceivingSource = Callable[[str, Sequence[int] | None], dict[int, set[str]]]
+receiving_sources: list[ReceivingSource] = []
+
+
+def receiving_for(subject_type: str, ids: Sequence[int] | None = None) -> dict[int, set[str]]:
+    out: dict[int, set[str]] = {}
+    for source in receiving_sources:
+        for sid, codes in source(subject_type, ids).items():
+            out.setdefault(sid, set()).update(codes)
+    return out
+
+
+# --- the policies in force, compiled once per catalogue state -----------------------------------
+
+
+@dataclass
+class Prepared:
+    policy: Policy
+    version: PolicyVersion
+    compiled: CompiledPolicy
+    needs: tuple[str, ...]  # feature needs of its condition and its benefit
+    fields: tuple[str, ...]  # the subject fields it reads (snapshot)
+    tags: tuple[str, ...]
+    source_fields: tuple[str, ...] = ()  # sorted: the snapshot's sources
+
+
+_CACHE: dict[tuple[str, date], tuple[Any, list[Prepared]]] = {}
+
+
+def _stamp() -> Any:
+    """Changes whenever a version is published or ended, or a policy edited."""
+    v = PolicyVersion.objects.filter(status=VersionStatus.PUBLISHED).aggregate(
+        n=Count("id"), m=Max("id"), p=Max("published_at"), e=Max("effective_to")
+    )
+    p = Policy.objects.aggregate(u=Max("updated_at"), n=Count("id"))
+    return (v["n"], v["m"], v["p"], v["e"], p["u"], p["n"])
+
+
+def prepared(subject_type: str, day: date) -> list[Prepared]:
+    """The versions in force on ``day`` for ``subject_type``, compiled; cached until the
+    catalogue changes (one aggregate query checks it)."""
+    stamp = _stamp()
+    hit = _CACHE.get((subject_type, day))
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    subject = get_subject(subject_type)
+    out = []
+    for policy, version, compiled in compiled_in_force(subject_type, day):
+        needs = set(compiled.condition.needs()) - {"cel"}
+        if not compiled.condition.batchable:
+            needs |= _all_needs(subject)
+        needs |= {f"field:{f}" for f in compiled.benefit.fields_used}
+        fields = sorted(n[6:] for n in needs if n.startswith("field:"))
+        tags = sorted(n[4:] for n in needs if n.startswith("tag:"))
+        source_fields = tuple(sorted([*fields, *(["tags"] if tags else [])]))
+        out.append(
+            Prepared(
+                policy,
+                version,
+                compiled,
+                tuple(sorted(needs)),
+                tuple(fields),
+                tuple(tags),
+                source_fields,
+            )
+        )
+    _CACHE[(subject_type, day)] = (stamp, out)
+    return out
+
+
+def _applies(prep: Prepared, region_path: str) -> bool:
+    """Whether the subject lies inside the region that issued the policy."""
+    path = prep.policy.region_path
+    return region_path == path or region_path.startswith(path + ".")
+
+
+def _all_needs(subject: Subject) -> set[str]:
+    needs = {f"field:{n}" for n, f in subject.fields().items() if f.type != "list_string"}
+    return needs | {f"tag:{t}" for t in subject.tags()} | {f"grade:{g}" for g in subject.grades()}
+
+
+# --- one row of results ----------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    """One policy for one subject, ready to store."""
+
+    prep: Prepared
+    state: str
+    amount: int | None
+    missing: list[str]
+    values: dict[str, Any]
+    offered: bool = True
+    superseded_by: str = ""
+    explanation: str = ""  # JSON text
+    digest: str = ""
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, set | frozenset):
+        return sorted(v)
+    if isinstance(v, date):
+        return v.isoformat()
+    return v
+
+
+def snapshot(prep: Prepared, values: dict[str, Any], sources: dict[str, Any], day: date) -> str:
+    """The explanation snapshot of one verdict, as JSON text: the evaluation day and, for each
+    field the policy reads, the value used, its source and as of when."""
+    used: dict[str, Any] = {f: _json_value(values.get(f)) for f in prep.fields}
+    src: dict[str, Any] = {}
+    for f in prep.fields:
+        s = sources.get(f)
+        if s is not None:
+            src[f] = [s.label, s.as_of.isoformat() if s.as_of else None]
+    if prep.tags:
+        present = values.get("tags") or set()
+        used["tags"] = [t for t in prep.tags if t in present]
+        s = sources.get("tags")
+        if s is not None:
+            src["tags"] = [s.label, s.as_of.isoformat() if s.as_of else None]
+    doc = {"as_of": day.isoformat(), "values": used, "sources": src}
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _digest(cell: Cell) -> str:
+    text = f"{cell.state}|{cell.amount}|{cell.offered}|{cell.superseded_by}|{cell.missing}|"
+    return hashlib.blake2b((text + cell.explanation).encode(), digest_size=12).hexdigest()
+
+
+def _finish(
+    cells: list[Cell],
+    values: dict[str, Any],
+    sources: dict[str, Any],
+    day: date,
+    receiving: set[str],
+    explain: Callable[[Cell], str] | None = None,
+) -> list[Cell]:
+    """Amounts read from other policies, exclusive groups, what is already received,
+    snapshots and digests — for one subject's met and unknown cells."""
+    by_code = {c.prep.compiled.code: c for c in cells}
+    pending = [c for c in cells if c.state == "met" and c.prep.compiled.depends_on]
+    if pending:
+        amounts: dict[str, int | None] = {k: v.amount for k, v in by_code.items()}
+        for c in sorted(pending, key=lambda c: len(c.prep.compiled.depends_on)):
+            other = {code: amounts.get(code, 0) for code in c.prep.compiled.depends_on}
+            result = compute(c.prep.compiled.benefit, values, other)
+            c.amount = result.fen
+            c.missing = sorted(result.missing) if result.fen is None else []
+            amounts[c.prep.compiled.code] = c.amount
+    grouped = [
+        Offer(c.prep.compiled.code, c.prep.compiled.group, c.amount)
+        for c in cells
+        if c.state == "met" and c.prep.compiled.group
+    ]
+    if grouped:
+        for offer in resolve_groups(grouped):
+            by_code[offer.code].superseded_by = offer.superseded_by
+    for c in cells:
+        c.offered = not c.superseded_by and c.prep.compiled.code not in receiving
+        c.explanation = explain(c) if explain else snapshot(c.prep, values, sources, day)
+        c.digest = _digest(c)
+    return cells
+
+
+def cells_from_results(
+    preps: list[Prepared],
+    results: dict[str, Result],
+    values: dict[str, Any],
+    sources: dict[str, Any],
+    day: date,
+) -> list[Cell]:
+    """The met and unknown cells of a full ``definition.evaluate`` (the one-subject path)."""
+    cells = []
+    for p in preps:
+        r = results[p.compiled.code]
+        if r.state == "not_met":
+            continue
+        amount = r.amount.fen if r.amount is not None else None
+        cell = Cell(p, r.state, amount, sorted(r.missing), values)
+        cell.offered = r.offered
+        cell.superseded_by = r.superseded_by
+        cell.explanation = snapshot(p, values, sources, day)
+        cell.digest = _digest(cell)
+        cells.append(cell)
+    return cells
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stored:
+    id: int
+    state: str
+    status: str
+    digest: str
+    is_new: bool
+
+
+@dataclass
+class Writer:
+    """Collects inserts and updates for one run and writes them in batches."""
+
+    subject_type: str
+    run: MatchRun
+    now: datetime
+    inserts: list[tuple[Any, ...]] = field(default_factory=list)
+    updates: list[tuple[Any, ...]] = field(default_factory=list)
+    unmark_new: list[int] = field(default_factory=list)
+    seen: set[int] = field(default_factory=set)
+    created: int = 0
+    changed: int = 0
+
+    def add(self, sid: int, path: str, cell: Cell, old: Stored | None) -> None:
+        met = cell.state == MatchState.MET
+        if old is None:
+            fk = [sid if self.subject_type == t else None for t in SUBJECT_FK]
+            self.inserts.append(
+                (
+                    self.subject_type,
+                    sid,
+                    *fk,
+                    cell.prep.policy.pk,
+                    cell.prep.version.pk,
+                    path,
+                    cell.state,
+                    MatchStatus.CURRENT,
+                    cell.offered,
+                    cell.superseded_by,
+                    cell.amount,
+                    json.dumps(cell.missing),
+                    cell.explanation,
+                    cell.digest,
+                    True,
+                    self.run.pk,
+                    self.run.pk,
+                    self.now,
+                    self.now,
+                    self.now,
+                    self.now if met else None,
+                )
+            )
+            self.created += 1
+            return
+        self.seen.add(old.id)
+        if old.digest == cell.digest and old.status == MatchStatus.CURRENT:
+            if old.is_new:
+                self.unmark_new.append(old.id)
+            return
+        is_new = old.state != cell.state or old.status != MatchStatus.CURRENT
+        self.updates.append(
+            (
+                path,
+                cell.state,
+                MatchStatus.CURRENT,
+                cell.offered,
+                cell.superseded_by,
+                cell.amount,
+                json.dumps(cell.missing),
+                cell.explanation,
+                cell.digest,
+                is_new,
+                self.run.pk,
+                self.now,
+                self.now,
+                self.now if met else None,
+                old.id,
+            )
+        )
+        self.changed += 1
+
+    def flush(self, force: bool = False) -> None:
+        if not force and len(self.inserts) + len(self.updates) < CHUNK:
+            return
+        table = Match._meta.db_table
+        json_cast = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+        with transaction.atomic(), connection.cursor() as cur:
+            if self.inserts:
+                cur.executemany(
+                    f"INSERT INTO {table} (subject_type, subject_id, talent_id, enterprise_id, "  # noqa: S608
+                    f"household_id, policy_id, version_id, region_path, state, status, offered, "
+                    f"superseded_by, amount_fen, missing, explanation, digest, is_new, "
+                    f"first_run_id, last_run_id, created_at, evaluated_at, changed_at, "
+                    f"matched_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                    f"{json_cast}, {json_cast}, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    self.inserts,
+                )
+            if self.updates:
+                cur.executemany(
+                    f"UPDATE {table} SET region_path = %s, state = %s, status = %s, "  # noqa: S608
+                    f"offered = %s, superseded_by = %s, amount_fen = %s, missing = {json_cast}, "
+                    f"explanation = {json_cast}, digest = %s, is_new = %s, last_run_id = %s, "
+                    f"evaluated_at = %s, changed_at = %s, "
+                    f"matched_at = COALESCE(matched_at, %s), withdrawn_at = NULL WHERE id = %s",
+                    self.updates,
+                )
+        self.inserts.clear()
+        self.updates.clear()
+
+
+def _stored(subject_type: str, ids: Sequence[int] | None) -> dict[tuple[int, int], Stored]:
+    """The stored matches of these subjects that a run may change (not superseded ones)."""
+    table = Match._meta.db_table
+    sql = (
+        f"SELECT id, subject_id, version_id, state, status, digest, is_new FROM {table} "  # noqa: S608
+        f"WHERE subject_type = %s AND status <> %s"
+    )
+    out: dict[tuple[int, int], Stored] = {}
+    with connection.cursor() as cur:
+        for chunk in _chunks(ids) if ids is not None else [None]:
+            params: list[Any] = [subject_type, MatchStatus.SUPERSEDED]
+            part = sql
+            if chunk is not None:
+                part += f" AND subject_id IN ({', '.join(['%s'] * len(chunk))})"
+                params += chunk
+            cur.execute(part, params)
+            while rows := cur.fetchmany(20000):
+                for pk, sid, vid, state, status, digest, is_new in rows:
+                    out[(sid, vid)] = Stored(pk, state, status, digest, bool(is_new))
+    return out
+
+
+def _chunks(ids: Sequence[int], size: int = 900) -> Iterator[list[int]]:
+    for i in range(0, len(ids), size):
+        yield list(ids[i : i + size])
+
+
+def _close(
+    writer: Writer, stored: dict[tuple[int, int], Stored], in_force: set[int], now: datetime
+) -> tuple[int, int]:
+    """Withdraw the current matches a run no longer found (not deleted: marked), clear "new"
+    on the unchanged, and supersede matches of versions no longer in force."""
+    gone = [
+        s.id
+        for (_sid, vid), s in stored.items()
+        if s.id not in writer.seen and vid in in_force and s.status == MatchStatus.CURRENT
+    ]
+    withdrawn = 0
+    for chunk in _chunks(gone):
+        withdrawn += Match.objects.filter(pk__in=chunk).update(
+            status=MatchStatus.WITHDRAWN,
+            state=MatchState.NOT_MET,
+            is_new=True,
+            withdrawn_at=now,
+            changed_at=now,
+            evaluated_at=now,
+            last_run=writer.run,
+        )
+    for chunk in _chunks(writer.unmark_new):
+        Match.objects.filter(pk__in=chunk).update(is_new=False)
+    old = [s.id for (_sid, vid), s in stored.items() if vid not in in_force]
+    superseded = 0
+    for chunk in _chunks(old):
+        superseded += Match.objects.filter(pk__in=chunk).update(
+            status=MatchStatus.SUPERSEDED, changed_at=now, last_run=writer.run
+        )
+    return withdrawn, superseded
+
+
+# --- the set-based run -------------------------------------------------------------------------
+
+
+def _start(kind: str, subject_type: str, day: date, **extra: Any) -> MatchRun:
+    return MatchRun.objects.create(
+        kind=kind, subject_type=subject_type, as_of=day, started_at=timezone.now(), **extra
+    )
+
+
+def match_all(
+    subject_type: str,
+    day: date | None = None,
+    *,
+    kind: str = RunKind.NIGHTLY,
+    ids: Sequence[int] | None = None,
+    policy: Policy | None = None,
+    push: bool = True,
+) -> MatchRun:
+    """Match every subject of ``subject_type`` (or those in ``ids``) against every version in
+    force on ``day``; store the differences; queue the pushes of new matches."""
+    day = day or timezone.localdate()
+    with translation.override(_language()):
+        return _match_all(subject_type, day, kind, ids, policy, push)
+
+
+def _language() -> str:
+    from django.conf import settings
+
+    return str(settings.LANGUAGE_CODE)
+
+
+def _match_all(
+    subject_type: str,
+    day: date,
+    kind: str,
+    ids: Sequence[int] | None,
+    policy: Policy | None,
+    push: bool,
+) -> MatchRun:
+    subject = get_subject(subject_type)
+    preps = prepared(subject_type, day)
+    run = _start(kind, subject_type, day, policy=policy)
+    now = run.started_at
+    stored = _stored(subject_type, ids)
+    writer = Writer(subject_type, run, now)
+    batch = [p for p in preps if p.compiled.condition.batchable]
+    rowwise = [p for p in preps if not p.compiled.condition.batchable]
+    needs: set[str] = set().union(*(p.needs for p in preps)) if preps else set()
+    meta = tuple(getattr(subject, "meta", ()))
+    columns = {need: f"c{i}" for i, need in enumerate(sorted(needs))}
+    meta_cols = {m: f"m{i}" for i, m in enumerate(meta)}
+    provenance_row = getattr(subject, "provenance_row", None)
+    receiving = receiving_for(subject_type, ids)
+    subjects = 0
+    if preps:
+        features, fparams = subject.feature_sql(
+            columns | {f"meta:{m}": a for m, a in meta_cols.items()}, day
+        )
+        ctx = SqlContext(columns, day)
+        parts, cparams = [], []
+        for i, p in enumerate(batch):
+            # A policy applies inside the region that issued it (a street's own policy is for
+            # that street's subjects only).
+            sql, ps = p.compiled.condition.sql(ctx)
+            parts.append(
+                "CASE WHEN NOT (f.region_path >= %s AND f.region_path < %s) THEN '' "
+                f"WHEN NOT {sql} THEN '' ELSE '{i},' END"
+            )
+            cparams += [p.policy.region_path, p.policy.region_path + ":", *ps]
+        cells_expr = " || ".join(parts) if parts else "''"
+        where, wparams = "", []
+        if ids is not None:
+            where = f" WHERE f.id IN ({', '.join(['%s'] * len(ids))})" if ids else " WHERE 1 = 0"
+            wparams = list(ids)
+        filter_sql = "" if rowwise else " WHERE x.cells <> ''"
+        sql = (
+            f"SELECT * FROM (SELECT f.*, {cells_expr} AS cells FROM ({features}) f{where}) x"  # noqa: S608
+            f"{filter_sql}"
+        )
+        memo: dict[tuple[Any, ...], Evaluated] = {}
+        explain_memo: dict[tuple[int, int], str] = {}
+        source_memo: dict[tuple[Any, ...], dict[str, Any]] = {}
+        as_of_json = json.dumps(day.isoformat())
+        specs = subject.fields()
+        with connection.cursor() as cur:
+            cur.execute(sql, [*cparams, *fparams, *wparams])
+            names = [c[0] for c in cur.description]
+            index = {n: i for i, n in enumerate(names)}
+            plan = [_Plan(k, p, index, columns, specs, day) for k, p in enumerate(preps)]
+            batch_plans = [plan[preps.index(p)] for p in batch]
+            row_plans = [plan[preps.index(p)] for p in rowwise]
+            cells_at, id_at, path_at = index["cells"], index["id"], index["region_path"]
+            meta_at = [index[a] for a in meta_cols.values()]
+            meta_names = list(meta_cols)
+            while chunk := cur.fetchmany(5000):
+                for row in chunk:
+                    subjects += 1
+                    found = row[cells_at]
+                    chosen = [batch_plans[int(i)] for i in found.split(",") if i] if found else []
+                    if row_plans:
+                        chosen += [pl for pl in row_plans if _applies(pl.prep, row[path_at])]
+                    cells: list[Cell] = []
+                    hits: list[Evaluated] = []
+                    for pl in chosen:
+                        key = pl.key(row)
+                        hit = memo.get(key)
+                        if hit is None:
+                            hit = memo[key] = _evaluate_cell(pl.prep, row, pl.at, subject, day)
+                        if hit.state == "not_met":
+                            continue
+                        cells.append(Cell(pl.prep, hit.state, hit.amount, hit.missing, {}))
+                        hits.append(hit)
+                    if not cells:
+                        continue
+                    meta_key = tuple(_day_text(row[i]) for i in meta_at)
+                    sources = source_memo.get(meta_key)
+                    if sources is None:
+                        metas = dict(zip(meta_names, meta_key, strict=True))
+                        sources = source_memo[meta_key] = (
+                            provenance_row(metas) if provenance_row else {}
+                        )
+                    sid = row[id_at]
+                    _finish_fast(cells, hits, sources, receiving.get(sid), explain_memo, as_of_json)
+                    path = row[path_at]
+                    for c in cells:
+                        writer.add(sid, path, c, stored.get((sid, c.prep.version.pk)))
+                    writer.flush()
+    writer.flush(force=True)
+    withdrawn, superseded = _close(writer, stored, {p.version.pk for p in preps}, now)
+    run.subjects = subjects
+    run.created, run.changed = writer.created, writer.changed
+    run.withdrawn, run.superseded = withdrawn, superseded
+    if push:
+        run.pushes = queue_pushes(subject_type, run=run, ids=ids)
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+class _Plan:
+    """How one policy reads a feature row: its columns, and the memo key of a row."""
+
+    def __init__(
+        self,
+        k: int,
+        prep: Prepared,
+        index: dict[str, int],
+        columns: dict[str, str],
+        specs: dict[str, Any],
+        day: date,
+    ) -> None:
+        self.k = k
+        self.prep = prep
+        self.at = tuple(index[columns[n]] for n in prep.needs)
+        self.convs = [(j, c) for j, n in enumerate(prep.needs) if (c := _converter(n, specs, day))]
+        self.get = operator.itemgetter(*self.at) if self.at else (lambda row: ())
+        self.single = len(self.at) == 1
+
+    def key(self, row: Sequence[Any]) -> tuple[Any, ...]:
+        raw = self.get(row)
+        if self.single:
+            raw = (raw,)
+        if self.convs:
+            raw = list(raw)
+            for j, c in self.convs:
+                raw[j] = c(raw[j])
+        return (self.k, *raw)
+
+
+def _day_text(value: Any) -> Any:
+    """A timestamp as its day (sources are dated by the day), so rows share their sources."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str) and len(value) > 10 and value[4:5] == "-":
+        return value[:10]
+    return value
+
+
+def _finish_fast(
+    cells: list[Cell],
+    hits: list[Evaluated],
+    sources: dict[str, Any],
+    receiving: set[str] | None,
+    explain_memo: dict[tuple[int, int], str],
+    as_of_json: str,
+) -> None:
+    """``_finish`` for the set-based run: values merged only when a formula reads another
+    policy, and each snapshot's sources remembered per (policy, sources)."""
+    if any(c.prep.compiled.depends_on or c.prep.compiled.group for c in cells):
+        values: dict[str, Any] = {"tags": set(), "grades": {}}
+        for h in hits:
+            values.update(h.used)
+            if h.tags:
+                values["tags"] = values["tags"] | h.tags
+        _finish(cells, values, {}, date.min, receiving or set(), explain=_no_explanation)
+    elif receiving:
+        for c in cells:
+            c.offered = c.prep.compiled.code not in receiving
+    sid = id(sources)
+    for c, h in zip(cells, hits, strict=True):
+        key = (id(c.prep), sid)
+        src = explain_memo.get(key)
+        if src is None:
+            src = explain_memo[key] = _sources_json(c.prep, sources)
+        c.explanation = '{"as_of":' + as_of_json + ',"sources":' + src + ',"values":'
+        c.explanation += h.values_json + "}"
+        c.digest = _digest(c)
+
+
+def _no_explanation(cell: Cell) -> str:
+    return ""
+
+
+def _sources_json(prep: Prepared, sources: dict[str, Any]) -> str:
+    src = {}
+    for f in prep.source_fields:
+        s = sources.get(f)
+        if s is not None:
+            src[f] = [s.label, s.as_of.isoformat() if s.as_of else None]
+    return json.dumps(src, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass
+class Evaluated:
+    """One policy on one combination of the values it reads (remembered for a run)."""
+
+    state: str
+    amount: int | None
+    missing: list[str]
+    used: dict[str, Any]
+    tags: set[str]
+    values_json: str
+
+
+def _converter(need: str, specs: dict[str, Any], day: date) -> Callable[[Any], Any] | None:
+    """How a raw feature value becomes the value a condition sees (for the memo key): a date
+    counted from becomes whole years on ``day``."""
+    if not need.startswith("field:"):
+        return None
+    spec = specs.get(need[6:])
+    if spec is None or not spec.years_since:
+        return None
+
+    def years(v: Any) -> Any:
+        if v is None:
+            return None
+        if isinstance(v, str):
+            v = date.fromisoformat(v[:10])
+        return age_on(v, day)
+
+    return years
+
+
+def _evaluate_cell(
+    p: Prepared, row: Sequence[Any], at: tuple[int, ...], subject: Subject, day: date
+) -> Evaluated:
+    columns = {need: f"c{j}" for j, need in enumerate(p.needs)}
+    feature_row = {f"c{j}": row[i] for j, i in enumerate(at)}
+    values = values_from_features(feature_row, day, columns, subject)
+    verdict = p.compiled.condition.evaluate(values)
+    state = STATES[verdict.state]
+    amount: int | None = None
+    missing = sorted(verdict.missing) if state == "unknown" else []
+    if state == "met" and not p.compiled.depends_on:
+        result = compute(p.compiled.benefit, values, {})
+        amount = result.fen
+        missing = sorted(result.missing) if amount is None else []
+    used = {f: values.get(f) for f in p.fields}
+    tags = {t for t in p.tags if t in values.get("tags", set())}
+    shown: dict[str, Any] = {f: _json_value(v) for f, v in used.items()}
+    if p.tags:
+        shown["tags"] = sorted(tags)
+    values_json = json.dumps(shown, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return Evaluated(state, amount, missing, used, tags, values_json)
+
+
+# --- one subject ------------------------------------------------------------------------------
+
+
+def match_one(
+    subject_type: str, pk: int, day: date | None = None, *, push: bool = True
+) -> MatchRun | None:
+    """Re-match one subject after its profile changed: all policies in force, explanations,
+    the difference written, new matches pushed. None if the subject no longer exists."""
+    day = day or timezone.localdate()
+    subject = get_subject(subject_type)
+    load = getattr(subject, "load", None)
+    try:
+        obj = load(pk) if load else None
+    except Exception:  # the subject was removed meanwhile
+        return None
+    if obj is None:
+        return None
+    with translation.override(_language()):
+        preps = [p for p in prepared(subject_type, day) if _applies(p, obj.region_path)]
+        values = subject.values(obj, day)
+        provenance = getattr(subject, "provenance", None)
+        sources = provenance(obj) if provenance else {}
+        receiving = receiving_for(subject_type, [pk]).get(pk, set())
+        results = evaluate([p.compiled for p in preps], values, receiving=receiving)
+        cells = cells_from_results(preps, results, values, sources, day)
+        run = _start(RunKind.PROFILE, subject_type, day, subject_id=pk)
+        stored = _stored(subject_type, [pk])
+        writer = Writer(subject_type, run, run.started_at)
+        for c in cells:
+            writer.add(pk, obj.region_path, c, stored.get((pk, c.prep.version.pk)))
+        writer.flush(force=True)
+        run.withdrawn, run.superseded = _close(
+            writer, stored, {p.version.pk for p in preps}, run.started_at
+        )
+        run.subjects = 1
+        run.created, run.changed = writer.created, writer.changed
+        if push:
+            run.pushes = queue_pushes(subject_type, run=run, ids=[pk])
+        run.finished_at = timezone.now()
+        run.save()
+    return run
+
+
+def on_profile_changed(subject_type: str, ids: list[int]) -> None:
+    """Listener for ``talent.subject.changed``: re-match the changed subjects (an enterprise's
+    talents too, whose employer facts changed with it)."""
+    if subject_type not in MATCHED_TYPES:
+        return
+    if len(ids) <= 20:
+        for pk in ids:
+            match_one(subject_type, pk)
+    else:
+        match_all(subject_type, kind=RunKind.PROFILE, ids=ids)
+    if subject_type == "enterprise":
+        from gridlight.talent.models import Talent
+
+        talents = list(Talent.objects.filter(employer_id__in=ids).values_list("id", flat=True))
+        if talents:
+            match_all("talent", kind=RunKind.PROFILE, ids=talents)
+
+
+def on_published(version: PolicyVersion) -> MatchRun:
+    """A version was published: match its subject type (all policies, so exclusive groups and
+    formulas reading other policies stay right)."""
+    return match_all(version.policy.subject_type, kind=RunKind.PUBLISH, policy=version.policy)
+
+
+def match_nightly(day: date | None = None) -> list[MatchRun]:
+    return [match_all(t, day) for t in MATCHED_TYPES]
+
+
+# --- tracking --------------------------------------------------------------------------------
+
+
+def mark_opened(subject_type: str, subject_id: int) -> int:
+    """The subject opened "policies for me": its pushed matches count as opened."""
+    return Match.objects.filter(
+        subject_type=subject_type,
+        subject_id=subject_id,
+        pushed_at__isnull=False,
+        opened_at__isnull=True,
+    ).update(opened_at=timezone.now())
+
+
+def mark_applied(match: Match, when: datetime | None = None) -> None:
+    """The hook for the application workflow: the subject applied for this match's policy."""
+    Match.objects.filter(pk=match.pk, applied_at__isnull=True).update(
+        applied_at=when or timezone.now()
+    )
+
+
+# --- pushes ------------------------------------------------------------------------------------
+
+
+def push_text(title: str) -> str:
+    title = title if len(title) <= 60 else title[:59] + "…"
+    return _(
+        "Policy for you: you may be eligible for %(t)s. Open Gridlight, My policies, for details."
+    ) % {"t": title}
+
+
+def queue_pushes(
+    subject_type: str,
+    *,
+    run: MatchRun | None = None,
+    ids: Sequence[int] | None = None,
+    chunk: int = 1000,
+) -> int:
+    """Queue a push for every current, offered, met match not yet pushed: a ``Push`` row
+    (unique per subject and version) and its outbox notices, per chunk in one transaction.
+    Returns how many pushes this call created."""
+    base = Match.objects.filter(
+        subject_type=subject_type,
+        state=MatchState.MET,
+        status=MatchStatus.CURRENT,
+        offered=True,
+        pushed_at__isnull=True,
+    )
+    if ids is not None:
+        total = 0
+        for part in _chunks(ids):
+            total += _push_from(base.filter(subject_id__in=part), subject_type, run, chunk)
+        return total
+    return _push_from(base, subject_type, run, chunk)
+
+
+def _push_from(qs: Any, subject_type: str, run: MatchRun | None, chunk: int) -> int:
+    total = 0
+    last = 0
+    while True:
+        rows = list(
+            qs.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "subject_id", "policy_id", "version_id", "region_path")[:chunk]
+        )
+        if not rows:
+            return total
+        last = rows[-1][0]
+        total += _push_chunk(rows, subject_type, run)
+
+
+@transaction.atomic
+def _push_chunk(rows: list[tuple[Any, ...]], subject_type: str, run: MatchRun | None) -> int:
+    now = timezone.now()
+    Push.objects.bulk_create(
+        [
+            Push(
+                match_id=mid,
+                subject_type=subject_type,
+                subject_id=sid,
+                policy_id=pid,
+                version_id=vid,
+                region_path=path,
+                created_at=now,
+                run=run,
+            )
+            for mid, sid, pid, vid, path in rows
+        ],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+    match_ids = [r[0] for r in rows]
+    # This chunk's pushes, new or left by a run cut off before it marked its matches: their
+    # notices are (re)created under unique keys, so none is lost and none doubled.
+    pushes = list(
+        Push.objects.filter(match_id__in=match_ids).values_list(
+            "pk", "subject_id", "policy__title", "created_at"
+        )
+    )
+    recipients = _recipients(subject_type, [p[1] for p in pushes])
+    notices = []
+    for pk, sid, title, _created in pushes:
+        users, phone = recipients.get(sid, ([], ""))
+        text = push_text(title)
+        targets: list[int | None] = list(users) or [None]
+        for i, user in enumerate(targets):
+            notices.append(
+                Notice(
+                    key=f"policy-push:{pk}:{user or 0}",
+                    kind="policy_push",
+                    recipient_id=user,
+                    text=text,
+                    phone_enc=phone if i == 0 else "",
+                    created_at=now,
+                )
+            )
+    Notice.objects.bulk_create(notices, ignore_conflicts=True, batch_size=500)
+    Match.objects.filter(pk__in=match_ids, pushed_at__isnull=True).update(pushed_at=now)
+    pause = float(os.environ.get(PUSH_PAUSE_ENV) or 0)
+    if pause:  # tests: hold the chunk's transaction open, so a worker can be killed inside it
+        time.sleep(pause)
+    return sum(1 for p in pushes if p[3] == now)
+
+
+def _recipients(subject_type: str, ids: list[int]) -> dict[int, tuple[list[int], str]]:
+    """Who is told of a push: a talent's own sign-in and phone; an enterprise's accounts."""
+    from gridlight.talent.models import EnterpriseAccount, Talent
+
+    out: dict[int, tuple[list[int], str]] = {}
+    if subject_type == "talent":
+        for pk, user, phone in Talent.objects.filter(pk__in=ids).values_list(
+            "pk", "user_id", "phone_enc"
+        ):
+            out[pk] = ([user] if user else [], phone or "")
+    elif subject_type == "enterprise":
+        for ent, user in EnterpriseAccount.objects.filter(enterprise_id__in=ids).values_list(
+            "enterprise_id", "user_id"
+        ):
+            out.setdefault(ent, ([], ""))[0].append(user)
+    return out

@@ -1,0 +1,83 @@
+"""Pages of matching and precise push: a policy's matches and pushes (filters, pages), the
+reminder worklist, the push KPIs, and "policies for me" in the portal of talents and
+enterprises."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from gridlight.core.access import Perm, SignedInRequest, access
+from gridlight.core.views.common import paginate, query_without_page
+from gridlight.policies import matching, tracking
+from gridlight.policies.access import get_policy
+from gridlight.policies.forms import MatchFilterForm
+from gridlight.talent.models import Talent
+from gridlight.talent.portal import portal_record
+
+
+@access(Perm.POLICY_VIEW)
+def policy_matches(request: SignedInRequest, pk: int) -> HttpResponse:
+    policy = get_policy(request.user, pk)
+    form = MatchFilterForm(request.GET or None, streets=tracking.street_choices(request.user))
+    data = form.cleaned_data if form.is_valid() else {}
+    f = tracking.MatchFilter(
+        state=data.get("state", ""),
+        status=data.get("status", ""),
+        tracking=data.get("tracking", ""),
+        street=data.get("street", ""),
+        new=bool(data.get("new")),
+    )
+    qs = tracking.policy_matches(request.user, policy, f)
+    return render(
+        request,
+        "policies/matches.html",
+        {
+            "policy": policy,
+            "form": form,
+            "page": paginate(request, qs),
+            "query": query_without_page(request),
+            "kpis": tracking.push_kpis(request.user, policy=policy)[:24],
+        },
+    )
+
+
+@access(Perm.POLICY_VIEW)
+def reminders(request: SignedInRequest) -> HttpResponse:
+    qs = tracking.reminders(request.user)
+    return render(
+        request,
+        "policies/reminders.html",
+        {
+            "page": paginate(request, qs),
+            "query": query_without_page(request),
+            "workdays": tracking.reminder_workdays(),
+        },
+    )
+
+
+@access(Perm.POLICY_VIEW)
+def push_kpi(request: SignedInRequest) -> HttpResponse:
+    rows = tracking.push_kpis(request.user)
+    return render(request, "policies/push_kpi.html", {"rows": rows})
+
+
+@access()
+def my_policies(request: SignedInRequest) -> HttpResponse:
+    """ "Policies for me": the signed-in talent's or enterprise's matches; visiting marks the
+    pushed ones opened."""
+    record = portal_record(request.user)
+    if record is None:
+        raise Http404
+    subject_type = "talent" if isinstance(record, Talent) else "enterprise"
+    matching.mark_opened(subject_type, record.pk)
+    mine = tracking.my_policies(subject_type, record.pk)
+    return render(
+        request,
+        "policies/my_policies.html",
+        {
+            "record": record,
+            "matched": [m for m in mine if m.state == "met"],
+            "possible": [m for m in mine if m.state == "unknown"],
+        },
+    )
