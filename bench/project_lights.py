@@ -1,15 +1,17 @@
 """Key projects' progress and lights recomputed (``development.services.assess_projects``):
 2,000 projects with three milestones each and six months of approved reports, assessed with
-the month's snapshot. Target: at most 1 s.
+the month's snapshot. Target: at most 1 s. ``seconds`` is a recompute on another day (every
+project's row and snapshot change); ``seconds_unchanged`` the same day again (nothing changes).
 
 The baseline is the per-project ORM loop — each project's milestones and approved quantities
 read with their own queries, assessed, saved one by one — timed in the same run."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from bench.common import report, speed_gauge, timed
@@ -140,7 +142,16 @@ def run(*, db: str, scale: str) -> None:
     def assess() -> dict[str, int]:
         return assess_projects(qs, as_of=AS_OF, snapshot=True)
 
-    seconds = timed(assess, repeat=5)
+    # Every call on another day than the last: every project's plan, and so its row and its
+    # snapshot, changes (the headline figure). Then the same day again: what the daily job
+    # within a month mostly does (unchanged rows are not rewritten).
+    days = itertools.cycle([AS_OF - timedelta(days=1), AS_OF])
+
+    def assess_changed() -> dict[str, int]:
+        return assess_projects(qs, as_of=next(days), snapshot=True)
+
+    seconds = timed(assess_changed, repeat=6)
+    unchanged = timed(assess, repeat=5)
     with CaptureQueriesContext(connection) as ctx:
         counts = assess()
     # The baseline takes over a minute of CPU: BENCH_NO_BASELINE=1 leaves it out.
@@ -150,6 +161,7 @@ def run(*, db: str, scale: str) -> None:
         db=db,
         rows=rows,
         seconds=seconds,
+        seconds_unchanged=round(unchanged, 4),
         baseline_seconds=None if baseline is None else round(baseline, 3),
         queries=len(ctx.captured_queries),
         lights=counts,

@@ -149,11 +149,51 @@ def _check_project(data: ProjectInput) -> None:
         or data.region.path.startswith(data.unit.region_path + ".")
     ):
         raise DomainError(_("The responsible unit does not work in this street."))
+    if data.kind == ProjectKind.LAND and not data.land_use:
+        raise DomainError(_("A land parcel needs its land use."))
+    if data.kind != ProjectKind.LAND and (data.land_use or data.supplied_on):
+        raise DomainError(_("Only a land parcel has a land use and a supply date."))
     reached = STAGE_ORDER.index(data.stage)
     if reached >= STAGE_ORDER.index(Stage.STARTED) and data.started_on is None:
         raise DomainError(_("A started project needs its start date."))
     if reached >= STAGE_ORDER.index(Stage.COMPLETED) and data.completed_on is None:
         raise DomainError(_("A completed project needs its completion date."))
+    if reached >= STAGE_ORDER.index(Stage.OPERATING) and data.operating_on is None:
+        raise DomainError(_("A project in operation needs the date it began operating."))
+    _check_stage_dates(
+        [data.signed_on, data.started_on, data.completed_on, data.operating_on],
+        reached,
+    )
+
+
+# The date each stage is reached on (签约 → 开工 → 竣工 → 投产; 在建 follows the start).
+STAGE_DATES = {
+    Stage.SIGNED.value: "signed_on",
+    Stage.STARTED.value: "started_on",
+    Stage.BUILDING.value: "started_on",
+    Stage.COMPLETED.value: "completed_on",
+    Stage.OPERATING.value: "operating_on",
+}
+
+
+def _check_stage_dates(days: list[date | None], reached: int) -> None:
+    """The stages' dates in order (signed ≤ started ≤ completed ≤ in operation), none in the
+    future, none for a stage not reached yet (a signing date may be given for any stage)."""
+    today = timezone.localdate()
+    known = [d for d in days if d is not None]
+    if any(d > today for d in known):
+        raise DomainError(_("A stage's date cannot be in the future."))
+    if known != sorted(known):
+        raise DomainError(
+            _("The stages' dates are out of order (signed, started, completed, in operation).")
+        )
+    started, completed, operating = days[1], days[2], days[3]
+    if (
+        (started is not None and reached < STAGE_ORDER.index(Stage.STARTED))
+        or (completed is not None and reached < STAGE_ORDER.index(Stage.COMPLETED))
+        or (operating is not None and reached < STAGE_ORDER.index(Stage.OPERATING))
+    ):
+        raise DomainError(_("A date is given for a stage the project has not reached."))
 
 
 def _values(data: ProjectInput) -> dict[str, Any]:
@@ -223,6 +263,40 @@ def _decimal(value: Any, what: str) -> Decimal:
     return number
 
 
+@dataclass
+class MilestoneInput:
+    name: str
+    quantity_unit: str
+    planned_quantity: Any
+    planned_start: date
+    planned_end: date
+    weight: int = 1
+
+
+def _check_milestone(data: MilestoneInput) -> dict[str, Any]:
+    quantity = _decimal(data.planned_quantity, _("The planned quantity"))
+    if not data.name.strip():
+        raise DomainError(_("A milestone needs a name."))
+    if data.quantity_unit not in QuantityUnit.values:
+        raise DomainError(_("Unknown unit of quantity."))
+    if quantity <= 0:
+        raise DomainError(_("The planned quantity must be more than zero."))
+    if quantity >= Decimal(10) ** 16:
+        raise DomainError(_("The planned quantity is too large."))
+    if data.planned_end < data.planned_start:
+        raise DomainError(_("The planned end is before the planned start."))
+    if not 1 <= data.weight <= 100:
+        raise DomainError(_("The weight is between 1 and 100."))
+    return {
+        "name": data.name.strip()[:120],
+        "quantity_unit": data.quantity_unit,
+        "planned_quantity": quantity.quantize(Decimal("0.01")),
+        "planned_start": data.planned_start,
+        "planned_end": data.planned_end,
+        "weight": data.weight,
+    }
+
+
 @transaction.atomic
 def milestone_add(
     *,
@@ -237,35 +311,121 @@ def milestone_add(
 ) -> Milestone:
     """Add a milestone with its planned quantity in any unit (m², mu, km, yuan, …)."""
     require_manage_path(actor, project.region_path)
-    quantity = _decimal(planned_quantity, _("The planned quantity"))
-    if not name.strip():
-        raise DomainError(_("A milestone needs a name."))
-    if quantity_unit not in QuantityUnit.values:
-        raise DomainError(_("Unknown unit of quantity."))
-    if quantity <= 0:
-        raise DomainError(_("The planned quantity must be more than zero."))
-    if planned_end < planned_start:
-        raise DomainError(_("The planned end is before the planned start."))
-    if not 1 <= weight <= 100:
-        raise DomainError(_("The weight is between 1 and 100."))
+    values = _check_milestone(
+        MilestoneInput(name, quantity_unit, planned_quantity, planned_start, planned_end, weight)
+    )
     milestone = Milestone.objects.create(
-        project=project,
-        name=name.strip()[:120],
-        quantity_unit=quantity_unit,
-        planned_quantity=quantity,
-        planned_start=planned_start,
-        planned_end=planned_end,
-        weight=weight,
-        sort_order=project.milestones.count(),
+        project=project, sort_order=project.milestones.count(), **values
     )
     audit.record(
         actor=actor,
         action="project.milestone_add",
         obj=project,
         region_path=project.region_path,
-        changes={"milestone": name.strip(), "planned": f"{quantity} {quantity_unit}"},
+        changes={
+            "milestone": values["name"],
+            "planned": f"{values['planned_quantity']} {quantity_unit}",
+        },
     )
     return milestone
+
+
+def _reported(milestone: Milestone) -> bool:
+    return ReportLine.objects.filter(milestone=milestone).exists()
+
+
+@transaction.atomic
+def milestone_update(
+    *, actor: User, milestone: Milestone, version: int, data: MilestoneInput
+) -> Milestone:
+    """Change a milestone's plan; version-checked. Its unit stays once progress was reported
+    in it (the reported quantities are in that unit)."""
+    project = milestone.project
+    require_manage_path(actor, project.region_path)
+    values = _check_milestone(data)
+    if values["quantity_unit"] != milestone.quantity_unit and _reported(milestone):
+        raise DomainError(
+            _("Progress was reported in %(unit)s: the unit of this milestone cannot change.")
+            % {"unit": milestone.get_quantity_unit_display()}
+        )
+    before = {k: getattr(milestone, k) for k in values}
+    updated = Milestone.objects.filter(pk=milestone.pk, version=version).update(
+        version=version + 1, **values
+    )
+    if not updated:
+        raise ConflictError(stale())
+    audit.record(
+        actor=actor,
+        action="project.milestone_update",
+        obj=project,
+        region_path=project.region_path,
+        changes={"milestone": values["name"], **audit.diff(before, values)},
+    )
+    return Milestone.objects.select_related("project").get(pk=milestone.pk)
+
+
+@transaction.atomic
+def milestone_delete(*, actor: User, milestone: Milestone, version: int) -> None:
+    """Remove a milestone nothing was reported against (reported progress is kept)."""
+    project = milestone.project
+    require_manage_path(actor, project.region_path)
+    if _reported(milestone):
+        raise DomainError(_("Progress was reported against this milestone: it cannot be removed."))
+    deleted, _rows = Milestone.objects.filter(pk=milestone.pk, version=version).delete()
+    if not deleted:
+        raise ConflictError(stale())
+    audit.record(
+        actor=actor,
+        action="project.milestone_delete",
+        obj=project,
+        region_path=project.region_path,
+        changes={"milestone": milestone.name},
+    )
+
+
+@transaction.atomic
+def project_advance(
+    *, actor: User, project: Project, version: int, stage: str, on: date
+) -> Project:
+    """Move a project on to a later stage (签约 → 开工 → 在建 → 竣工 → 投产) reached on ``on``:
+    the district or the responsible unit; version-checked and audited. Stages never go back
+    (a correction is an edit of the project)."""
+    if not (may_manage(actor, project) or may_report(actor, project)):
+        raise DomainError(_("Only the district or the responsible unit moves a project on."))
+    if stage not in STAGE_ORDER:
+        raise DomainError(_("Unknown project kind or stage."))
+    if STAGE_ORDER.index(stage) <= STAGE_ORDER.index(project.stage):
+        raise DomainError(_("A project only moves on to a later stage."))
+    days = {
+        "signed_on": project.signed_on,
+        "started_on": project.started_on,
+        "completed_on": project.completed_on,
+        "operating_on": project.operating_on,
+    }
+    if not (stage == Stage.BUILDING and days["started_on"] is not None):
+        days[STAGE_DATES[stage]] = on  # (under construction: since its start, if known)
+    # Stages skipped on the way take the same day (a project signed and started at once).
+    reached = STAGE_ORDER.index(stage)
+    for later, name in (
+        (Stage.STARTED, "started_on"),
+        (Stage.COMPLETED, "completed_on"),
+    ):
+        if reached >= STAGE_ORDER.index(later) and days[name] is None:
+            days[name] = on
+    _check_stage_dates(list(days.values()), reached)
+    updated = Project.objects.filter(pk=project.pk, version=version).update(
+        version=version + 1, stage=stage, **days
+    )
+    if not updated:
+        raise ConflictError(stale())
+    audit.record(
+        actor=actor,
+        action="project.stage",
+        obj=project,
+        region_path=project.region_path,
+        changes={"stage": [project.stage, stage], "on": on.isoformat()},
+    )
+    return Project.objects.select_related("region", "unit").get(pk=project.pk)
 
 
 # --- progress reports -------------------------------------------------------------------------
@@ -565,7 +725,7 @@ def assess_projects(projects: Any, *, as_of: date, snapshot: bool = False) -> di
             rules,
         )
         counts[result.light] += 1
-        reasons = json.dumps(result.reasons, ensure_ascii=False)
+        reasons = json.dumps(result.reasons)  # as the JSONField writes it (compared as text)
         updates.append((result.actual_pct, result.planned_pct, result.light, reasons, day, pk))
         if snapshot:
             snapshots.append(
@@ -666,7 +826,9 @@ def _store_assessments(updates: list[tuple[Any, ...]]) -> None:
     whatever the number of projects), SQLite in one ``UPDATE … FROM (VALUES …)`` per 4,000
     projects (SQLite ≥ 3.33). Django's ``bulk_update`` builds a CASE expression per field and
     row (compiling it took 15 s of CPU for 2,000 projects); one prepared UPDATE per project
-    (``executemany``) took 0.5 s on PostgreSQL, a VALUES list of 12,000 parameters 0.3 s."""
+    (``executemany``) took 0.5 s on PostgreSQL, a VALUES list of 12,000 parameters 0.3 s.
+    A row whose assessment did not change is not rewritten (the daily recompute within a month
+    assesses on the same day and mostly changes nothing)."""
     if not updates:
         return
     quote = connection.ops.quote_name
@@ -676,6 +838,7 @@ def _store_assessments(updates: list[tuple[Any, ...]]) -> None:
         if connection.vendor == "postgresql":
             sets = ", ".join(f"{quote(n)} = v.{n}" for n in names)
             columns = list(zip(*updates, strict=True))
+            changed = " OR ".join(f"{table}.{quote(n)} IS DISTINCT FROM v.{n}" for n in names)
             cursor.execute(
                 f"UPDATE {table} SET {sets} FROM ("  # noqa: S608 - names from the model
                 "SELECT a AS actual_pct, p AS planned_pct, l AS light, "
@@ -683,18 +846,21 @@ def _store_assessments(updates: list[tuple[Any, ...]]) -> None:
                 "CAST(%s AS numeric[]), CAST(%s AS numeric[]), CAST(%s AS text[]), "
                 "CAST(%s AS text[]), CAST(%s AS date[]), CAST(%s AS bigint[])"
                 ") AS u(a, p, l, r, d, i)) AS v "
-                f"WHERE {table}.{quote('id')} = v.id",
+                f"WHERE {table}.{quote('id')} = v.id AND ({changed})",
                 [list(column) for column in columns],
             )
             return
         sets = ", ".join(f"{quote(n)} = v.column{k}" for k, n in enumerate(names, 1))
+        changed = " OR ".join(
+            f"{table}.{quote(n)} IS NOT v.column{k}" for k, n in enumerate(names, 1)
+        )
         one = "(%s, %s, %s, %s, %s, %s)"
         for k in range(0, len(updates), 4000):
             chunk = updates[k : k + 4000]
             cursor.execute(
                 f"UPDATE {table} SET {sets} "  # noqa: S608 - names from the model
                 f"FROM (VALUES {', '.join([one] * len(chunk))}) AS v "
-                f"WHERE {table}.{quote('id')} = v.column6",
+                f"WHERE {table}.{quote('id')} = v.column6 AND ({changed})",
                 [value for row in chunk for value in row],
             )
 
