@@ -70,7 +70,7 @@ class QuantityUnit(models.TextChoices):
 
 # The unit a kind of project is usually measured in (the milestone form's first choice): land
 # parcels in mu supplied, roads in km built, demolition tasks in m² demolished.
-KIND_UNIT = {
+KIND_UNIT: dict[str, str] = {
     ProjectKind.GENERAL: QuantityUnit.YUAN,
     ProjectKind.DEMOLITION: QuantityUnit.M2,
     ProjectKind.LAND: QuantityUnit.MU,

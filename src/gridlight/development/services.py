@@ -53,6 +53,23 @@ from gridlight.tickets.models import Category, Source, Ticket, Unit
 SUPERVISION_CATEGORY = "project_supervision"
 
 
+def may_manage_path(actor: User, path: str) -> bool:
+    return scope_for(actor, Perm.PROJECT_MANAGE).contains(path)
+
+
+def record_import(
+    actor: User, action: str, filename: str, created: int, updated: int, unchanged: int
+) -> None:
+    """One audit row for an import, beside the rows of what it created and changed."""
+    audit.record(
+        actor=actor,
+        action=action,
+        object_type="development.project",
+        object_label=filename or _("key project workbook"),
+        changes={"created": created, "updated": updated, "unchanged": unchanged},
+    )
+
+
 def stale() -> str:
     """What a version-checked write that lost says (pages show it, the API returns 409)."""
     return _("Someone else changed this meanwhile. Reload it and try again.")
@@ -125,7 +142,8 @@ EDITABLE = (
 )
 
 
-def _check_project(data: ProjectInput) -> None:
+def check_project(data: ProjectInput) -> None:
+    """Refuse a project's facts that do not hold together (a DomainError with the reason)."""
     if not data.code.strip() or not data.name.strip():
         raise DomainError(_("A project needs a code and a name."))
     if data.industry not in Industry.values:
@@ -196,7 +214,8 @@ def _check_stage_dates(days: list[date | None], reached: int) -> None:
         raise DomainError(_("A date is given for a stage the project has not reached."))
 
 
-def _values(data: ProjectInput) -> dict[str, Any]:
+def project_values(data: ProjectInput) -> dict[str, Any]:
+    """The editable fields as they are stored."""
     values = {name: getattr(data, name) for name in EDITABLE}
     values["name"] = data.name.strip()
     values["person"] = data.person.strip()
@@ -207,7 +226,7 @@ def _values(data: ProjectInput) -> dict[str, Any]:
 def project_create(*, actor: User, data: ProjectInput) -> Project:
     """Register a key project in a street the actor manages, with its responsible unit."""
     require_manage_path(actor, data.region.path)
-    _check_project(data)
+    check_project(data)
     if Project.objects.filter(code=data.code.strip()).exists():
         raise DomainError(_("A project with this code exists already."))
     project = Project.objects.create(
@@ -215,7 +234,7 @@ def project_create(*, actor: User, data: ProjectInput) -> Project:
         region=data.region,
         region_path=data.region.path,
         unit=data.unit,
-        **_values(data),
+        **project_values(data),
     )
     audit.record(actor=actor, action="project.create", obj=project, region_path=project.region_path)
     return project
@@ -226,10 +245,10 @@ def project_update(*, actor: User, project: Project, version: int, data: Project
     """Change a project's description, plan, stage or dates (not its code); version-checked."""
     require_manage_path(actor, project.region_path)
     require_manage_path(actor, data.region.path)
-    _check_project(data)
+    check_project(data)
     before = {name: getattr(project, name) for name in EDITABLE}
     before.update(region=project.region_path, unit=project.unit_id)
-    values = _values(data)
+    values = project_values(data)
     updated = Project.objects.filter(pk=project.pk, version=version).update(
         version=version + 1,
         region=data.region,
@@ -273,7 +292,8 @@ class MilestoneInput:
     weight: int = 1
 
 
-def _check_milestone(data: MilestoneInput) -> dict[str, Any]:
+def check_milestone(data: MilestoneInput) -> dict[str, Any]:
+    """A milestone's plan as stored, or a DomainError with what is wrong with it."""
     quantity = _decimal(data.planned_quantity, _("The planned quantity"))
     if not data.name.strip():
         raise DomainError(_("A milestone needs a name."))
@@ -311,7 +331,7 @@ def milestone_add(
 ) -> Milestone:
     """Add a milestone with its planned quantity in any unit (m², mu, km, yuan, …)."""
     require_manage_path(actor, project.region_path)
-    values = _check_milestone(
+    values = check_milestone(
         MilestoneInput(name, quantity_unit, planned_quantity, planned_start, planned_end, weight)
     )
     milestone = Milestone.objects.create(
@@ -342,7 +362,7 @@ def milestone_update(
     in it (the reported quantities are in that unit)."""
     project = milestone.project
     require_manage_path(actor, project.region_path)
-    values = _check_milestone(data)
+    values = check_milestone(data)
     if values["quantity_unit"] != milestone.quantity_unit and _reported(milestone):
         raise DomainError(
             _("Progress was reported in %(unit)s: the unit of this milestone cannot change.")

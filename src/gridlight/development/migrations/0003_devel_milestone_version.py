@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('development', '0002_industry_from_core'),
+        ("development", "0002_industry_from_core"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='milestone',
-            name='version',
+            model_name="milestone",
+            name="version",
             field=models.PositiveIntegerField(default=1),
         ),
     ]
