@@ -3,7 +3,8 @@
 Configured from Django's settings (the ``CELERY_*`` names; the broker from
 ``GRIDLIGHT_BROKER_URL``). Beat (``CELERY_BEAT_SCHEDULE``) sweeps the tickets every
 ``GRIDLIGHT_SWEEP_SECONDS`` (5 minutes), sends the outbox every ``GRIDLIGHT_SEND_SECONDS``
-(1 minute) and removes expired export files every hour. Without a broker nothing here is
+(1 minute), removes expired export files every hour and recomputes the key projects' lights
+daily (``gridlight.development.tasks``). Without a broker nothing here is
 needed: ``gridlight run_scheduler`` runs the same functions (docs/tickets-supervision.md).
 """
 
@@ -17,4 +18,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridlight.settings")
 
 app = Celery("gridlight")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["gridlight.tickets", "gridlight.core"])
+app.autodiscover_tasks(["gridlight.tickets", "gridlight.core", "gridlight.development"])

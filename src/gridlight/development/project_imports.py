@@ -73,8 +73,8 @@ PROJECT_COLUMNS = [
     Column("street", "街道编码", "street code", example="370103001"),
     Column("unit", "责任单位编码", "responsible unit code", example="construction"),
     Column("person", "责任人", "responsible person", example="王伟"),
-    Column("total", "总投资（万元）", "total investment (10k yuan)", example="1660000"),
-    Column("annual", "年度计划投资（万元）", "annual plan (10k yuan)", example="300000"),
+    Column("total", "总投资(万元)", "total investment (10k yuan)", example="1660000"),
+    Column("annual", "年度计划投资(万元)", "annual plan (10k yuan)", example="300000"),
     Column("stage", "阶段", "stage", example="在建"),
     Column("planned_start", "计划开工", "planned start", example="2026-01-01", note=_DATE_NOTE),
     Column("planned_end", "计划竣工", "planned completion", example="2028-12-31"),
@@ -108,9 +108,7 @@ REPORT_COLUMNS = [
         example="2026-03",
         note=gettext_lazy("the month reported on, 2026-03"),
     ),
-    Column(
-        "investment", "本月完成投资（万元）", "investment this month (10k yuan)", example="2500"
-    ),
+    Column("investment", "本月完成投资(万元)", "investment this month (10k yuan)", example="2500"),
     Column("milestone", "里程碑", "milestone", required=True, example="年度投资"),
     Column("quantity", "本月完成量", "quantity this month", required=True, example="25000000"),
     Column("unit", "计量单位", "unit of quantity", required=True, example="元"),
@@ -124,14 +122,29 @@ _MONTH = re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$")
 _DAY = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
 
-def _choices(choices: type[TextChoices]) -> dict[str, str]:
-    """A choice as staff may write it: its code, or its name in Chinese or English."""
-    found: dict[str, str] = {}
+# Names staff write for a kind of project besides the catalogue's own (路网项目, 土地供应地块).
+KIND_ALIASES = {
+    "道路项目": ProjectKind.ROAD.value,
+    "道路": ProjectKind.ROAD.value,
+    "地块": ProjectKind.LAND.value,
+    "土地": ProjectKind.LAND.value,
+    "征收拆迁": ProjectKind.DEMOLITION.value,
+    "拆迁": ProjectKind.DEMOLITION.value,
+}
+
+
+def _choices(choices: type[TextChoices], aliases: dict[str, str] | None = None) -> dict[str, str]:
+    """A choice as staff may write it: its code, or its name in Chinese (with or without a
+    leading 已: 签约 for 已签约) or English."""
+    found: dict[str, str] = dict(aliases or {})
     for value, label in choices.choices:
         found[value.lower()] = value
         for language in ("zh-hans", "en"):
             with translation.override(language):
-                found[str(label).lower()] = value
+                name = str(label).lower()
+            found[name] = value
+            if name.startswith("已") and len(name) > 1:
+                found[name[1:]] = value
     found.pop("", None)
     return found
 
@@ -246,7 +259,7 @@ def import_projects(*, actor: User, upload: IO[bytes], filename: str = "") -> Im
     }
     units = {u.code: u for u in Unit.objects.all()}
     tables = {
-        "kind": _choices(ProjectKind),
+        "kind": _choices(ProjectKind, KIND_ALIASES),
         "industry": _choices(Industry),
         "zone": _choices(Zone),
         "land_use": _choices(LandUse),
@@ -551,7 +564,7 @@ def import_reports(*, actor: User, upload: IO[bytes], filename: str = "") -> Imp
         if row.errors or project is None or month is None or milestone is None:
             errors += row.errors
             continue
-        assert quantity is not None  # noqa: S101 - an error otherwise
+        assert quantity is not None
         key = (project.pk, month)
         report = reports.get(key)
         fen = None if investment is None else int(investment * WAN)

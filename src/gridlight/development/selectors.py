@@ -14,6 +14,7 @@ from gridlight.core.access import Viewer
 from gridlight.development.access import visible_projects
 from gridlight.development.lights import reason_text
 from gridlight.development.models import (
+    STAGE_ORDER,
     Light,
     Milestone,
     ProgressReport,
@@ -22,7 +23,6 @@ from gridlight.development.models import (
     ReportLine,
     ReportStatus,
     Stage,
-    STAGE_ORDER,
 )
 
 

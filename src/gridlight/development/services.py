@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import calendar
 import json
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -886,7 +885,7 @@ def _store_assessments(updates: list[tuple[Any, ...]]) -> None:
 
 
 @transaction.atomic
-def lights_recompute(*, actor: User, as_of: date | None = None) -> dict[str, int]:
+def lights_recompute(*, actor: User | None, as_of: date | None = None) -> dict[str, int]:
     """Assess every project of the district(s) the actor manages on ``as_of`` (the end of the
     last full month by default) and keep that month's snapshot. ``actor`` None: the job."""
     as_of = as_of or assessment_day()
