@@ -127,7 +127,7 @@ def test_milestones_change_with_version_keep_their_unit_once_reported(
     )
     assert report.pk
     houses = projects.houses
-    with pytest.raises(DomainError, match="cannot change|不能更改"):
+    with pytest.raises(DomainError, match=r"cannot change|不能更改"):
         services.milestone_update(
             actor=admin,
             milestone=houses,
