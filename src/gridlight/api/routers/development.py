@@ -20,7 +20,13 @@ from gridlight.development import access as dev_access
 from gridlight.development import figures, rollups, selectors, services
 from gridlight.development import indicator_selectors as sel
 from gridlight.development import indicator_services as svc
-from gridlight.development.models import DataElement, Milestone, ProgressReport, Project
+from gridlight.development.models import (
+    DataElement,
+    Indicator,
+    Milestone,
+    ProgressReport,
+    Project,
+)
 from gridlight.tickets.models import Unit
 
 router = Router(tags=["development"])
@@ -302,10 +308,18 @@ def list_projects(
     zone: str = "",
     stage: str = "",
     light: str = "",
+    kind: str = "",
 ) -> Any:
     dev_access.require_projects(request.user)
     return selectors.projects_list(
-        request.user, q=q, year=year, industry=industry, zone=zone, stage=stage, light=light
+        request.user,
+        q=q,
+        year=year,
+        industry=industry,
+        zone=zone,
+        kind=kind,
+        stage=stage,
+        light=light,
     )
 
 
@@ -561,4 +575,77 @@ def contributions(request: SignedInRequest, region: str, period: date | None = N
             for r in table.rows
         ],
         "missing": list(table.missing),
+    }
+
+
+class IndicatorIn(Schema):
+    code: str = Field(max_length=40)
+    name: str = Field(max_length=80)
+    kind: str = Field(max_length=10)
+    numerator: str = Field(max_length=40)
+    denominator: str = Field("", max_length=40)
+    factor: Decimal = Field(Decimal(1), max_digits=12, decimal_places=4)
+    unit: str = Field("", max_length=20)
+
+
+class IndicatorOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    factor: Decimal
+    unit: str
+
+
+class IndicatorFigureOut(Schema):
+    indicator: str
+    region: str
+    period: str
+    figure: FigureOut
+
+
+@router.post(
+    "/indicators",
+    response={201: IndicatorOut, 400: Message, 403: Message},
+    summary="Define an indicator as a formula over data elements (district managers)",
+)
+def define_indicator(request: SignedInRequest, payload: IndicatorIn) -> Status[Any]:
+    require(request.user, Perm.INDICATOR_MANAGE)
+    indicator = svc.indicator_define(
+        actor=request.user,
+        code=payload.code,
+        name=payload.name,
+        kind=payload.kind,
+        numerator=payload.numerator,
+        denominator=payload.denominator,
+        factor=payload.factor,
+        unit=payload.unit,
+    )
+    return Status(201, indicator)
+
+
+@router.get(
+    "/indicators/{code}/figure",
+    response={200: IndicatorFigureOut, 400: Message, 404: Message},
+    summary="An indicator's value with its inputs (400 when it would divide by zero)",
+)
+def indicator_figure(
+    request: SignedInRequest, code: str, region: str, period: date | None = None
+) -> dict[str, Any]:
+    require(request.user, Perm.INDICATOR_VIEW)
+    indicator = Indicator.objects.select_related("numerator", "denominator").filter(code=code)
+    found = indicator.first()
+    place = sel.regions_for_figures(request.user).filter(code=region).first()
+    if found is None or place is None:
+        raise Http404
+    period_type = found.numerator.period_type
+    when = figures.period_start(period, period_type) if period else None
+    when = when or sel.latest_period(found.numerator, place)
+    if when is None:
+        raise Http404
+    return {
+        "indicator": found.code,
+        "region": place.code,
+        "period": figures.period_label(when, period_type),
+        "figure": _figure(sel.indicator_figure(found, place, when)),
     }
