@@ -219,7 +219,9 @@ def test_summary_rolls_up_lights_investment_and_quantities(
         "/development/projects/summary/?by=industry&year=2026"
     )
     assert page.status_code == 200
-    assert 'data-testid="summary"' in page.content.decode()
+    body = page.content.decode()
+    assert 'data-testid="summary"' in body
+    assert "重点项目分类汇总" in body  # Chinese first
     api = login(world.users["district_admin"]).get("/api/v1/projects/summary?by=unit&year=2026")
     assert api.status_code == 200
     assert api.json()["total"]["projects"] == summary.total.projects
