@@ -98,7 +98,18 @@ def _build() -> int:
         for m in by_project[r.project_id]
     ]
     ReportLine.objects.bulk_create(lines, batch_size=5000)
+    _analyze()
     return PROJECTS
+
+
+def _analyze() -> None:
+    """Planner statistics for the rows just written, as a running database has them
+    (autovacuum's analyse; without them PostgreSQL estimates 2 reports for 12,000 and picks
+    nested loops: 0.28 s instead of 0.15 s for the sums)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def _naive() -> None:
@@ -137,6 +148,7 @@ def run(*, db: str, scale: str) -> None:
     from gridlight.development.services import assess_projects
 
     rows = _build()
+    _analyze()
     qs = Project.objects.filter(code__startswith="BENCH-")
 
     def assess() -> dict[str, int]:
