@@ -98,7 +98,6 @@ def _build() -> int:
         for m in by_project[r.project_id]
     ]
     ReportLine.objects.bulk_create(lines, batch_size=5000)
-    _analyze()
     return PROJECTS
 
 
