@@ -222,6 +222,7 @@ def test_summary_rolls_up_lights_investment_and_quantities(
     body = page.content.decode()
     assert 'data-testid="summary"' in body
     assert "重点项目分类汇总" in body  # Chinese first
+    assert "/development/projects/?industry=other&amp;year=2026" in body  # rows link to lists
     api = login(world.users["district_admin"]).get("/api/v1/projects/summary?by=unit&year=2026")
     assert api.status_code == 200
     assert api.json()["total"]["projects"] == summary.total.projects

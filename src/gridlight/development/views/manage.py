@@ -265,6 +265,8 @@ def project_summary(request: SignedInRequest) -> HttpResponse:
             "summary": rollups.summary(request.user, by=by, year=year),
             "quantities": rollups.quantities(request.user, year=year),
             "by_label": dict(form.fields["by"].choices).get(by, ""),  # type: ignore[attr-defined]
+            # Groups the project list filters by: each row links to its projects.
+            "link_by": by if by in ("industry", "zone", "kind") else "",
         },
     )
 
