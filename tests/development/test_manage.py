@@ -439,3 +439,11 @@ def test_recompute_command_is_idempotent(world: World, projects: Projects) -> No
     call_command("recompute_project_lights", "--as-of", "2026-06-30", stdout=io.StringIO())
     assert (snapshots(), rows()) == (first, lights)
     assert len(first) == Project.objects.count()
+    # The daily task (Celery beat's recompute-project-lights) runs the same, as of last month.
+    from django.conf import settings
+
+    from gridlight.development.tasks import recompute_project_lights
+
+    entry = settings.CELERY_BEAT_SCHEDULE["recompute-project-lights"]
+    assert entry["task"] == recompute_project_lights.name
+    assert sum(recompute_project_lights().values()) == Project.objects.count()
