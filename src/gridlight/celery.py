@@ -3,8 +3,9 @@
 Configured from Django's settings (the ``CELERY_*`` names; the broker from
 ``GRIDLIGHT_BROKER_URL``). Beat (``CELERY_BEAT_SCHEDULE``) sweeps the tickets every
 ``GRIDLIGHT_SWEEP_SECONDS`` (5 minutes), sends the outbox every ``GRIDLIGHT_SEND_SECONDS``
-(1 minute), removes expired export files every hour and matches policies nightly (02:30).
-Without a broker nothing here is needed: ``gridlight run_scheduler`` runs the same functions
+(1 minute), removes expired export files every hour, matches policies nightly (02:30) and
+recomputes the key projects' lights daily (``gridlight.development.tasks``). Without a broker
+nothing here is needed: ``gridlight run_scheduler`` runs the same functions
 (docs/tickets-supervision.md).
 """
 
@@ -19,7 +20,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridlight.settings")
 
 app = Celery("gridlight")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["gridlight.tickets", "gridlight.core", "gridlight.policies"])
+app.autodiscover_tasks(
+    ["gridlight.tickets", "gridlight.core", "gridlight.policies", "gridlight.development"]
+)
 # Policies matched against every talent and enterprise at night (docs/policies-matching.md).
 app.conf.beat_schedule = {
     **(app.conf.beat_schedule or {}),

@@ -263,6 +263,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(GRIDLIGHT_SEND_SECONDS),
     },
     "expire-exports": {"task": "gridlight.core.expire_exports", "schedule": 3600.0},
+    # Key projects' lights and monthly snapshot (idempotent: the same month gives the same rows).
+    "recompute-project-lights": {
+        "task": "gridlight.development.recompute_project_lights",
+        "schedule": 86400.0,
+    },
 }
 # Open311: anonymous GET of service requests answers a redacted public view (category, status,
 # dates, community); off, every read needs an api_key (docs/open311.md).

@@ -33,6 +33,7 @@ from gridlight.core.urlwalk import all_routes, concrete_urls
 from gridlight.development.models import (
     DataElement,
     DataValue,
+    Milestone,
     ProgressReport,
     Project,
     ProjectSnapshot,
@@ -127,6 +128,9 @@ def _secret_ids(world: World) -> dict[str, list[int]]:
             ProgressReport.objects.filter(project=world.secret_project).values_list("pk", flat=True)
         ),
         "values": [world.secret_value.pk],
+        "milestones": list(
+            Milestone.objects.filter(project=world.secret_project).values_list("pk", flat=True)
+        ),
         "elements": list(DataElement.objects.values_list("pk", flat=True)),
     }
 
@@ -207,6 +211,8 @@ ROUTE_KINDS = [
     ("development/indicators/elements/", "elements"),
     ("api/v1/projects", "projects"),
     ("api/v1/reports", "reports"),
+    ("development/milestones/", "milestones"),
+    ("api/v1/milestones", "milestones"),
 ]
 
 
@@ -317,6 +323,16 @@ def _payload(world: World) -> dict[str, Any]:
         "level": "B",
         "industry": "digital",
         "credit_code": "91900001MA0000009D",
+        "unit_code": f"street-{world.secret_street.code}",
+        "year": 2026,
+        "total_investment_fen": 1,
+        "annual_investment_fen": 1,
+        "planned_start": "2026-01-01",
+        "planned_end": "2026-12-31",
+        "quantity_unit": "m2",
+        "planned_quantity": "1",
+        "stage": "started",
+        "on": "2026-01-02",
     }
 
 
@@ -369,6 +385,7 @@ def _state() -> tuple[Any, ...]:
         *EVALUATION_VERSIONED,
         Grant,
         PaymentBatch,
+        Milestone,
     ):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
         counts.append(f"(SELECT COALESCE(SUM(version), 0) FROM {table(model)})")  # noqa: S608

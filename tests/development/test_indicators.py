@@ -262,3 +262,31 @@ def test_import_is_all_or_nothing_and_idempotent(world: World) -> None:
     # The secret street's staff may not import figures for the district.
     with pytest.raises(ImportRejected, match="may not enter"):
         imports.import_values(actor=world.users["street_staff"], upload=_workbook(good))
+
+
+def test_api_refuses_unknown_elements_and_zero_series_with_400_and_writes_nothing(
+    world: World,
+) -> None:
+    from gridlight.development.models import Indicator
+    from tests.conftest import login
+
+    client = login(world.users["district_admin"])
+    _element(world, "finance_va")
+    body = {"code": "share", "name": "占比", "kind": "ratio", "numerator": "finance_va"}
+    unknown = client.post(
+        "/api/v1/indicators", {**body, "denominator": "no_such"}, "application/json"
+    )
+    assert unknown.status_code == 400
+    assert "no_such" in unknown.json()["detail"]
+    assert not Indicator.objects.exists()
+    made = client.post("/api/v1/indicators", {**body, "denominator": "gdp"}, "application/json")
+    assert made.status_code == 201
+    period = date(2026, 1, 1)
+    _approved(world, DataElement.objects.get(code="finance_va"), period, "69.6")
+    _approved(world, DataElement.objects.get(code="gdp"), period, "0")
+    url = f"/api/v1/indicators/share/figure?region={world.district.code}&period=2026-01-01"
+    zero = client.get(url)
+    assert zero.status_code == 400
+    assert zero.json()["detail"]
+    staff = login(world.users["street_staff"])
+    assert staff.post("/api/v1/indicators", body, "application/json").status_code == 403

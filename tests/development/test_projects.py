@@ -290,3 +290,61 @@ def test_thresholds_change_the_lights(world: World, projects: Projects) -> None:
     )
     services.lights_recompute(actor=admin, as_of=date(2026, 6, 30))
     assert Project.objects.get(pk=projects.demolition.pk).light == "green"
+
+
+def test_set_based_assessment_matches_the_pure_functions(world: World, projects: Projects) -> None:
+    """The database's sums (services.progress_sums) give the same progress and plan as
+    lights.actual_progress and planned_progress over milestones of several weights, done over
+    and under plan, not yet begun, already ended and one day long."""
+    from gridlight.development import lights
+
+    admin = world.users["district_admin"]
+    p = projects.demolition
+    plans = [
+        ("rooms", "item", "7", date(2026, 2, 1), date(2026, 2, 1), 3, "3"),
+        ("money", "yuan", "1000000", date(2026, 1, 1), date(2026, 3, 31), 2, "1200000"),
+        ("later", "km", "3.3", date(2026, 9, 1), date(2027, 3, 1), 5, "0"),
+        ("middle", "mu", "85", date(2026, 4, 10), date(2026, 8, 20), 1, "31.5"),
+    ]
+    made = [
+        services.milestone_add(
+            actor=admin,
+            project=p,
+            name=name,
+            quantity_unit=unit,
+            planned_quantity=planned,
+            planned_start=start,
+            planned_end=end,
+            weight=weight,
+        )
+        for name, unit, planned, start, end, weight, _done in plans
+    ]
+    report = services.report_submit(
+        actor=world.users["street_staff"],
+        project=p,
+        month=date(2026, 5, 1),
+        investment_fen=1,
+        lines=[services.LineInput(projects.houses.pk, "157000", "m2")]
+        + [
+            services.LineInput(m.pk, done, unit)
+            for m, (_n, unit, _p, _s, _e, _w, done) in zip(made, plans, strict=True)
+        ],
+    )
+    services.report_approve(actor=admin, report=report, version=report.version)
+    for as_of in (date(2026, 1, 31), date(2026, 6, 30), date(2026, 12, 31), date(2027, 6, 30)):
+        services.assess_projects(Project.objects.filter(pk=p.pk), as_of=as_of)
+        fresh = Project.objects.get(pk=p.pk)
+        done = {m.pk: Decimal(d) for m, (*_x, d) in zip(made, plans, strict=True)}
+        done[projects.houses.pk] = Decimal(157000) if as_of >= date(2026, 5, 31) else Decimal(0)
+        milestones = [
+            lights.MilestonePlan(
+                m.planned_quantity,
+                m.planned_start,
+                m.planned_end,
+                m.weight,
+                done[m.pk] if as_of >= date(2026, 5, 31) else Decimal(0),
+            )
+            for m in p.milestones.all()
+        ]
+        assert fresh.actual_pct == lights.actual_progress(milestones), as_of
+        assert fresh.planned_pct == lights.planned_progress(milestones, as_of), as_of

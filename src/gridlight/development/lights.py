@@ -104,8 +104,34 @@ def planned_progress(milestones: Sequence[MilestonePlan], as_of: date) -> Decima
 
 def assess(facts: ProjectFacts, as_of: date, thresholds: Thresholds) -> Assessment:
     """The project's progress, plan and light on ``as_of`` with the reasons for it."""
-    actual = actual_progress(facts.milestones)
-    planned = planned_progress(facts.milestones, as_of)
+    return judge(
+        actual_progress(facts.milestones),
+        planned_progress(facts.milestones, as_of),
+        facts,
+        as_of,
+        thresholds,
+    )
+
+
+def percent(share_sum: Decimal | float | None, weight_sum: Decimal | int | None) -> Decimal | None:
+    """A weighted share summed by the database (Σ weight × share) as a percent, rounded as
+    :func:`actual_progress` rounds it: first to nine places (an SQLite float's last digits are
+    noise), then half up to two."""
+    if share_sum is None or not weight_sum:
+        return None
+    share = Decimal(str(share_sum)) / Decimal(weight_sum) * HUNDRED
+    return share.quantize(Decimal("1e-9"), ROUND_HALF_UP).quantize(TWO_PLACES, ROUND_HALF_UP)
+
+
+def judge(
+    actual: Decimal | None,
+    planned: Decimal | None,
+    facts: ProjectFacts,
+    as_of: date,
+    thresholds: Thresholds,
+) -> Assessment:
+    """The light and its reasons from progress and plan already computed (in percent); the
+    milestones of ``facts`` are not read (the database summed them)."""
     light = GREEN
     reasons: list[dict[str, Any]] = []
 

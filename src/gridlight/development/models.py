@@ -68,6 +68,16 @@ class QuantityUnit(models.TextChoices):
     PERCENT = "percent", _("% of works")
 
 
+# The unit a kind of project is usually measured in (the milestone form's first choice): land
+# parcels in mu supplied, roads in km built, demolition tasks in m² demolished.
+KIND_UNIT: dict[str, str] = {
+    ProjectKind.GENERAL: QuantityUnit.YUAN,
+    ProjectKind.DEMOLITION: QuantityUnit.M2,
+    ProjectKind.LAND: QuantityUnit.MU,
+    ProjectKind.ROAD: QuantityUnit.KM,
+}
+
+
 class Project(models.Model):
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)
@@ -136,6 +146,7 @@ class Milestone(models.Model):
     planned_end = models.DateField(_("planned end"))
     weight = models.PositiveSmallIntegerField(_("weight"), default=1)
     sort_order = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["project", "sort_order", "pk"]

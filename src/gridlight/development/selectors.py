@@ -14,6 +14,7 @@ from gridlight.core.access import Viewer
 from gridlight.development.access import visible_projects
 from gridlight.development.lights import reason_text
 from gridlight.development.models import (
+    STAGE_ORDER,
     Light,
     Milestone,
     ProgressReport,
@@ -21,6 +22,7 @@ from gridlight.development.models import (
     ProjectSnapshot,
     ReportLine,
     ReportStatus,
+    Stage,
 )
 
 
@@ -134,3 +136,9 @@ def charts(project: Project, rows: list[MilestoneRow]) -> dict[str, Any]:
         # The day the plan was measured on (the last assessment), else today.
         "today": (project.assessed_on or date.today()).isoformat(),
     }
+
+
+def next_stages(project: Project) -> list[tuple[str, str]]:
+    """The stages a project may move on to (later than its own), with their names."""
+    reached = STAGE_ORDER.index(project.stage)
+    return [(value, str(label)) for value, label in Stage.choices][reached + 1 :]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import calendar
 import json
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -51,6 +50,23 @@ from gridlight.development.models import (
 from gridlight.tickets.models import Category, Source, Ticket, Unit
 
 SUPERVISION_CATEGORY = "project_supervision"
+
+
+def may_manage_path(actor: User, path: str) -> bool:
+    return scope_for(actor, Perm.PROJECT_MANAGE).contains(path)
+
+
+def record_import(
+    actor: User, action: str, filename: str, created: int, updated: int, unchanged: int
+) -> None:
+    """One audit row for an import, beside the rows of what it created and changed."""
+    audit.record(
+        actor=actor,
+        action=action,
+        object_type="development.project",
+        object_label=filename or _("key project workbook"),
+        changes={"created": created, "updated": updated, "unchanged": unchanged},
+    )
 
 
 def stale() -> str:
@@ -125,7 +141,8 @@ EDITABLE = (
 )
 
 
-def _check_project(data: ProjectInput) -> None:
+def check_project(data: ProjectInput) -> None:
+    """Refuse a project's facts that do not hold together (a DomainError with the reason)."""
     if not data.code.strip() or not data.name.strip():
         raise DomainError(_("A project needs a code and a name."))
     if data.industry not in Industry.values:
@@ -149,14 +166,55 @@ def _check_project(data: ProjectInput) -> None:
         or data.region.path.startswith(data.unit.region_path + ".")
     ):
         raise DomainError(_("The responsible unit does not work in this street."))
+    if data.kind == ProjectKind.LAND and not data.land_use:
+        raise DomainError(_("A land parcel needs its land use."))
+    if data.kind != ProjectKind.LAND and (data.land_use or data.supplied_on):
+        raise DomainError(_("Only a land parcel has a land use and a supply date."))
     reached = STAGE_ORDER.index(data.stage)
     if reached >= STAGE_ORDER.index(Stage.STARTED) and data.started_on is None:
         raise DomainError(_("A started project needs its start date."))
     if reached >= STAGE_ORDER.index(Stage.COMPLETED) and data.completed_on is None:
         raise DomainError(_("A completed project needs its completion date."))
+    if reached >= STAGE_ORDER.index(Stage.OPERATING) and data.operating_on is None:
+        raise DomainError(_("A project in operation needs the date it began operating."))
+    _check_stage_dates(
+        [data.signed_on, data.started_on, data.completed_on, data.operating_on],
+        reached,
+    )
 
 
-def _values(data: ProjectInput) -> dict[str, Any]:
+# The date each stage is reached on (签约 → 开工 → 竣工 → 投产; 在建 follows the start).
+STAGE_DATES = {
+    Stage.SIGNED.value: "signed_on",
+    Stage.STARTED.value: "started_on",
+    Stage.BUILDING.value: "started_on",
+    Stage.COMPLETED.value: "completed_on",
+    Stage.OPERATING.value: "operating_on",
+}
+
+
+def _check_stage_dates(days: list[date | None], reached: int) -> None:
+    """The stages' dates in order (signed ≤ started ≤ completed ≤ in operation), none in the
+    future, none for a stage not reached yet (a signing date may be given for any stage)."""
+    today = timezone.localdate()
+    known = [d for d in days if d is not None]
+    if any(d > today for d in known):
+        raise DomainError(_("A stage's date cannot be in the future."))
+    if known != sorted(known):
+        raise DomainError(
+            _("The stages' dates are out of order (signed, started, completed, in operation).")
+        )
+    started, completed, operating = days[1], days[2], days[3]
+    if (
+        (started is not None and reached < STAGE_ORDER.index(Stage.STARTED))
+        or (completed is not None and reached < STAGE_ORDER.index(Stage.COMPLETED))
+        or (operating is not None and reached < STAGE_ORDER.index(Stage.OPERATING))
+    ):
+        raise DomainError(_("A date is given for a stage the project has not reached."))
+
+
+def project_values(data: ProjectInput) -> dict[str, Any]:
+    """The editable fields as they are stored."""
     values = {name: getattr(data, name) for name in EDITABLE}
     values["name"] = data.name.strip()
     values["person"] = data.person.strip()
@@ -167,7 +225,7 @@ def _values(data: ProjectInput) -> dict[str, Any]:
 def project_create(*, actor: User, data: ProjectInput) -> Project:
     """Register a key project in a street the actor manages, with its responsible unit."""
     require_manage_path(actor, data.region.path)
-    _check_project(data)
+    check_project(data)
     if Project.objects.filter(code=data.code.strip()).exists():
         raise DomainError(_("A project with this code exists already."))
     project = Project.objects.create(
@@ -175,7 +233,7 @@ def project_create(*, actor: User, data: ProjectInput) -> Project:
         region=data.region,
         region_path=data.region.path,
         unit=data.unit,
-        **_values(data),
+        **project_values(data),
     )
     audit.record(actor=actor, action="project.create", obj=project, region_path=project.region_path)
     return project
@@ -186,10 +244,10 @@ def project_update(*, actor: User, project: Project, version: int, data: Project
     """Change a project's description, plan, stage or dates (not its code); version-checked."""
     require_manage_path(actor, project.region_path)
     require_manage_path(actor, data.region.path)
-    _check_project(data)
+    check_project(data)
     before = {name: getattr(project, name) for name in EDITABLE}
     before.update(region=project.region_path, unit=project.unit_id)
-    values = _values(data)
+    values = project_values(data)
     updated = Project.objects.filter(pk=project.pk, version=version).update(
         version=version + 1,
         region=data.region,
@@ -223,6 +281,41 @@ def _decimal(value: Any, what: str) -> Decimal:
     return number
 
 
+@dataclass
+class MilestoneInput:
+    name: str
+    quantity_unit: str
+    planned_quantity: Any
+    planned_start: date
+    planned_end: date
+    weight: int = 1
+
+
+def check_milestone(data: MilestoneInput) -> dict[str, Any]:
+    """A milestone's plan as stored, or a DomainError with what is wrong with it."""
+    quantity = _decimal(data.planned_quantity, _("The planned quantity"))
+    if not data.name.strip():
+        raise DomainError(_("A milestone needs a name."))
+    if data.quantity_unit not in QuantityUnit.values:
+        raise DomainError(_("Unknown unit of quantity."))
+    if quantity <= 0:
+        raise DomainError(_("The planned quantity must be more than zero."))
+    if quantity >= Decimal(10) ** 16:
+        raise DomainError(_("The planned quantity is too large."))
+    if data.planned_end < data.planned_start:
+        raise DomainError(_("The planned end is before the planned start."))
+    if not 1 <= data.weight <= 100:
+        raise DomainError(_("The weight is between 1 and 100."))
+    return {
+        "name": data.name.strip()[:120],
+        "quantity_unit": data.quantity_unit,
+        "planned_quantity": quantity.quantize(Decimal("0.01")),
+        "planned_start": data.planned_start,
+        "planned_end": data.planned_end,
+        "weight": data.weight,
+    }
+
+
 @transaction.atomic
 def milestone_add(
     *,
@@ -237,35 +330,121 @@ def milestone_add(
 ) -> Milestone:
     """Add a milestone with its planned quantity in any unit (m², mu, km, yuan, …)."""
     require_manage_path(actor, project.region_path)
-    quantity = _decimal(planned_quantity, _("The planned quantity"))
-    if not name.strip():
-        raise DomainError(_("A milestone needs a name."))
-    if quantity_unit not in QuantityUnit.values:
-        raise DomainError(_("Unknown unit of quantity."))
-    if quantity <= 0:
-        raise DomainError(_("The planned quantity must be more than zero."))
-    if planned_end < planned_start:
-        raise DomainError(_("The planned end is before the planned start."))
-    if not 1 <= weight <= 100:
-        raise DomainError(_("The weight is between 1 and 100."))
+    values = check_milestone(
+        MilestoneInput(name, quantity_unit, planned_quantity, planned_start, planned_end, weight)
+    )
     milestone = Milestone.objects.create(
-        project=project,
-        name=name.strip()[:120],
-        quantity_unit=quantity_unit,
-        planned_quantity=quantity,
-        planned_start=planned_start,
-        planned_end=planned_end,
-        weight=weight,
-        sort_order=project.milestones.count(),
+        project=project, sort_order=project.milestones.count(), **values
     )
     audit.record(
         actor=actor,
         action="project.milestone_add",
         obj=project,
         region_path=project.region_path,
-        changes={"milestone": name.strip(), "planned": f"{quantity} {quantity_unit}"},
+        changes={
+            "milestone": values["name"],
+            "planned": f"{values['planned_quantity']} {quantity_unit}",
+        },
     )
     return milestone
+
+
+def _reported(milestone: Milestone) -> bool:
+    return ReportLine.objects.filter(milestone=milestone).exists()
+
+
+@transaction.atomic
+def milestone_update(
+    *, actor: User, milestone: Milestone, version: int, data: MilestoneInput
+) -> Milestone:
+    """Change a milestone's plan; version-checked. Its unit stays once progress was reported
+    in it (the reported quantities are in that unit)."""
+    project = milestone.project
+    require_manage_path(actor, project.region_path)
+    values = check_milestone(data)
+    if values["quantity_unit"] != milestone.quantity_unit and _reported(milestone):
+        raise DomainError(
+            _("Progress was reported in %(unit)s: the unit of this milestone cannot change.")
+            % {"unit": milestone.get_quantity_unit_display()}
+        )
+    before = {k: getattr(milestone, k) for k in values}
+    updated = Milestone.objects.filter(pk=milestone.pk, version=version).update(
+        version=version + 1, **values
+    )
+    if not updated:
+        raise ConflictError(stale())
+    audit.record(
+        actor=actor,
+        action="project.milestone_update",
+        obj=project,
+        region_path=project.region_path,
+        changes={"milestone": values["name"], **audit.diff(before, values)},
+    )
+    return Milestone.objects.select_related("project").get(pk=milestone.pk)
+
+
+@transaction.atomic
+def milestone_delete(*, actor: User, milestone: Milestone, version: int) -> None:
+    """Remove a milestone nothing was reported against (reported progress is kept)."""
+    project = milestone.project
+    require_manage_path(actor, project.region_path)
+    if _reported(milestone):
+        raise DomainError(_("Progress was reported against this milestone: it cannot be removed."))
+    deleted, _rows = Milestone.objects.filter(pk=milestone.pk, version=version).delete()
+    if not deleted:
+        raise ConflictError(stale())
+    audit.record(
+        actor=actor,
+        action="project.milestone_delete",
+        obj=project,
+        region_path=project.region_path,
+        changes={"milestone": milestone.name},
+    )
+
+
+@transaction.atomic
+def project_advance(
+    *, actor: User, project: Project, version: int, stage: str, on: date
+) -> Project:
+    """Move a project on to a later stage (签约 → 开工 → 在建 → 竣工 → 投产) reached on ``on``:
+    the district or the responsible unit; version-checked and audited. Stages never go back
+    (a correction is an edit of the project)."""
+    if not (may_manage(actor, project) or may_report(actor, project)):
+        raise DomainError(_("Only the district or the responsible unit moves a project on."))
+    if stage not in STAGE_ORDER:
+        raise DomainError(_("Unknown project kind or stage."))
+    if STAGE_ORDER.index(stage) <= STAGE_ORDER.index(project.stage):
+        raise DomainError(_("A project only moves on to a later stage."))
+    days = {
+        "signed_on": project.signed_on,
+        "started_on": project.started_on,
+        "completed_on": project.completed_on,
+        "operating_on": project.operating_on,
+    }
+    if not (stage == Stage.BUILDING and days["started_on"] is not None):
+        days[STAGE_DATES[stage]] = on  # (under construction: since its start, if known)
+    # Stages skipped on the way take the same day (a project signed and started at once).
+    reached = STAGE_ORDER.index(stage)
+    for later, name in (
+        (Stage.STARTED, "started_on"),
+        (Stage.COMPLETED, "completed_on"),
+    ):
+        if reached >= STAGE_ORDER.index(later) and days[name] is None:
+            days[name] = on
+    _check_stage_dates(list(days.values()), reached)
+    updated = Project.objects.filter(pk=project.pk, version=version).update(
+        version=version + 1, stage=stage, **days
+    )
+    if not updated:
+        raise ConflictError(stale())
+    audit.record(
+        actor=actor,
+        action="project.stage",
+        obj=project,
+        region_path=project.region_path,
+        changes={"stage": [project.stage, stage], "on": on.isoformat()},
+    )
+    return Project.objects.select_related("region", "unit").get(pk=project.pk)
 
 
 # --- progress reports -------------------------------------------------------------------------
@@ -513,7 +692,11 @@ def thresholds_update(
 def assess_projects(projects: Any, *, as_of: date, snapshot: bool = False) -> dict[str, int]:
     """Assess the projects of a queryset on ``as_of`` from their approved reports, store each
     one's progress, plan, light and reasons, and with ``snapshot`` keep the month's snapshot.
-    A fixed number of statements whatever the number of projects (bench: project-lights)."""
+
+    Set-based: the database sums every project's milestones in one grouped statement
+    (:func:`progress_sums`); Python only applies the thresholds to one row per project
+    (``lights.judge``). A fixed number of statements whatever the number of projects (bench:
+    project-lights)."""
     month = month_start(as_of)
     rows = list(
         projects.order_by("pk").values_list(
@@ -527,20 +710,7 @@ def assess_projects(projects: Any, *, as_of: date, snapshot: bool = False) -> di
         )
     )
     chosen = projects.order_by().values("pk")
-    approved = {"report__status": ReportStatus.APPROVED, "report__month__lte": month}
-    done = dict(
-        ReportLine.objects.filter(milestone__project__in=chosen, **approved)
-        .values("milestone_id")
-        .annotate(total=Sum("quantity"))
-        .values_list("milestone_id", "total")
-    )
-    plans: dict[int, list[lights.MilestonePlan]] = defaultdict(list)
-    for pk, project_id, quantity, start, end, weight in Milestone.objects.filter(
-        project__in=chosen
-    ).values_list("pk", "project_id", "planned_quantity", "planned_start", "planned_end", "weight"):
-        plans[project_id].append(
-            lights.MilestonePlan(quantity, start, end, weight, done.get(pk) or Decimal(0))
-        )
+    sums = progress_sums(chosen, as_of=as_of)
     invested: dict[int, int] = {}
     if snapshot:
         invested = dict(
@@ -552,16 +722,18 @@ def assess_projects(projects: Any, *, as_of: date, snapshot: bool = False) -> di
             .values_list("project_id", "total")
         )
     rules = thresholds()
+    day = connection.ops.adapt_datefield_value(as_of)
     counts = {Light.GREEN.value: 0, Light.YELLOW.value: 0, Light.RED.value: 0}
     completed = {Stage.COMPLETED.value, Stage.OPERATING.value}
-    reasons_field = Project._meta.get_field("reasons")
-    day = connection.ops.adapt_datefield_value(as_of)
     updates: list[tuple[Any, ...]] = []
     snapshots: list[tuple[Any, ...]] = []
     for pk, path, stage, planned_start, started_on, due, registered_on in rows:
-        result = lights.assess(
+        weight, done_share, time_share = sums.get(pk, (0, None, None))
+        result = lights.judge(
+            lights.percent(done_share, weight),
+            lights.percent(time_share, weight),
             lights.ProjectFacts(
-                milestones=plans.get(pk, []),
+                milestones=(),
                 planned_start=planned_start,
                 started_on=started_on,
                 completed=stage in completed,
@@ -572,8 +744,9 @@ def assess_projects(projects: Any, *, as_of: date, snapshot: bool = False) -> di
             rules,
         )
         counts[result.light] += 1
-        reasons = reasons_field.get_db_prep_save(result.reasons, connection)
-        updates.append((result.actual_pct, result.planned_pct, result.light, reasons, day, pk))
+        updates.append(
+            (result.actual_pct, result.planned_pct, result.light, result.reasons, day, pk)
+        )
         if snapshot:
             snapshots.append(
                 (
@@ -584,7 +757,7 @@ def assess_projects(projects: Any, *, as_of: date, snapshot: bool = False) -> di
                     _plain(result.actual_pct),
                     _plain(result.planned_pct),
                     result.light,
-                    json.dumps(result.reasons, ensure_ascii=False),
+                    json.dumps(result.reasons),  # as the JSONField writes it
                     invested.get(pk) or 0,
                 )
             )
@@ -593,6 +766,61 @@ def assess_projects(projects: Any, *, as_of: date, snapshot: bool = False) -> di
         ProjectSnapshot.objects.filter(project__in=chosen, month=month).delete()
         bulk_insert(ProjectSnapshot._meta.db_table, _SNAPSHOT_COLUMNS, snapshots)
     return counts
+
+
+def progress_sums(chosen: Any, *, as_of: date) -> dict[int, tuple[int, Any, Any]]:
+    """Per project of ``chosen`` (a ``values("pk")`` queryset), in one grouped statement:
+    Σ weight, Σ weight × min(done ÷ planned, 1) and Σ weight × the share of the milestone's
+    planned time passed on ``as_of`` (both ends counted) — what ``lights.actual_progress`` and
+    ``lights.planned_progress`` compute milestone by milestone, over the approved reports of
+    the months up to ``as_of``'s. Milestones with nothing planned do not count."""
+    quote = connection.ops.quote_name
+    milestone = quote(Milestone._meta.db_table)
+    line = quote(ReportLine._meta.db_table)
+    report = quote(ProgressReport._meta.db_table)
+    if connection.vendor == "postgresql":
+
+        def day(expr: str) -> str:
+            return f"CAST({expr} AS date)"
+
+        def days(later: str, earlier: str) -> str:
+            return f"({later} - {earlier})"
+    else:
+
+        def day(expr: str) -> str:
+            return expr
+
+        def days(later: str, earlier: str) -> str:
+            return f"(julianday({later}) - julianday({earlier}))"
+
+    chosen_sql, chosen_params = chosen.query.get_compiler(connection=connection).as_sql()
+    when = connection.ops.adapt_datefield_value(as_of)
+    month = connection.ops.adapt_datefield_value(month_start(as_of))
+    done = "COALESCE(d.q, 0)"
+    sql = f"""
+        WITH done AS (
+            SELECT l.milestone_id AS mid, SUM(l.quantity) AS q
+            FROM {line} l JOIN {report} r ON r.id = l.report_id
+            WHERE r.status = %s AND r.month <= {day("%s")}
+              AND r.project_id IN ({chosen_sql})
+            GROUP BY l.milestone_id
+        )
+        SELECT m.project_id,
+            SUM(m.weight),
+            SUM(m.weight * CASE WHEN {done} >= m.planned_quantity THEN 1.0
+                ELSE {done} * 1.0 / m.planned_quantity END),
+            SUM(m.weight * CASE WHEN m.planned_start > {day("%s")} THEN 0.0
+                WHEN m.planned_end <= {day("%s")} THEN 1.0
+                ELSE ({days(day("%s"), "m.planned_start")} + 1) * 1.0
+                    / ({days("m.planned_end", "m.planned_start")} + 1) END)
+        FROM {milestone} m LEFT JOIN done d ON d.mid = m.id
+        WHERE m.planned_quantity > 0 AND m.project_id IN ({chosen_sql})
+        GROUP BY m.project_id
+    """  # noqa: S608 - names from the models, values as parameters
+    params = [ReportStatus.APPROVED.value, month, *chosen_params, when, when, when, *chosen_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {pk: (int(w), a, p) for pk, w, a, p in cursor.fetchall()}
 
 
 def _plain(value: Decimal | None) -> str | None:
@@ -613,23 +841,68 @@ _SNAPSHOT_COLUMNS = [
 
 
 def _store_assessments(updates: list[tuple[Any, ...]]) -> None:
-    """One prepared UPDATE executed for every project (``executemany``): Django's bulk_update
-    builds a CASE expression per field and row, and compiling it took 15 s of CPU for 2,000
-    projects. Decimals go as ``Decimal`` (both drivers adapt them), the JSON through its
-    field, the date through the backend's adapter."""
+    """Write every project's assessment (rows of actual, planned, light, reasons, day, id)
+    set-based. PostgreSQL: one ``UPDATE … FROM jsonb_to_recordset(…)`` with one JSON
+    parameter whatever the number of projects (psycopg quotes arrays of strings element by
+    element with a regular expression: 0.3 s for 2,000 projects' reasons). SQLite: one
+    ``UPDATE … FROM (VALUES …)`` per 4,000 projects (SQLite ≥ 3.33), the reasons as the
+    JSONField writes them so that an unchanged row compares equal as text. Django's
+    ``bulk_update`` builds a CASE expression per field and row (compiling it took 15 s of CPU
+    for 2,000 projects); one prepared UPDATE per project (``executemany``) took 0.5 s on
+    PostgreSQL. A row whose assessment did not change is not rewritten (the daily recompute
+    within a month assesses on the same day and mostly changes nothing)."""
     if not updates:
         return
     quote = connection.ops.quote_name
-    columns = ("actual_pct", "planned_pct", "light", "reasons", "assessed_on")
-    sets = ", ".join(f"{quote(c)} = %s" for c in columns)
     table = quote(Project._meta.db_table)
-    sql = f"UPDATE {table} SET {sets} WHERE {quote('id')} = %s"  # noqa: S608
+    names = ("actual_pct", "planned_pct", "light", "reasons", "assessed_on")
     with connection.cursor() as cursor:
-        cursor.executemany(sql, updates)
+        if connection.vendor == "postgresql":
+            sets = ", ".join(f"{quote(n)} = v.{n}" for n in names)
+            changed = " OR ".join(f"{table}.{quote(n)} IS DISTINCT FROM v.{n}" for n in names)
+            rows = [
+                {
+                    "actual_pct": _plain(actual),
+                    "planned_pct": _plain(planned),
+                    "light": light,
+                    "reasons": reasons,
+                    "assessed_on": str(day),
+                    "id": pk,
+                }
+                for actual, planned, light, reasons, day, pk in updates
+            ]
+            record = (
+                "v(actual_pct numeric, planned_pct numeric, light text, reasons jsonb, "
+                "assessed_on date, id bigint)"
+            )
+            cursor.execute(
+                f"UPDATE {table} SET {sets} "  # noqa: S608 - names from the model
+                f"FROM jsonb_to_recordset(CAST(%s AS jsonb)) AS {record} "
+                f"WHERE {table}.{quote('id')} = v.id AND ({changed})",
+                [json.dumps(rows)],
+            )
+            return
+        sets = ", ".join(f"{quote(n)} = v.column{k}" for k, n in enumerate(names, 1))
+        changed = " OR ".join(
+            f"{table}.{quote(n)} IS NOT v.column{k}" for k, n in enumerate(names, 1)
+        )
+        one = "(%s, %s, %s, %s, %s, %s)"
+        for k in range(0, len(updates), 4000):
+            chunk = updates[k : k + 4000]
+            cursor.execute(
+                f"UPDATE {table} SET {sets} "  # noqa: S608 - names from the model
+                f"FROM (VALUES {', '.join([one] * len(chunk))}) AS v "
+                f"WHERE {table}.{quote('id')} = v.column6 AND ({changed})",
+                [
+                    json.dumps(value) if isinstance(value, list) else value
+                    for row in chunk
+                    for value in row
+                ],
+            )
 
 
 @transaction.atomic
-def lights_recompute(*, actor: User, as_of: date | None = None) -> dict[str, int]:
+def lights_recompute(*, actor: User | None, as_of: date | None = None) -> dict[str, int]:
     """Assess every project of the district(s) the actor manages on ``as_of`` (the end of the
     last full month by default) and keep that month's snapshot. ``actor`` None: the job."""
     as_of = as_of or assessment_day()

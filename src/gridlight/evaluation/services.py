@@ -408,9 +408,9 @@ EVIDENCE_TYPES = {
 def evidence_add(
     *, actor: User, milestone: Milestone, kind: str, title: str, upload: Any
 ) -> Evidence:
-    """Evidence checked like a ticket's attachment (tickets/attachments.py: size, and type by
+    """Evidence checked like a ticket's attachment (core/uploads.py: size, and type by
     content and name alike), then by its kind (a photo is an image, a document a PDF)."""
-    from gridlight.tickets.attachments import MAX_BYTES, Upload, check_upload
+    from gridlight.core.uploads import MAX_BYTES, Upload, check_upload
 
     require_path(actor, Perm.EVALUATION_REPORT, milestone.region_path)
     if kind not in EVIDENCE_TYPES:

@@ -17,10 +17,16 @@ from gridlight.api.pagination import Pagination
 from gridlight.core.access import Perm, SignedInRequest, require
 from gridlight.core.errors import DomainError
 from gridlight.development import access as dev_access
-from gridlight.development import figures, selectors, services
+from gridlight.development import figures, rollups, selectors, services
 from gridlight.development import indicator_selectors as sel
 from gridlight.development import indicator_services as svc
-from gridlight.development.models import DataElement, ProgressReport, Project
+from gridlight.development.models import (
+    DataElement,
+    Indicator,
+    Milestone,
+    ProgressReport,
+    Project,
+)
 from gridlight.tickets.models import Unit
 
 router = Router(tags=["development"])
@@ -150,6 +156,141 @@ class ContributionsOut(Schema):
     missing: list[str]
 
 
+class ProjectIn(Schema):
+    code: str = Field(max_length=40)
+    name: str = Field(max_length=120)
+    year: int = Field(ge=2000, le=2100)
+    kind: str = Field("general", max_length=12)
+    industry: str = Field(max_length=12)
+    zone: str = Field("", max_length=16)
+    land_use: str = Field("", max_length=12)
+    street_code: str = Field(max_length=32)
+    unit_code: str = Field(max_length=40)
+    person: str = Field("", max_length=60)
+    total_investment_fen: int = Field(ge=-(2**62), le=2**62)
+    annual_investment_fen: int = Field(ge=-(2**62), le=2**62)
+    planned_start: date
+    planned_end: date
+    stage: str = Field("signed", max_length=12)
+    signed_on: date | None = None
+    started_on: date | None = None
+    completed_on: date | None = None
+    operating_on: date | None = None
+    registration_due: date | None = None
+    registered_on: date | None = None
+    supplied_on: date | None = None
+    version: int | None = None  # required to change a project
+
+
+class StageIn(Schema):
+    stage: str = Field(max_length=12)
+    on: date
+    version: int
+
+
+class MilestoneIn(Schema):
+    name: str = Field(max_length=120)
+    quantity_unit: str = Field(max_length=8)
+    planned_quantity: Decimal = Field(max_digits=18, decimal_places=2)
+    planned_start: date
+    planned_end: date
+    weight: int = Field(1, ge=-1000, le=1000)
+    version: int | None = None  # required to change a milestone
+
+
+class MilestoneSavedOut(Schema):
+    id: int
+    project_id: int
+    name: str
+    quantity_unit: str
+    planned_quantity: Decimal
+    planned_start: date
+    planned_end: date
+    weight: int
+    version: int
+
+
+class SummaryRowOut(Schema):
+    key: str
+    label: str
+    projects: int
+    red: int
+    yellow: int
+    green: int
+    unassessed: int
+    total_fen: int
+    annual_fen: int
+    invested_fen: int
+    invested_pct: Decimal | None
+    actual_pct: Decimal | None
+    planned_pct: Decimal | None
+
+
+class SummaryOut(Schema):
+    by: str
+    year: int | None
+    rows: list[SummaryRowOut]
+    total: SummaryRowOut
+
+
+def _project_input(request: SignedInRequest, payload: ProjectIn, code: str) -> Any:
+    from gridlight.core.models import Region, RegionLevel
+
+    street = Region.objects.filter(code=payload.street_code, level=RegionLevel.STREET).first()
+    unit = Unit.objects.filter(code=payload.unit_code).first()
+    if street is None:
+        raise DomainError(_("No street has the code %(code)s.") % {"code": payload.street_code})
+    if unit is None:
+        raise DomainError(_("No unit has the code %(code)s.") % {"code": payload.unit_code})
+    return services.ProjectInput(
+        code=code,
+        name=payload.name,
+        year=payload.year,
+        industry=payload.industry,
+        region=street,
+        unit=unit,
+        total_investment_fen=payload.total_investment_fen,
+        annual_investment_fen=payload.annual_investment_fen,
+        planned_start=payload.planned_start,
+        planned_end=payload.planned_end,
+        kind=payload.kind,
+        zone=payload.zone,
+        land_use=payload.land_use,
+        person=payload.person,
+        stage=payload.stage,
+        signed_on=payload.signed_on,
+        started_on=payload.started_on,
+        completed_on=payload.completed_on,
+        operating_on=payload.operating_on,
+        registration_due=payload.registration_due,
+        registered_on=payload.registered_on,
+        supplied_on=payload.supplied_on,
+    )
+
+
+def _milestone_input(payload: MilestoneIn) -> services.MilestoneInput:
+    return services.MilestoneInput(
+        payload.name,
+        payload.quantity_unit,
+        payload.planned_quantity,
+        payload.planned_start,
+        payload.planned_end,
+        payload.weight,
+    )
+
+
+def _managed_milestone(request: SignedInRequest, milestone_id: int) -> Milestone:
+    milestone = (
+        Milestone.objects.filter(project__in=dev_access.visible_projects(request.user))
+        .select_related("project")
+        .filter(pk=milestone_id)
+        .first()
+    )
+    if milestone is None or not dev_access.may_manage(request.user, milestone.project):
+        raise Http404
+    return milestone
+
+
 def _figure(f: figures.Figure) -> FigureOut:
     return FigureOut(
         value=f.rounded(4),
@@ -168,11 +309,133 @@ def list_projects(
     zone: str = "",
     stage: str = "",
     light: str = "",
+    kind: str = "",
 ) -> Any:
     dev_access.require_projects(request.user)
     return selectors.projects_list(
-        request.user, q=q, year=year, industry=industry, zone=zone, stage=stage, light=light
+        request.user,
+        q=q,
+        year=year,
+        industry=industry,
+        zone=zone,
+        kind=kind,
+        stage=stage,
+        light=light,
     )
+
+
+@router.get("/projects/summary", response={200: SummaryOut}, summary="Projects rolled up")
+def project_summary(request: SignedInRequest, by: str = "industry", year: int | None = None) -> Any:
+    """Counts by light, investment against the annual plan and average progress, per
+    industry, zone, street, unit or kind (``by``)."""
+    dev_access.require_projects(request.user)
+    result = rollups.summary(request.user, by=by, year=year)
+
+    def row(r: rollups.Row) -> dict[str, Any]:
+        return {**r.__dict__, "key": str(r.key), "invested_pct": r.invested_pct}
+
+    return {
+        "by": result.by,
+        "year": result.year,
+        "rows": [row(r) for r in result.rows],
+        "total": row(result.total),
+    }
+
+
+@router.post(
+    "/projects",
+    response={201: ProjectOut, 400: Message, 403: Message, 409: Message},
+    summary="Register a key project",
+)
+def create_project(request: SignedInRequest, payload: ProjectIn) -> Status[Project]:
+    project = services.project_create(
+        actor=request.user, data=_project_input(request, payload, payload.code)
+    )
+    return Status(201, Project.objects.select_related("region", "unit").get(pk=project.pk))
+
+
+@router.put(
+    "/projects/{project_id}",
+    response={200: ProjectOut, 400: Message, 404: Message, 409: Message},
+    summary="Change a key project (with the version read)",
+)
+def update_project(request: SignedInRequest, project_id: int, payload: ProjectIn) -> Project:
+    project = dev_access.get_project(request.user, project_id)
+    if payload.version is None:
+        raise DomainError(_("Give the version you read."))
+    return services.project_update(
+        actor=request.user,
+        project=project,
+        version=payload.version,
+        data=_project_input(request, payload, project.code),
+    )
+
+
+@router.post(
+    "/projects/{project_id}/stage",
+    response={200: ProjectOut, 400: Message, 404: Message, 409: Message},
+    summary="Move a project on to a later stage, reached on a day",
+)
+def advance_project(request: SignedInRequest, project_id: int, payload: StageIn) -> Project:
+    project = dev_access.get_project(request.user, project_id)
+    return services.project_advance(
+        actor=request.user,
+        project=project,
+        version=payload.version,
+        stage=payload.stage,
+        on=payload.on,
+    )
+
+
+@router.post(
+    "/projects/{project_id}/milestones",
+    response={201: MilestoneSavedOut, 400: Message, 404: Message},
+    summary="Add a milestone",
+)
+def add_milestone(
+    request: SignedInRequest, project_id: int, payload: MilestoneIn
+) -> Status[Milestone]:
+    project = dev_access.get_project(request.user, project_id)
+    data = _milestone_input(payload)
+    milestone = services.milestone_add(
+        actor=request.user,
+        project=project,
+        name=data.name,
+        quantity_unit=data.quantity_unit,
+        planned_quantity=data.planned_quantity,
+        planned_start=data.planned_start,
+        planned_end=data.planned_end,
+        weight=data.weight,
+    )
+    return Status(201, milestone)
+
+
+@router.put(
+    "/milestones/{milestone_id}",
+    response={200: MilestoneSavedOut, 400: Message, 404: Message, 409: Message},
+    summary="Change a milestone (with the version read)",
+)
+def update_milestone(request: SignedInRequest, milestone_id: int, payload: MilestoneIn) -> Any:
+    milestone = _managed_milestone(request, milestone_id)
+    if payload.version is None:
+        raise DomainError(_("Give the version you read."))
+    return services.milestone_update(
+        actor=request.user,
+        milestone=milestone,
+        version=payload.version,
+        data=_milestone_input(payload),
+    )
+
+
+@router.delete(
+    "/milestones/{milestone_id}",
+    response={204: None, 400: Message, 404: Message, 409: Message},
+    summary="Remove a milestone nothing was reported against",
+)
+def delete_milestone(request: SignedInRequest, milestone_id: int, version: int) -> Status[None]:
+    milestone = _managed_milestone(request, milestone_id)
+    services.milestone_delete(actor=request.user, milestone=milestone, version=version)
+    return Status(204, None)
 
 
 @router.get("/projects/{project_id}", response=ProjectDetailOut)
@@ -313,4 +576,77 @@ def contributions(request: SignedInRequest, region: str, period: date | None = N
             for r in table.rows
         ],
         "missing": list(table.missing),
+    }
+
+
+class IndicatorIn(Schema):
+    code: str = Field(max_length=40)
+    name: str = Field(max_length=80)
+    kind: str = Field(max_length=10)
+    numerator: str = Field(max_length=40)
+    denominator: str = Field("", max_length=40)
+    factor: Decimal = Field(Decimal(1), max_digits=12, decimal_places=4)
+    unit: str = Field("", max_length=20)
+
+
+class IndicatorOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    factor: Decimal
+    unit: str
+
+
+class IndicatorFigureOut(Schema):
+    indicator: str
+    region: str
+    period: str
+    figure: FigureOut
+
+
+@router.post(
+    "/indicators",
+    response={201: IndicatorOut, 400: Message, 403: Message},
+    summary="Define an indicator as a formula over data elements (district managers)",
+)
+def define_indicator(request: SignedInRequest, payload: IndicatorIn) -> Status[Any]:
+    require(request.user, Perm.INDICATOR_MANAGE)
+    indicator = svc.indicator_define(
+        actor=request.user,
+        code=payload.code,
+        name=payload.name,
+        kind=payload.kind,
+        numerator=payload.numerator,
+        denominator=payload.denominator,
+        factor=payload.factor,
+        unit=payload.unit,
+    )
+    return Status(201, indicator)
+
+
+@router.get(
+    "/indicators/{code}/figure",
+    response={200: IndicatorFigureOut, 400: Message, 404: Message},
+    summary="An indicator's value with its inputs (400 when it would divide by zero)",
+)
+def indicator_figure(
+    request: SignedInRequest, code: str, region: str, period: date | None = None
+) -> dict[str, Any]:
+    require(request.user, Perm.INDICATOR_VIEW)
+    indicator = Indicator.objects.select_related("numerator", "denominator").filter(code=code)
+    found = indicator.first()
+    place = sel.regions_for_figures(request.user).filter(code=region).first()
+    if found is None or place is None:
+        raise Http404
+    period_type = found.numerator.period_type
+    when = figures.period_start(period, period_type) if period else None
+    when = when or sel.latest_period(found.numerator, place)
+    if when is None:
+        raise Http404
+    return {
+        "indicator": found.code,
+        "region": place.code,
+        "period": figures.period_label(when, period_type),
+        "figure": _figure(sel.indicator_figure(found, place, when)),
     }

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridlight.core import exports
-from gridlight.core.access import SignedInRequest, Viewer, access
+from gridlight.core.access import Perm, SignedInRequest, Viewer, access, scope_for
 from gridlight.core.errors import DomainError
 from gridlight.core.models import Region, RegionLevel
 from gridlight.core.spreadsheets import Column
@@ -62,6 +62,8 @@ def project_list(request: SignedInRequest) -> HttpResponse:
             "query": query_without_page(request),
             "lights": selectors.light_counts(qs),
             "is_manager": dev_access.is_district_manager(request.user),
+            "may_create": not scope_for(request.user, Perm.PROJECT_MANAGE).empty,
+            "may_report": not scope_for(request.user, Perm.PROJECT_REPORT).empty,
         },
     )
 
@@ -81,6 +83,10 @@ def project_detail(request: SignedInRequest, pk: int) -> HttpResponse:
             "chart": selectors.charts(project, rows),
             "may_report": dev_access.may_report(request.user, project),
             "may_manage": dev_access.may_manage(request.user, project),
+            "next_stages": selectors.next_stages(project)
+            if dev_access.may_manage(request.user, project)
+            or dev_access.may_report(request.user, project)
+            else [],
         },
     )
 
