@@ -17,4 +17,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridlight.settings")
 
 app = Celery("gridlight")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["gridlight.tickets", "gridlight.core"])
+app.autodiscover_tasks(["gridlight.tickets", "gridlight.core", "gridlight.dashboard"])

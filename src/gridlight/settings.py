@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "gridlight.policies",
     "gridlight.evaluation",
     "gridlight.development",
+    "gridlight.dashboard",
     "gridlight.demo",
     "gridlight.api",
 ]
@@ -250,6 +251,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TIMEZONE = TIME_ZONE
 GRIDLIGHT_SWEEP_SECONDS = int(env("GRIDLIGHT_SWEEP_SECONDS", "300"))
 GRIDLIGHT_SEND_SECONDS = int(env("GRIDLIGHT_SEND_SECONDS", "60"))
+# The cockpit's figures are recomputed from the records this often (docs/cockpit.md).
+GRIDLIGHT_COCKPIT_SECONDS = int(env("GRIDLIGHT_COCKPIT_SECONDS", "600"))
 CELERY_BEAT_SCHEDULE = {
     "sweep-tickets": {
         "task": "gridlight.tickets.sweep_tickets",
@@ -260,6 +263,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(GRIDLIGHT_SEND_SECONDS),
     },
     "expire-exports": {"task": "gridlight.core.expire_exports", "schedule": 3600.0},
+    "refresh-cockpit": {
+        "task": "gridlight.dashboard.refresh_cockpit",
+        "schedule": float(GRIDLIGHT_COCKPIT_SECONDS),
+    },
 }
 # Open311: anonymous GET of service requests answers a redacted public view (category, status,
 # dates, community); off, every read needs an api_key (docs/open311.md).

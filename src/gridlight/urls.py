@@ -35,6 +35,7 @@ urlpatterns = [
     path("talent/problems/", include("gridlight.talent.urls_problems")),
     path("me/talent/", include("gridlight.talent.urls_portal")),
     path("development/", include("gridlight.development.urls")),
+    path("cockpit/", include("gridlight.dashboard.urls")),
     path("", include("gridlight.core.urls")),
 ]
 

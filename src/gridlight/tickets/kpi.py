@@ -104,6 +104,8 @@ _AGGREGATES: dict[str, Count] = {
     "reopened": Count("id", filter=Q(rated=True, reopened=True)),
 }
 assert set(_AGGREGATES) == set(COUNT_FIELDS)
+# The same counts for the cockpit's pre-aggregated figures (dashboard/refresh.py).
+AGGREGATES = _AGGREGATES
 
 
 @dataclass(frozen=True)
