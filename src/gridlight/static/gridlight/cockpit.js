@@ -42,7 +42,8 @@
   if (s.households) {
     var h = s.households, c1 = chart("ck-households");
     var names = h.light_names;
-    var children = h.children || [];
+    // On a phone the ring alone: the streets' bars need the big screen's width.
+    var children = phone ? [] : (h.children || []);
     var option = Object.assign({}, base, {
       tooltip: { trigger: "item", confine: true, formatter: function (p) {
         return gl.lines([p.seriesName === "ring" ? p.name : p.seriesName + " · " + p.name, String(p.value)]);
@@ -56,10 +57,10 @@
       }]
     });
     if (children.length) {
-      option.grid = { left: "38%", right: 8, top: 6, bottom: 18 };
+      option.grid = { left: "37%", right: 8, top: 4, bottom: 4, containLabel: true };
       option.xAxis = axis({ type: "value", splitNumber: 3 });
       option.yAxis = axis({ type: "category", inverse: true, data: children.map(function (c) { return c.name; }),
-        axisLabel: { color: MUTED, fontSize: 10, interval: 0, width: 70, overflow: "truncate" } });
+        axisLabel: { color: MUTED, fontSize: 10, interval: 0, width: 64, overflow: "truncate" } });
       ["red", "yellow", "green"].forEach(function (k) {
         option.series.push({ name: names[k], type: "bar", stack: "l", barMaxWidth: 10,
           itemStyle: { color: LIGHT[k] }, data: children.map(function (c) { return c[k]; }) });
