@@ -218,9 +218,7 @@ def _talent(region: Region, data: dict[str, Any]) -> dict[str, Any]:
             for k in Industry.values
             if data["industries"].get(k)
         ],
-        "tags": [
-            {"code": k, "name": str(tags.get(k, k)), "n": n} for k, n in data["tags"].items()
-        ],
+        "tags": [{"code": k, "name": str(tags.get(k, k)), "n": n} for k, n in data["tags"].items()],
     }
 
 
@@ -320,8 +318,7 @@ def _projects(region: Region, data: dict[str, Any], names: dict[str, str]) -> di
             if data["industry"].get(k)
         ],
         "red": [
-            {**r, "url": reverse("development:project_detail", args=[r["pk"]])}
-            for r in data["red"]
+            {**r, "url": reverse("development:project_detail", args=[r["pk"]])} for r in data["red"]
         ],
         "red_url": url(light="red"),
         "children": {names.get(k, k): v for k, v in data["children"].items()},
@@ -402,9 +399,7 @@ def cockpit(user: Viewer, region: Region) -> dict[str, Any]:
     """The cockpit of ``region`` as ``user`` may read it (``region`` must be one of
     ``access.cockpit_regions``): two queries, the tiles and the children's names."""
     allowed = sections_for(user, region)
-    tiles = {
-        t.section: t for t in CockpitTile.objects.filter(region=region, section__in=allowed)
-    }
+    tiles = {t.section: t for t in CockpitTile.objects.filter(region=region, section__in=allowed)}
     names = dict(region.children.values_list("code", "name"))
     raw = {s: t.data for s, t in tiles.items()}
     sections: dict[str, Any] = {}

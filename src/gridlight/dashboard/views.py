@@ -56,6 +56,9 @@ def cockpit_refresh(request: SignedInRequest) -> HttpResponse:
         refresh.JOB,
         actor=request.user,
         region_path=region.path,
-        params={"region": region.code, "next": f"{reverse('dashboard:cockpit')}?region={region.code}"},
+        params={
+            "region": region.code,
+            "next": f"{reverse('dashboard:cockpit')}?region={region.code}",
+        },
     )
     return redirect("core:job_detail", pk=job.pk)

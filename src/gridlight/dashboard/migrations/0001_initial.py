@@ -5,30 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0007_struct_job_expired'),
+        ("core", "0007_struct_job_expired"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CockpitTile',
+            name="CockpitTile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('region_path', models.CharField(max_length=255)),
-                ('section', models.CharField(choices=[('households', 'Households by light'), ('tickets', 'Tickets'), ('talent', 'Talents and enterprises'), ('projects', 'Key projects'), ('indicators', 'Indicators'), ('map', 'Map')], max_length=12)),
-                ('data', models.JSONField(default=dict)),
-                ('computed_at', models.DateTimeField()),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("region_path", models.CharField(max_length=255)),
+                (
+                    "section",
+                    models.CharField(
+                        choices=[
+                            ("households", "Households by light"),
+                            ("tickets", "Tickets"),
+                            ("talent", "Talents and enterprises"),
+                            ("projects", "Key projects"),
+                            ("indicators", "Indicators"),
+                            ("map", "Map"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("data", models.JSONField(default=dict)),
+                ("computed_at", models.DateTimeField()),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cockpit tile',
-                'verbose_name_plural': 'cockpit tiles',
-                'ordering': ['region_path', 'section'],
-                'constraints': [models.UniqueConstraint(fields=('region', 'section'), name='cockpit_tile_one')],
+                "verbose_name": "cockpit tile",
+                "verbose_name_plural": "cockpit tiles",
+                "ordering": ["region_path", "section"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("region", "section"), name="cockpit_tile_one")
+                ],
             },
         ),
     ]

@@ -42,7 +42,7 @@ def loop(
                 counts = sweeper.sweep()
                 counts["exports expired"] = exports.expire()
                 # The apps' own periodic work (the cockpit's refresh, …) when it is due.
-                counts.update({k: 1 for k in periodic.run_due()})
+                counts.update(dict.fromkeys(periodic.run_due(), 1))
                 next_sweep = started + sweep_every
                 if report:
                     report("sweep: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
