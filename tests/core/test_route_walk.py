@@ -29,6 +29,8 @@ from gridlight.core.models import (
 )
 from gridlight.core.services import token_create
 from gridlight.core.urlwalk import all_routes, concrete_urls
+from gridlight.dashboard.models import CockpitTile
+from gridlight.dashboard.refresh import refresh as refresh_cockpit
 from gridlight.development.models import (
     DataElement,
     DataValue,
@@ -317,6 +319,7 @@ def _state() -> tuple[Any, ...]:
         Project,
         ProgressReport,
         DataValue,
+        CockpitTile,
     ):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
         counts.append(f"(SELECT COALESCE(SUM(version), 0) FROM {table(model)})")  # noqa: S608
@@ -444,6 +447,7 @@ def test_out_of_scope_twin_sees_and_changes_nothing(world: World, role: str) -> 
     evaluation_secrets.make(world)
     _token, secret = token_create(actor=twin, name="twin token")
     raise_secret_problems(world)
+    refresh_cockpit()  # the cockpit's tiles, the secret street's among them
     problems = _walk(login(twin), world)
     problems += _walk(Client(raise_request_exception=False), world, api_token=secret)
     assert problems == []
@@ -452,6 +456,7 @@ def test_out_of_scope_twin_sees_and_changes_nothing(world: World, role: str) -> 
 @pytest.mark.django_db
 def test_the_walk_detects_a_leak(world: World) -> None:
     """The in-scope district admin does see the secret street: the walk is able to fail."""
+    refresh_cockpit()
     problems = _walk(login(world.users["district_admin"]), world)
     assert any("leaked secret data" in p for p in problems)
     assert any("wrote data" in p for p in problems)

@@ -11,10 +11,10 @@ and the district sees the district's and every street's; a region outside all of
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
-from gridlight.core.access import Perm, Viewer, scope_for
+from gridlight.core.access import Perm, Scope, Viewer, scope_for
 from gridlight.core.models import Region, RegionLevel
 from gridlight.dashboard.models import Section
 
@@ -38,12 +38,8 @@ def sections_for(user: Viewer, region: Region) -> list[str]:
 
 def cockpit_regions(user: Viewer) -> QuerySet[Region]:
     """The district and streets whose cockpit ``user`` may open (a pillar over all of it)."""
-    q = Q(pk__in=[])
-    for section in PILLARS:
-        scope = scope_for(user, SECTION_PERMS[section])
-        if not scope.empty:
-            q |= scope.q("path")
-    return Region.objects.filter(q, level__lte=RegionLevel.STREET).order_by(
+    scope = Scope.of(p for s in PILLARS for p in scope_for(user, SECTION_PERMS[s]).paths)
+    return Region.objects.filter(scope.q("path"), level__lte=RegionLevel.STREET).order_by(
         "level", "sort_order", "path"
     )
 

@@ -6,6 +6,7 @@ computed (its provenance), in the viewer's language. Nothing here reads the reco
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,8 +27,14 @@ from gridlight.tickets.kpi import Rate
 HEADLINE = ["finance_va", "gdp", "stations_5g", "energy_scale"]
 
 
+@lru_cache(maxsize=4096)
+def _reverse(name: str, args: tuple[Any, ...]) -> str:
+    """Named URLs, resolved once (the page names a few hundred of them)."""
+    return reverse(name, args=list(args))
+
+
 def _url(name: str, args: list[Any] | None = None, **query: Any) -> str:
-    base = reverse(name, args=args)
+    base = _reverse(name, tuple(args or ()))
     params = {k: v for k, v in query.items() if v not in (None, "")}
     return f"{base}?{urlencode(params)}" if params else base
 
@@ -44,7 +51,7 @@ def _rate(numerator: int, denominator: int) -> float | None:
 
 
 def _households(region: Region, data: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
-    url = reverse("households:dashboard_region", args=[region.pk])
+    url = _reverse("households:dashboard_region", (region.pk,))
     total = data["total"]
     lights = [("red", _("Red")), ("yellow", _("Yellow")), ("green", _("Green"))]
     return {
@@ -83,7 +90,7 @@ def _households(region: Region, data: dict[str, Any], names: dict[str, str]) -> 
                 _("Visits overdue"),
                 data["overdue"],
                 unit=_("households"),
-                url=reverse("households:worklist"),
+                url=_reverse("households:worklist", ()),
                 how=_("Active households whose next visit is past due"),
             ),
         ],
@@ -152,7 +159,7 @@ def _tickets(region: Region, data: dict[str, Any]) -> dict[str, Any]:
                 _("Closure rate"),
                 _rate(data["closed"], data["received"]),
                 unit="%",
-                url=reverse("tickets:list"),
+                url=_reverse("tickets:list", ()),
                 how=_("%(n)s closed of %(d)s tickets received in %(period)s")
                 % {"n": data["closed"], "d": data["received"], "period": period},
             ),
@@ -271,7 +278,7 @@ def _projects(region: Region, data: dict[str, Any], names: dict[str, str]) -> di
                 d["name"],
                 d["actual"],
                 unit="%",
-                url=reverse("development:project_detail", args=[d["pk"]]),
+                url=_reverse("development:project_detail", (d["pk"],)),
                 how=_("Quantity done ÷ planned, from the approved monthly reports"),
             )
         )
@@ -318,7 +325,7 @@ def _projects(region: Region, data: dict[str, Any], names: dict[str, str]) -> di
             if data["industry"].get(k)
         ],
         "red": [
-            {**r, "url": reverse("development:project_detail", args=[r["pk"]])} for r in data["red"]
+            {**r, "url": _reverse("development:project_detail", (r["pk"],))} for r in data["red"]
         ],
         "red_url": url(light="red"),
         "children": {names.get(k, k): v for k, v in data["children"].items()},

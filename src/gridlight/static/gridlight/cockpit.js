@@ -49,7 +49,7 @@
         return gl.lines([p.seriesName === "ring" ? p.name : p.seriesName + " · " + p.name, String(p.value)]);
       } },
       series: [{
-        name: "ring", type: "pie", radius: ["45%", "72%"], center: [children.length ? "18%" : "50%", "52%"],
+        name: "ring", type: "pie", stillShowZeroSum: false, radius: ["45%", "72%"], center: [children.length ? "18%" : "50%", "52%"],
         label: { show: !children.length, color: TEXT, formatter: "{b} {c}" },
         data: ["red", "yellow", "green"].map(function (k) {
           return { name: names[k], value: h.lights[k], itemStyle: { color: LIGHT[k] } };
@@ -121,7 +121,7 @@
     }));
     c5.setOption(Object.assign({}, base, {
       tooltip: { trigger: "item", confine: true, formatter: function (q) { return gl.lines([q.name, q.value + " (" + q.percent + "%)"]); } },
-      series: [{ type: "pie", radius: ["35%", "62%"], center: ["50%", "55%"],
+      series: [{ type: "pie", stillShowZeroSum: false, radius: ["35%", "62%"], center: ["50%", "55%"],
         label: { color: TEXT, fontSize: 11, formatter: "{b}\n{c}" },
         data: p.industries.map(function (x) { return { name: x.name, value: x.n, url: x.url }; }) }]
     }));
