@@ -4,6 +4,7 @@ kept in test-artifacts/."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -62,6 +63,6 @@ def test_the_cockpit_fills_a_big_screen_and_stacks_on_a_phone(
     )
     assert all(w <= 390 for _t, _b, w in boxes)
     ordered = sorted(boxes)
-    assert all(a[1] <= b[0] + 1 for a, b in zip(ordered, ordered[1:], strict=False))  # no overlap
+    assert all(a[1] <= b[0] + 1 for a, b in pairwise(ordered))  # no overlap
     phone.screenshot(path=str(ARTIFACTS / "cockpit-phone.png"), full_page=True)
     assert errors == []
