@@ -655,7 +655,8 @@ def refresh(root: Region | None = None, day: date | None = None) -> Refreshed:
             changed.append(tile)
         else:
             same.append(tile.pk)
-    CockpitTile.objects.bulk_create(new, batch_size=200)
+    # A refresh running at the same moment (the schedule and the button) may have made them.
+    CockpitTile.objects.bulk_create(new, batch_size=200, ignore_conflicts=True)
     CockpitTile.objects.bulk_update(
         changed, ["data", "region_path", "computed_at", "version"], batch_size=200
     )
