@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, str] = {
     "match": "bench.match",
     "match-one": "bench.match:run_one",
     "push": "bench.match:run_push",
+    "cockpit": "bench.cockpit",
 }
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gridlight_bench")

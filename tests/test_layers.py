@@ -21,6 +21,7 @@ LAYERS = {
     "policies": 5,  # eligibility of talents and enterprises
     "evaluation": 4,  # action items and overdue tasks become tickets
     "development": 4,  # key projects' supervision is a ticket
+    "dashboard": 6,  # the cockpit reads every pillar's records
     "demo": 9,
     "api": 9,
 }

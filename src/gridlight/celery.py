@@ -21,7 +21,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridlight.settings")
 app = Celery("gridlight")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(
-    ["gridlight.tickets", "gridlight.core", "gridlight.policies", "gridlight.development"]
+    [
+        "gridlight.tickets",
+        "gridlight.core",
+        "gridlight.policies",
+        "gridlight.development",
+        "gridlight.dashboard",
+    ]
 )
 # Policies matched against every talent and enterprise at night (docs/policies-matching.md).
 app.conf.beat_schedule = {

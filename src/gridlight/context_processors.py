@@ -16,6 +16,7 @@ from gridlight.core.models import Role
 
 MENU: list[tuple[str, Any, Perm | None]] = [
     ("core:home", _("Home"), None),
+    ("dashboard:cockpit", _("Cockpit"), Perm.PROJECT_VIEW),
     ("households:worklist", _("My visits"), Perm.VISIT_RECORD),
     ("households:list", _("Households"), Perm.HOUSEHOLD_VIEW),
     ("households:dashboard", _("Traffic light"), Perm.HOUSEHOLD_VIEW),

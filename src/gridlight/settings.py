@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "gridlight.policies",
     "gridlight.evaluation",
     "gridlight.development",
+    "gridlight.dashboard",
     "gridlight.demo",
     "gridlight.api",
 ]
@@ -253,6 +254,8 @@ GRIDLIGHT_SEND_SECONDS = int(env("GRIDLIGHT_SEND_SECONDS", "60"))
 # Commissioners are reminded of a policy push neither opened nor applied for after this many
 # working days (docs/policies-matching.md).
 GRIDLIGHT_PUSH_REMINDER_WORKDAYS = int(env("GRIDLIGHT_PUSH_REMINDER_WORKDAYS", "5"))
+# The cockpit's figures are recomputed from the records this often (docs/cockpit.md).
+GRIDLIGHT_COCKPIT_SECONDS = int(env("GRIDLIGHT_COCKPIT_SECONDS", "600"))
 CELERY_BEAT_SCHEDULE = {
     "sweep-tickets": {
         "task": "gridlight.tickets.sweep_tickets",
@@ -267,6 +270,10 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-project-lights": {
         "task": "gridlight.development.recompute_project_lights",
         "schedule": 86400.0,
+    },
+    "refresh-cockpit": {
+        "task": "gridlight.dashboard.refresh_cockpit",
+        "schedule": float(GRIDLIGHT_COCKPIT_SECONDS),
     },
 }
 # Open311: anonymous GET of service requests answers a redacted public view (category, status,

@@ -37,6 +37,7 @@ urlpatterns = [
     path("me/talent/", include("gridlight.talent.urls_portal")),
     path("me/policies/", include("gridlight.policies.urls_portal")),
     path("development/", include("gridlight.development.urls")),
+    path("cockpit/", include("gridlight.dashboard.urls")),
     path("", include("gridlight.core.urls")),
 ]
 

@@ -30,6 +30,8 @@ from gridlight.core.models import (
 )
 from gridlight.core.services import token_create
 from gridlight.core.urlwalk import all_routes, concrete_urls
+from gridlight.dashboard.models import CockpitTile
+from gridlight.dashboard.refresh import refresh as refresh_cockpit
 from gridlight.development.models import (
     DataElement,
     DataValue,
@@ -386,6 +388,7 @@ def _state() -> tuple[Any, ...]:
         Grant,
         PaymentBatch,
         Milestone,
+        CockpitTile,
     ):
         counts.append(f"(SELECT COUNT(*) FROM {table(model)})")  # noqa: S608
         counts.append(f"(SELECT COALESCE(SUM(version), 0) FROM {table(model)})")  # noqa: S608
@@ -555,6 +558,7 @@ def test_out_of_scope_twin_sees_and_changes_nothing(world: World, role: str) -> 
     evaluation_secrets.make(world)
     _token, secret = token_create(actor=twin, name="twin token")
     raise_secret_problems(world)
+    refresh_cockpit()  # the cockpit's tiles, the secret street's among them
     problems = _walk(login(twin), world)
     problems += _walk(Client(raise_request_exception=False), world, api_token=secret)
     assert problems == []
@@ -564,6 +568,7 @@ def test_out_of_scope_twin_sees_and_changes_nothing(world: World, role: str) -> 
 def test_the_walk_detects_a_leak(world: World) -> None:
     """The in-scope district admin does see the secret street: the walk is able to fail; and
     nothing answers the admin with a server error."""
+    refresh_cockpit()
     problems = _walk(login(world.users["district_admin"]), world)
     assert any("leaked secret data" in p for p in problems)
     assert any("wrote data" in p for p in problems)

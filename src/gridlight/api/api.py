@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, django_auth
 
 from gridlight.api.routers import core as core_router
+from gridlight.api.routers import dashboard as dashboard_router
 from gridlight.api.routers import development as development_router
 from gridlight.api.routers import evaluation as evaluation_router
 from gridlight.api.routers import households as households_router
@@ -96,3 +97,4 @@ api.add_router("/v1", talent_caseload_router.router)
 api.add_router("/v1", evaluation_router.router)
 api.add_router("/v1", talent_portal_router.router)
 api.add_router("/v1", development_router.router)
+api.add_router("/v1", dashboard_router.router)

@@ -108,6 +108,8 @@ _AGGREGATES: dict[str, Count] = {
 assert set(_AGGREGATES) == set(COUNT_FIELDS)
 # The same counts over the monthly sums (DispatchMonth, kept by triggers that count as above).
 _MONTH_SUMS: dict[str, Sum] = {f: Sum(f) for f in COUNT_FIELDS}
+# The same counts for the cockpit's pre-aggregated figures (dashboard/refresh.py).
+AGGREGATES = _AGGREGATES
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from gridlight.core.demo.build import build_demo, demo_password, demo_users
+from gridlight.dashboard.refresh import refresh as refresh_cockpit
 from gridlight.development.demo import build_development
 from gridlight.evaluation.demo import build_evaluation
 from gridlight.households.classify import recompute_all
@@ -67,6 +68,8 @@ class Command(BaseCommand):
         years = build_evaluation()
         self.stdout.write(f"  evaluation: {years} year(s) of the street evaluation cycle built")
         made += build_development()
+        cockpit = refresh_cockpit()
+        self.stdout.write(f"  cockpit: {cockpit.tiles} tiles computed in {cockpit.seconds:.1f} s")
         self.stdout.write(f"Demo district ready ({created + added + made} records created).")
         if not options["quiet_logins"]:
             print_logins(self.stdout.write)

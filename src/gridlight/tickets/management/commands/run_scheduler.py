@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
-from gridlight.core import exports
+from gridlight.core import exports, periodic
 from gridlight.tickets import notify, sweeper
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,8 @@ def loop(
             if started >= next_sweep:
                 counts = sweeper.sweep()
                 counts["exports expired"] = exports.expire()
+                # The apps' own periodic work (the cockpit's refresh, …) when it is due.
+                counts.update(dict.fromkeys(periodic.run_due(), 1))
                 next_sweep = started + sweep_every
                 if report:
                     report("sweep: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
