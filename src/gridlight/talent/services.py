@@ -385,27 +385,45 @@ def enterprise_update(
     return enterprise
 
 
+def employer_code(code: str) -> str:
+    """A talent's employer's credit code in canonical form; a malformed code is refused."""
+    try:
+        return validate_credit_code(code)
+    except InvalidCreditCode as exc:
+        raise FieldError("employer", _label(Talent, "employer"), exc.message) from exc
+
+
+def unknown_employer() -> FieldError:
+    return FieldError(
+        "employer", _label(Talent, "employer"), _("no enterprise with this credit code.")
+    )
+
+
+def duplicate_id_number() -> FieldError:
+    return FieldError(
+        "id_number", _("ID card number"), _("a talent with this number is registered.")
+    )
+
+
 def employer_by_code(actor: User, code: str) -> Enterprise | None:
     """The enterprise (visible to ``actor``) with this credit code, None for a blank code;
     how the pages, the API and the import name a talent's employer."""
     if not code.strip():
         return None
-    try:
-        canonical = validate_credit_code(code)
-    except InvalidCreditCode as exc:
-        raise FieldError("employer", _label(Talent, "employer"), exc.message) from exc
-    employer = enterprises_visible(actor).filter(credit_code=canonical).first()
+    employer = enterprises_visible(actor).filter(credit_code=employer_code(code)).first()
     if employer is None:
-        raise FieldError(
-            "employer", _label(Talent, "employer"), _("no enterprise with this credit code.")
-        )
+        raise unknown_employer()
     return employer
 
 
 # --- talents -----------------------------------------------------------------------------------
 
 
-def _talent_fields(actor: User, data: TalentInput, *, exclude_pk: int = 0) -> dict[str, Any]:
+def talent_values(data: TalentInput, *, parent_born: date | None = None) -> dict[str, Any]:
+    """A talent's own facts checked and in stored form (numbers encrypted and blind-indexed),
+    children included: every check that needs no database. The form, the API and the roster
+    import (row by row, before its checks against the register, which it makes for the whole
+    file at once) run these same checks. The employer is checked apart (it is looked up)."""
     name = data.name.strip()
     if not name:
         raise FieldError("name", _("Name"), _("is required."))
@@ -415,44 +433,60 @@ def _talent_fields(actor: User, data: TalentInput, *, exclude_pk: int = 0) -> di
         raise FieldError("id_number", _("ID card number"), exc.message) from exc
     except InvalidPhone as exc:
         raise FieldError("phone", _("Phone"), exc.message) from exc
-    index = numbers["id_number_index"]
-    if index is not None and (
-        Talent.objects.filter(id_number_index=index).exclude(pk=exclude_pk).exists()
-    ):
-        raise FieldError(
-            "id_number", _("ID card number"), _("a talent with this number is registered.")
-        )
-    employer = data.employer
-    if employer is not None and not enterprises_visible(actor).filter(pk=employer.pk).exists():
-        raise FieldError("employer", _label(Talent, "employer"), _("no such enterprise."))
     _not_future(Talent, "arrived_on", data.arrived_on)
-    return {
+    values = {
         "name": name,
         **numbers,
         "level": _choice(Talent, "level", data.level, TalentLevel, blank=False),
         "origin": _choice(Talent, "origin", data.origin, TalentOrigin, blank=True),
         "degree": _choice(Talent, "degree", data.degree, Degree, blank=True),
         "field": data.field.strip(),
-        "employer": employer,
-        "employer_name": "" if employer is not None else data.employer_name.strip(),
+        "employer_name": "" if data.employer is not None else data.employer_name.strip(),
         "arrived_on": data.arrived_on,
         "spouse_employment": _choice(
             Talent, "spouse_employment", data.spouse_employment, SpouseEmployment, blank=True
         ),
         "housing": _choice(Talent, "housing", data.housing, Housing, blank=True),
     }
+    check_children(data.children, parent_born=values.get("birth_date") or parent_born)
+    return values
 
 
-def _check_children(children: list[ChildInput]) -> None:
+def _talent_fields(actor: User, data: TalentInput, *, exclude_pk: int = 0) -> dict[str, Any]:
+    values = talent_values(data)
+    index = values["id_number_index"]
+    if index is not None and (
+        Talent.objects.filter(id_number_index=index).exclude(pk=exclude_pk).exists()
+    ):
+        raise duplicate_id_number()
+    employer = data.employer
+    if employer is not None and not enterprises_visible(actor).filter(pk=employer.pk).exists():
+        raise FieldError("employer", _label(Talent, "employer"), _("no such enterprise."))
+    return {**values, "employer": employer}
+
+
+MAX_CHILDREN = 10
+
+
+def check_children(children: list[ChildInput], *, parent_born: date | None = None) -> None:
+    """A talent's children: each with a birth date, not in the future, not before 1949 nor
+    before the parent's own; a name of at most 60 characters; at most ten."""
+    if len(children) > MAX_CHILDREN:
+        message = _("at most %(n)s children.") % {"n": MAX_CHILDREN}
+        raise FieldError("children", _("Children"), message)
     for n, child in enumerate(children, start=1):
         where = f"{_('Child')} {child.name.strip() or n} "
+        if len(child.name.strip()) > 60:
+            label = f"{where}{_label(Child, 'name')}"
+            raise FieldError("children", label, _("is at most 60 characters."))
         if child.birth_date is None:
             raise FieldError("children", f"{where}{_label(Child, 'birth_date')}", _("is required."))
         _not_future(Child, "birth_date", child.birth_date, where, "children")
+        label = f"{where}{_label(Child, 'birth_date')}"
         if child.birth_date.year < EARLIEST_YEAR:
-            raise FieldError(
-                "children", f"{where}{_label(Child, 'birth_date')}", _("is too long ago.")
-            )
+            raise FieldError("children", label, _("is too long ago."))
+        if parent_born is not None and child.birth_date <= parent_born:
+            raise FieldError("children", label, _("is not after the parent's birth date."))
 
 
 def _children_summary(talent: Talent) -> list[str]:
@@ -498,7 +532,7 @@ def _talent_snapshot(talent: Talent) -> dict[str, Any]:
     return snap
 
 
-def _masked_numbers(changes: dict[str, Any]) -> dict[str, Any]:
+def masked_numbers(changes: dict[str, Any]) -> dict[str, Any]:
     for key in ("id_number", "phone"):
         if key in changes:
             changes[key] = ["…", _("changed")]
@@ -510,7 +544,6 @@ def talent_create(*, actor: User, data: TalentInput) -> Talent:
     """Register a talent with its children in the actor's write scope."""
     street = _street(actor, data.street)
     values = _talent_fields(actor, data)
-    _check_children(data.children)
     commissioner = _commissioner(data.commissioner, street.path)
     try:
         with transaction.atomic():
@@ -518,11 +551,9 @@ def talent_create(*, actor: User, data: TalentInput) -> Talent:
                 street=street, region_path=street.path, commissioner=commissioner, **values
             )
     except IntegrityError as exc:  # the same number registered at the same moment
-        raise FieldError(
-            "id_number", _("ID card number"), _("a talent with this number is registered.")
-        ) from exc
+        raise duplicate_id_number() from exc
     _set_children(talent, data.children)
-    changes = _masked_numbers(audit.diff({}, _talent_snapshot(talent)))
+    changes = masked_numbers(audit.diff({}, _talent_snapshot(talent)))
     if commissioner is not None:
         changes["commissioner"] = [None, str(commissioner)]
     audit.record(
@@ -542,7 +573,6 @@ def talent_update(*, actor: User, talent: Talent, version: int, data: TalentInpu
     if not data.phone.strip() and talent.phone_enc:
         data.phone = decrypt(talent.phone_enc)
     values = _talent_fields(actor, data, exclude_pk=talent.pk)
-    _check_children(data.children)
     before = _talent_snapshot(talent)
     _locked(Talent, talent, version, str(_("talent")))
     Talent.objects.filter(pk=talent.pk).update(street=street, region_path=street.path, **values)
@@ -556,7 +586,7 @@ def talent_update(*, actor: User, talent: Talent, version: int, data: TalentInpu
         action="talent.update",
         obj=talent,
         region_path=street.path,
-        changes=_masked_numbers(audit.diff(before, _talent_snapshot(talent))),
+        changes=masked_numbers(audit.diff(before, _talent_snapshot(talent))),
     )
     return talent
 
