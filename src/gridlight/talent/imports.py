@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from gridlight.core import audit
 from gridlight.core.access import Perm, scope_for
-from gridlight.core.bulk import bulk_insert
+from gridlight.core.bulk import bulk_insert, bulk_update
 from gridlight.core.crypto import decrypt, mask_id, mask_name, mask_phone
 from gridlight.core.errors import DomainError, ImportRejected, RowError
 from gridlight.core.industries import Industry
@@ -620,7 +620,12 @@ def _write_talents(
         changes = services.masked_numbers(audit.diff({}, _snapshot_of(r.values)))
         changes["children"] = [None, _children_text(r.children)]
         event("talent.create", pk, r.values["name"], r.street.path, changes)
-    Talent.objects.bulk_update(changed, [*_WRITTEN, "version", "updated_at"], batch_size=500)
+    fields = ["id", *_WRITTEN, "version", "updated_at"]
+    bulk_update(
+        Talent._meta.db_table,
+        fields,
+        [(t.pk, *(getattr(t, f) for f in fields[1:])) for t in changed],
+    )
     for path, pks in moved.items():  # their log and problems follow them (talent_update)
         for k in range(0, len(pks), CHUNK):
             ServiceLog.objects.filter(talent_id__in=pks[k : k + CHUNK]).update(region_path=path)

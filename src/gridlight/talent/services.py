@@ -11,6 +11,7 @@ created, checked by :func:`commissioner_problem`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -123,8 +124,13 @@ def _label(model: type[Any], name: str) -> Any:
     return model._meta.get_field(name).verbose_name
 
 
+@functools.cache
+def _values(choices: Any) -> frozenset[str]:
+    return frozenset(choices.values)
+
+
 def _choice(model: type[Any], name: str, value: str, choices: Any, *, blank: bool) -> str:
-    if (blank and value == "") or value in choices.values:
+    if (blank and value == "") or value in _values(choices):
         return value
     raise FieldError(name, _label(model, name), _("choose one of the list."))
 
