@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, str] = {
     "talent-problems": "bench.talent_problems",
     "project-lights": "bench.project_lights",
     "talent-import": "bench.talent_import",
+    "talent-lists": "bench.talent_lists",
 }
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gridlight_bench")

@@ -31,8 +31,8 @@ from gridlight.talent.models import (
     TagLevel,
     Talent,
     TalentLevel,
-    TalentProblem,
 )
+from gridlight.talent.problems import solved_problems
 
 SOON_DAYS = 14
 # The worklist's sections and which records each holds on a day, by next contact due.
@@ -386,16 +386,4 @@ def figures(viewer: Viewer) -> Figures:
         municipal_platforms=platforms,
         problems_solved=sum(solved.values()),
         solved_by_category={c: solved.get(c, 0) for c in ProblemCategory.values},
-    )
-
-
-def solved_problems(viewer: Viewer) -> QuerySet[TalentProblem]:
-    """Talent problems whose ticket is closed as resolved, in ``viewer``'s view scope."""
-    from gridlight.tickets.models import CloseReason, Status
-
-    scope = scope_for(viewer, Perm.TALENT_VIEW)
-    return TalentProblem.objects.filter(
-        scope.q("region_path"),
-        ticket__status=Status.CLOSED,
-        ticket__close_reason=CloseReason.RESOLVED,
     )

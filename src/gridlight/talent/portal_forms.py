@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from gridlight.core.forms import Form, date_input
 from gridlight.talent.models import Housing, ProblemCategory, SpouseEmployment
-from gridlight.talent.portal import MAX_CHILDREN, MAX_HEADCOUNT
 from gridlight.talent.problems import DIMENSIONS
+from gridlight.talent.services import MAX_CHILDREN, MAX_HEADCOUNT
 
 MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d"]
 

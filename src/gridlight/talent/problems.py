@@ -194,6 +194,13 @@ def problems_visible(user: Viewer) -> QuerySet[TalentProblem]:
     return TalentProblem.objects.filter(scope_for(user, Perm.TALENT_VIEW).q("region_path"))
 
 
+def solved_problems(viewer: Viewer) -> QuerySet[TalentProblem]:
+    """The problems ``viewer`` may see that are solved (:data:`SOLVED`), whenever closed: the
+    one definition the figures, the portal and the KPI (:func:`solved_report`, by month
+    closed) count."""
+    return problems_visible(viewer).filter(SOLVED)
+
+
 ProblemStatus = Literal["", "open", "closed"]
 
 

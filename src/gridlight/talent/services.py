@@ -216,19 +216,35 @@ def _enterprise_fields(data: EnterpriseInput, *, exclude_pk: int = 0) -> dict[st
             _label(Enterprise, "credit_code"),
             _("an enterprise with this code is already registered."),
         )
-    for key in ("headcount", "revenue_yuan"):
-        value = getattr(data, key)
-        if value is not None and value < 0:
-            raise FieldError(key, _label(Enterprise, key), _("cannot be negative."))
+    if data.revenue_yuan is not None and data.revenue_yuan < 0:
+        raise FieldError(
+            "revenue_yuan", _label(Enterprise, "revenue_yuan"), _("cannot be negative.")
+        )
     return {
         "name": name,
         "credit_code": code,
         "industry": _choice(Enterprise, "industry", data.industry, Industry, blank=False),
-        "address": data.address.strip(),
-        "headcount": data.headcount,
+        **enterprise_contact_values(address=data.address, headcount=data.headcount),
         "revenue_yuan": data.revenue_yuan,
         "revenue_year": _year(Enterprise, "revenue_year", data.revenue_year),
     }
+
+
+MAX_HEADCOUNT = 10_000_000
+
+
+def enterprise_contact_values(*, address: str, headcount: int | None) -> dict[str, Any]:
+    """An enterprise's address and headcount checked: the part an enterprise user corrects
+    itself (the portal) as well as part of every registration and change."""
+    address = address.strip()
+    if len(address) > Enterprise._meta.get_field("address").max_length:  # type: ignore[operator]
+        raise FieldError("address", _label(Enterprise, "address"), _("is too long."))
+    if headcount is not None and headcount < 0:
+        raise FieldError("headcount", _label(Enterprise, "headcount"), _("cannot be negative."))
+    if headcount is not None and headcount > MAX_HEADCOUNT:
+        message = _("is more than %(n)s.") % {"n": f"{MAX_HEADCOUNT:,}"}
+        raise FieldError("headcount", _label(Enterprise, "headcount"), message)
+    return {"address": address, "headcount": headcount}
 
 
 def _check_tags(tags: list[TagInput]) -> None:
@@ -429,32 +445,60 @@ def talent_values(data: TalentInput, *, parent_born: date | None = None) -> dict
     """A talent's own facts checked and in stored form (numbers encrypted and blind-indexed),
     children included: every check that needs no database. The form, the API and the roster
     import (row by row, before its checks against the register, which it makes for the whole
-    file at once) run these same checks. The employer is checked apart (it is looked up)."""
+    file at once) run these same checks; the portal runs :func:`family_values`, their part a
+    talent corrects itself. The employer is checked apart (it is looked up)."""
     name = data.name.strip()
     if not name:
         raise FieldError("name", _("Name"), _("is required."))
     try:
-        numbers = personal.stored_numbers(id_number=data.id_number, phone=data.phone)
+        numbers = personal.stored_numbers(id_number=data.id_number, phone="")
     except InvalidIdNumber as exc:
         raise FieldError("id_number", _("ID card number"), exc.message) from exc
-    except InvalidPhone as exc:
-        raise FieldError("phone", _("Phone"), exc.message) from exc
+    family = family_values(
+        phone=data.phone,
+        spouse_employment=data.spouse_employment,
+        housing=data.housing,
+        children=data.children,
+        parent_born=numbers.get("birth_date") or parent_born,
+    )
     _not_future(Talent, "arrived_on", data.arrived_on)
-    values = {
+    return {
         "name": name,
         **numbers,
+        **family,
         "level": _choice(Talent, "level", data.level, TalentLevel, blank=False),
         "origin": _choice(Talent, "origin", data.origin, TalentOrigin, blank=True),
         "degree": _choice(Talent, "degree", data.degree, Degree, blank=True),
         "field": data.field.strip(),
         "employer_name": "" if data.employer is not None else data.employer_name.strip(),
         "arrived_on": data.arrived_on,
-        "spouse_employment": _choice(
-            Talent, "spouse_employment", data.spouse_employment, SpouseEmployment, blank=True
-        ),
-        "housing": _choice(Talent, "housing", data.housing, Housing, blank=True),
     }
-    check_children(data.children, parent_born=values.get("birth_date") or parent_born)
+
+
+def family_values(
+    *,
+    phone: str,
+    spouse_employment: str,
+    housing: str,
+    children: list[ChildInput],
+    parent_born: date | None = None,
+) -> dict[str, Any]:
+    """The contact and family facts of a talent, checked (the phone, the choices, the
+    children: :func:`check_children`) and in stored form (``phone_enc``, ``phone_index``,
+    ``spouse_employment``, ``housing``; a blank phone stores blank)."""
+    try:
+        numbers = personal.stored_numbers(id_number="", phone=phone)
+    except InvalidPhone as exc:
+        raise FieldError("phone", _("Phone"), exc.message) from exc
+    values = {
+        "phone_enc": numbers["phone_enc"],
+        "phone_index": numbers["phone_index"],
+        "spouse_employment": _choice(
+            Talent, "spouse_employment", spouse_employment, SpouseEmployment, blank=True
+        ),
+        "housing": _choice(Talent, "housing", housing, Housing, blank=True),
+    }
+    check_children(children, parent_born=parent_born)
     return values
 
 
@@ -489,10 +533,10 @@ def check_children(children: list[ChildInput], *, parent_born: date | None = Non
             raise FieldError("children", f"{where}{_label(Child, 'birth_date')}", _("is required."))
         _not_future(Child, "birth_date", child.birth_date, where, "children")
         label = f"{where}{_label(Child, 'birth_date')}"
-        if child.birth_date.year < EARLIEST_YEAR:
-            raise FieldError("children", label, _("is too long ago."))
         if parent_born is not None and child.birth_date <= parent_born:
             raise FieldError("children", label, _("is not after the parent's birth date."))
+        if child.birth_date.year < EARLIEST_YEAR:
+            raise FieldError("children", label, _("is too long ago."))
 
 
 def _children_summary(talent: Talent) -> list[str]:
