@@ -366,7 +366,7 @@ class _TalentCheck:
         self.rows: list[_TalentRow] = []
         self.errors: list[RowError] = []
         self.seen: dict[str, int] = {}
-        self.read = 0
+        self.today = timezone.localdate()
 
     def refuse(self, row: int, field: str, message: str) -> None:
         self.errors.append(RowError(row, _header(TALENT_COLUMNS, field), message))
@@ -396,7 +396,7 @@ class _TalentCheck:
                 housing=_lookup(HOUSING, Housing, cells["housing"], "housing"),
                 children=children,
             )
-            values = services.talent_values(data)
+            values = services.talent_values(data, today=self.today)
             if not self.change.contains(street.path):
                 raise _Refused("street", _("Outside your scope."))
             index = values["id_number_index"]
@@ -552,6 +552,7 @@ def _write_talents(
     events: list[tuple[Any, ...]] = []
     label = actor.get_username()
     ip = audit.current_ip.get()
+    changed_word = _("changed")
 
     def event(action: str, pk: int, name: str, path: str, changes: dict[str, Any]) -> None:
         events.append(
@@ -589,7 +590,7 @@ def _write_talents(
         known.updated_at = now
         changed.append(known)
         after = _snapshot(known)
-        changes = services.masked_numbers(audit.diff(before, after))
+        changes = services.masked_numbers(audit.diff(before, after), changed_word)
         changes["children"] = ["…", _children_text(r.children)]
         event("talent.update", known.pk, known.name, known.region_path, changes)
     # New talents: multi-row INSERTs (COPY on PostgreSQL), then their ids by blind index.
@@ -617,7 +618,7 @@ def _write_talents(
         )
     for r in new:
         pk = ids[r.values["id_number_index"]]
-        changes = services.masked_numbers(audit.diff({}, _snapshot_of(r.values)))
+        changes = services.masked_numbers(audit.diff({}, _snapshot_of(r.values)), changed_word)
         changes["children"] = [None, _children_text(r.children)]
         event("talent.create", pk, r.values["name"], r.street.path, changes)
     fields = ["id", *_WRITTEN, "version", "updated_at"]

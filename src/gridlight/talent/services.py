@@ -152,9 +152,15 @@ def _year(
 
 
 def _not_future(
-    model: type[Any], name: str, day: date | None, where: str = "", field: str = ""
+    model: type[Any],
+    name: str,
+    day: date | None,
+    where: str = "",
+    field: str = "",
+    *,
+    today: date | None = None,
 ) -> None:
-    if day is not None and day > timezone.localdate():
+    if day is not None and day > (today or timezone.localdate()):
         raise FieldError(field or name, f"{where}{_label(model, name)}", _("is in the future."))
 
 
@@ -441,17 +447,21 @@ def employer_by_code(actor: User, code: str) -> Enterprise | None:
 # --- talents -----------------------------------------------------------------------------------
 
 
-def talent_values(data: TalentInput, *, parent_born: date | None = None) -> dict[str, Any]:
+def talent_values(
+    data: TalentInput, *, parent_born: date | None = None, today: date | None = None
+) -> dict[str, Any]:
     """A talent's own facts checked and in stored form (numbers encrypted and blind-indexed),
     children included: every check that needs no database. The form, the API and the roster
     import (row by row, before its checks against the register, which it makes for the whole
     file at once) run these same checks; the portal runs :func:`family_values`, their part a
-    talent corrects itself. The employer is checked apart (it is looked up)."""
+    talent corrects itself. The employer is checked apart (it is looked up). ``today``
+    (default: today in the district) may be given once by a caller checking many."""
+    today = today or timezone.localdate()
     name = data.name.strip()
     if not name:
         raise FieldError("name", _("Name"), _("is required."))
     try:
-        numbers = personal.stored_numbers(id_number=data.id_number, phone="")
+        numbers = personal.stored_numbers(id_number=data.id_number, phone="", today=today)
     except InvalidIdNumber as exc:
         raise FieldError("id_number", _("ID card number"), exc.message) from exc
     family = family_values(
@@ -460,8 +470,9 @@ def talent_values(data: TalentInput, *, parent_born: date | None = None) -> dict
         housing=data.housing,
         children=data.children,
         parent_born=numbers.get("birth_date") or parent_born,
+        today=today,
     )
-    _not_future(Talent, "arrived_on", data.arrived_on)
+    _not_future(Talent, "arrived_on", data.arrived_on, today=today)
     return {
         "name": name,
         **numbers,
@@ -482,6 +493,7 @@ def family_values(
     housing: str,
     children: list[ChildInput],
     parent_born: date | None = None,
+    today: date | None = None,
 ) -> dict[str, Any]:
     """The contact and family facts of a talent, checked (the phone, the choices, the
     children: :func:`check_children`) and in stored form (``phone_enc``, ``phone_index``,
@@ -498,7 +510,7 @@ def family_values(
         ),
         "housing": _choice(Talent, "housing", housing, Housing, blank=True),
     }
-    check_children(children, parent_born=parent_born)
+    check_children(children, parent_born=parent_born, today=today)
     return values
 
 
@@ -518,7 +530,9 @@ def _talent_fields(actor: User, data: TalentInput, *, exclude_pk: int = 0) -> di
 MAX_CHILDREN = 10
 
 
-def check_children(children: list[ChildInput], *, parent_born: date | None = None) -> None:
+def check_children(
+    children: list[ChildInput], *, parent_born: date | None = None, today: date | None = None
+) -> None:
     """A talent's children: each with a birth date, not in the future, not before 1949 nor
     before the parent's own; a name of at most 60 characters; at most ten."""
     if len(children) > MAX_CHILDREN:
@@ -531,7 +545,7 @@ def check_children(children: list[ChildInput], *, parent_born: date | None = Non
             raise FieldError("children", label, _("is at most 60 characters."))
         if child.birth_date is None:
             raise FieldError("children", f"{where}{_label(Child, 'birth_date')}", _("is required."))
-        _not_future(Child, "birth_date", child.birth_date, where, "children")
+        _not_future(Child, "birth_date", child.birth_date, where, "children", today=today)
         label = f"{where}{_label(Child, 'birth_date')}"
         if parent_born is not None and child.birth_date <= parent_born:
             raise FieldError("children", label, _("is not after the parent's birth date."))
@@ -582,10 +596,12 @@ def _talent_snapshot(talent: Talent) -> dict[str, Any]:
     return snap
 
 
-def masked_numbers(changes: dict[str, Any]) -> dict[str, Any]:
+def masked_numbers(changes: dict[str, Any], changed: str = "") -> dict[str, Any]:
+    """``changes`` with the numbers' values replaced by "changed" (``changed``: that word,
+    translated once by a caller masking many)."""
     for key in ("id_number", "phone"):
         if key in changes:
-            changes[key] = ["…", _("changed")]
+            changes[key] = ["…", changed or _("changed")]
     return changes
 
 
