@@ -118,9 +118,23 @@ def test_the_commissioner_raises_for_a_talent(world: World) -> None:
         title="配偶就业",
         description="配偶希望在本区就业",
     )
-    assert problem.ticket.created_by == world.users["talent_commissioner"]
-    assert problem.ticket.source == Source.TALENT
-    assert problem.ticket.requester is None
+    ticket = problem.ticket
+    assert ticket.created_by == world.users["talent_commissioner"]
+    assert ticket.source == Source.TALENT
+    # The talent is the requester: it follows and rates the problem raised for it.
+    assert (ticket.requester, ticket.requester_name) == (
+        world.users["talent"],
+        world.secret_talent.name,
+    )
+    assert ticket.requester_phone_enc
+    firm = raise_problem(
+        actor=world.users["talent_commissioner"],
+        enterprise=world.secret_enterprise,
+        category="policy",
+        title="政策咨询",
+        description="研发补贴申报",
+    )
+    assert firm.ticket.requester == world.users["enterprise"]
 
 
 def _nothing_written(before: tuple[int, int, int]) -> bool:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from gridlight.core import audit
 from gridlight.core.access import Perm, Viewer, is_public_user, require, scope_for
+from gridlight.core.crypto import decrypt
 from gridlight.core.errors import DomainError
 from gridlight.core.models import Assignment, Role, User
 from gridlight.talent.models import (
@@ -80,6 +81,21 @@ def _owns(actor: User, talent: Talent | None, enterprise: Enterprise | None) -> 
         return bool(talent.user_id is not None and talent.user_id == actor.pk)
     assert enterprise is not None
     return EnterpriseAccount.objects.filter(user_id=actor.pk, enterprise_id=enterprise.pk).exists()
+
+
+def _requester(talent: Talent | None, enterprise: Enterprise | None) -> User | None:
+    """Whom a ticket raised for a record is the requester of: the talent's own sign-in, or the
+    enterprise's first account, so that the talent or enterprise follows and rates the problem
+    its commissioner raised for it (None: the record has no sign-in yet)."""
+    if talent is not None:
+        return talent.user
+    account = (
+        EnterpriseAccount.objects.filter(enterprise=enterprise)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return account.user if account is not None else None
 
 
 def may_raise_for(actor: User, record: Talent | Enterprise) -> bool:
@@ -142,7 +158,9 @@ def raise_problem(
                 title=title,
                 description=description,
                 requester_name=record.name,
+                requester_phone=decrypt(talent.phone_enc) if talent and talent.phone_enc else "",
                 source=Source.TALENT,
+                on_behalf_of=_requester(talent, enterprise),
             ),
         )
         problem = TalentProblem.objects.create(

@@ -193,6 +193,9 @@ class Intake:
     source: str = Source.RESIDENT
     visit_id: int | None = None
     client_key: str = ""  # the client's idempotency key, if it sent one
+    # Staff raising a ticket for a signed-up public user (a commissioner for its talent): that
+    # user is the requester, who follows and rates it as if raising it. Set by services only.
+    on_behalf_of: User | None = None
 
 
 def submit(*, actor: User, intake: Intake, uploads: list[Upload] | None = None) -> Ticket:
@@ -242,7 +245,9 @@ def submit(*, actor: User, intake: Intake, uploads: list[Upload] | None = None) 
         source = intake.source
         if source not in Source.values:
             raise DomainError(_("Unknown source."))
-        requester = None
+        requester = intake.on_behalf_of
+        if requester is not None and not is_public_user(requester):
+            raise DomainError(_("A ticket is raised on behalf of a resident or a talent only."))
     phone_enc = ""
     if intake.requester_phone.strip():
         try:
