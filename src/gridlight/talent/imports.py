@@ -608,7 +608,7 @@ def _write_talents(
         ],
         [(*(r.values[k] for k in _WRITTEN), None, None, None, None, 1, now, now) for r in new],
     )
-    ids: dict[str, int] = {}
+    ids: dict[str | None, int] = {}
     new_indexes = [r.values["id_number_index"] for r in new]
     for k in range(0, len(new_indexes), CHUNK):
         ids.update(

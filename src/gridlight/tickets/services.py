@@ -238,7 +238,7 @@ def submit(*, actor: User, intake: Intake, uploads: list[Upload] | None = None) 
         if not category.public:
             raise DomainError(_("This category is not open to public submission."))
         source: str = Source.TALENT if category.talent else Source.RESIDENT
-        requester = actor
+        requester: User | None = actor
     else:
         if not scope_for(actor, Perm.TICKET_CREATE).contains(region.path):
             raise DomainError(_("You may not raise tickets in this region."))
