@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import CharField, Count, F, Func, Q, QuerySet, Value
+from django.db.models import Count, F, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
 from gridlight.core.access import Perm, Scope, Viewer, has_perm, is_public_user, roles, scope_for
 from gridlight.core.models import Assignment, Role, User
-from gridlight.talent.access import enterprises_visible, talents_visible
+from gridlight.talent.access import Unindexed, enterprises_visible, talents_visible
 from gridlight.talent.models import (
     Cadence,
     Enterprise,
@@ -49,13 +49,6 @@ def _section_q(section: str, day: date) -> Q:
     return Q(next_contact_due__gt=day + timedelta(days=SOON_DAYS))
 
 
-class _Unindexed(Func):
-    """A record's region path as an expression no index answers (``path || ''``)."""
-
-    template = "(%(expressions)s || '')"
-    output_field = CharField()
-
-
 def _cases(model: type[Talent] | type[Enterprise], viewer: Viewer) -> QuerySet[Any]:
     """The talents or enterprises ``viewer`` may see (the rule of ``talent.access``: staff by
     their view scope; caseload pages are staff pages, public users see none), to be narrowed by
@@ -66,7 +59,7 @@ def _cases(model: type[Talent] | type[Enterprise], viewer: Viewer) -> QuerySet[A
     if is_public_user(viewer):
         return model.objects.none()
     scope = scope_for(viewer, Perm.TALENT_VIEW)
-    return model.objects.alias(scope_path=_Unindexed("region_path")).filter(scope.q("scope_path"))
+    return model.objects.alias(scope_path=Unindexed("region_path")).filter(scope.q("scope_path"))
 
 
 def commissioners_visible(viewer: Viewer) -> QuerySet[User]:
