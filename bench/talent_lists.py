@@ -81,12 +81,12 @@ def _build(n: int) -> None:
     with connection.cursor() as cur:
         cur.execute(
             f"UPDATE {Talent._meta.db_table} SET next_contact_due = %s "  # noqa: S608
-            "WHERE next_contact_due IS NULL AND id % 7 <> 0",
+            "WHERE next_contact_due IS NULL AND id %% 7 <> 0",
             [today + timedelta(days=10)],
         )
         cur.execute(
             f"UPDATE {Enterprise._meta.db_table} SET next_contact_due = %s "  # noqa: S608
-            "WHERE next_contact_due IS NULL AND id % 3 <> 0",
+            "WHERE next_contact_due IS NULL AND id %% 3 <> 0",
             [today - timedelta(days=5)],
         )
     EnterpriseTag.objects.bulk_create(
