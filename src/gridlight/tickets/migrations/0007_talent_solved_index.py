@@ -5,17 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0007_struct_job_expired'),
-        ('households', '0007_perf_household_fillfactor'),
-        ('tickets', '0006_perftickets_open_index'),
+        ("core", "0007_struct_job_expired"),
+        ("households", "0007_perf_household_fillfactor"),
+        ("tickets", "0006_perftickets_open_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('close_reason', 'resolved'), ('status', 'closed'), ('talent', True)), fields=['closed_at'], name='ticket_talent_solved'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    ("close_reason", "resolved"), ("status", "closed"), ("talent", True)
+                ),
+                fields=["closed_at"],
+                name="ticket_talent_solved",
+            ),
         ),
     ]
