@@ -365,3 +365,22 @@ def test_canary_never_reaches_the_other_street(world: World) -> None:
     _raise(world)
     body = login(world.twins["street_staff"]).get("/talent/problems/").content.decode()
     assert CANARY not in body
+
+
+def test_a_ticket_is_raised_on_behalf_of_a_public_user_only(world: World, english: None) -> None:
+    from gridlight.core.errors import DomainError
+    from gridlight.tickets import services as tickets
+    from gridlight.tickets.models import Category
+
+    intake = tickets.Intake(
+        category=Category.objects.get(code="spouse_job"),
+        region=world.secret_street,
+        title="代提",
+        description="代提诉求",
+        source=Source.TALENT,
+        on_behalf_of=world.users["street_staff"],
+    )
+    before = Ticket.objects.count()
+    with pytest.raises(DomainError, match="on behalf of a resident or a talent"):
+        tickets.submit(actor=world.users["talent_commissioner"], intake=intake)
+    assert Ticket.objects.count() == before
