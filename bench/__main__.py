@@ -32,6 +32,8 @@ BENCHMARKS: dict[str, str] = {
     "match-one": "bench.match:run_one",
     "push": "bench.match:run_push",
     "cockpit": "bench.cockpit",
+    "talent-import": "bench.talent_import",
+    "talent-lists": "bench.talent_lists",
 }
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gridlight_bench")

@@ -40,6 +40,45 @@ MENU: list[tuple[str, Any, Perm | None]] = [
     ("core:audit_list", _("Audit trail"), Perm.AUDIT_VIEW),
 ]
 
+# The menu's groups (one dropdown each, in the order first met), by the page's URL namespace or
+# name: the platform's pillars. A page of no group stays a link of its own.
+MENU_GROUPS: dict[str, tuple[str, Any]] = {
+    "households": ("governance", _("Grassroots governance")),
+    "tickets": ("governance", _("Grassroots governance")),
+    "core:region_index": ("governance", _("Grassroots governance")),
+    "core:position_list": ("governance", _("Grassroots governance")),
+    "core:position_map": ("governance", _("Grassroots governance")),
+    "talent": ("talent", _("Talent service")),
+    "caseload": ("talent", _("Talent service")),
+    "talent_problems": ("talent", _("Talent service")),
+    "policies": ("talent", _("Talent service")),
+    "evaluation": ("evaluation", _("Evaluation")),
+    "development": ("projects", _("Key projects")),
+    "dashboard": ("projects", _("Key projects")),
+    "core:user_list": ("admin", _("Administration")),
+    "core:audit_list": ("admin", _("Administration")),
+}
+
+
+def grouped(menu: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The menu's links gathered into :data:`MENU_GROUPS` (a group of one link stays a link):
+    each entry a link, or a group with its ``links`` and ``active`` if one of them is."""
+    entries: list[dict[str, Any]] = []
+    groups: dict[str, dict[str, Any]] = {}
+    for item in menu:
+        name = item.get("name", "")
+        group = MENU_GROUPS.get(name) or MENU_GROUPS.get(name.partition(":")[0])
+        if group is None:
+            entries.append(item)
+            continue
+        key, label = group
+        if key not in groups:
+            groups[key] = {"key": key, "label": label, "links": [], "active": False}
+            entries.append(groups[key])
+        groups[key]["links"].append(item)
+        groups[key]["active"] |= item["active"]
+    return [e["links"][0] if len(e.get("links", ())) == 1 else e for e in entries]
+
 
 PORTAL_ROLES = {Role.TALENT, Role.ENTERPRISE}
 
@@ -52,6 +91,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     regions = assignment_regions(held)
     menu = [
         {
+            "name": name,
             "url": reverse(name),
             "label": label,
             "active": request.resolver_match is not None
@@ -66,7 +106,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             1, {"url": reverse("talent_portal:home"), "label": _("My service"), "active": False}
         )
     return {
-        "shell_menu": menu,
+        "shell_menu": grouped(menu),
         "shell_assignments": [
             {
                 "role": a.get_role_display(),

@@ -100,6 +100,28 @@ def test_shell_shows_name_role_and_scope(world: World) -> None:
     assert "CANARY街道" in who
 
 
+def test_the_menu_groups_links_by_pillar_and_keeps_each_check(world: World) -> None:
+    from gridlight.context_processors import MENU
+    from gridlight.core.access import has_perm
+
+    client = login(world.users["district_admin"])
+    menu = client.get("/").context["shell_menu"]
+    groups = {e["key"]: [i["name"] for i in e["links"]] for e in menu if "links" in e}
+    assert {"talent:talent_list", "caseload:mine", "talent_problems:list"} <= set(groups["talent"])
+    assert "households:list" in groups["governance"]
+    links = [i["name"] for e in menu for i in e.get("links", [e])]
+    # Every link the admin may open is there, once, and no other.
+    admin = world.users["district_admin"]
+    allowed = [name for name, _l, perm in MENU if perm is None or has_perm(admin, perm)]
+    assert sorted(links) == sorted(allowed)
+    assert len(links) == len(set(links)) > 10
+    # A grid worker's links stay its own: no talent pages, nothing grouped that it may not see.
+    worker = login(world.users["grid_worker"]).get("/").context["shell_menu"]
+    names = [i["name"] for e in worker for i in e.get("links", [e])]
+    assert "talent:talent_list" not in names
+    assert "households:worklist" in names
+
+
 def test_position_list_filters(world: World) -> None:
     client = login(world.users["district_admin"])
     body = client.get("/positions/?kind=warm_heart_station").content.decode()

@@ -5,6 +5,7 @@ exports masked unless revealed (audited)."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -202,3 +203,25 @@ def test_import_pages_offer_template_and_error_report(world: World) -> None:
     assert [c.value for c in report[2]][:2] == [2, "统一社会信用代码"]
     # Staff who may not change talents get no import page.
     assert login(world.users["street_staff"]).get("/talent/talents/import/").status_code == 403
+
+
+def test_a_large_roster_is_imported_by_a_job(
+    world: World, monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Any
+) -> None:
+    from gridlight.core.models import Job, JobStatus
+    from gridlight.core.views import imports as import_pages
+
+    settings.DATA_DIR = tmp_path
+    monkeypatch.setattr(import_pages, "SYNC_LIMIT", 0)  # every file is large
+    client = login(world.users["district_admin"])
+    row = ["工作人才", "110101199001010015", "", world.open_street.code, "D", *[""] * 9]
+    started = client.post(
+        "/talent/talents/import/", {"file": _book("talents", imports.TALENT_COLUMNS, [row])}
+    )
+    job = Job.objects.get(kind="talent.import")
+    assert started["Location"] == f"/jobs/{job.pk}/"
+    assert job.status == JobStatus.DONE
+    assert job.result["created"] == 1
+    assert Talent.objects.filter(name="工作人才").exists()
+    assert AuditEvent.objects.filter(action="talent.create", object_label="工作人才").exists()
+    assert not list(tmp_path.joinpath("uploads").iterdir())

@@ -9,11 +9,12 @@ import pytest
 from django.utils import timezone
 
 from gridlight.core.crypto import blind_index, decrypt
-from gridlight.core.errors import ConflictError, DomainError
+from gridlight.core.errors import ConflictError
 from gridlight.core.models import AuditEvent
 from gridlight.talent.models import Child, Enterprise, Talent
-from gridlight.talent.portal import ChildInput, enterprise_self_correct, talent_self_correct
+from gridlight.talent.portal import enterprise_self_correct, talent_self_correct
 from gridlight.talent.problems import NotYours, raise_problem
+from gridlight.talent.services import ChildInput, FieldError
 from gridlight.tickets import services as tickets
 from gridlight.tickets.models import Ticket
 from tests.conftest import CANARY, TALENT_PHONE, World, login, raise_secret_problems
@@ -114,7 +115,7 @@ def _correct(world: World, **kw: object) -> Talent:
         "phone": "",
         "spouse_employment": "employed",
         "housing": "apartment",
-        "children": [ChildInput("小明", date(2019, 3, 1))],
+        "children": [ChildInput(name="小明", birth_date=date(2019, 3, 1))],
     }
     args.update(kw)
     return talent_self_correct(**args)  # type: ignore[arg-type]
@@ -138,14 +139,17 @@ def test_talent_corrects_phone_and_family_audited_with_masked_numbers(world: Wor
 def test_bad_corrections_are_refused_and_nothing_is_written(world: World, english: None) -> None:
     future = timezone.localdate() + timedelta(days=1)
     cases: list[tuple[dict[str, object], str]] = [
-        ({"children": [ChildInput("", future)]}, "in the future"),
-        ({"children": [ChildInput("", date(1939, 1, 1))]}, "cannot be right"),  # before parent
+        ({"children": [ChildInput(birth_date=future)]}, "in the future"),
+        # The parent (SECRET_ID) was born on 1 January 1940.
+        ({"children": [ChildInput(birth_date=date(1940, 1, 1))]}, "not after the parent"),
+        ({"children": [ChildInput(birth_date=date(2001, 1, 1))] * 11}, "at most 10"),
         ({"phone": "12345"}, "mobile number"),
         ({"housing": "castle"}, "housing"),
         ({"spouse_employment": "astronaut"}, "spouse"),
     ]
     for kw, words in cases:
-        with pytest.raises(DomainError, match=words):
+        # The services' own checks and messages, naming the field (as the staff form's).
+        with pytest.raises(FieldError, match=words):
             _correct(world, **kw)
     t = Talent.objects.get(pk=world.secret_talent.pk)
     assert (t.version, t.housing, Child.objects.filter(talent=t).count()) == (1, "", 1)

@@ -118,9 +118,23 @@ def test_the_commissioner_raises_for_a_talent(world: World) -> None:
         title="配偶就业",
         description="配偶希望在本区就业",
     )
-    assert problem.ticket.created_by == world.users["talent_commissioner"]
-    assert problem.ticket.source == Source.TALENT
-    assert problem.ticket.requester is None
+    ticket = problem.ticket
+    assert ticket.created_by == world.users["talent_commissioner"]
+    assert ticket.source == Source.TALENT
+    # The talent is the requester: it follows and rates the problem raised for it.
+    assert (ticket.requester, ticket.requester_name) == (
+        world.users["talent"],
+        world.secret_talent.name,
+    )
+    assert ticket.requester_phone_enc
+    firm = raise_problem(
+        actor=world.users["talent_commissioner"],
+        enterprise=world.secret_enterprise,
+        category="policy",
+        title="政策咨询",
+        description="研发补贴申报",
+    )
+    assert firm.ticket.requester == world.users["enterprise"]
 
 
 def _nothing_written(before: tuple[int, int, int]) -> bool:
@@ -351,3 +365,22 @@ def test_canary_never_reaches_the_other_street(world: World) -> None:
     _raise(world)
     body = login(world.twins["street_staff"]).get("/talent/problems/").content.decode()
     assert CANARY not in body
+
+
+def test_a_ticket_is_raised_on_behalf_of_a_public_user_only(world: World, english: None) -> None:
+    from gridlight.core.errors import DomainError
+    from gridlight.tickets import services as tickets
+    from gridlight.tickets.models import Category
+
+    intake = tickets.Intake(
+        category=Category.objects.get(code="spouse_job"),
+        region=world.secret_street,
+        title="代提",
+        description="代提诉求",
+        source=Source.TALENT,
+        on_behalf_of=world.users["street_staff"],
+    )
+    before = Ticket.objects.count()
+    with pytest.raises(DomainError, match="on behalf of a resident or a talent"):
+        tickets.submit(actor=world.users["talent_commissioner"], intake=intake)
+    assert Ticket.objects.count() == before

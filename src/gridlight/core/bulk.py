@@ -34,3 +34,27 @@ def bulk_insert(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> 
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}",  # noqa: S608
                 [value for row in chunk for value in row],
             )
+
+
+def bulk_update(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Set ``columns[1:]`` of the rows of ``table`` whose ``columns[0]`` (the key, usually
+    ``id``) is given in ``rows``, in the caller's transaction: the values go into a temporary
+    table (:func:`bulk_insert`), then one ``UPDATE … FROM`` joins it. The ORM's
+    ``bulk_update`` builds a ``CASE WHEN`` per field and row, and spends seconds per thousand
+    rows resolving them."""
+    if not rows:
+        return
+    temp = f"{table}_bulk_update"
+    key, *changed = columns
+    with connection.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {temp}")
+        cur.execute(
+            f"CREATE TEMPORARY TABLE {temp} AS SELECT {', '.join(columns)} "  # noqa: S608
+            f"FROM {table} WHERE 1 = 0"
+        )
+        bulk_insert(temp, columns, rows)
+        cur.execute(
+            f"UPDATE {table} SET {', '.join(f'{c} = u.{c}' for c in changed)} "  # noqa: S608
+            f"FROM {temp} u WHERE {table}.{key} = u.{key}"
+        )
+        cur.execute(f"DROP TABLE {temp}")

@@ -66,14 +66,15 @@ def phone_index(phone: str) -> str:
     return blind_index(phone, purpose="phone")
 
 
-def stored_numbers(*, id_number: str, phone: str) -> dict[str, Any]:
+def stored_numbers(*, id_number: str, phone: str, today: date | None = None) -> dict[str, Any]:
     """The model fields that hold ``id_number`` and ``phone`` (either may be blank): encrypted,
     blind-indexed, with birth date and sex from the ID number. Raises
     :class:`~gridlight.core.idcard.InvalidIdNumber` or :class:`~gridlight.core.crypto.InvalidPhone`
-    for a bad number (callers say whose it is)."""
+    for a bad number (callers say whose it is). ``today`` bounds the birth date (default: today),
+    given once by callers storing many."""
     values: dict[str, Any]
     if id_number.strip():
-        info = parse_id(id_number)
+        info = parse_id(id_number, today=today)
         values = {
             "id_number_enc": encrypt(info.number),
             "id_number_index": id_index(info.number),

@@ -10,11 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import CharField, Func, QuerySet
 from django.http import Http404
 
 from gridlight.core.access import Perm, Viewer, has_perm, is_public_user, require_path, scope_for
 from gridlight.talent.models import Enterprise, EnterpriseAccount, Talent
+
+
+class Unindexed(Func):
+    """A record's region path as an expression no index answers (``path || ''``): a scope
+    compared on it leaves the planner to walk the index of the list's order (or of another
+    filter) instead of a district-wide range of the region index, whose rows it would then
+    sort (seconds at 100,000 rows, where walking the order's index stops after one page)."""
+
+    template = "(%(expressions)s || '')"
+    output_field = CharField()
 
 
 def talents_visible(user: Viewer) -> QuerySet[Talent]:

@@ -8,7 +8,7 @@ class TalentConfig(AppConfig):
     verbose_name = _("Talent service")
 
     def ready(self) -> None:
-        from gridlight.talent import portal_widget  # noqa: F401 - registers itself
+        from gridlight.talent import jobs, portal_widget  # noqa: F401 - they register themselves
         from gridlight.talent.views import (
             imports,  # noqa: F401 - registers its exports
             problems,  # noqa: F401 - registers its export

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import CharField, Count, F, Func, Q, QuerySet, Value
+from django.db.models import Count, F, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
 from gridlight.core.access import Perm, Scope, Viewer, has_perm, is_public_user, roles, scope_for
 from gridlight.core.models import Assignment, Role, User
-from gridlight.talent.access import enterprises_visible, talents_visible
+from gridlight.talent.access import Unindexed, enterprises_visible, talents_visible
 from gridlight.talent.models import (
     Cadence,
     Enterprise,
@@ -31,8 +31,8 @@ from gridlight.talent.models import (
     TagLevel,
     Talent,
     TalentLevel,
-    TalentProblem,
 )
+from gridlight.talent.problems import solved_problems
 
 SOON_DAYS = 14
 # The worklist's sections and which records each holds on a day, by next contact due.
@@ -49,13 +49,6 @@ def _section_q(section: str, day: date) -> Q:
     return Q(next_contact_due__gt=day + timedelta(days=SOON_DAYS))
 
 
-class _Unindexed(Func):
-    """A record's region path as an expression no index answers (``path || ''``)."""
-
-    template = "(%(expressions)s || '')"
-    output_field = CharField()
-
-
 def _cases(model: type[Talent] | type[Enterprise], viewer: Viewer) -> QuerySet[Any]:
     """The talents or enterprises ``viewer`` may see (the rule of ``talent.access``: staff by
     their view scope; caseload pages are staff pages, public users see none), to be narrowed by
@@ -66,7 +59,7 @@ def _cases(model: type[Talent] | type[Enterprise], viewer: Viewer) -> QuerySet[A
     if is_public_user(viewer):
         return model.objects.none()
     scope = scope_for(viewer, Perm.TALENT_VIEW)
-    return model.objects.alias(scope_path=_Unindexed("region_path")).filter(scope.q("scope_path"))
+    return model.objects.alias(scope_path=Unindexed("region_path")).filter(scope.q("scope_path"))
 
 
 def commissioners_visible(viewer: Viewer) -> QuerySet[User]:
@@ -386,16 +379,4 @@ def figures(viewer: Viewer) -> Figures:
         municipal_platforms=platforms,
         problems_solved=sum(solved.values()),
         solved_by_category={c: solved.get(c, 0) for c in ProblemCategory.values},
-    )
-
-
-def solved_problems(viewer: Viewer) -> QuerySet[TalentProblem]:
-    """Talent problems whose ticket is closed as resolved, in ``viewer``'s view scope."""
-    from gridlight.tickets.models import CloseReason, Status
-
-    scope = scope_for(viewer, Perm.TALENT_VIEW)
-    return TalentProblem.objects.filter(
-        scope.q("region_path"),
-        ticket__status=Status.CLOSED,
-        ticket__close_reason=CloseReason.RESOLVED,
     )

@@ -83,3 +83,29 @@ def school_stage(birth_date: date, today: date) -> SchoolStage:
             grade = first_grade + school_age - start if first_grade else None
             break
     return SchoolStage(age_on(birth_date, today), stage, grade, year, primary_from)
+
+
+# Compulsory schooling (九年义务教育): primary and junior secondary school, grades 1 to 9.
+COMPULSORY = frozenset({Stage.PRIMARY, Stage.JUNIOR})
+
+
+def in_compulsory_school(birth_date: date, today: date) -> bool:
+    """Whether a child born on ``birth_date`` is of compulsory school age (grades 1-9) in the
+    school year of ``today``: the one definition of "school age" (the pages' stages, the
+    policies' ``school_age_children``)."""
+    return school_stage(birth_date, today).stage in COMPULSORY
+
+
+def compulsory_born(today: date) -> tuple[date, date]:
+    """The birth dates of the children :func:`in_compulsory_school` on ``today``, for SQL:
+    born after the first date and on or before the second (school age 6 to 14 on the 31 August
+    that opened the school year)."""
+    opened = date(school_year_of(today), 8, 31)
+    return _years_before(opened, 15), _years_before(opened, 6)
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)

@@ -402,6 +402,8 @@ class TalentProblem(models.Model):
         indexes = [
             models.Index(fields=["commissioner", "created_at"], name="talentproblem_commissioner"),
             models.Index(fields=["region_path", "created_at"], name="talentproblem_path"),
+            # The commissioners' list, newest first (its scope is not compared on an index).
+            models.Index(fields=["created_at", "id"], name="talentproblem_created"),
             models.Index(fields=["talent"], name="talentproblem_talent"),
             models.Index(fields=["enterprise"], name="talentproblem_enterprise"),
         ]

@@ -3,8 +3,8 @@ commissioner and their problems, and the self-correction of their own contact an
 
 A talent user corrects its phone, its spouse's employment, its housing and its children; an
 enterprise user its address and headcount. Each correction is one version-checked update with
-its audit row, in one transaction. The checks are the portal's own, kept small here so they can
-later point at the talent app's shared validators.
+its audit row, in one transaction. The checks are the services' own (``talent/services.py``),
+so a value refused on a staff form is refused here with the same message.
 """
 
 from __future__ import annotations
@@ -18,27 +18,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridlight.core import audit
+from gridlight.core import audit, personal
 from gridlight.core.access import Viewer
 from gridlight.core.crypto import (
-    InvalidPhone,
-    blind_index,
     decrypt,
-    encrypt,
-    mask_id,
     mask_name,
     mask_phone,
-    parse_phone,
 )
-from gridlight.core.errors import ConflictError, DomainError
+from gridlight.core.errors import ConflictError
+from gridlight.core.idcard import age_on
 from gridlight.core.models import User
+from gridlight.talent import services
 from gridlight.talent.access import own_enterprise, own_talent
 from gridlight.talent.models import (
     Child,
     CommissionerProfile,
     Enterprise,
-    Housing,
-    SpouseEmployment,
     Talent,
 )
 from gridlight.talent.problems import NotYours
@@ -52,10 +47,6 @@ audit.register_actions(
     gettext_lazy("Enterprise"),
     {"self_correct": gettext_lazy("corrected by the enterprise")},
 )
-
-MAX_CHILDREN = 10
-MAX_HEADCOUNT = 10_000_000
-OLDEST_CHILD = date(1940, 1, 1)
 
 
 # --- what the portal shows --------------------------------------------------------------------
@@ -96,22 +87,17 @@ class ShownTalent:
     children: list[ShownChild]
 
 
-def age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
 def shown_talent(talent: Talent, today: date | None = None) -> ShownTalent:
     today = today or timezone.localdate()
-    number = decrypt(talent.id_number_enc) if talent.id_number_enc else ""
-    phone = decrypt(talent.phone_enc) if talent.phone_enc else ""
+    numbers = personal.shown(talent, today)
     children = [
         ShownChild(c.name, c.birth_date, age_on(c.birth_date, today))
         for c in talent.children.order_by("birth_date", "pk")
     ]
     return ShownTalent(
         talent=talent,
-        id_masked=mask_id(number) if number else "",
-        phone_masked=mask_phone(phone) if phone else "",
+        id_masked=numbers.id_masked,
+        phone_masked=numbers.phone_masked,
         children=children,
     )
 
@@ -122,36 +108,6 @@ def portal_record(user: Viewer) -> Talent | Enterprise | None:
 
 
 # --- self-correction ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChildInput:
-    name: str
-    birth_date: date
-
-
-def _check_children(children: list[ChildInput], talent: Talent, today: date) -> list[ChildInput]:
-    if len(children) > MAX_CHILDREN:
-        raise DomainError(_("At most %(n)s children.") % {"n": MAX_CHILDREN})
-    checked = []
-    for i, child in enumerate(children, start=1):
-        name = child.name.strip()
-        if len(name) > 60:
-            raise DomainError(_("Child %(i)s: the name is at most 60 characters.") % {"i": i})
-        if child.birth_date > today:
-            raise DomainError(
-                _("Child %(i)s: the birth date %(d)s is in the future.")
-                % {"i": i, "d": child.birth_date.isoformat()}
-            )
-        if child.birth_date < OLDEST_CHILD or (
-            talent.birth_date is not None and child.birth_date <= talent.birth_date
-        ):
-            raise DomainError(
-                _("Child %(i)s: the birth date %(d)s cannot be right.")
-                % {"i": i, "d": child.birth_date.isoformat()}
-            )
-        checked.append(ChildInput(name, child.birth_date))
-    return checked
 
 
 def _children_summary(rows: list[tuple[str, date]]) -> list[str]:
@@ -167,32 +123,28 @@ def talent_self_correct(
     phone: str,
     spouse_employment: str,
     housing: str,
-    children: list[ChildInput],
+    children: list[services.ChildInput],
 ) -> Talent:
     """A talent corrects its own phone (blank keeps the recorded one), spouse's employment,
     housing and children (the list replaces the recorded one). Refused for anyone but the
-    talent's own user (404), on a stale ``version`` (409), and for a bad phone, a choice not in
-    the list, or a child born in the future or before its parent."""
+    talent's own user (404), on a stale ``version`` (409), and for whatever the services'
+    checks refuse (``services.family_values``: a bad phone, a choice not in the list, a child
+    born in the future or before its parent …), as a ``FieldError`` naming the field."""
     if not getattr(actor, "is_authenticated", False) or talent.user_id != actor.pk:
         raise NotYours(_("Not found, or outside your scope."))
-    if spouse_employment not in ("", *SpouseEmployment.values):
-        raise DomainError(_("Choose the spouse's employment from the list."))
-    if housing not in ("", *Housing.values):
-        raise DomainError(_("Choose the housing from the list."))
-    today = timezone.localdate()
-    wanted = _check_children(children, talent, today)
+    checked = services.family_values(
+        phone=phone,
+        spouse_employment=spouse_employment,
+        housing=housing,
+        children=children,
+        parent_born=talent.birth_date,
+    )
     values: dict[str, Any] = {"spouse_employment": spouse_employment, "housing": housing}
     changes: dict[str, Any] = {}
-    if phone.strip():
-        try:
-            number = parse_phone(phone)
-        except InvalidPhone as exc:
-            raise DomainError(str(exc)) from exc
+    if phone.strip() and checked["phone_index"] != talent.phone_index:
         old = decrypt(talent.phone_enc) if talent.phone_enc else ""
-        if number != old:
-            values["phone_enc"] = encrypt(number)
-            values["phone_index"] = blind_index(number, purpose="phone")
-            changes["phone"] = [mask_phone(old) if old else None, mask_phone(number)]
+        values["phone_enc"], values["phone_index"] = checked["phone_enc"], checked["phone_index"]
+        changes["phone"] = [mask_phone(old) if old else None, mask_phone(phone)]
     with transaction.atomic():
         before = {
             "spouse_employment": talent.spouse_employment,
@@ -206,7 +158,10 @@ def talent_self_correct(
         old_children = list(
             talent.children.order_by("birth_date", "pk").values_list("name", "birth_date")
         )
-        new_children = sorted(((c.name, c.birth_date) for c in wanted), key=lambda c: (c[1], c[0]))
+        new_children = sorted(
+            ((c.name.strip(), c.birth_date) for c in children if c.birth_date is not None),
+            key=lambda c: (c[1], c[0]),
+        )
         if sorted(old_children, key=lambda c: (c[1], c[0])) != new_children:
             talent.children.all().delete()
             Child.objects.bulk_create(
@@ -235,21 +190,16 @@ def enterprise_self_correct(
     address: str,
     headcount: int | None,
 ) -> Enterprise:
-    """An enterprise user corrects its enterprise's address and headcount (None: not known).
-    Refused for anyone but the enterprise's own users (404) and on a stale ``version`` (409)."""
+    """An enterprise user corrects its enterprise's address and headcount (None: not known),
+    checked by the services (``services.enterprise_contact_values``). Refused for anyone but
+    the enterprise's own users (404) and on a stale ``version`` (409)."""
     own = own_enterprise(actor) if getattr(actor, "is_authenticated", False) else None
     if own is None or own.pk != enterprise.pk:
         raise NotYours(_("Not found, or outside your scope."))
-    address = address.strip()
-    if len(address) > 200:
-        raise DomainError(_("The address is at most 200 characters."))
-    if headcount is not None and not 0 <= headcount <= MAX_HEADCOUNT:
-        raise DomainError(
-            _("The headcount must be between 0 and %(n)s.") % {"n": f"{MAX_HEADCOUNT:,}"}
-        )
+    values = services.enterprise_contact_values(address=address, headcount=headcount)
     with transaction.atomic():
         updated = Enterprise.objects.filter(pk=enterprise.pk, version=version).update(
-            version=version + 1, updated_at=timezone.now(), address=address, headcount=headcount
+            version=version + 1, updated_at=timezone.now(), **values
         )
         if not updated:
             raise ConflictError(
@@ -261,8 +211,7 @@ def enterprise_self_correct(
             obj=enterprise,
             region_path=enterprise.region_path,
             changes=audit.diff(
-                {"address": enterprise.address, "headcount": enterprise.headcount},
-                {"address": address, "headcount": headcount},
+                {"address": enterprise.address, "headcount": enterprise.headcount}, values
             ),
         )
         changed("enterprise", [enterprise.pk])

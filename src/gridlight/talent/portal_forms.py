@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from gridlight.core.forms import Form, date_input
 from gridlight.talent.models import Housing, ProblemCategory, SpouseEmployment
-from gridlight.talent.portal import MAX_CHILDREN, MAX_HEADCOUNT
 from gridlight.talent.problems import DIMENSIONS
+from gridlight.talent.services import MAX_CHILDREN, MAX_HEADCOUNT
 
 MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d"]
 
@@ -43,28 +43,18 @@ class ProblemFilterForm(Form):
     commissioner = forms.TypedChoiceField(
         label=_("Commissioner"), required=False, coerce=int, empty_value=None
     )
-    enterprise = forms.TypedChoiceField(
-        label=_("Enterprise"), required=False, coerce=int, empty_value=None
-    )
+    # Reached from an enterprise's page or a row of the "solved" report (a list of every
+    # enterprise would be thousands of options, most of the page's time).
+    enterprise = forms.IntegerField(widget=forms.HiddenInput, required=False)
     month = forms.DateField(
         label=_("Raised in"), required=False, input_formats=MONTH_FORMATS, widget=month_input()
     )
 
-    def __init__(
-        self,
-        *args: Any,
-        commissioners: list[tuple[int, str]],
-        enterprises: list[tuple[int, str]],
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, commissioners: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name, choices, everything in (
-            ("commissioner", commissioners, _("All commissioners")),
-            ("enterprise", enterprises, _("All enterprises")),
-        ):
-            f = self.fields[name]
-            assert isinstance(f, forms.ChoiceField)
-            f.choices = [("", everything), *choices]
+        f = self.fields["commissioner"]
+        assert isinstance(f, forms.ChoiceField)
+        f.choices = [("", _("All commissioners")), *commissioners]
 
 
 class SolvedFilterForm(ProblemFilterForm):

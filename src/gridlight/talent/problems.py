@@ -28,8 +28,10 @@ from django.utils.translation import gettext_lazy
 
 from gridlight.core import audit
 from gridlight.core.access import Perm, Viewer, is_public_user, require, scope_for
+from gridlight.core.crypto import decrypt
 from gridlight.core.errors import DomainError
 from gridlight.core.models import Assignment, Role, User
+from gridlight.talent.access import Unindexed
 from gridlight.talent.models import (
     ContactKind,
     Enterprise,
@@ -57,7 +59,11 @@ CATEGORY_CODES: dict[str, str] = {
 assert set(CATEGORY_CODES) == set(ProblemCategory.values)
 
 # A problem is solved when its ticket is closed as resolved (see the module's docstring).
-SOLVED = Q(ticket__status=Status.CLOSED, ticket__close_reason=CloseReason.RESOLVED)
+# (Every talent-service ticket is a talent ticket: saying so lets the database read the solved
+# ones from their own index, ``ticket_talent_solved``.)
+SOLVED = Q(
+    ticket__talent=True, ticket__status=Status.CLOSED, ticket__close_reason=CloseReason.RESOLVED
+)
 
 
 class NotYours(DomainError):
@@ -80,6 +86,21 @@ def _owns(actor: User, talent: Talent | None, enterprise: Enterprise | None) -> 
         return bool(talent.user_id is not None and talent.user_id == actor.pk)
     assert enterprise is not None
     return EnterpriseAccount.objects.filter(user_id=actor.pk, enterprise_id=enterprise.pk).exists()
+
+
+def _requester(talent: Talent | None, enterprise: Enterprise | None) -> User | None:
+    """Whom a ticket raised for a record is the requester of: the talent's own sign-in, or the
+    enterprise's first account, so that the talent or enterprise follows and rates the problem
+    its commissioner raised for it (None: the record has no sign-in yet)."""
+    if talent is not None:
+        return talent.user
+    account = (
+        EnterpriseAccount.objects.filter(enterprise=enterprise)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return account.user if account is not None else None
 
 
 def may_raise_for(actor: User, record: Talent | Enterprise) -> bool:
@@ -142,7 +163,9 @@ def raise_problem(
                 title=title,
                 description=description,
                 requester_name=record.name,
+                requester_phone=decrypt(talent.phone_enc) if talent and talent.phone_enc else "",
                 source=Source.TALENT,
+                on_behalf_of=_requester(talent, enterprise),
             ),
         )
         problem = TalentProblem.objects.create(
@@ -194,6 +217,13 @@ def problems_visible(user: Viewer) -> QuerySet[TalentProblem]:
     return TalentProblem.objects.filter(scope_for(user, Perm.TALENT_VIEW).q("region_path"))
 
 
+def solved_problems(viewer: Viewer) -> QuerySet[TalentProblem]:
+    """The problems ``viewer`` may see that are solved (:data:`SOLVED`), whenever closed: the
+    one definition the figures, the portal and the KPI (:func:`solved_report`, by month
+    closed) count."""
+    return problems_visible(viewer).filter(SOLVED)
+
+
 ProblemStatus = Literal["", "open", "closed"]
 
 
@@ -211,7 +241,12 @@ def problem_list(user: Viewer, f: ProblemFilters) -> QuerySet[TalentProblem]:
     """The commissioners' list: problems in ``user``'s talent scope (403 if it has none),
     newest first, filtered, with everything a row shows joined in (a fixed number of queries
     whatever the page holds)."""
-    qs = TalentProblem.objects.filter(require(user, Perm.TALENT_VIEW).q("region_path"))
+    # The scope on an unindexed expression: the list walks the index of its order
+    # (``talentproblem_created``) and stops after a page, rather than sorting the scope.
+    scope = require(user, Perm.TALENT_VIEW)
+    qs = TalentProblem.objects.alias(scope_path=Unindexed("region_path")).filter(
+        scope.q("scope_path")
+    )
     if f.category:
         qs = qs.filter(category=f.category)
     if f.status == "open":
@@ -221,7 +256,7 @@ def problem_list(user: Viewer, f: ProblemFilters) -> QuerySet[TalentProblem]:
     if f.commissioner is not None:
         qs = qs.filter(commissioner_id=f.commissioner)
     if f.enterprise is not None:
-        qs = qs.filter(Q(enterprise_id=f.enterprise) | Q(talent__employer_id=f.enterprise))
+        qs = qs.filter(_of_enterprise(f.enterprise))
     if f.month is not None:
         start, end = _month_bounds(f.month, f.month)
         qs = qs.filter(created_at__gte=start, created_at__lt=end)
@@ -230,6 +265,11 @@ def problem_list(user: Viewer, f: ProblemFilters) -> QuerySet[TalentProblem]:
     return qs.select_related(
         "ticket", "ticket__category", "ticket__unit", "talent", "enterprise", "commissioner"
     ).order_by("-created_at", "-id")
+
+
+def _of_enterprise(pk: int) -> Q:
+    """An enterprise's own problems and its talents' (each side through its own index)."""
+    return Q(enterprise_id=pk) | Q(talent_id__in=Talent.objects.filter(employer_id=pk).values("pk"))
 
 
 def commissioners_in(user: Viewer) -> list[tuple[int, str]]:
@@ -245,13 +285,6 @@ def commissioners_in(user: Viewer) -> list[tuple[int, str]]:
         if path and (scope.contains(path) or any(r.startswith(path + ".") for r in scope.paths))
     }
     return [(u.pk, str(u)) for u in User.objects.filter(pk__in=ids).order_by("display_name", "pk")]
-
-
-def enterprises_in(user: Viewer) -> list[tuple[int, str]]:
-    scope = require(user, Perm.TALENT_VIEW)
-    return list(
-        Enterprise.objects.filter(scope.q("region_path")).order_by("name").values_list("pk", "name")
-    )
 
 
 # --- the KPI: problems solved -----------------------------------------------------------------
@@ -343,7 +376,7 @@ def solved_report(
     if commissioner is not None:
         base = base.filter(commissioner_id=commissioner)
     if enterprise is not None:
-        base = base.filter(Q(enterprise_id=enterprise) | Q(talent__employer_id=enterprise))
+        base = base.filter(_of_enterprise(enterprise))
     months = months_between(start, end)
     per_key: dict[Any, SolvedRow] = {}
     per_month = {m: SolvedRow(m, f"{m:%Y-%m}") for m in months}

@@ -11,6 +11,7 @@ created, checked by :func:`commissioner_problem`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -124,8 +125,13 @@ def _label(model: type[Any], name: str) -> Any:
     return model._meta.get_field(name).verbose_name
 
 
+@functools.cache
+def _values(choices: Any) -> frozenset[str]:
+    return frozenset(choices.values)
+
+
 def _choice(model: type[Any], name: str, value: str, choices: Any, *, blank: bool) -> str:
-    if (blank and value == "") or value in choices.values:
+    if (blank and value == "") or value in _values(choices):
         return value
     raise FieldError(name, _label(model, name), _("choose one of the list."))
 
@@ -147,9 +153,15 @@ def _year(
 
 
 def _not_future(
-    model: type[Any], name: str, day: date | None, where: str = "", field: str = ""
+    model: type[Any],
+    name: str,
+    day: date | None,
+    where: str = "",
+    field: str = "",
+    *,
+    today: date | None = None,
 ) -> None:
-    if day is not None and day > timezone.localdate():
+    if day is not None and day > (today or timezone.localdate()):
         raise FieldError(field or name, f"{where}{_label(model, name)}", _("is in the future."))
 
 
@@ -211,19 +223,35 @@ def _enterprise_fields(data: EnterpriseInput, *, exclude_pk: int = 0) -> dict[st
             _label(Enterprise, "credit_code"),
             _("an enterprise with this code is already registered."),
         )
-    for key in ("headcount", "revenue_yuan"):
-        value = getattr(data, key)
-        if value is not None and value < 0:
-            raise FieldError(key, _label(Enterprise, key), _("cannot be negative."))
+    if data.revenue_yuan is not None and data.revenue_yuan < 0:
+        raise FieldError(
+            "revenue_yuan", _label(Enterprise, "revenue_yuan"), _("cannot be negative.")
+        )
     return {
         "name": name,
         "credit_code": code,
         "industry": _choice(Enterprise, "industry", data.industry, Industry, blank=False),
-        "address": data.address.strip(),
-        "headcount": data.headcount,
+        **enterprise_contact_values(address=data.address, headcount=data.headcount),
         "revenue_yuan": data.revenue_yuan,
         "revenue_year": _year(Enterprise, "revenue_year", data.revenue_year),
     }
+
+
+MAX_HEADCOUNT = 10_000_000
+
+
+def enterprise_contact_values(*, address: str, headcount: int | None) -> dict[str, Any]:
+    """An enterprise's address and headcount checked: the part an enterprise user corrects
+    itself (the portal) as well as part of every registration and change."""
+    address = address.strip()
+    if len(address) > Enterprise._meta.get_field("address").max_length:  # type: ignore[operator]
+        raise FieldError("address", _label(Enterprise, "address"), _("is too long."))
+    if headcount is not None and headcount < 0:
+        raise FieldError("headcount", _label(Enterprise, "headcount"), _("cannot be negative."))
+    if headcount is not None and headcount > MAX_HEADCOUNT:
+        message = _("is more than %(n)s.") % {"n": f"{MAX_HEADCOUNT:,}"}
+        raise FieldError("headcount", _label(Enterprise, "headcount"), message)
+    return {"address": address, "headcount": headcount}
 
 
 def _check_tags(tags: list[TagInput]) -> None:
@@ -388,74 +416,144 @@ def enterprise_update(
     return enterprise
 
 
+def employer_code(code: str) -> str:
+    """A talent's employer's credit code in canonical form; a malformed code is refused."""
+    try:
+        return validate_credit_code(code)
+    except InvalidCreditCode as exc:
+        raise FieldError("employer", _label(Talent, "employer"), exc.message) from exc
+
+
+def unknown_employer() -> FieldError:
+    return FieldError(
+        "employer", _label(Talent, "employer"), _("no enterprise with this credit code.")
+    )
+
+
+def duplicate_id_number() -> FieldError:
+    return FieldError(
+        "id_number", _("ID card number"), _("a talent with this number is registered.")
+    )
+
+
 def employer_by_code(actor: User, code: str) -> Enterprise | None:
     """The enterprise (visible to ``actor``) with this credit code, None for a blank code;
     how the pages, the API and the import name a talent's employer."""
     if not code.strip():
         return None
-    try:
-        canonical = validate_credit_code(code)
-    except InvalidCreditCode as exc:
-        raise FieldError("employer", _label(Talent, "employer"), exc.message) from exc
-    employer = enterprises_visible(actor).filter(credit_code=canonical).first()
+    employer = enterprises_visible(actor).filter(credit_code=employer_code(code)).first()
     if employer is None:
-        raise FieldError(
-            "employer", _label(Talent, "employer"), _("no enterprise with this credit code.")
-        )
+        raise unknown_employer()
     return employer
 
 
 # --- talents -----------------------------------------------------------------------------------
 
 
-def _talent_fields(actor: User, data: TalentInput, *, exclude_pk: int = 0) -> dict[str, Any]:
+def talent_values(
+    data: TalentInput, *, parent_born: date | None = None, today: date | None = None
+) -> dict[str, Any]:
+    """A talent's own facts checked and in stored form (numbers encrypted and blind-indexed),
+    children included: every check that needs no database. The form, the API and the roster
+    import (row by row, before its checks against the register, which it makes for the whole
+    file at once) run these same checks; the portal runs :func:`family_values`, their part a
+    talent corrects itself. The employer is checked apart (it is looked up). ``today``
+    (default: today in the district) may be given once by a caller checking many."""
+    today = today or timezone.localdate()
     name = data.name.strip()
     if not name:
         raise FieldError("name", _("Name"), _("is required."))
     try:
-        numbers = personal.stored_numbers(id_number=data.id_number, phone=data.phone)
+        numbers = personal.stored_numbers(id_number=data.id_number, phone="", today=today)
     except InvalidIdNumber as exc:
         raise FieldError("id_number", _("ID card number"), exc.message) from exc
-    except InvalidPhone as exc:
-        raise FieldError("phone", _("Phone"), exc.message) from exc
-    index = numbers["id_number_index"]
-    if index is not None and (
-        Talent.objects.filter(id_number_index=index).exclude(pk=exclude_pk).exists()
-    ):
-        raise FieldError(
-            "id_number", _("ID card number"), _("a talent with this number is registered.")
-        )
-    employer = data.employer
-    if employer is not None and not enterprises_visible(actor).filter(pk=employer.pk).exists():
-        raise FieldError("employer", _label(Talent, "employer"), _("no such enterprise."))
-    _not_future(Talent, "arrived_on", data.arrived_on)
+    family = family_values(
+        phone=data.phone,
+        spouse_employment=data.spouse_employment,
+        housing=data.housing,
+        children=data.children,
+        parent_born=numbers.get("birth_date") or parent_born,
+        today=today,
+    )
+    _not_future(Talent, "arrived_on", data.arrived_on, today=today)
     return {
         "name": name,
         **numbers,
+        **family,
         "level": _choice(Talent, "level", data.level, TalentLevel, blank=False),
         "origin": _choice(Talent, "origin", data.origin, TalentOrigin, blank=True),
         "degree": _choice(Talent, "degree", data.degree, Degree, blank=True),
         "field": data.field.strip(),
-        "employer": employer,
-        "employer_name": "" if employer is not None else data.employer_name.strip(),
+        "employer_name": "" if data.employer is not None else data.employer_name.strip(),
         "arrived_on": data.arrived_on,
-        "spouse_employment": _choice(
-            Talent, "spouse_employment", data.spouse_employment, SpouseEmployment, blank=True
-        ),
-        "housing": _choice(Talent, "housing", data.housing, Housing, blank=True),
     }
 
 
-def _check_children(children: list[ChildInput]) -> None:
+def family_values(
+    *,
+    phone: str,
+    spouse_employment: str,
+    housing: str,
+    children: list[ChildInput],
+    parent_born: date | None = None,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """The contact and family facts of a talent, checked (the phone, the choices, the
+    children: :func:`check_children`) and in stored form (``phone_enc``, ``phone_index``,
+    ``spouse_employment``, ``housing``; a blank phone stores blank)."""
+    try:
+        numbers = personal.stored_numbers(id_number="", phone=phone)
+    except InvalidPhone as exc:
+        raise FieldError("phone", _("Phone"), exc.message) from exc
+    values = {
+        "phone_enc": numbers["phone_enc"],
+        "phone_index": numbers["phone_index"],
+        "spouse_employment": _choice(
+            Talent, "spouse_employment", spouse_employment, SpouseEmployment, blank=True
+        ),
+        "housing": _choice(Talent, "housing", housing, Housing, blank=True),
+    }
+    check_children(children, parent_born=parent_born, today=today)
+    return values
+
+
+def _talent_fields(actor: User, data: TalentInput, *, exclude_pk: int = 0) -> dict[str, Any]:
+    values = talent_values(data)
+    index = values["id_number_index"]
+    if index is not None and (
+        Talent.objects.filter(id_number_index=index).exclude(pk=exclude_pk).exists()
+    ):
+        raise duplicate_id_number()
+    employer = data.employer
+    if employer is not None and not enterprises_visible(actor).filter(pk=employer.pk).exists():
+        raise FieldError("employer", _label(Talent, "employer"), _("no such enterprise."))
+    return {**values, "employer": employer}
+
+
+MAX_CHILDREN = 10
+
+
+def check_children(
+    children: list[ChildInput], *, parent_born: date | None = None, today: date | None = None
+) -> None:
+    """A talent's children: each with a birth date, not in the future, not before 1949 nor
+    before the parent's own; a name of at most 60 characters; at most ten."""
+    if len(children) > MAX_CHILDREN:
+        message = _("at most %(n)s children.") % {"n": MAX_CHILDREN}
+        raise FieldError("children", _("Children"), message)
     for n, child in enumerate(children, start=1):
         where = f"{_('Child')} {child.name.strip() or n} "
+        if len(child.name.strip()) > 60:
+            label = f"{where}{_label(Child, 'name')}"
+            raise FieldError("children", label, _("is at most 60 characters."))
         if child.birth_date is None:
             raise FieldError("children", f"{where}{_label(Child, 'birth_date')}", _("is required."))
-        _not_future(Child, "birth_date", child.birth_date, where, "children")
+        _not_future(Child, "birth_date", child.birth_date, where, "children", today=today)
+        label = f"{where}{_label(Child, 'birth_date')}"
+        if parent_born is not None and child.birth_date <= parent_born:
+            raise FieldError("children", label, _("is not after the parent's birth date."))
         if child.birth_date.year < EARLIEST_YEAR:
-            raise FieldError(
-                "children", f"{where}{_label(Child, 'birth_date')}", _("is too long ago.")
-            )
+            raise FieldError("children", label, _("is too long ago."))
 
 
 def _children_summary(talent: Talent) -> list[str]:
@@ -501,10 +599,12 @@ def _talent_snapshot(talent: Talent) -> dict[str, Any]:
     return snap
 
 
-def _masked_numbers(changes: dict[str, Any]) -> dict[str, Any]:
+def masked_numbers(changes: dict[str, Any], changed: str = "") -> dict[str, Any]:
+    """``changes`` with the numbers' values replaced by "changed" (``changed``: that word,
+    translated once by a caller masking many)."""
     for key in ("id_number", "phone"):
         if key in changes:
-            changes[key] = ["…", _("changed")]
+            changes[key] = ["…", changed or _("changed")]
     return changes
 
 
@@ -513,7 +613,6 @@ def talent_create(*, actor: User, data: TalentInput) -> Talent:
     """Register a talent with its children in the actor's write scope."""
     street = _street(actor, data.street)
     values = _talent_fields(actor, data)
-    _check_children(data.children)
     commissioner = _commissioner(data.commissioner, street.path)
     try:
         with transaction.atomic():
@@ -521,11 +620,9 @@ def talent_create(*, actor: User, data: TalentInput) -> Talent:
                 street=street, region_path=street.path, commissioner=commissioner, **values
             )
     except IntegrityError as exc:  # the same number registered at the same moment
-        raise FieldError(
-            "id_number", _("ID card number"), _("a talent with this number is registered.")
-        ) from exc
+        raise duplicate_id_number() from exc
     _set_children(talent, data.children)
-    changes = _masked_numbers(audit.diff({}, _talent_snapshot(talent)))
+    changes = masked_numbers(audit.diff({}, _talent_snapshot(talent)))
     if commissioner is not None:
         changes["commissioner"] = [None, str(commissioner)]
     audit.record(
@@ -546,7 +643,6 @@ def talent_update(*, actor: User, talent: Talent, version: int, data: TalentInpu
     if not data.phone.strip() and talent.phone_enc:
         data.phone = decrypt(talent.phone_enc)
     values = _talent_fields(actor, data, exclude_pk=talent.pk)
-    _check_children(data.children)
     before = _talent_snapshot(talent)
     _locked(Talent, talent, version, str(_("talent")))
     Talent.objects.filter(pk=talent.pk).update(street=street, region_path=street.path, **values)
@@ -560,7 +656,7 @@ def talent_update(*, actor: User, talent: Talent, version: int, data: TalentInpu
         action="talent.update",
         obj=talent,
         region_path=street.path,
-        changes=_masked_numbers(audit.diff(before, _talent_snapshot(talent))),
+        changes=masked_numbers(audit.diff(before, _talent_snapshot(talent))),
     )
     changed("talent", [talent.pk])
     return talent

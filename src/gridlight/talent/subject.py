@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from gridlight.core.idcard import age_on
 from gridlight.core.industries import Industry
-from gridlight.rules.conditions import years_before
 from gridlight.rules.subjects import FieldSpec
+from gridlight.talent.family import compulsory_born, in_compulsory_school
 from gridlight.talent.models import (
     Child,
     Degree,
@@ -40,8 +40,6 @@ from gridlight.talent.models import (
     TalentOrigin,
 )
 
-# Compulsory schooling: a child aged 6 to 15 on the day asked about.
-SCHOOL_FROM, SCHOOL_TO = 6, 15
 NONE = "none"  # "has no such tag", which is known, unlike a blank
 
 
@@ -66,7 +64,7 @@ _PLATFORM_RANK: dict[str, int] = {
 
 
 def _school_age(births: list[date], as_of: date) -> int:
-    return sum(1 for b in births if SCHOOL_FROM <= age_on(b, as_of) <= SCHOOL_TO)
+    return sum(1 for b in births if in_compulsory_school(b, as_of))
 
 
 # --- profile changes ----------------------------------------------------------------------------
@@ -164,7 +162,7 @@ class TalentSubject:
             ),
             "children": FieldSpec("children", "int", _("children recorded")),
             "school_age_children": FieldSpec(
-                "school_age_children", "int", _("children of school age (6–15)")
+                "school_age_children", "int", _("children in compulsory school (grades 1–9)")
             ),
             "employer_industry": FieldSpec(
                 "employer_industry", "string", _("employer's industry"), _choices(Industry.choices)
@@ -283,7 +281,8 @@ class TalentSubject:
                 f"SUM(CASE WHEN birth_date <= %s AND birth_date > %s THEN 1 ELSE 0 END) "
                 f"AS school_age FROM {c} GROUP BY talent_id) k ON k.talent_id = t.id"
             )
-            join_params += [years_before(as_of, SCHOOL_FROM), years_before(as_of, SCHOOL_TO + 1)]
+            earliest, latest = compulsory_born(as_of)
+            join_params += [latest, earliest]
         for need, alias in needs.items():
             kind, _sep, code = need.partition(":")
             if kind == "meta":

@@ -288,6 +288,13 @@ class Ticket(models.Model):
                 condition=models.Q(status__in=OPEN_STATUSES),
                 name="ticket_open_path",
             ),
+            # Talent problems solved, by the time closed (talent.problems.SOLVED, the "problems
+            # solved" KPI): the few talent tickets closed as resolved among all tickets.
+            models.Index(
+                fields=["closed_at"],
+                condition=models.Q(talent=True, status="closed", close_reason="resolved"),
+                name="ticket_talent_solved",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -193,6 +193,9 @@ class Intake:
     source: str = Source.RESIDENT
     visit_id: int | None = None
     client_key: str = ""  # the client's idempotency key, if it sent one
+    # Staff raising a ticket for a signed-up public user (a commissioner for its talent): that
+    # user is the requester, who follows and rates it as if raising it. Set by services only.
+    on_behalf_of: User | None = None
 
 
 def submit(*, actor: User, intake: Intake, uploads: list[Upload] | None = None) -> Ticket:
@@ -235,14 +238,16 @@ def submit(*, actor: User, intake: Intake, uploads: list[Upload] | None = None) 
         if not category.public:
             raise DomainError(_("This category is not open to public submission."))
         source: str = Source.TALENT if category.talent else Source.RESIDENT
-        requester = actor
+        requester: User | None = actor
     else:
         if not scope_for(actor, Perm.TICKET_CREATE).contains(region.path):
             raise DomainError(_("You may not raise tickets in this region."))
         source = intake.source
         if source not in Source.values:
             raise DomainError(_("Unknown source."))
-        requester = None
+        requester = intake.on_behalf_of
+        if requester is not None and not is_public_user(requester):
+            raise DomainError(_("A ticket is raised on behalf of a resident or a talent only."))
     phone_enc = ""
     if intake.requester_phone.strip():
         try:

@@ -20,7 +20,7 @@ from gridlight.api.pagination import Pagination
 from gridlight.core.access import SignedInRequest, Viewer
 from gridlight.core.errors import DomainError
 from gridlight.core.views.common import capped_count
-from gridlight.talent import portal, problems
+from gridlight.talent import portal, problems, services
 from gridlight.talent.access import get_enterprise, get_talent
 from gridlight.talent.models import Enterprise, ProblemCategory, Talent, TalentProblem
 from gridlight.tickets import disclosure
@@ -302,7 +302,9 @@ def correct_talent(request: SignedInRequest, payload: TalentCorrectIn) -> Status
         phone=payload.phone,
         spouse_employment=payload.spouse_employment,
         housing=payload.housing,
-        children=[portal.ChildInput(c.name, c.birth_date) for c in payload.children],
+        children=[
+            services.ChildInput(name=c.name, birth_date=c.birth_date) for c in payload.children
+        ],
     )
     return Status(200, _profile(updated))
 

@@ -3,15 +3,20 @@ choices of street and commissioner, in the user's scope."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.http import QueryDict
+from django.forms import BaseForm
+from django.http import HttpRequest, QueryDict
 
 from gridlight.core.access import Perm, Viewer
+from gridlight.core.errors import DomainError
 from gridlight.core.models import Region, User
-from gridlight.talent import selectors
+from gridlight.talent import selectors, services
 from gridlight.talent.forms import EnterpriseFilterForm, TalentFilterForm
 from gridlight.talent.models import Enterprise, Talent
+
+T = TypeVar("T")
 
 
 def _pick(options: list[Any], key: str, value: str) -> Any:
@@ -79,3 +84,27 @@ def chosen_street(choices: dict[str, Any], code: str) -> Region:
 def chosen_commissioner(choices: dict[str, Any], pk: str) -> User | None:
     user: User | None = _pick(choices["commissioners"], "pk", pk or "")
     return user
+
+
+def show_error(form: BaseForm, exc: DomainError) -> int:
+    """A service's refusal shown on the form: a ``FieldError`` under its field when the form
+    has that field, anything else above the form. Returns the status to answer with."""
+    if isinstance(exc, services.FieldError) and exc.field in form.fields:
+        form.add_error(exc.field, exc.reason)
+    else:
+        form.add_error(None, exc.message)
+    return exc.status
+
+
+def submit_checked(
+    request: HttpRequest, form: BaseForm, action: Callable[[dict[str, Any]], T]
+) -> tuple[T | None, int]:
+    """``core.views.common.submit`` with the services' field errors shown on their fields."""
+    if request.method != "POST":
+        return None, 200
+    if not form.is_valid():
+        return None, 400
+    try:
+        return action(form.cleaned_data), 200
+    except DomainError as exc:
+        return None, show_error(form, exc)

@@ -57,6 +57,7 @@ TALENT_IMPORT = ImportPage(
     template_url="talent:talent_import_template",
     done_url="talent:talent_list",
     run=_talents,
+    job="talent.import",  # a large roster is imported in the background, with its progress
     intro=gettext_lazy(
         "One row per talent. The whole file is checked before anything is saved, with the "
         "same checks as the form: ID numbers, phones, streets, levels, employers, children's "

@@ -16,7 +16,7 @@ from gridlight.core.access import SignedInRequest, access
 from gridlight.core.errors import DomainError
 from gridlight.core.params import parse_id
 from gridlight.core.views.common import paginate, query_without_page, submit
-from gridlight.talent import portal, problems
+from gridlight.talent import portal, problems, services
 from gridlight.talent.models import Enterprise, Talent
 from gridlight.talent.portal_forms import (
     ChildFormSet,
@@ -24,6 +24,7 @@ from gridlight.talent.portal_forms import (
     RaiseForm,
     TalentCorrectionForm,
 )
+from gridlight.talent.views.common import show_error, submit_checked
 from gridlight.tickets import disclosure
 from gridlight.tickets.models import OPEN_STATUSES
 
@@ -56,7 +57,7 @@ def home(request: SignedInRequest) -> HttpResponse:
             "is_talent": isinstance(record, Talent),
             "commissioner": portal.commissioner_of(record),
             "open_count": mine.filter(ticket__status__in=OPEN_STATUSES).count(),
-            "solved_count": mine.filter(problems.SOLVED).count(),
+            "solved_count": problems.solved_problems(request.user).count(),
             "recent": recent,
         },
     )
@@ -130,13 +131,13 @@ def profile(request: SignedInRequest) -> HttpResponse:
     return render(request, "talent/portal/profile.html", context)
 
 
-def _children(formset: Any) -> list[portal.ChildInput]:
+def _children(formset: Any) -> list[services.ChildInput]:
     kept = []
     for f in formset.forms:
         d = f.cleaned_data
         if not d or d.get("DELETE") or d.get("birth_date") is None:
             continue
-        kept.append(portal.ChildInput(d.get("name") or "", d["birth_date"]))
+        kept.append(services.ChildInput(name=d.get("name") or "", birth_date=d["birth_date"]))
     return kept
 
 
@@ -175,8 +176,7 @@ def profile_edit(request: SignedInRequest) -> HttpResponse:
                     children=_children(formset),
                 )
             except DomainError as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
+                status = show_error(form, exc)
             else:
                 messages.success(request, _("Your profile was updated."))
                 return redirect("talent_portal:profile")
@@ -197,7 +197,7 @@ def _enterprise_edit(request: SignedInRequest, enterprise: Enterprise) -> HttpRe
             "headcount": enterprise.headcount,
         },
     )
-    done, status = submit(
+    done, status = submit_checked(
         request,
         form,
         lambda d: portal.enterprise_self_correct(

@@ -19,7 +19,7 @@ from gridlight.core.params import parse_id
 from gridlight.core.spreadsheets import Column
 from gridlight.core.views.common import paginate, query_without_page, submit
 from gridlight.talent import problems
-from gridlight.talent.access import get_enterprise, get_talent
+from gridlight.talent.access import enterprises_visible, get_enterprise, get_talent
 from gridlight.talent.models import Enterprise, Talent
 from gridlight.talent.portal_forms import ProblemFilterForm, RaiseForm, SolvedFilterForm
 
@@ -27,12 +27,19 @@ from gridlight.talent.portal_forms import ProblemFilterForm, RaiseForm, SolvedFi
 def _filter_form(
     form_class: type[ProblemFilterForm], user: Viewer, data: QueryDict, **kwargs: Any
 ) -> Any:
-    return form_class(
-        data or None,
-        commissioners=problems.commissioners_in(user),
-        enterprises=problems.enterprises_in(user),
-        **kwargs,
-    )
+    return form_class(data or None, commissioners=problems.commissioners_in(user), **kwargs)
+
+
+def _without(request: SignedInRequest, *keys: str) -> str:
+    params = request.GET.copy()
+    for key in keys:
+        params.pop(key, None)
+    return params.urlencode()
+
+
+def _chosen_enterprise(user: Viewer, pk: int | None) -> Enterprise | None:
+    """The enterprise the list is narrowed to, to name it above the list (None: all)."""
+    return enterprises_visible(user).filter(pk=pk).first() if pk is not None else None
 
 
 @access(Perm.TALENT_VIEW)
@@ -51,7 +58,13 @@ def problem_list(request: SignedInRequest) -> HttpResponse:
     return render(
         request,
         "talent/problems/list.html",
-        {"form": form, "page": page, "query": query_without_page(request)},
+        {
+            "form": form,
+            "page": page,
+            "query": query_without_page(request),
+            "enterprise": _chosen_enterprise(request.user, filters.enterprise),
+            "query_without_enterprise": _without(request, "enterprise", "page"),
+        },
     )
 
 
@@ -166,6 +179,10 @@ def solved_page(request: SignedInRequest) -> HttpResponse:
             "by_label": problems.DIMENSIONS[report.by],
             "chart": problems.chart_data(report),
             "query": request.GET.urlencode(),
+            "enterprise": _chosen_enterprise(
+                request.user, getattr(form, "cleaned_data", {}).get("enterprise")
+            ),
+            "query_without_enterprise": _without(request, "enterprise", "page"),
         },
     )
 
