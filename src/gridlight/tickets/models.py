@@ -520,7 +520,7 @@ class Notice(models.Model):
     text = models.CharField(max_length=300)
     # An SMS to this (encrypted) phone, for notices not about a ticket (a policy push to a
     # talent): the sender texts it with the notice key as the idempotency key.
-    phone_enc = models.TextField(blank=True, default="")
+    phone_enc = models.TextField(blank=True, default="", db_default="")
     status = models.CharField(
         max_length=8, choices=NoticeStatus.choices, default=NoticeStatus.PENDING
     )
