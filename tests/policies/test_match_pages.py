@@ -78,7 +78,7 @@ def test_push_kpis_count_pushes_reach_applied(matched: Any) -> None:
     assert sum(r.opened for r in tracking.push_kpis(admin)) == opened
     api = login(admin).get("/api/v1/policy-pushes/kpi").json()
     assert sum(r["pushes"] for r in api) == Push.objects.count()
-    assert "data-testid=\"push-kpi\"" in login(admin).get("/policies/pushes/").content.decode()
+    assert 'data-testid="push-kpi"' in login(admin).get("/policies/pushes/").content.decode()
 
 
 def test_talent_page_shows_stored_matches(matched: Any, people: dict[str, Any]) -> None:

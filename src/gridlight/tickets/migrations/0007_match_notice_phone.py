@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0006_perftickets_open_index'),
+        ("tickets", "0006_perftickets_open_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notice',
-            name='phone_enc',
-            field=models.TextField(blank=True, default=''),
+            model_name="notice",
+            name="phone_enc",
+            field=models.TextField(blank=True, default=""),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0007_match_notice_phone'),
+        ("tickets", "0007_match_notice_phone"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notice',
-            name='phone_enc',
-            field=models.TextField(blank=True, db_default='', default=''),
+            model_name="notice",
+            name="phone_enc",
+            field=models.TextField(blank=True, db_default="", default=""),
         ),
     ]
