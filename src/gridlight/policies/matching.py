@@ -723,7 +723,8 @@ def match_one(
         return None
     if obj is None:
         return None
-    with translation.override(_language()):
+    # One transaction: the subject's rows, its run and its pushes together (and one commit).
+    with translation.override(_language()), transaction.atomic():
         preps = [p for p in prepared(subject_type, day) if _applies(p, obj.region_path)]
         values = subject.values(obj, day)
         provenance = getattr(subject, "provenance", None)
