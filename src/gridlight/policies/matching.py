@@ -37,7 +37,6 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -99,12 +98,17 @@ _CACHE: dict[tuple[str, date], tuple[Any, list[Prepared]]] = {}
 
 
 def _stamp() -> Any:
-    """Changes whenever a version is published or ended, or a policy edited."""
-    v = PolicyVersion.objects.filter(status=VersionStatus.PUBLISHED).aggregate(
-        n=Count("id"), m=Max("id"), p=Max("published_at"), e=Max("effective_to")
-    )
-    p = Policy.objects.aggregate(u=Max("updated_at"), n=Count("id"))
-    return (v["n"], v["m"], v["p"], v["e"], p["u"], p["n"])
+    """Changes whenever a version is published or ended, or a policy edited (one query)."""
+    v, p = PolicyVersion._meta.db_table, Policy._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT (SELECT COUNT(*) FROM {v} WHERE status = %s), "  # noqa: S608
+            f"(SELECT MAX(id) FROM {v}), (SELECT MAX(published_at) FROM {v}), "
+            f"(SELECT MAX(effective_to) FROM {v}), (SELECT MAX(updated_at) FROM {p}), "
+            f"(SELECT COUNT(*) FROM {p})",
+            [VersionStatus.PUBLISHED],
+        )
+        return cur.fetchone()
 
 
 def prepared(subject_type: str, day: date) -> list[Prepared]:
@@ -196,8 +200,12 @@ def snapshot(prep: Prepared, values: dict[str, Any], sources: dict[str, Any], da
 
 
 def _digest(cell: Cell) -> str:
+    """What a run compares with the stored row: everything but the evaluation day (the first
+    key of the snapshot), so a verdict that did not change is not rewritten every night — its
+    snapshot keeps the day of the evaluation that last changed it."""
     text = f"{cell.state}|{cell.amount}|{cell.offered}|{cell.superseded_by}|{cell.missing}|"
-    return hashlib.blake2b((text + cell.explanation).encode(), digest_size=12).hexdigest()
+    evidence = cell.explanation.split(",", 1)[-1]
+    return hashlib.blake2b((text + evidence).encode(), digest_size=12).hexdigest()
 
 
 def _finish(
@@ -268,6 +276,7 @@ class Stored:
     status: str
     digest: str
     is_new: bool
+    region_path: str = ""
 
 
 @dataclass
@@ -283,9 +292,15 @@ class Writer:
     seen: set[int] = field(default_factory=set)
     created: int = 0
     changed: int = 0
+    db_now: Any = None  # ``now`` as the database driver takes it (adapted once, not per row)
+
+    def __post_init__(self) -> None:
+        self.db_now = connection.ops.adapt_datetimefield_value(self.now)
 
     def add(self, sid: int, path: str, cell: Cell, old: Stored | None) -> None:
         met = cell.state == MatchState.MET
+        now = self.db_now
+        missing = json.dumps(cell.missing) if cell.missing else "[]"
         if old is None:
             fk = [sid if self.subject_type == t else None for t in SUBJECT_FK]
             self.inserts.append(
@@ -301,22 +316,27 @@ class Writer:
                     cell.offered,
                     cell.superseded_by,
                     cell.amount,
-                    json.dumps(cell.missing),
+                    missing,
                     cell.explanation,
                     cell.digest,
                     True,
                     self.run.pk,
                     self.run.pk,
-                    self.now,
-                    self.now,
-                    self.now,
-                    self.now if met else None,
+                    now,
+                    now,
+                    now,
+                    now if met else None,
                 )
             )
             self.created += 1
             return
         self.seen.add(old.id)
-        if old.digest == cell.digest and old.status == MatchStatus.CURRENT:
+        # Unchanged (a subject that moved street is rewritten: its path scopes who sees it).
+        if (
+            old.digest == cell.digest
+            and old.status == MatchStatus.CURRENT
+            and old.region_path == path
+        ):
             if old.is_new:
                 self.unmark_new.append(old.id)
             return
@@ -329,14 +349,14 @@ class Writer:
                 cell.offered,
                 cell.superseded_by,
                 cell.amount,
-                json.dumps(cell.missing),
+                missing,
                 cell.explanation,
                 cell.digest,
                 is_new,
                 self.run.pk,
-                self.now,
-                self.now,
-                self.now if met else None,
+                now,
+                now,
+                now if met else None,
                 old.id,
             )
         )
@@ -375,7 +395,8 @@ def _stored(subject_type: str, ids: Sequence[int] | None) -> dict[tuple[int, int
     """The stored matches of these subjects that a run may change (not superseded ones)."""
     table = Match._meta.db_table
     sql = (
-        f"SELECT id, subject_id, version_id, state, status, digest, is_new FROM {table} "  # noqa: S608
+        f"SELECT id, subject_id, version_id, state, status, digest, is_new, region_path "
+        f"FROM {table} "
         f"WHERE subject_type = %s AND status <> %s"
     )
     out: dict[tuple[int, int], Stored] = {}
@@ -388,8 +409,8 @@ def _stored(subject_type: str, ids: Sequence[int] | None) -> dict[tuple[int, int
                 params += chunk
             cur.execute(part, params)
             while rows := cur.fetchmany(20000):
-                for pk, sid, vid, state, status, digest, is_new in rows:
-                    out[(sid, vid)] = Stored(pk, state, status, digest, bool(is_new))
+                for pk, sid, vid, state, status, digest, is_new, path in rows:
+                    out[(sid, vid)] = Stored(pk, state, status, digest, bool(is_new), path)
     return out
 
 
