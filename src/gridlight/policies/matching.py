@@ -395,7 +395,7 @@ def _stored(subject_type: str, ids: Sequence[int] | None) -> dict[tuple[int, int
     """The stored matches of these subjects that a run may change (not superseded ones)."""
     table = Match._meta.db_table
     sql = (
-        f"SELECT id, subject_id, version_id, state, status, digest, is_new, region_path "
+        f"SELECT id, subject_id, version_id, state, status, digest, is_new, region_path "  # noqa: S608
         f"FROM {table} "
         f"WHERE subject_type = %s AND status <> %s"
     )
