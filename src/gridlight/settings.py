@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab  # type: ignore[import-untyped]
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -270,6 +271,11 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-project-lights": {
         "task": "gridlight.development.recompute_project_lights",
         "schedule": 86400.0,
+    },
+    # Policies matched against every talent and enterprise at night (docs/policies-matching.md).
+    "match-policies": {
+        "task": "gridlight.policies.match_nightly",
+        "schedule": crontab(hour=2, minute=30),
     },
     "refresh-cockpit": {
         "task": "gridlight.dashboard.refresh_cockpit",

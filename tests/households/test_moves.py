@@ -18,6 +18,7 @@ from gridlight.core.models import AuditEvent, Region
 from gridlight.households import services
 from gridlight.households.models import Household, LightChange, Resident, Visit
 from gridlight.households.services import CARRIED_BY_HOUSEHOLD
+from gridlight.policies.models import Match
 from gridlight.tickets.models import Ticket
 from tests.conftest import World, login
 from tests.factories import HouseholdFactory, MemberFactory, VisitFactory
@@ -26,7 +27,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 # Rows that point at a household's record and carry a region of their own on purpose: a ticket
 # raised from a visit stays where it was raised.
-KEEP_THEIR_OWN_REGION = {Ticket}
+# Policy matches take the subject's path from the next matching run of that subject (which
+# rewrites a moved subject's rows); households are not matched yet.
+KEEP_THEIR_OWN_REGION = {Ticket, Match}
 
 
 def test_every_row_carrying_a_households_region_moves_with_it() -> None:

@@ -180,3 +180,17 @@ def test_new_version_supersedes(
     assert old.exists()
     assert all(m.status == MatchStatus.SUPERSEDED for m in old)
     assert Match.objects.filter(version=draft, status="current").exists()
+
+
+def test_a_subject_that_moves_takes_its_matches_along(
+    catalogue: dict[str, Any], world: Any
+) -> None:
+    doctor = catalogue["doctor"]
+    rows = Match.objects.filter(subject_type="talent", subject_id=doctor.pk)
+    assert rows.exists()
+    assert {m.region_path for m in rows} == {world.secret_street.path}
+    type(doctor).objects.filter(pk=doctor.pk).update(
+        street=world.open_street, region_path=world.open_street.path
+    )
+    matching.match_one("talent", doctor.pk)
+    assert {m.region_path for m in rows.exclude(status="superseded")} == {world.open_street.path}

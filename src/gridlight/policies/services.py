@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from functools import cache
 from typing import Any
 
 from django.db import transaction
@@ -323,15 +324,26 @@ def publish(
     return draft
 
 
+@cache
+def _celery_client() -> Any:
+    """A Celery client configured from the settings, as the worker's app is (the project's
+    ``gridlight.celery`` module sits above the apps)."""
+    from celery import Celery  # type: ignore[import-untyped]
+
+    client = Celery("gridlight-policies-client")
+    client.config_from_object("django.conf:settings", namespace="CELERY")
+    return client
+
+
 def _match_published(version_id: int) -> None:
     """Match the published version's subjects once committed: through Celery when a broker is
     configured, here otherwise."""
     from django.conf import settings
 
     if settings.GRIDLIGHT_BROKER_URL:
-        from gridlight.celery import app
-
-        app.send_task("gridlight.policies.match_published", kwargs={"version_id": version_id})
+        _celery_client().send_task(
+            "gridlight.policies.match_published", kwargs={"version_id": version_id}
+        )
         return
     from gridlight.policies.matching import on_published
 

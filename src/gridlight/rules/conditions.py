@@ -20,8 +20,8 @@ from datetime import date
 from typing import Any, Literal
 
 from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
 
 from gridlight.rules.cel import CelError, CompiledCel, compile_cel, evaluate_cel
 from gridlight.rules.subjects import FieldSpec, Subject
@@ -231,6 +231,22 @@ class FieldCompare(Condition):
     op: FieldOp
     bound: int = 0
     allowed: tuple[Any, ...] = ()
+    # Per language: the label, the field's label and its choices' labels (translating them on
+    # every evaluation was most of the time of matching one subject against fifty policies).
+    _texts: dict[str | None, tuple[str, str, dict[Any, str]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def _words(self) -> tuple[str, str, dict[Any, str]]:
+        language = get_language()
+        found = self._texts.get(language)
+        if found is None:
+            found = self._texts[language] = (
+                self._label(),
+                str(self.spec.label),
+                {v: str(label) for v, label in self.spec.choices},
+            )
+        return found
 
     def _shown(self, value: Any) -> Any:
         return dict(self.spec.choices).get(value, value) if isinstance(value, str) else value
@@ -247,10 +263,10 @@ class FieldCompare(Condition):
 
     def evaluate(self, values: dict[str, Any]) -> Verdict:
         value = values.get(self.spec.name)
-        label = self._label()
+        label, field_label, shown = self._words()
         if value is None:
             return Verdict(
-                "unknown", label, {str(self.spec.label): None}, missing=frozenset({self.spec.name})
+                "unknown", label, {field_label: None}, missing=frozenset({self.spec.name})
             )
         if self.op == "at_least":
             ok = value >= self.bound
@@ -258,7 +274,8 @@ class FieldCompare(Condition):
             ok = value <= self.bound
         else:
             ok = value in self.allowed
-        return Verdict(_state(ok), label, {str(self.spec.label): self._shown(value)})
+        seen = shown.get(value, value) if isinstance(value, str) else value
+        return Verdict(_state(ok), label, {field_label: seen})
 
     def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
         col = ctx.col("field:" + self.spec.name)
@@ -277,6 +294,18 @@ class FieldCompare(Condition):
 
     def needs(self) -> set[str]:
         return {"field:" + self.spec.name}
+
+
+_WORDS: dict[tuple[str | None, str], str] = {}
+
+
+def _word(word: str) -> str:
+    """ " and " / " or ", translated once per language."""
+    key = (get_language(), word)
+    found = _WORDS.get(key)
+    if found is None:
+        found = _WORDS[key] = _(word)
+    return found
 
 
 @dataclass
@@ -309,7 +338,7 @@ class _Group(Condition):
         missing = (
             frozenset().union(*(v.missing for v in verdicts)) if state == "unknown" else frozenset()
         )
-        return Verdict(state, _(self.word).join(labels), seen, verdicts, missing)
+        return Verdict(state, _word(self.word).join(labels), seen, verdicts, missing)
 
     def sql(self, ctx: SqlContext) -> tuple[str, list[Any]]:
         return _join(self.parts, self.operator, ctx)

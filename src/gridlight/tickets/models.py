@@ -494,7 +494,7 @@ class DispatchFact(models.Model):
 class DispatchMonth(models.Model):
     """The dispatch facts summed per month, unit, category, community and talent flag: what the
     KPI pages read instead of a year's facts. Kept by database triggers on ``DispatchFact``
-    (migration 0008), so every writer of facts — a transition, the sweeper's set-based update,
+    (migration 0009), so every writer of facts — a transition, the sweeper's set-based update,
     a rebuild, the demo's bulk insert — moves it in the same transaction. ``region_path`` is the
     community's path (the street's, for a ticket placed at a street): a viewer whose scope is a
     grid reads the facts themselves (``tickets.kpi.facts_for``)."""
@@ -573,7 +573,7 @@ class Notice(models.Model):
     text = models.CharField(max_length=300)
     # An SMS to this (encrypted) phone, for notices not about a ticket (a policy push to a
     # talent): the sender texts it with the notice key as the idempotency key.
-    phone_enc = models.TextField(blank=True, default="")
+    phone_enc = models.TextField(blank=True, default="", db_default="")
     status = models.CharField(
         max_length=8, choices=NoticeStatus.choices, default=NoticeStatus.PENDING
     )

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("core", "0007_struct_job_expired"),
         ("households", "0007_perf_household_fillfactor"),
-        ("tickets", "0008_perf_dispatch_month"),
+        ("tickets", "0009_perf_dispatch_month"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

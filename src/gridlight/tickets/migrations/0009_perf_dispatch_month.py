@@ -107,7 +107,7 @@ def uninstall(apps, schema_editor):  # type: ignore[no-untyped-def]
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0007_struct_job_expired"),
-        ("tickets", "0007_match_notice_phone"),
+        ("tickets", "0008_match_notice_phone_default"),
     ]
 
     operations = [
