@@ -104,6 +104,7 @@ def build_new_apps() -> int:
 
     start = time.perf_counter()
     made = build_talent() + build_policies() + build_evaluation() + build_development()
+    _analyze()  # as autovacuum would soon after: the talent tables' first statistics
     print(
         f"  talent, policies, evaluation, projects in {time.perf_counter() - start:.0f} s",
         file=sys.stderr,
