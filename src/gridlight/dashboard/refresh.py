@@ -657,7 +657,7 @@ def policies(areas: list[Area], root: Region | None, day: date) -> Tally:
     street = Substr("region_path", 1, STREET_LEN)
     start = date(day.year, 1, 1)
 
-    def add(qs: QuerySet[Any], key: str, amount: str = "") -> None:
+    def add(qs: QuerySet[Any], key: str, amount: str = "", amount_key: str = "") -> None:
         grouped = qs.annotate(p=street).values_list("p", "policy__mode")
         if amount:
             rows = grouped.annotate(n=Count("id"), s=Sum(amount)).order_by()
@@ -666,7 +666,7 @@ def policies(areas: list[Area], root: Region | None, day: date) -> Tally:
         for path, mode, n, total in rows:
             tally.add(path, f"{mode}:{key}", n)
             if amount:
-                tally.add(path, f"{mode}:{key}_fen", total or 0)
+                tally.add(path, f"{mode}:{amount_key}", total or 0)
 
     add(
         _scoped(Match.objects.filter(status=MatchStatus.CURRENT, state=MatchState.MET), root),
@@ -686,6 +686,7 @@ def policies(areas: list[Area], root: Region | None, day: date) -> Tally:
         ),
         "approved",
         "amount_fen",
+        "approved_fen",
     )
     add(
         _scoped(
@@ -698,6 +699,7 @@ def policies(areas: list[Area], root: Region | None, day: date) -> Tally:
         ),
         "grants",
         "amount_fen",
+        "granted_fen",
     )
     return tally
 
