@@ -578,7 +578,7 @@ def evaluation(areas: list[Area], root: Region | None, day: date) -> dict[str, A
         .order_by("rank", "region_path")
         .values("round_id", "region_id", "region_path", "total", "rank")
     ):
-        entrants[e["round_id"]].append(e)
+        entrants[e["round_id"]].append(dict(e))
     standings: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for st in (
         _scoped(Standing.objects.filter(cycle__year__gte=day.year - 1), root)
