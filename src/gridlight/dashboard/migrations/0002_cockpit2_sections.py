@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0001_initial'),
+        ("dashboard", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='cockpittile',
-            name='section',
-            field=models.CharField(choices=[('households', 'Households by light'), ('tickets', 'Tickets'), ('talent', 'Talents and enterprises'), ('projects', 'Key projects'), ('indicators', 'Indicators'), ('map', 'Map'), ('evaluation', 'Street evaluation'), ('policies', 'Policies')], max_length=12),
+            model_name="cockpittile",
+            name="section",
+            field=models.CharField(
+                choices=[
+                    ("households", "Households by light"),
+                    ("tickets", "Tickets"),
+                    ("talent", "Talents and enterprises"),
+                    ("projects", "Key projects"),
+                    ("indicators", "Indicators"),
+                    ("map", "Map"),
+                    ("evaluation", "Street evaluation"),
+                    ("policies", "Policies"),
+                ],
+                max_length=12,
+            ),
         ),
     ]
