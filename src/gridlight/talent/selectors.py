@@ -42,7 +42,8 @@ class EnterpriseFilter:
 def enterprise_list(user: Viewer, f: EnterpriseFilter | None = None) -> QuerySet[Enterprise]:
     """Enterprises the user may see, searched by name (from its start or anywhere) or credit
     code (from its start), filtered by industry, tag (and its level or listing stage), street
-    and commissioner; with their tags and commissioner loaded (two queries per page, whatever its length)."""
+    and commissioner; with their tags and commissioner loaded (two queries per page, whatever
+    its length)."""
     f = f or EnterpriseFilter()
     qs = enterprises_visible(user)
     q = f.q.strip()
