@@ -400,3 +400,21 @@ def test_evaluation_and_policy_figures_equal_their_records(world: World) -> None
     assert 'data-testid="sec-evaluation"' in body
     assert 'data-testid="sec-policies"' in body
     assert f"{CANARY}评语" not in body
+
+
+def test_a_listing_stage_figure_opens_the_list_of_that_stage(world: World) -> None:
+    EnterpriseTag.objects.create(
+        enterprise=world.open_enterprise, kind="listing_reserve", stage="tutoring", year=2025
+    )
+    EnterpriseTag.objects.create(
+        enterprise=world.secret_enterprise, kind="listing_reserve", stage="filing", year=2025
+    )
+    refresh()
+    admin = login(world.users["district_admin"])
+    tags = admin.get("/api/v1/cockpit").json()["sections"]["talent"]["tags"]
+    tutoring = next(f for f in tags if f["key"] == "talent.tag.listing_reserve.tutoring")
+    assert tutoring["value"] == 1
+    assert "tag_stage=tutoring" in tutoring["url"]
+    listed = admin.get(tutoring["url"]).content.decode()
+    assert world.open_enterprise.name in listed
+    assert world.secret_enterprise.name not in listed
