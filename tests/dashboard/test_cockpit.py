@@ -21,7 +21,7 @@ from gridlight.dashboard.refresh import refresh, ticket_months
 from gridlight.development import indicator_selectors as sel
 from gridlight.development.models import DataElement, DataValue, Project
 from gridlight.households.models import Household
-from gridlight.talent.models import Enterprise, Talent
+from gridlight.talent.models import Enterprise, EnterpriseTag, Talent
 from gridlight.talent.problems import solved_report
 from gridlight.tickets.kpi import kpis
 from gridlight.tickets.models import Ticket
@@ -80,7 +80,7 @@ def test_figures_equal_the_underlying_queries(world: World) -> None:
     gdp, parts = _gdp_series(world)
     day = timezone.localdate()
     result = refresh()
-    assert result.tiles == 6 * 5  # two districts and three streets, six sections each
+    assert result.tiles == 8 * 5  # two districts and three streets, eight sections each
     admin = world.users["district_admin"]
     district, street = world.district, world.secret_street
 
@@ -115,6 +115,13 @@ def test_figures_equal_the_underlying_queries(world: World) -> None:
     solved = solved_report(admin, by="month", start=date(day.year, 1, 1), end=date(day.year, 12, 1))
     assert (talent["solved"], talent["raised"]) == (solved.total.solved, solved.total.raised)
     assert talent["raised"] >= 2
+    tags = EnterpriseTag.objects.filter(enterprise__region_path__startswith=district.path)
+    assert talent["tags"] == {k: tags.filter(kind=k).count() for k in talent["tags"]}
+    assert set(talent["tags"]) == set(tags.values_list("kind", flat=True))
+    assert talent["grades"] == {
+        "srdi:provincial:": tags.filter(kind="srdi", level="provincial").count()
+    }
+    assert talent["grades"]["srdi:provincial:"] >= 2
     secret_talent = _tile(street, Section.TALENT)
     assert secret_talent["talents"] == Talent.objects.filter(street=street).count() >= 1
 
@@ -174,6 +181,8 @@ def test_a_street_sees_its_own_cockpit_and_the_district_all(world: World) -> Non
         "projects",
         "indicators",
         "map",
+        "evaluation",
+        "policies",
     }
     assert admin.get(f"/cockpit/?region={world.secret_street.code}").status_code == 200
     assert admin.get(f"/cockpit/?region={world.other_district.code}").status_code == 404
@@ -183,6 +192,8 @@ def test_a_street_sees_its_own_cockpit_and_the_district_all(world: World) -> Non
     evaluator = login(world.users["evaluator"]).get("/api/v1/cockpit").json()
     assert "projects" in evaluator["sections"]
     assert "households" not in evaluator["sections"]
+    assert "evaluation" in evaluator["sections"]
+    assert "policies" not in evaluator["sections"]  # no policy.view
     # A grid worker sees no street or district whole: no cockpit.
     assert login(world.users["grid_worker"]).get("/cockpit/").status_code == 403
     assert login(world.users["resident"]).get("/api/v1/cockpit").status_code == 403
@@ -215,7 +226,7 @@ def test_the_refresh_is_a_job_and_writes_only_what_changed(world: World) -> None
     assert response.status_code == 302
     assert job.kind == "dashboard.refresh"
     assert job.status == "done"
-    assert job.result["tiles"] == 6 * 3
+    assert job.result["tiles"] == 8 * 3
     assert not CockpitTile.objects.filter(region=world.other_district).exists()
     versions = dict(CockpitTile.objects.values_list("pk", "version"))
     again = refresh(world.district)
@@ -249,6 +260,10 @@ def test_serving_takes_a_fixed_number_of_queries(world: World) -> None:
             address=f"新增路{i}号",
             members=[MemberInput(name=f"居民{i}", relation="head")],
         )
+    # Policy records (applications, grants, matches) do not add queries either.
+    from tests.policies.grant_world import secret_grant_world
+
+    secret_grant_world(world)
     refresh()
     assert count() == small <= 12
 
@@ -288,8 +303,118 @@ def test_the_command_refreshes(world: World) -> None:
 
     out = StringIO()
     call_command("refresh_cockpit", district=world.district.code, stdout=out)
-    assert "18 tiles" in out.getvalue()
+    assert "24 tiles" in out.getvalue()
     assert (
         CockpitTile.objects.filter(computed_at__gte=timezone.now() - timedelta(minutes=1)).count()
-        == 18
+        == 24
     )
+
+
+def test_evaluation_and_policy_figures_equal_their_records(world: World) -> None:
+    """The street evaluation shows the latest *published* arena only (an open round's sealed
+    sheets and a closed round's results never reach the tiles) and the year's standings; the
+    policy figures per mode equal the KPI page's report and the push and grant records."""
+    from gridlight.evaluation import services as ev
+    from gridlight.evaluation.models import CycleYear, Entrant, Round, Standing
+    from gridlight.policies import kpi as policy_kpi
+    from gridlight.policies.models import Application, Policy, Push
+    from tests.evaluation import secrets
+    from tests.policies.grant_world import secret_grant_world
+
+    admin = world.users["district_admin"]
+    day = timezone.localdate()
+    secrets.make(world)  # an open arena with a sealed sheet about the secret street
+    CycleYear.objects.update(year=day.year)
+    secret_grant_world(world)
+    refresh()
+    district, street = world.district, world.secret_street
+    assert _tile(district, Section.EVALUATION) == {"arena": None, "standings": None}
+    round_ = Round.objects.get()
+    round_ = ev.round_close(actor=admin, round_=round_, version=round_.version)
+    refresh()
+    assert _tile(district, Section.EVALUATION)["arena"] is None  # closed, not published
+    ev.round_publish(actor=admin, round_=round_, version=round_.version)
+    cycle = CycleYear.objects.get()
+    community = Region.objects.filter(parent=street).first()
+    assert community is not None
+    for region, level, rank, tier in (
+        (street, 1, 1, ""),
+        (world.open_street, 1, 2, ""),
+        (community, 2, 1, "leading"),
+    ):
+        Standing.objects.create(
+            cycle=cycle,
+            region=region,
+            region_path=region.path,
+            level=level,
+            total=Decimal(90 - rank),
+            rank=rank,
+            tier=tier,
+        )
+    refresh()
+
+    arena = _tile(district, Section.EVALUATION)["arena"]
+    entrants = Entrant.objects.filter(round=round_).order_by("rank", "region_path")
+    assert arena["pk"] == round_.pk
+    assert [(r["region"], r["rank"]) for r in arena["rows"]] == [
+        (e.region_id, e.rank) for e in entrants
+    ]
+    assert arena["entrants"] == entrants.count() == 2
+    mine = _tile(street, Section.EVALUATION)
+    assert [r["region"] for r in mine["arena"]["rows"]] == [street.pk]
+    assert mine["standings"]["rows"] == [{"region": street.pk, "total": 89.0, "rank": 1}]
+    assert mine["standings"]["tiers"] == {"leading": 1}
+    assert _tile(world.open_street, Section.EVALUATION)["standings"]["tiers"] == {}
+
+    # Policies: the KPI page's own report over the year, grouped by the policies' modes.
+    report = policy_kpi.report(admin, by="policy", start=date(day.year, 1, 1), end=day)
+    mode_of = dict(Policy.objects.values_list("pk", "mode"))
+    modes = _tile(district, Section.POLICIES)["modes"]
+    for mode in ("push", "apply", "auto_grant"):
+        rows = [r for r in report.rows if mode_of[r.key] == mode]
+        got = modes[mode]
+        assert got["applications"] == sum(r.applications for r in rows)
+        assert got["approved"] == sum(r.approved for r in rows)
+        assert got["matched"] == sum(r.matched for r in rows)
+        assert got["granted_fen"] == sum(r.granted_fen for r in rows)
+        assert got["pushes"] == Push.objects.filter(policy__mode=mode).count()
+        approved = Application.objects.filter(policy__mode=mode, status="approved")
+        assert got["approved_fen"] == sum(a.amount_fen or 0 for a in approved)
+    assert modes["apply"]["applications"] == 2
+    assert modes["apply"]["approved"] == 1
+    assert modes["auto_grant"]["granted_fen"] > 0
+    assert _tile(world.open_street, Section.POLICIES)["modes"]["apply"]["applications"] == 0
+
+    # On the page: sections for the district, each figure a link; the sealed note never shows.
+    data = login(admin).get("/api/v1/cockpit").json()
+    assert data["sections"]["evaluation"]["arena"]["url"] == f"/evaluation/rounds/{round_.pk}/"
+    cells = data["sections"]["policies"]["figures"]
+    assert all(f["url"].startswith("/policies/") and f["how"] for f in cells)
+    tag = next(
+        f for f in data["sections"]["talent"]["tags"] if f["key"] == "talent.tag.srdi.provincial"
+    )
+    listed = login(admin).get(tag["url"]).content.decode()
+    assert "tag_level=provincial" in tag["url"]
+    assert world.secret_enterprise.name in listed
+    body = login(admin).get("/cockpit/").content.decode()
+    assert 'data-testid="sec-evaluation"' in body
+    assert 'data-testid="sec-policies"' in body
+    assert f"{CANARY}评语" not in body
+
+
+def test_a_listing_stage_figure_opens_the_list_of_that_stage(world: World) -> None:
+    EnterpriseTag.objects.create(
+        enterprise=world.open_enterprise, kind="listing_reserve", stage="tutoring", year=2025
+    )
+    EnterpriseTag.objects.create(
+        enterprise=world.secret_enterprise, kind="listing_reserve", stage="filing", year=2025
+    )
+    refresh()
+    admin = login(world.users["district_admin"])
+    tags = admin.get("/api/v1/cockpit").json()["sections"]["talent"]["tags"]
+    tutoring = next(f for f in tags if f["key"] == "talent.tag.listing_reserve.tutoring")
+    assert tutoring["value"] == 1
+    assert "tag_stage=tutoring" in tutoring["url"]
+    listed = admin.get(tutoring["url"]).content.decode()
+    assert world.open_enterprise.name in listed
+    assert world.secret_enterprise.name not in listed

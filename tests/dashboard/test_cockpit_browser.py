@@ -11,6 +11,7 @@ import pytest
 
 from gridlight.core.demo.build import build_demo, demo_password
 from gridlight.dashboard.refresh import refresh
+from gridlight.evaluation.demo import build_evaluation
 from tests.test_browser import ARTIFACTS, browser  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
@@ -37,12 +38,13 @@ def test_the_cockpit_fills_a_big_screen_and_stacks_on_a_phone(
     browser: Any,  # noqa: F811
 ) -> None:
     build_demo()
+    build_evaluation()  # published arenas and standings: the evaluation panel filled
     refresh()
     ARTIFACTS.mkdir(exist_ok=True)
 
     page, errors = _open(browser, live_server.url, {"width": 1920, "height": 1080})
     assert "数据驾驶舱" in page.title()
-    for section in ("households", "tickets", "talent", "projects"):
+    for section in ("households", "tickets", "talent", "projects", "policies", "evaluation"):
         assert page.locator(f"[data-testid=sec-{section}]").is_visible()
     stage = page.locator("#ck-stage").bounding_box()
     assert stage is not None
@@ -53,6 +55,17 @@ def test_the_cockpit_fills_a_big_screen_and_stacks_on_a_phone(
         ".map(e => e.getBoundingClientRect().bottom))"
     )
     assert bottom <= 1080
+    # No two panels overlap, and no panel's content spills out of it.
+    rects = page.evaluate(
+        "[...document.querySelectorAll('.ck-panel')].map(e => {"
+        "const r = e.getBoundingClientRect();"
+        "return [r.left, r.top, r.right, r.bottom, e.scrollHeight - e.clientHeight]; })"
+    )
+    for i, a in enumerate(rects):
+        assert a[4] <= 1, a  # nothing clipped inside the panel
+        for b in rects[i + 1 :]:
+            apart = a[2] <= b[0] + 1 or b[2] <= a[0] + 1 or a[3] <= b[1] + 1 or b[3] <= a[1] + 1
+            assert apart, (a, b)
     page.screenshot(path=str(ARTIFACTS / "cockpit-1920.png"))
     assert errors == []
 

@@ -3,7 +3,8 @@
 A cockpit is a region's: the district's or a street's. Each section is shown to those who may
 read its pillar over the whole region (the households' light to ``household.view``, tickets to
 ``ticket.view``, talents to ``talent.view``, key projects to ``project.view``, indicators to
-``indicator.view``, the map to ``position.view``), so a street office sees its street's cockpit
+``indicator.view``, the street evaluation to ``evaluation.view``, policies to ``policy.view``,
+the map to ``position.view``), so a street office sees its street's cockpit
 and the district sees the district's and every street's; a region outside all of these answers
 404, and a user with none at a street or above 403. Refreshing by hand is the district's
 (``project.manage`` over the district)."""
@@ -25,6 +26,8 @@ SECTION_PERMS: dict[str, Perm] = {
     Section.PROJECTS: Perm.PROJECT_VIEW,
     Section.INDICATORS: Perm.INDICATOR_VIEW,
     Section.MAP: Perm.POSITION_VIEW,
+    Section.EVALUATION: Perm.EVALUATION_VIEW,
+    Section.POLICIES: Perm.POLICY_VIEW,
 }
 # The pillars: a cockpit with only the map (every staff member has ``position.view``) is none.
 PILLARS = [s for s in SECTION_PERMS if s != Section.MAP]

@@ -19,6 +19,8 @@ class Section(models.TextChoices):
     PROJECTS = "projects", _("Key projects")
     INDICATORS = "indicators", _("Indicators")
     MAP = "map", _("Map")
+    EVALUATION = "evaluation", _("Street evaluation")
+    POLICIES = "policies", _("Policies")
 
 
 class CockpitTile(models.Model):

@@ -45,7 +45,19 @@ from gridlight.development.models import (
     Target,
     ValueStatus,
 )
+from gridlight.evaluation.models import Entrant, Round, RoundKind, RoundStatus, Standing
 from gridlight.households.models import Household, HouseholdStatus
+from gridlight.policies.grants import LIVE
+from gridlight.policies.models import (
+    Application,
+    ApplicationStatus,
+    Grant,
+    Match,
+    MatchState,
+    MatchStatus,
+    Mode,
+    Push,
+)
 from gridlight.talent.models import Enterprise, EnterpriseTag, Talent, TalentProblem
 from gridlight.talent.problems import SOLVED
 from gridlight.tickets.kpi import AGGREGATES, COUNT_FIELDS
@@ -250,14 +262,17 @@ def talent(areas: list[Area], root: Region | None, day: date) -> Tally:
     ):
         tally.add(path, "enterprises", n)
         tally.add(path, f"industry:{industry}", n)
-    for path, kind, n in (
+    for path, kind, level, stage, n in (
         _scoped(EnterpriseTag.objects.all(), root, "enterprise__region_path")
         .annotate(p=Substr("enterprise__region_path", 1, STREET_LEN))
-        .values_list("p", "kind")
+        .values_list("p", "kind", "level", "stage")
         .annotate(n=Count("id"))
         .order_by()
     ):
         tally.add(path, f"tag:{kind}", n)
+        # The SRDI level and the listing stage, as the enterprise list filters them.
+        if level or stage:
+            tally.add(path, f"grade:{kind}:{level}:{stage}", n)
     lo = local_midnight(date(day.year, 1, 1))
     hi = local_midnight(date(day.year + 1, 1, 1))
     for path, raised, solved in (
@@ -285,6 +300,7 @@ def _talent_tile(area: Area, tally: Tally, day: date) -> dict[str, Any]:
         "enterprises": own.get("enterprises", 0),
         "industries": {k[9:]: v for k, v in sorted(own.items()) if k.startswith("industry:")},
         "tags": {k[4:]: v for k, v in sorted(own.items()) if k.startswith("tag:")},
+        "grades": {k[6:]: v for k, v in sorted(own.items()) if k.startswith("grade:")},
         "raised": own.get("raised", 0),
         "solved": own.get("solved", 0),
     }
@@ -536,6 +552,164 @@ def _indicators_tile(area: Area, data: dict[str, Any]) -> dict[str, Any]:
     return {"elements": rows, "gdp": gdp_tile(data["elements"], mine)}
 
 
+# --- street evaluation --------------------------------------------------------------------------
+
+
+def evaluation(areas: list[Area], root: Region | None, day: date) -> dict[str, Any]:
+    """Each district's latest *published* quarterly arena of its streets with its entrants'
+    totals and ranks (computed when the round closed; no score sheet is read), and the latest
+    year's annual standings of its streets and the echelon tiers of its communities: three
+    queries, whatever the number of rounds and streets."""
+    arenas: dict[str, dict[str, Any]] = {}
+    for r in (
+        _scoped(
+            Round.objects.filter(
+                kind=RoundKind.ARENA, level=RegionLevel.STREET, status=RoundStatus.PUBLISHED
+            ),
+            root,
+        )
+        .order_by("-published_at", "-pk")
+        .values("pk", "title", "region_path", "published_at", "event__held_on")
+    ):
+        arenas.setdefault(r["region_path"][:DISTRICT_LEN], r)
+    entrants: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for e in (
+        Entrant.objects.filter(round_id__in=[r["pk"] for r in arenas.values()])
+        .order_by("rank", "region_path")
+        .values("round_id", "region_id", "region_path", "total", "rank")
+    ):
+        entrants[e["round_id"]].append(dict(e))
+    standings: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for st in (
+        _scoped(Standing.objects.filter(cycle__year__gte=day.year - 1), root)
+        .order_by("-cycle__year", "level", "rank", "region_path")
+        .values(
+            "cycle_id", "cycle__year", "region_id", "region_path", "level", "total", "rank", "tier"
+        )
+    ):
+        standings[st["region_path"][:DISTRICT_LEN]].append(st)
+    return {"arenas": arenas, "entrants": entrants, "standings": standings}
+
+
+def _score(value: Any) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def _evaluation_tile(area: Area, data: dict[str, Any]) -> dict[str, Any]:
+    district = area.region.path[:DISTRICT_LEN]
+    out: dict[str, Any] = {"arena": None, "standings": None}
+    arena = data["arenas"].get(district)
+    if arena is not None:
+        rows = [
+            {"region": e["region_id"], "total": _score(e["total"]), "rank": e["rank"]}
+            for e in data["entrants"].get(arena["pk"], [])
+            if _in(e["region_path"], area) or area.region.level == RegionLevel.DISTRICT
+        ]
+        out["arena"] = {
+            "pk": arena["pk"],
+            "title": arena["title"],
+            "held_on": arena["event__held_on"].isoformat(),
+            "entrants": len(data["entrants"].get(arena["pk"], [])),
+            "rows": rows,
+        }
+    rows = data["standings"].get(district, [])
+    if rows:
+        year = rows[0]["cycle__year"]
+        latest = [r for r in rows if r["cycle__year"] == year]
+        streets = [r for r in latest if r["level"] == RegionLevel.STREET]
+        communities = [r for r in latest if r["level"] == RegionLevel.COMMUNITY]
+        tiers: dict[str, int] = defaultdict(int)
+        for r in communities:
+            if _in(r["region_path"], area) and r["tier"]:
+                tiers[r["tier"]] += 1
+        out["standings"] = {
+            "cycle": latest[0]["cycle_id"],
+            "year": year,
+            "streets": len(streets),
+            "rows": [
+                {"region": r["region_id"], "total": _score(r["total"]), "rank": r["rank"]}
+                for r in streets
+                if _in(r["region_path"], area)
+            ],
+            "tiers": dict(tiers),
+        }
+    return out
+
+
+# --- policies -----------------------------------------------------------------------------------
+
+POLICY_COUNTS = (
+    "matched",
+    "pushes",
+    "applications",
+    "approved",
+    "approved_fen",
+    "grants",
+    "granted_fen",
+)
+
+
+def policies(areas: list[Area], root: Region | None, day: date) -> Tally:
+    """Per policy mode and street, as the policy KPI pages count them: the current met matches,
+    the pushes, the applications submitted and those approved (with the approved amounts) this
+    year, and the live grants confirmed this year (with their amounts): five grouped queries."""
+    tally = Tally({a.region.path for a in areas})
+    street = Substr("region_path", 1, STREET_LEN)
+    start = date(day.year, 1, 1)
+
+    def add(qs: QuerySet[Any], key: str, amount: str = "", amount_key: str = "") -> None:
+        grouped = qs.annotate(p=street).values_list("p", "policy__mode")
+        if amount:
+            rows = grouped.annotate(n=Count("id"), s=Sum(amount)).order_by()
+        else:
+            rows = grouped.annotate(n=Count("id"), s=Count("id")).order_by()
+        for path, mode, n, total in rows:
+            tally.add(path, f"{mode}:{key}", n)
+            if amount:
+                tally.add(path, f"{mode}:{amount_key}", total or 0)
+
+    add(
+        _scoped(Match.objects.filter(status=MatchStatus.CURRENT, state=MatchState.MET), root),
+        "matched",
+    )
+    add(_scoped(Push.objects.filter(created_at__gte=local_midnight(start)), root), "pushes")
+    add(
+        _scoped(Application.objects.filter(submitted_on__gte=start, submitted_on__lte=day), root),
+        "applications",
+    )
+    add(
+        _scoped(
+            Application.objects.filter(
+                status=ApplicationStatus.APPROVED, decided_on__gte=start, decided_on__lte=day
+            ),
+            root,
+        ),
+        "approved",
+        "amount_fen",
+        "approved_fen",
+    )
+    add(
+        _scoped(
+            Grant.objects.filter(
+                status__in=LIVE,
+                confirmed_at__gte=local_midnight(start),
+                confirmed_at__lt=local_midnight(day + timedelta(days=1)),
+            ),
+            root,
+        ),
+        "grants",
+        "amount_fen",
+        "granted_fen",
+    )
+    return tally
+
+
+def _policies_tile(area: Area, tally: Tally, day: date) -> dict[str, Any]:
+    own = tally.get(area.region.path)
+    modes = {mode: {k: own.get(f"{mode}:{k}", 0) for k in POLICY_COUNTS} for mode in Mode.values}
+    return {"start": date(day.year, 1, 1).isoformat(), "end": day.isoformat(), "modes": modes}
+
+
 # --- map ----------------------------------------------------------------------------------------
 
 
@@ -617,6 +791,8 @@ def compute(
     plans = projects(areas, root, day)
     figures_ = indicators(areas, root, day)
     shapes = outlines(areas, root)
+    ranks = evaluation(areas, root, day)
+    grants = policies(areas, root, day)
     out: dict[tuple[int, str], Any] = {}
     for a in areas:
         pk = a.region.pk
@@ -626,6 +802,8 @@ def compute(
         out[(pk, Section.PROJECTS)] = _projects_tile(a, plans)
         out[(pk, Section.INDICATORS)] = _indicators_tile(a, figures_)
         out[(pk, Section.MAP)] = _map_tile(a, shapes)
+        out[(pk, Section.EVALUATION)] = _evaluation_tile(a, ranks)
+        out[(pk, Section.POLICIES)] = _policies_tile(a, grants, day)
     paths = {a.region.pk: a.region.path for a in areas}
     # As JSON reads it back, so that an unchanged tile compares equal to its stored data.
     return {key: (paths[key[0]], json.loads(json.dumps(data))) for key, data in out.items()}

@@ -20,7 +20,9 @@ from gridlight.core.models import Region, RegionLevel
 from gridlight.dashboard.access import sections_for
 from gridlight.dashboard.models import CockpitTile, Section
 from gridlight.development.models import STAGE_ORDER, LandUse, Stage
-from gridlight.talent.models import TagKind
+from gridlight.evaluation.models import Standing
+from gridlight.policies.models import Mode
+from gridlight.talent.models import ListingStage, TagKind, TagLevel
 from gridlight.tickets.kpi import Rate
 
 # The report's key indicators, shown first when the district has them (FACTS.md §2).
@@ -179,7 +181,6 @@ def _tickets(region: Region, data: dict[str, Any]) -> dict[str, Any]:
 def _talent(region: Region, data: dict[str, Any]) -> dict[str, Any]:
     street = region.code if region.level == RegionLevel.STREET else ""
     industries = dict(Industry.choices)
-    tags = dict(TagKind.choices)
     solved_url = _url(
         "talent_problems:solved", by="month", start=f"{data['year']}-01", end=f"{data['year']}-12"
     )
@@ -221,12 +222,62 @@ def _talent(region: Region, data: dict[str, Any]) -> dict[str, Any]:
             ),
         ],
         "industries": [
-            {"code": k, "name": str(industries.get(k, k)), "n": data["industries"].get(k, 0)}
+            {
+                "code": k,
+                "name": str(industries.get(k, k)),
+                "n": data["industries"].get(k, 0),
+                "url": _url("talent:enterprise_list", industry=k, street=street),
+            }
             for k in Industry.values
             if data["industries"].get(k)
         ],
-        "tags": [{"code": k, "name": str(tags.get(k, k)), "n": n} for k, n in data["tags"].items()],
+        "tags": _enterprise_tags(region, street, data),
     }
+
+
+def _enterprise_tags(region: Region, street: str, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Enterprises by tag (重点引进, 专精特新 and its levels, 上市资源 and its stages), each a
+    figure linking to the enterprise list filtered the same way."""
+    tags, levels, stages = dict(TagKind.choices), dict(TagLevel.choices), dict(ListingStage.choices)
+    out = []
+    for kind in TagKind.values:
+        n = data["tags"].get(kind, 0)
+        if not n:
+            continue
+        out.append(
+            fig(
+                f"talent.tag.{kind}",
+                str(tags[kind]),
+                n,
+                unit=_("enterprises"),
+                url=_url("talent:enterprise_list", tag=kind, street=street),
+                how=_("Enterprises in %(region)s tagged %(tag)s")
+                % {"region": region, "tag": tags[kind]},
+            )
+        )
+        for key, m in data.get("grades", {}).items():
+            k, level, stage = key.split(":")
+            if k != kind:
+                continue
+            grade = levels.get(level, level) if level else stages.get(stage, stage)
+            out.append(
+                fig(
+                    f"talent.tag.{kind}.{level or stage}",
+                    f"· {grade}",
+                    m,
+                    unit=_("enterprises"),
+                    url=_url(
+                        "talent:enterprise_list",
+                        tag=kind,
+                        tag_level=level,
+                        tag_stage=stage,
+                        street=street,
+                    ),
+                    how=_("Enterprises in %(region)s tagged %(tag)s, %(grade)s")
+                    % {"region": region, "tag": tags[kind], "grade": grade},
+                )
+            )
+    return out
 
 
 def _projects(region: Region, data: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
@@ -377,6 +428,147 @@ def _indicators(region: Region, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _evaluation(region: Region, data: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
+    """The latest published arena's ranking and the year's standings and echelon counts, each
+    linking to the evaluation page it comes from."""
+    out: dict[str, Any] = {"title": _("Street evaluation"), "figures": [], "arena": None}
+    arena = data.get("arena")
+    if arena is not None:
+        url = _reverse("evaluation:round", (arena["pk"],))
+        rows = [
+            {
+                **r,
+                "name": names.get(r["region"], ""),
+                "figure": fig(
+                    f"evaluation.arena.{r['region']}",
+                    names.get(r["region"], ""),
+                    r["rank"],
+                    url=url,
+                    how=_(
+                        "Rank %(rank)s of %(n)s in the published round %(round)s (%(day)s), "
+                        "total %(total)s"
+                    )
+                    % {
+                        "rank": r["rank"],
+                        "n": arena["entrants"],
+                        "round": arena["title"],
+                        "day": arena["held_on"],
+                        "total": r["total"],
+                    },
+                ),
+            }
+            for r in arena["rows"]
+        ]
+        out["arena"] = {**arena, "url": url, "rows": rows}
+        out["figures"] += [r["figure"] for r in rows]
+    standing = data.get("standings")
+    out["standings"] = None
+    if standing is not None:
+        url = _reverse("evaluation:standings", (standing["cycle"],))
+        rows = [
+            {
+                **r,
+                "name": names.get(r["region"], ""),
+                "figure": fig(
+                    f"evaluation.standing.{r['region']}",
+                    names.get(r["region"], ""),
+                    r["rank"],
+                    url=url,
+                    how=_(
+                        "Rank %(rank)s of %(n)s streets in the annual standings of %(year)s, "
+                        "total %(total)s"
+                    )
+                    % {
+                        "rank": r["rank"],
+                        "n": standing["streets"],
+                        "year": standing["year"],
+                        "total": r["total"],
+                    },
+                ),
+            }
+            for r in standing["rows"]
+        ]
+        tiers = [
+            fig(
+                f"evaluation.tier.{t}",
+                str(label),
+                standing["tiers"].get(t, 0),
+                unit=_("communities"),
+                url=url,
+                how=_("Communities in %(region)s in the echelon tier %(tier)s, %(year)s")
+                % {"region": region, "tier": label, "year": standing["year"]},
+            )
+            for t, label in Standing.Tier.choices
+        ]
+        out["standings"] = {**standing, "url": url, "rows": rows, "tiers": tiers}
+        out["figures"] += tiers + [r["figure"] for r in rows]
+    return out
+
+
+POLICY_COLUMNS = [
+    ("matched", "tracking"),
+    ("pushes", "push"),
+    ("applications", "kpi"),
+    ("approved", "kpi"),
+    ("approved_fen", "kpi"),
+    ("granted_fen", "kpi"),
+]
+
+
+def _policies(region: Region, data: dict[str, Any]) -> dict[str, Any]:
+    """Per policy mode: matches met, pushes, applications, approvals and the amounts approved
+    and granted (yuan), each linking to the policy KPI page it comes from."""
+    start, end = data["start"], data["end"]
+    period = f"{start} – {end}"
+    kpi_url = _url("policies:kpi", by="street", start=start, end=end)
+    push_url = _reverse("policies:push_kpi", ())
+    labels = {
+        "matched": _("Matched"),
+        "pushes": _("Pushes"),
+        "applications": _("Applications"),
+        "approved": _("Approved"),
+        "approved_fen": _("Approved (yuan)"),
+        "granted_fen": _("Granted (yuan)"),
+    }
+    hows = {
+        "matched": _("Subjects in %(region)s that currently meet a policy of this mode"),
+        "pushes": _("Policies of this mode pushed to subjects in %(region)s, %(period)s"),
+        "applications": _("Applications submitted in %(region)s, %(period)s"),
+        "approved": _("Applications approved in %(region)s, %(period)s"),
+        "approved_fen": _("Sum of the approved amounts in %(region)s, %(period)s"),
+        "granted_fen": _(
+            "Sum of the live grants confirmed in %(region)s, %(period)s (%(n)s grants)"
+        ),
+    }
+    rows, figures = [], []
+    for mode, name in Mode.choices:
+        counts = data["modes"].get(mode, {})
+        cells = []
+        for key, page in POLICY_COLUMNS:
+            value = counts.get(key, 0)
+            if key.endswith("_fen"):
+                value = round(value / 100, 2)
+            cell = fig(
+                f"policies.{mode}.{key}",
+                f"{name} · {labels[key]}",
+                value,
+                unit=_("yuan") if key.endswith("_fen") else "",
+                url=push_url if page == "push" else kpi_url,
+                how=hows[key] % {"region": region, "period": period, "n": counts.get("grants", 0)},
+            )
+            cells.append(cell)
+        figures += cells
+        rows.append({"mode": mode, "name": str(name), "cells": cells})
+    return {
+        "title": _("Policies"),
+        "period": period,
+        "columns": [str(labels[k]) for k, _p in POLICY_COLUMNS],
+        "rows": rows,
+        "figures": figures,
+        "url": kpi_url,
+    }
+
+
 def _map(data: dict[str, Any], shown: dict[str, Any]) -> dict[str, Any]:
     homes = {c["code"]: c for c in shown.get("households", {}).get("children", [])}
     plans = shown.get("projects_raw", {}).get("children", {})
@@ -407,7 +599,10 @@ def cockpit(user: Viewer, region: Region) -> dict[str, Any]:
     ``access.cockpit_regions``): two queries, the tiles and the children's names."""
     allowed = sections_for(user, region)
     tiles = {t.section: t for t in CockpitTile.objects.filter(region=region, section__in=allowed)}
-    names = dict(region.children.values_list("code", "name"))
+    children = list(region.children.values_list("pk", "code", "name"))
+    names = {code: name for _pk, code, name in children}
+    ids = {pk: name for pk, _code, name in children}
+    ids[region.pk] = region.name
     raw = {s: t.data for s, t in tiles.items()}
     sections: dict[str, Any] = {}
     if Section.HOUSEHOLDS in raw:
@@ -420,6 +615,10 @@ def cockpit(user: Viewer, region: Region) -> dict[str, Any]:
         sections["projects"] = _projects(region, raw[Section.PROJECTS], names)
     if Section.INDICATORS in raw:
         sections["indicators"] = _indicators(region, raw[Section.INDICATORS])
+    if Section.EVALUATION in raw:
+        sections["evaluation"] = _evaluation(region, raw[Section.EVALUATION], ids)
+    if Section.POLICIES in raw:
+        sections["policies"] = _policies(region, raw[Section.POLICIES])
     if Section.MAP in raw:
         shown = {**sections, "projects_raw": raw.get(Section.PROJECTS, {})}
         if "households" in shown:

@@ -42,6 +42,11 @@ class EnterpriseFilterForm(Form):
     tag_level = forms.ChoiceField(
         label=_("Tag level"), required=False, choices=_all(_("All levels"), TagLevel.choices)
     )
+    tag_stage = forms.ChoiceField(
+        label=_("Listing stage"),
+        required=False,
+        choices=_all(_("All stages"), ListingStage.choices),
+    )
     street = forms.ChoiceField(label=_("Street"), required=False)
     commissioner = forms.ChoiceField(label=_("Commissioner"), required=False)
 

@@ -34,14 +34,16 @@ class EnterpriseFilter:
     industry: str = ""
     tag: str = ""
     tag_level: str = ""
+    tag_stage: str = ""
     street: Region | None = None
     commissioner: int | None = None
 
 
 def enterprise_list(user: Viewer, f: EnterpriseFilter | None = None) -> QuerySet[Enterprise]:
     """Enterprises the user may see, searched by name (from its start or anywhere) or credit
-    code (from its start), filtered by industry, tag (and its level), street and commissioner;
-    with their tags and commissioner loaded (two queries per page, whatever its length)."""
+    code (from its start), filtered by industry, tag (and its level or listing stage), street
+    and commissioner; with their tags and commissioner loaded (two queries per page, whatever
+    its length)."""
     f = f or EnterpriseFilter()
     qs = enterprises_visible(user)
     q = f.q.strip()
@@ -49,12 +51,14 @@ def enterprise_list(user: Viewer, f: EnterpriseFilter | None = None) -> QuerySet
         qs = qs.filter(Q(name__contains=q) | Q(credit_code__startswith=q.upper()))
     if f.industry:
         qs = qs.filter(industry=f.industry)
-    if f.tag or f.tag_level:
+    if f.tag or f.tag_level or f.tag_stage:
         tags = EnterpriseTag.objects.all()
         if f.tag:
             tags = tags.filter(kind=f.tag)
         if f.tag_level:
             tags = tags.filter(level=f.tag_level)
+        if f.tag_stage:
+            tags = tags.filter(stage=f.tag_stage)
         qs = qs.filter(pk__in=tags.values("enterprise_id"))
     if f.street is not None:
         qs = qs.filter(subtree("region_path", f.street.path))

@@ -102,9 +102,11 @@
       xAxis: axis({ type: "category", data: tl.industries.map(function (i) { return i.name; }),
         axisLabel: { color: MUTED, fontSize: 11, interval: 0 } }),
       yAxis: axis({ type: "value", splitNumber: 2 }),
-      series: [{ type: "bar", barMaxWidth: 26, data: tl.industries.map(function (i) { return i.n; }),
+      series: [{ type: "bar", barMaxWidth: 26, data: tl.industries.map(function (i) { return { value: i.n, url: i.url }; }),
         itemStyle: { color: "#3fd0ff" }, label: { show: true, position: "top", color: TEXT, fontSize: 11 } }]
     }));
+    // A bar opens the enterprise list of that industry.
+    c3.on("click", function (e) { go(e.data && e.data.url); });
   }
 
   // Key projects: by stage (bars) and by industry (ring); a click opens the filtered list.

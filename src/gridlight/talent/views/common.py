@@ -35,6 +35,7 @@ def enterprise_filtered(user: Viewer, params: QueryDict) -> tuple[EnterpriseFilt
         industry=d.get("industry", ""),
         tag=d.get("tag", ""),
         tag_level=d.get("tag_level", ""),
+        tag_stage=d.get("tag_stage", ""),
         street=_pick(streets, "code", d.get("street", "")),
         commissioner=chosen.pk if chosen else None,
     )
