@@ -22,7 +22,7 @@ from gridlight.core.errors import DomainError
 from gridlight.core.models import User
 from gridlight.core.params import parse_id
 from gridlight.core.spreadsheets import template_notes, write_workbook
-from gridlight.core.views.common import submit, xlsx_response
+from gridlight.core.views.common import CachedCountPaginator, paginate, submit, xlsx_response
 from gridlight.core.views.imports import ImportPage, import_page
 from gridlight.development import access as dev_access
 from gridlight.development import figures, imports
@@ -50,8 +50,14 @@ def _region(request: SignedInRequest, code: str = "") -> Any:
 @access(Perm.INDICATOR_VIEW)
 def indicator_list(request: SignedInRequest) -> HttpResponse:
     region = _region(request, request.GET.get("region", ""))
+    # A page of each list: every row reads its own series (a few queries), so a page, not the
+    # whole catalogue, bounds the queries whatever the number of elements and indicators.
+    elements = paginate(request, DataElement.objects.order_by("pk"), LIST_PAGE)
+    indicator_page = CachedCountPaginator(
+        Indicator.objects.select_related("numerator", "denominator").order_by("pk"), LIST_PAGE
+    ).get_page(request.GET.get("ipage"))
     rows = []
-    for element in DataElement.objects.all():
+    for element in elements:
         period = sel.latest_period(element, region)
         rows.append(
             {
@@ -61,7 +67,7 @@ def indicator_list(request: SignedInRequest) -> HttpResponse:
             }
         )
     computed = []
-    for indicator in Indicator.objects.select_related("numerator", "denominator"):
+    for indicator in indicator_page:
         period = sel.latest_period(indicator.numerator, region)
         value: Any = None
         error = ""
@@ -88,9 +94,22 @@ def indicator_list(request: SignedInRequest) -> HttpResponse:
             "regions": sel.regions_for_figures(request.user),
             "rows": rows,
             "indicators": computed,
+            "page": elements,
+            "query": _without(request, "page"),
+            "indicator_page": indicator_page,
+            "indicator_query": _without(request, "ipage"),
             "may_import": not scope_for(request.user, Perm.INDICATOR_ENTER).empty,
         },
     )
+
+
+LIST_PAGE = 20
+
+
+def _without(request: SignedInRequest, name: str) -> str:
+    params = request.GET.copy()
+    params.pop(name, None)
+    return params.urlencode()
 
 
 def _element(pk: Any) -> DataElement:
