@@ -59,7 +59,8 @@ def test_sign_in_and_drill_down_to_a_grid(live_server: Any, browser: Any) -> Non
     page.wait_for_url(live_server.url + "/")
     assert "王建国" in page.inner_text("[data-testid=who]")
 
-    page.click("nav >> text=区域树")
+    page.click("nav >> text=基层治理")  # the menu's group opens …
+    page.click("nav >> text=区域树")  # … and shows its links
     assert "市中区" in page.inner_text("[data-testid=region-name]")
     assert page.locator("[data-testid=children] tbody tr").count() == 17
     page.click("[data-testid=children] >> text=二七街道")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery  # type: ignore[import-untyped]
+from celery.schedules import crontab  # type: ignore[import-untyped]
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridlight.settings")
 
@@ -28,3 +29,11 @@ app.autodiscover_tasks(
         "gridlight.dashboard",
     ]
 )
+# Policies matched against every talent and enterprise at night (docs/policies-matching.md).
+app.conf.beat_schedule = {
+    **(app.conf.beat_schedule or {}),
+    "match-policies": {
+        "task": "gridlight.policies.match_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}

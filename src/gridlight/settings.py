@@ -12,7 +12,6 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab  # type: ignore[import-untyped]
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -257,6 +256,8 @@ GRIDLIGHT_SEND_SECONDS = int(env("GRIDLIGHT_SEND_SECONDS", "60"))
 GRIDLIGHT_PUSH_REMINDER_WORKDAYS = int(env("GRIDLIGHT_PUSH_REMINDER_WORKDAYS", "5"))
 # The cockpit's figures are recomputed from the records this often (docs/cockpit.md).
 GRIDLIGHT_COCKPIT_SECONDS = int(env("GRIDLIGHT_COCKPIT_SECONDS", "600"))
+# The nightly policy matching (a crontab) is added in gridlight/celery.py: importing Celery here
+# would make settings depend on it (and, from inside the package, find gridlight/celery.py).
 CELERY_BEAT_SCHEDULE = {
     "sweep-tickets": {
         "task": "gridlight.tickets.sweep_tickets",
@@ -271,11 +272,6 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-project-lights": {
         "task": "gridlight.development.recompute_project_lights",
         "schedule": 86400.0,
-    },
-    # Policies matched against every talent and enterprise at night (docs/policies-matching.md).
-    "match-policies": {
-        "task": "gridlight.policies.match_nightly",
-        "schedule": crontab(hour=2, minute=30),
     },
     "refresh-cockpit": {
         "task": "gridlight.dashboard.refresh_cockpit",
