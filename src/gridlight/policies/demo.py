@@ -63,10 +63,14 @@ def load_policies(*, actor: User, region: Region) -> int:
 
 def build_policies() -> int:
     """The demo builder's step: the shipped policies, issued by the demo district and loaded
-    as its administrator."""
+    as its administrator, then the policy work played on them (``demo_activity``)."""
     from gridlight.core.demo.build import DISTRICT_CODE
     from gridlight.core.models import User
 
+    from gridlight.policies.demo_activity import build_activity
+
     region = Region.objects.get(code=DISTRICT_CODE)
     actor = User.objects.get(username="admin")
-    return load_policies(actor=actor, region=region)
+    made = load_policies(actor=actor, region=region)
+    first = User.objects.filter(username="street").first() or actor
+    return made + build_activity(district=region, actor=actor, first_reviewer=first).total
