@@ -94,15 +94,14 @@ def test_the_work_is_played_through_the_services(demo: Any) -> None:
     today = timezone.localdate()
     assert all(d < today for d in Application.objects.values_list("submitted_on", flat=True))
     # Approved applications are grants; 免申即享 grants in every state.
-    assert Grant.objects.filter(source="application").count() == Application.objects.filter(
-        status="approved"
-    ).count()
+    assert (
+        Grant.objects.filter(source="application").count()
+        == Application.objects.filter(status="approved").count()
+    )
     auto = Grant.objects.filter(source="auto").exclude(
         policy__code__in=("city_car_voucher", "district_car_topup")
     )
-    assert {"pending", "batched", "paid", "cancelled"} <= set(
-        auto.values_list("status", flat=True)
-    )
+    assert {"pending", "batched", "paid", "cancelled"} <= set(auto.values_list("status", flat=True))
     assert PaymentBatch.objects.filter(paid=False).exists()
     for policy in Policy.objects.exclude(budget_fen=None):
         live = Grant.objects.filter(policy=policy).exclude(status="cancelled")

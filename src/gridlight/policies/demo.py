@@ -66,7 +66,6 @@ def build_policies() -> int:
     as its administrator, then the policy work played on them (``demo_activity``)."""
     from gridlight.core.demo.build import DISTRICT_CODE
     from gridlight.core.models import User
-
     from gridlight.policies.demo_activity import build_activity
 
     region = Region.objects.get(code=DISTRICT_CODE)

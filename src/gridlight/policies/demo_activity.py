@@ -23,8 +23,8 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import zip_longest
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import zip_longest
 
 from django.db import transaction
 from django.db.models import Sum
@@ -107,9 +107,7 @@ def build_activity(
         run = match_all(subject_type, today, push=False)
         out.pushes += queue_pushes(subject_type, run=run)
     out.grants += _auto_grants(rng, cal, actor, today)
-    out.applications = _applications(
-        rng, cal, district, actor, first_reviewer, today, applications
-    )
+    out.applications = _applications(rng, cal, district, actor, first_reviewer, today, applications)
     return out
 
 
@@ -168,7 +166,9 @@ def _car_vouchers(
         )
         total = sum(m.amount_fen or 0 for m in rows)
         if policy.budget_fen is not None and total != policy.budget_fen:
-            raise ValueError(f"{policy.code}: dealers' amounts {total} ≠ budget {policy.budget_fen}")
+            raise ValueError(
+                f"{policy.code}: dealers' amounts {total} ≠ budget {policy.budget_fen}"
+            )
         days = _days(cal, start + timedelta(days=30 + number * 7), len(rows), span=20)
         made += _grant_and_pay(
             actor,
@@ -238,7 +238,10 @@ def _auto_grants(rng: random.Random, cal: WorkCalendar, actor: User, today: date
                 grants.append(g)
         if len(grants) > 1:  # one cancelled at 二次确认: its amount goes back to the budget
             reconfirm(
-                actor=actor, grant_ids=[grants[0].pk], approve=False, reason="经核查已在原单位享受同类补贴"
+                actor=actor,
+                grant_ids=[grants[0].pk],
+                approve=False,
+                reason="经核查已在原单位享受同类补贴",
             )
             _at(Grant, grants[0].pk, reconfirmed_at=_moment(days[-1], 15))
         made += len(grants)
@@ -292,7 +295,10 @@ def _grant_and_pay(
         type(batch).objects.filter(pk=batch.pk).update(created_at=_moment(batch_day, 10))
         if paid:
             mark_paid(
-                actor=actor, batch=batch, version=batch.version, paid_on=cal.add_workdays(batch_day, 5)
+                actor=actor,
+                batch=batch,
+                version=batch.version,
+                paid_on=cal.add_workdays(batch_day, 5),
             )
     return len(grants)
 
@@ -393,7 +399,9 @@ def _step(
     if step == "accept":
         return apps.accept(actor=first, application=app, edit_version=v)
     if step == "first_review":
-        return apps.first_review(actor=first, application=app, edit_version=v, note="材料齐全，符合条件")
+        return apps.first_review(
+            actor=first, application=app, edit_version=v, note="材料齐全，符合条件"
+        )
     if step == "approve":
         return apps.approve(actor=admin, application=app, edit_version=v)
     if step == "refuse":
