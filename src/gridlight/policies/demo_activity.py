@@ -362,8 +362,8 @@ def _applications(
         user = _applicant(_subject(match), made)
         files = {m: Upload(f"{m}.pdf", _PDF) for m in policy.materials}
         play = _PLAYS[made % len(_PLAYS)]
-        if match.state != MatchState.MET and "approve" in play:
-            play = play[:-1]  # no computed amount: left with the second reviewer
+        if "approve" in play and not (match.amount_fen or 0) > 0:
+            play = play[:-1]  # no computed amount (or a benefit in kind): left in 复核
         with transaction.atomic():
             app = apps.submit(actor=user, policy=policy, statement="", uploads=files)
             for step in play:
