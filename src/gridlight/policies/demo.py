@@ -72,4 +72,22 @@ def build_policies() -> int:
     actor = User.objects.get(username="admin")
     made = load_policies(actor=actor, region=region)
     first = User.objects.filter(username="street").first() or actor
-    return made + build_activity(district=region, actor=actor, first_reviewer=first).total
+    office = lead_office(region)
+    built = build_activity(
+        district=region, actor=actor, first_reviewer=first, office_reviewer=office
+    )
+    return made + built.total
+
+
+def lead_office(region: Region) -> User | None:
+    """The online-application policies are led (牵头部门) by the district's talent office, the
+    demo's department handler among its members (idempotent); returns the handler."""
+    from gridlight.policies.models import Mode
+    from gridlight.tickets.catalogue import ensure_units
+
+    office = ensure_units(region)["talent_office"]
+    Policy.objects.filter(mode=Mode.APPLY, region=region, lead_unit=None).update(lead_unit=office)
+    handler = User.objects.filter(username="handler").first()
+    if handler is not None:
+        office.members.add(handler)
+    return handler

@@ -88,13 +88,16 @@ def build_activity(
     district: Region,
     actor: User,
     first_reviewer: User,
+    office_reviewer: User | None = None,
     today: date | None = None,
     seed: int = SEED,
     applications: int = 24,
 ) -> Built:
     """The policy work of ``district`` (idempotent). ``actor`` is the district's administrator
     (re-confirmation, batches, second review); ``first_reviewer`` accepts and first-reviews the
-    applications of the subjects in its write scope."""
+    applications of the subjects in its write scope, ``office_reviewer`` (a handler of the
+    department leading the policies, 牵头部门) the others; without one the district accepts
+    them and they wait in 复核."""
     out = Built()
     city = Policy.objects.filter(code=CITY_VOUCHER).first()
     if city is None or Grant.objects.filter(policy=city).exists():
@@ -107,7 +110,8 @@ def build_activity(
         run = match_all(subject_type, today, push=False)
         out.pushes += queue_pushes(subject_type, run=run)
     out.grants += _auto_grants(rng, cal, actor, today)
-    out.applications = _applications(rng, cal, district, actor, first_reviewer, today, applications)
+    reviewers = (first_reviewer, office_reviewer)
+    out.applications = _applications(rng, cal, district, actor, reviewers, today, applications)
     return out
 
 
@@ -324,10 +328,11 @@ def _applications(
     cal: WorkCalendar,
     district: Region,
     actor: User,
-    first: User,
+    reviewers: tuple[User, User | None],
     today: date,
     count: int,
 ) -> int:
+    first, office = reviewers
     path = (
         Assignment.objects.filter(user=first)
         .exclude(write_region_path="")
@@ -346,7 +351,6 @@ def _applications(
                 version=v,
                 status=MatchStatus.CURRENT,
                 state__in=(MatchState.MET, MatchState.UNKNOWN),
-                region_path__startswith=path,
                 applied_at=None,
             )
             .order_by("-state", "subject_id")
@@ -354,20 +358,27 @@ def _applications(
         )
         for v in versions
     ]
+    # The first reviewer's street first (the district approves them: 四眼); elsewhere the
+    # department leading the policy does (or the district, the approval then waiting).
+    ordered = sorted(
+        (m for row in zip_longest(*queue) for m in row if m is not None),
+        key=lambda m: not m.region_path.startswith(path),
+    )
     made = 0
-    for match in (m for row in zip_longest(*queue) for m in row if m is not None):
+    for match in ordered:
         if made >= count:
             break
         policy = match.policy
         user = _applicant(_subject(match), made)
         files = {m: Upload(f"{m}.pdf", _PDF) for m in policy.materials}
         play = _PLAYS[made % len(_PLAYS)]
-        if "approve" in play and not (match.amount_fen or 0) > 0:
-            play = play[:-1]  # no computed amount (or a benefit in kind): left in 复核
+        reviewer = first if match.region_path.startswith(path) else office or actor
+        if "approve" in play and (reviewer == actor or not (match.amount_fen or 0) > 0):
+            play = play[:-1]  # no computed amount, or no second reviewer: left in 复核
         with transaction.atomic():
             app = apps.submit(actor=user, policy=policy, statement="", uploads=files)
             for step in play:
-                app = _step(app, step, actor, first, user, files)
+                app = _step(app, step, actor, reviewer, user, files)
         _date_steps(cal, app, today - timedelta(days=rng.randint(15, 110)), rng)
         made += 1
     return made
