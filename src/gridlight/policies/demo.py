@@ -63,10 +63,31 @@ def load_policies(*, actor: User, region: Region) -> int:
 
 def build_policies() -> int:
     """The demo builder's step: the shipped policies, issued by the demo district and loaded
-    as its administrator."""
+    as its administrator, then the policy work played on them (``demo_activity``)."""
     from gridlight.core.demo.build import DISTRICT_CODE
     from gridlight.core.models import User
+    from gridlight.policies.demo_activity import build_activity
 
     region = Region.objects.get(code=DISTRICT_CODE)
     actor = User.objects.get(username="admin")
-    return load_policies(actor=actor, region=region)
+    made = load_policies(actor=actor, region=region)
+    first = User.objects.filter(username="street").first() or actor
+    office = lead_office(region)
+    built = build_activity(
+        district=region, actor=actor, first_reviewer=first, office_reviewer=office
+    )
+    return made + built.total
+
+
+def lead_office(region: Region) -> User | None:
+    """The online-application policies are led (牵头部门) by the district's talent office, the
+    demo's department handler among its members (idempotent); returns the handler."""
+    from gridlight.policies.models import Mode
+    from gridlight.tickets.catalogue import ensure_units
+
+    office = ensure_units(region)["talent_office"]
+    Policy.objects.filter(mode=Mode.APPLY, region=region, lead_unit=None).update(lead_unit=office)
+    handler = User.objects.filter(username="handler").first()
+    if handler is not None:
+        office.members.add(handler)
+    return handler
