@@ -17,6 +17,7 @@ from django.http import Http404
 from gridlight.core.access import Perm, Viewer, require, require_path
 from gridlight.core.models.regions import SEGMENT_WIDTH
 from gridlight.policies.models import Application, Grant, PaymentBatch, Policy, PolicyVersion
+from gridlight.talent.models import Enterprise, Talent
 
 
 def _covering(paths: tuple[str, ...]) -> set[str]:
@@ -112,6 +113,11 @@ def get_batch(user: Viewer, pk: Any) -> PaymentBatch:
         return batches_visible(user).select_related("policy").get(pk=pk)
     except (PaymentBatch.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+def subject_key(obj: Talent | Enterprise) -> str:
+    """The key an application or a grant names its subject by (``talent:<id>``)."""
+    return f"{'talent' if isinstance(obj, Talent) else 'enterprise'}:{obj.pk}"
 
 
 def subject_q(user: Viewer) -> Q:

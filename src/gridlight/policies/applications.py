@@ -30,7 +30,12 @@ from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.models import User
 from gridlight.core.uploads import Upload, check_upload
 from gridlight.core.workdays import district_calendar
-from gridlight.policies.access import applications_reviewable, policies_open_to, subject_q
+from gridlight.policies.access import (
+    applications_reviewable,
+    policies_open_to,
+    subject_key,
+    subject_q,
+)
 from gridlight.policies.matching import mark_applied
 from gridlight.policies.models import (
     ENDED_WITHOUT_GRANT,
@@ -73,10 +78,6 @@ DEADLINES: dict[str, int] = {
 MAX_STATEMENT = 2000
 MAX_REASON = 300
 Subject = Talent | Enterprise
-
-
-def subject_key(obj: Subject) -> str:
-    return f"{'talent' if isinstance(obj, Talent) else 'enterprise'}:{obj.pk}"
 
 
 def subject_of(app: Application | Any) -> Subject:

@@ -36,7 +36,7 @@ from gridlight.core.access import Viewer
 from gridlight.core.errors import ConflictError, DomainError, ImportRejected, RowError
 from gridlight.core.models import User
 from gridlight.core.spreadsheets import Column, read_sheet
-from gridlight.policies.access import batches_visible, grants_workable, subject_q
+from gridlight.policies.access import batches_visible, grants_workable, subject_key, subject_q
 from gridlight.policies.models import (
     Application,
     Grant,
@@ -129,8 +129,6 @@ def create_grant(
 ) -> Grant:
     """A grant for ``obj``, charged to the budget; refused (400) over budget or when the
     subject has a grant of the policy in the period already. Call inside a transaction."""
-    from gridlight.policies.applications import subject_key
-
     if amount_fen <= 0:
         raise DomainError(_("A grant is more than 0 fen."))
     key = subject_key(obj)
