@@ -75,3 +75,26 @@ def test_a_change_naming_a_reverse_relation_is_shown_by_its_name(world: World) -
     shown = {c.field: c for c in changes_display(event)}
     assert shown["residents"].after == "3"
     assert login(world.users["district_admin"]).get("/audit/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_change_holding_records_is_shown_field_by_field(world: World) -> None:
+    """A change whose value is a record or a list of records (a talent's children, an
+    enterprise's platforms) made the audit page fail for everyone in scope (a 500)."""
+    from gridlight.core.audit import changes_display
+    from gridlight.core.models import AuditEvent
+
+    event = AuditEvent.objects.create(
+        action="talent.update",
+        object_type="talent.talent",
+        object_id="1",
+        region_path=world.secret_street.path,
+        changes={
+            "children": [[{"name": "甲", "birth_date": "2019-05-01"}], []],
+            "platform": {"name": "院士工作站", "year": 2024},
+        },
+    )
+    shown = {c.field: c for c in changes_display(event)}
+    assert "2019-05-01" in shown["children"].before
+    assert "院士工作站" in shown["platform"].after
+    assert login(world.users["district_admin"]).get("/audit/").status_code == 200

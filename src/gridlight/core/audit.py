@@ -223,6 +223,8 @@ def _value(value: Any, choices: dict[Any, Any]) -> str:
         return str(_("Yes") if value else _("No"))
     if isinstance(value, list):
         return "、".join(_value(v, choices) for v in value)
+    if isinstance(value, dict):  # a nested record (a child, a platform, a formula's inputs)
+        return "；".join(f"{k}: {_value(v, {})}" for k, v in value.items())
     return str(choices.get(value, value))
 
 

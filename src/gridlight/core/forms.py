@@ -27,6 +27,21 @@ def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def bounded_formset(form: type[forms.Form], *, max_num: int) -> type[forms.BaseFormSet]:
+    """A formset of at most ``max_num`` rows (one blank row shown for adding) that a post cannot
+    inflate: a management form claiming more rows is refused with a message, and no more than
+    ``max_num`` forms are ever built. Django's own ceiling is ``max_num`` + 1,000, which a
+    hostile post fills with a thousand forms to validate and render (a minute of a worker)."""
+    return forms.formset_factory(
+        form,
+        extra=1,
+        can_delete=True,
+        max_num=max_num,
+        validate_max=True,
+        absolute_max=max_num,
+    )
+
+
 class Form(forms.Form):
     """A form whose widgets carry the CSS framework's classes."""
 

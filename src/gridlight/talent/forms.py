@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from gridlight.core.forms import Form, date_input
+from gridlight.core.forms import Form, bounded_formset, date_input
 from gridlight.core.industries import Industry
 from gridlight.talent.models import (
     Degree,
@@ -23,6 +23,7 @@ from gridlight.talent.models import (
     TalentLevel,
     TalentOrigin,
 )
+from gridlight.talent.services import MAX_CHILDREN, MAX_PLATFORMS
 
 
 def _all(label: Any, choices: Any) -> list[tuple[str, Any]]:
@@ -146,7 +147,7 @@ class PlatformForm(Form):
     year = forms.IntegerField(label=_("Year recognised"))
 
 
-PlatformFormSet = forms.formset_factory(PlatformForm, extra=1, can_delete=True)
+PlatformFormSet = bounded_formset(PlatformForm, max_num=MAX_PLATFORMS)
 
 
 class TalentForm(Form):
@@ -208,4 +209,4 @@ class ChildForm(Form):
     birth_date = forms.DateField(label=_("Birth date"), widget=date_input())
 
 
-ChildFormSet = forms.formset_factory(ChildForm, extra=1, can_delete=True)
+ChildFormSet = bounded_formset(ChildForm, max_num=MAX_CHILDREN)

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gridlight.core.forms import Form, date_input
+from gridlight.core.forms import Form, bounded_formset, date_input
 from gridlight.talent.models import Housing, ProblemCategory, SpouseEmployment
 from gridlight.talent.problems import DIMENSIONS
 from gridlight.talent.services import MAX_CHILDREN, MAX_HEADCOUNT
@@ -97,9 +97,7 @@ class ChildForm(Form):
     birth_date = forms.DateField(label=_("Birth date"), required=False, widget=date_input())
 
 
-ChildFormSet = forms.formset_factory(
-    ChildForm, extra=1, can_delete=True, max_num=MAX_CHILDREN, validate_max=True
-)
+ChildFormSet = bounded_formset(ChildForm, max_num=MAX_CHILDREN)
 
 
 class EnterpriseCorrectionForm(Form):

@@ -280,7 +280,13 @@ def _check_tags(tags: list[TagInput]) -> None:
         _not_future(EnterpriseTag, "on", tag.on, where, "tags")
 
 
+MAX_PLATFORMS = 30
+
+
 def _check_platforms(platforms: list[PlatformInput]) -> None:
+    if len(platforms) > MAX_PLATFORMS:
+        message = _("at most %(n)s R&D platforms.") % {"n": MAX_PLATFORMS}
+        raise FieldError("platforms", _("R&D platforms"), message)
     for p in platforms:
         if not p.name.strip():
             raise FieldError("platforms", _label(RdPlatform, "name"), _("is required."))
