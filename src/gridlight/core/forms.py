@@ -27,7 +27,7 @@ def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def bounded_formset(form: type[forms.Form], *, max_num: int) -> type[forms.BaseFormSet]:
+def bounded_formset(form: type[forms.Form], *, max_num: int) -> type[forms.BaseFormSet[Any]]:
     """A formset of at most ``max_num`` rows (one blank row shown for adding) that a post cannot
     inflate: a management form claiming more rows is refused with a message, and no more than
     ``max_num`` forms are ever built. Django's own ceiling is ``max_num`` + 1,000, which a
