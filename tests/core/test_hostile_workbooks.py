@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import zipfile
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
@@ -327,3 +329,70 @@ def test_a_background_household_import_refuses_the_far_cell(
     assert job.status == "failed"
     assert "XFD1048576" in job.result["errors"][0][2]
     assert state()[:4] == before[:4]
+
+
+class _FileForms(HTMLParser):
+    """The forms of a page that upload a file: their action and the file field's name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str, str]] = []
+        self._action: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self._action = a.get("action", "")
+        elif tag == "input" and a.get("type") == "file" and self._action is not None:
+            self.found.append((self._action, a.get("name", ""), a.get("accept", "")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._action = None
+
+
+def _upload_forms(client: Client, world: World) -> list[tuple[str, tuple[str, str]]]:
+    """Every upload form the district admin is shown, found by walking the URL conf (the
+    route walk's values fill the parameters), so an import added later is tried too."""
+    from gridlight.core.urlwalk import all_routes, concrete_urls
+    from tests.core.test_route_walk import _secret_ids, _secret_values
+
+    ids = _secret_ids(world)
+    found: dict[str, tuple[str, str]] = {}
+    for route, _pattern in all_routes():
+        if route.startswith(("api/", "open311/")):
+            continue
+        urls = concrete_urls(route, _secret_values(world, route, None, ids))
+        page = client.get(urls[0]) if urls else None
+        if page is None or page.status_code != 200 or "html" not in page["Content-Type"]:
+            continue
+        parser = _FileForms()
+        parser.feed(page.content.decode())
+        for action, name, accept in parser.found:
+            found.setdefault(urlsplit(action).path or urls[0], (name, accept))
+    return sorted(found.items())
+
+
+def test_every_upload_form_refuses_a_hostile_workbook_and_writes_nothing(world: World) -> None:
+    """Whatever a form uploads — a roster, a score sheet, a payment return, an attachment —
+    the far cell, the bomb and the lying dimension are refused and nothing is written (no audit
+    event: every write is audited); where a workbook is asked for, the reason is named."""
+    client = login(world.users["district_admin"])
+    forms = _upload_forms(client, world)
+    assert len(forms) >= 8, forms  # the imports of every app, and the attachments
+    problems = []
+    for url, (field, accept) in forms:
+        for build, says in ((far_cell, "XFD1048576"), (bomb, "倍"), (lying_dimension, "XFD")):
+            audited = AuditEvent.objects.count()
+            data = build(["编码", "名称"])
+            data.name = "upload.xlsx"
+            # A page that redirects after a refused upload shows the reason where it lands.
+            response = client.post(url, {field: data, "version": "1"}, follow=True)
+            body = response.content.decode(errors="replace")
+            job = Job.objects.order_by("-pk").first()
+            said = says in body or (job is not None and says in str(job.message))
+            if response.status_code >= 500 or AuditEvent.objects.count() != audited:
+                problems.append(f"{url} {build.__name__}: {response.status_code}, wrote")
+            elif not said and "xlsx" in accept:
+                problems.append(f"{url} {build.__name__}: no reason ({response.status_code})")
+    assert problems == []

@@ -144,7 +144,10 @@ class UploadForm(Form):
     """An import's upload: at most IMPORT_MAX_BYTES, with one of ``suffixes`` (the guarded
     reader then checks what the file really is)."""
 
-    file = forms.FileField(label=_("Excel workbook (.xlsx)"))
+    file = forms.FileField(
+        label=_("Excel workbook (.xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xlsm"}),
+    )
     suffixes: tuple[str, ...] = (".xlsx", ".xlsm", ".xls")
     wrong_kind = _("Upload an Excel workbook (.xlsx).")
 
@@ -286,6 +289,9 @@ class MapFilterForm(PositionFilterForm):
 
 
 class OutlineUploadForm(UploadForm):
-    file = forms.FileField(label=_("GeoJSON file (.geojson or .json)"))
+    file = forms.FileField(
+        label=_("GeoJSON file (.geojson or .json)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json"}),
+    )
     suffixes = (".geojson", ".json")
     wrong_kind = _("Upload a GeoJSON file (.geojson or .json).")
