@@ -29,6 +29,7 @@ from gridlight.policies.benefits import BenefitError, find_cycle, parse_benefit
 from gridlight.policies.definition import PolicyDefinitionError, compile_policy, run_tests
 from gridlight.policies.models import Mode, Policy, PolicyVersion, SubjectType, VersionStatus
 from gridlight.rules.subjects import get_subject
+from gridlight.tickets.models import Unit
 
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 EDITABLE = (
@@ -42,8 +43,28 @@ EDITABLE = (
     "period_end",
     "materials",
     "exclusive_group",
+    "lead_unit",
 )
 MAX_MATERIALS = 30
+
+
+def lead_unit_of(pk: Any) -> Unit | None:
+    """The department to lead a policy (牵头部门), by its id: an active unit, or None for
+    none (blank). Refused (400) with the reason when there is no such active unit."""
+    if pk is None or pk == "":
+        return None
+    try:
+        unit = Unit.objects.filter(pk=int(pk), active=True).first()
+    except (TypeError, ValueError):
+        unit = None
+    if unit is None:
+        raise DomainError(_("There is no active department with the id %(id)s.") % {"id": pk})
+    return unit
+
+
+def lead_unit_choices() -> list[tuple[int, str]]:
+    """The departments that may lead a policy: the active units, departments first."""
+    return list(Unit.objects.filter(active=True).order_by("kind", "name").values_list("pk", "name"))
 
 
 def _check_fields(values: dict[str, Any]) -> None:
@@ -75,6 +96,9 @@ def _check_fields(values: dict[str, Any]) -> None:
     group = values.get("exclusive_group") or ""
     if group and not CODE.match(group):
         problems.append(_("The exclusive group is a short lowercase name."))
+    unit = values.get("lead_unit")
+    if unit is not None and (not isinstance(unit, Unit) or not unit.active):
+        problems.append(_("The lead department must be an active department."))
     if problems:
         raise DomainError("\n".join(problems))
 
@@ -105,7 +129,12 @@ def policy_create(
         obj=policy,
         object_label=policy.title,
         region_path=policy.region_path,
-        changes={"code": code, "subject_type": subject_type, "mode": policy.mode},
+        changes={
+            "code": code,
+            "subject_type": subject_type,
+            "mode": policy.mode,
+            **({"lead_unit": str(policy.lead_unit)} if policy.lead_unit else {}),
+        },
     )
     return policy
 
