@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from gridlight.core.access import Perm, Viewer, require
@@ -154,11 +155,70 @@ def _labels(by: str, keys: set[Any]) -> dict[Any, str]:
     return {k: str(k) for k in keys}
 
 
-def chart_data(rep: Report) -> dict[str, Any]:
+def bar_and_line(
+    names: list[str], bar: tuple[str | Promise, list[Any]], line: tuple[str | Promise, list[Any]]
+) -> dict[str, Any]:
+    """The data of a KPI page's chart (static/gridlight/policies_kpi.js): one bar series and
+    one line series on a second axis, over the same category names."""
     return {
-        "names": [r.label for r in rep.rows],
-        "applications": [r.applications for r in rep.rows],
-        "granted_yuan": [r.granted_fen / 100 for r in rep.rows],
-        "applications_label": str(gettext_lazy("Applications")),
-        "granted_label": str(gettext_lazy("Granted (yuan)")),
+        "names": names,
+        "bar_label": str(bar[0]),
+        "bars": bar[1],
+        "line_label": str(line[0]),
+        "line": line[1],
     }
+
+
+def chart_data(rep: Report) -> dict[str, Any]:
+    return bar_and_line(
+        [r.label for r in rep.rows],
+        (gettext_lazy("Applications"), [r.applications for r in rep.rows]),
+        (gettext_lazy("Granted (yuan)"), [r.granted_fen / 100 for r in rep.rows]),
+    )
+
+
+# --- push KPIs (the rows are tracking.push_kpis: policy × street × month) ---------------------
+
+
+@dataclass
+class PushTotal:
+    """Pushes, opened and applied summed over rows (a month, or all of them)."""
+
+    label: str
+    pushes: int = 0
+    opened: int = 0
+    applied: int = 0
+
+    @property
+    def reach(self) -> float | None:
+        return round(100 * self.opened / self.pushes, 1) if self.pushes else None
+
+    def add(self, row: Any) -> None:
+        self.pushes += row.pushes
+        self.opened += row.opened
+        self.applied += row.applied
+
+
+def push_months(rows: list[Any]) -> list[PushTotal]:
+    """The push KPI rows summed per month, oldest first."""
+    months: dict[str, PushTotal] = {}
+    for r in rows:
+        months.setdefault(r.month, PushTotal(r.month)).add(r)
+    return [months[m] for m in sorted(months)]
+
+
+def push_total(rows: list[Any]) -> PushTotal:
+    total = PushTotal(str(gettext_lazy("Total")))
+    for r in rows:
+        total.add(r)
+    return total
+
+
+def push_chart_data(rows: list[Any]) -> dict[str, Any]:
+    """Pushes (bars) and reach in percent (line) per month."""
+    months = push_months(rows)
+    return bar_and_line(
+        [m.label for m in months],
+        (gettext_lazy("Pushes"), [m.pushes for m in months]),
+        (gettext_lazy("Reach rate (%)"), [m.reach for m in months]),
+    )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/matches/", views_matching.policy_matches, name="matches"),
     path("reminders/", views_matching.reminders, name="reminders"),
     path("pushes/", views_matching.push_kpi, name="push_kpi"),
+    path("pushes/export/", views_matching.push_kpi_export, name="push_kpi_export"),
     path("versions/<int:pk>/", views.version_detail, name="version"),
     path("versions/<int:pk>/simulate/", views.version_simulate, name="simulate"),
     path("versions/<int:pk>/publish/", views.version_publish, name="publish"),
