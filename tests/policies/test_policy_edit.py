@@ -79,6 +79,30 @@ def test_a_bad_unit_id_on_the_page_is_a_400_with_the_reason(world: Any, policy: 
     assert not AuditEvent.objects.filter(action="policy.update").exists()
 
 
+def test_a_unit_of_another_district_cannot_lead(world: Any, policy: Policy) -> None:
+    from gridlight.tickets.models import Unit
+
+    far = Unit.objects.create(
+        code="far_office",
+        name="邻区人才办",
+        kind="department",
+        region=world.other_district,
+        region_path=world.other_district.path,
+    )
+    client = login(world.users["district_admin"])
+    page = client.get(f"/policies/{policy.pk}/edit/").content.decode()
+    assert "邻区人才办" not in page
+    response = client.patch(
+        f"/api/v1/policies/{policy.pk}",
+        data=json.dumps({"version": 1, "lead_unit_id": far.pk}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "其他区域" in response.json()["detail"]
+    policy.refresh_from_db()
+    assert (policy.lead_unit, policy.version) == (None, 1)
+
+
 def test_the_policy_page_is_scoped(world: Any, policy: Policy) -> None:
     url = f"/policies/{policy.pk}/edit/"
     assert login(world.twins["district_admin"]).get(url).status_code == 404

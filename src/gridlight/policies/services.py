@@ -62,9 +62,32 @@ def lead_unit_of(pk: Any) -> Unit | None:
     return unit
 
 
-def lead_unit_choices() -> list[tuple[int, str]]:
-    """The departments that may lead a policy: the active units, departments first."""
-    return list(Unit.objects.filter(active=True).order_by("kind", "name").values_list("pk", "name"))
+def _related(unit_path: str, policy_path: str) -> bool:
+    """A unit may lead a policy of its own region, above it or under it (a district office a
+    street's policy, a street office one of its own), not another district's."""
+    return unit_path.startswith(policy_path) or policy_path.startswith(unit_path)
+
+
+def lead_unit_choices(policy_path: str) -> list[tuple[int, str]]:
+    """The units that may lead a policy issued at ``policy_path``: active, in its region's
+    line (:func:`_related`), by kind and name."""
+    units = Unit.objects.filter(active=True).order_by("kind", "name")
+    return [
+        (pk, name)
+        for pk, name, path in units.values_list("pk", "name", "region_path")
+        if _related(path, policy_path)
+    ]
+
+
+def _check_lead(unit: Any, policy_path: str) -> None:
+    if unit is None:
+        return
+    if not isinstance(unit, Unit) or not unit.active:
+        raise DomainError(_("The lead department must be an active department."))
+    if not _related(unit.region_path, policy_path):
+        raise DomainError(
+            _("%(unit)s works in another region: it cannot lead this policy.") % {"unit": unit}
+        )
 
 
 def _check_fields(values: dict[str, Any]) -> None:
@@ -96,9 +119,6 @@ def _check_fields(values: dict[str, Any]) -> None:
     group = values.get("exclusive_group") or ""
     if group and not CODE.match(group):
         problems.append(_("The exclusive group is a short lowercase name."))
-    unit = values.get("lead_unit")
-    if unit is not None and (not isinstance(unit, Unit) or not unit.active):
-        problems.append(_("The lead department must be an active department."))
     if problems:
         raise DomainError("\n".join(problems))
 
@@ -117,6 +137,7 @@ def policy_create(
     if unknown:
         raise TypeError(f"unknown policy fields: {unknown}")
     _check_fields(values)
+    _check_lead(values.get("lead_unit"), region.path)
     if Policy.objects.filter(code=code).exists():
         raise DomainError(_("A policy with this code exists already."))
     values["materials"] = [m.strip() for m in values.get("materials") or []]
@@ -146,8 +167,10 @@ def policy_update(*, actor: User, policy: Policy, version: int, **values: Any) -
     unknown = sorted(set(values) - set(EDITABLE))
     if unknown:
         raise TypeError(f"unknown policy fields: {unknown}")
-    merged = {name: getattr(policy, name) for name in EDITABLE} | values
+    merged = {name: getattr(policy, name) for name in EDITABLE if name != "lead_unit"} | values
     _check_fields(merged)
+    if "lead_unit" in values:  # checked when it changes (a unit closed since stays until then)
+        _check_lead(values["lead_unit"], policy.region_path)
     before = {name: getattr(policy, name) for name in values}
     updated = Policy.objects.filter(pk=policy.pk, version=version).update(
         **values, version=F("version") + 1, updated_at=timezone.now()

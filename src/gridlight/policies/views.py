@@ -74,7 +74,7 @@ def policy_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     require_manage(request.user, policy.region_path)
     form = PolicyForm(
         request.POST or None,
-        units=services.lead_unit_choices(),
+        units=services.lead_unit_choices(policy.region_path),
         initial=PolicyForm.initial_for(policy),
     )
     done, status = submit(
