@@ -251,21 +251,21 @@ def create_policy(request: SignedInRequest, payload: PolicyIn) -> Status[dict[st
     return Status(201, _detail(policy))
 
 
+# The fields a PATCH may set to null (none); null elsewhere means "keep it".
+_NULLABLE = {"budget_fen", "period_start", "period_end", "lead_unit_id"}
+
+
 @router.patch("/policies/{policy_id}", response={200: PolicyDetailOut, 400: Message, 409: Message})
 def update_policy(request: SignedInRequest, policy_id: int, payload: PolicyPatch) -> dict[str, Any]:
     """Change a policy's catalogue entry, its lead department (牵头部门) among it."""
     policy = get_policy(request.user, policy_id)
     data = payload.dict(exclude_unset=True)
     version = data.pop("version")
-    # Text and lists have no "none": null there means "keep it".
     data = {k: v for k, v in data.items() if v is not None or k in _NULLABLE}
     if "lead_unit_id" in data:
         data["lead_unit"] = services.lead_unit_of(data.pop("lead_unit_id"))
     policy = services.policy_update(actor=request.user, policy=policy, version=version, **data)
     return _detail(policy)
-
-
-_NULLABLE = {"budget_fen", "period_start", "period_end", "lead_unit_id"}
 
 
 @router.post("/policies/{policy_id}/drafts", response={201: VersionOut, 400: Message})
