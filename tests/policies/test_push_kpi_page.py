@@ -56,7 +56,7 @@ def test_push_chart_and_export_show_the_records(pushed: Any) -> None:
     assert sum(chart["bars"]) == pushes
     # The line is the reach per month: opened over pushed, in percent.
     months = kpi.push_months(tracking.push_kpis(admin))
-    assert chart["names"] == [m.label for m in months]
+    assert chart["names"] == [m.month for m in months]
     assert chart["line"] == [round(100 * m.opened / m.pushes, 1) for m in months]
     total = f"推送数 {pushes} · 已查看 {opened}"
     assert total in body.replace("\n", " ")

@@ -33,6 +33,7 @@ from gridlight.policies.models import (
     MatchStatus,
     Policy,
 )
+from gridlight.policies.tracking import KpiRow
 
 Dimension = Literal["policy", "street", "month"]
 DIMENSIONS: dict[str, Any] = {
@@ -180,45 +181,35 @@ def chart_data(rep: Report) -> dict[str, Any]:
 # --- push KPIs (the rows are tracking.push_kpis: policy × street × month) ---------------------
 
 
-@dataclass
-class PushTotal:
-    """Pushes, opened and applied summed over rows (a month, or all of them)."""
-
-    label: str
-    pushes: int = 0
-    opened: int = 0
-    applied: int = 0
-
-    @property
-    def reach(self) -> float | None:
-        return round(100 * self.opened / self.pushes, 1) if self.pushes else None
-
-    def add(self, row: Any) -> None:
-        self.pushes += row.pushes
-        self.opened += row.opened
-        self.applied += row.applied
+def _summed(label: str, rows: list[KpiRow]) -> KpiRow:
+    return KpiRow(
+        policy="",
+        street="",
+        month=label,
+        pushes=sum(r.pushes for r in rows),
+        opened=sum(r.opened for r in rows),
+        applied=sum(r.applied for r in rows),
+    )
 
 
-def push_months(rows: list[Any]) -> list[PushTotal]:
-    """The push KPI rows summed per month, oldest first."""
-    months: dict[str, PushTotal] = {}
+def push_months(rows: list[KpiRow]) -> list[KpiRow]:
+    """The push KPI rows summed per month, oldest first (``month`` the month)."""
+    months: dict[str, list[KpiRow]] = defaultdict(list)
     for r in rows:
-        months.setdefault(r.month, PushTotal(r.month)).add(r)
-    return [months[m] for m in sorted(months)]
+        months[r.month].append(r)
+    return [_summed(m, months[m]) for m in sorted(months)]
 
 
-def push_total(rows: list[Any]) -> PushTotal:
-    total = PushTotal(str(gettext_lazy("Total")))
-    for r in rows:
-        total.add(r)
-    return total
+def push_total(rows: list[KpiRow]) -> KpiRow:
+    """All the rows summed (``month`` reads "Total")."""
+    return _summed(str(gettext_lazy("Total")), rows)
 
 
-def push_chart_data(rows: list[Any]) -> dict[str, Any]:
+def push_chart_data(rows: list[KpiRow]) -> dict[str, Any]:
     """Pushes (bars) and reach in percent (line) per month."""
     months = push_months(rows)
     return bar_and_line(
-        [m.label for m in months],
+        [m.month for m in months],
         (gettext_lazy("Pushes"), [m.pushes for m in months]),
         (gettext_lazy("Reach rate (%)"), [m.reach for m in months]),
     )

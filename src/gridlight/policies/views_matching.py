@@ -76,7 +76,7 @@ def _push_kpi_export(user: User, query: QueryDict) -> exports.Export:
     rows = tracking.push_kpis(user)
     total = kpi.push_total(rows)
     lines = [[r.month, r.policy, r.street, r.pushes, r.opened, r.reach, r.applied] for r in rows]
-    lines.append([total.label, "", "", total.pushes, total.opened, total.reach, total.applied])
+    lines.append([total.month, "", "", total.pushes, total.opened, total.reach, total.applied])
     return exports.Export(
         sheet="pushes",
         columns=[
