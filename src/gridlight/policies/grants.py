@@ -265,9 +265,9 @@ def confirm(*, actor: User, match_id: int) -> Grant:
         raise DomainError(
             _("This offer was withdrawn: your data or the policy changed since it was made.")
         )
-    amount = match.amount_fen
-    known = amount is not None and (amount > 0 or match.version.in_kind)
-    if match.state != MatchState.MET or not match.offered or amount is None or not known:
+    amount = match.amount_fen  # 0 only for a benefit in kind
+    unknown = amount is None or (amount == 0 and not match.version.in_kind)
+    if match.state != MatchState.MET or not match.offered or amount is None or unknown:
         raise DomainError(_("This policy is not offered to you with a known amount."))
     obj = match.talent or match.enterprise
     assert obj is not None

@@ -6,6 +6,9 @@ applications over current met matches of the same policies (the subjects the pol
 for); approval time counts the working days (district calendar) from submission to decision
 of the applications decided in the period; amounts are the live grants (not cancelled) by the
 day they were confirmed.
+
+The push KPIs' rows are ``tracking.push_kpis``; here they are summed per month and in total for
+the push page's chart and export. Both pages' charts take the one shape of :func:`bar_and_line`.
 """
 
 from __future__ import annotations
