@@ -357,7 +357,9 @@ def approve(
     reason: str = "",
 ) -> Application:
     """复核 and decision: approved with the computed amount, or another amount with a reason.
-    The grant is created and charged to the budget in the same transaction."""
+    The grant is created and charged to the budget in the same transaction. A benefit in kind
+    (a place, a service: the version names no amount) is approved at 0 fen and charges
+    nothing; a money benefit is approved at 0 only with a reason."""
     from gridlight.policies.grants import create_grant
 
     _in_scope(actor, application)
@@ -365,11 +367,22 @@ def approve(
         raise DomainError(_("The second review is made by someone other than the first reviewer."))
     reason = _reason(reason, required=False)
     computed = application.computed_fen
+    if application.policy_version.in_kind:
+        if amount_fen:
+            raise DomainError(
+                _(
+                    "This policy's benefit is not money (a place or a service): "
+                    "approve it without an amount."
+                )
+            )
+        amount_fen = computed = 0
     amount = computed if amount_fen is None else amount_fen
     if amount is None:
         raise DomainError(_("The amount could not be computed: enter it, with a reason."))
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        raise DomainError(_("The amount is a whole number of fen, more than 0."))
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+        raise DomainError(_("The amount is a whole number of fen, not negative."))
+    if amount == 0 and not application.policy_version.in_kind and not reason:
+        raise DomainError(_("A money benefit is approved at 0 yuan only with a reason."))
     if amount != computed and not reason:
         raise DomainError(_("An amount other than the computed one needs a reason."))
     app = _move(

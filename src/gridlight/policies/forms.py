@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gridlight.core.forms import Form, date_input
-from gridlight.policies.models import Mode, SubjectType
+from gridlight.policies.models import Mode, Policy, SubjectType
 
 
 class PolicyFilterForm(Form):
@@ -29,6 +29,81 @@ class PolicyFilterForm(Form):
         required=False,
         choices=[("", _("All")), ("in_force", _("In force")), ("not_in_force", _("Not in force"))],
     )
+
+
+class PolicyForm(Form):
+    """A policy's catalogue entry (its versions are edited as drafts). The budget is in yuan
+    and the lead department an id: both are checked by the service (``values``)."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    issuer = forms.CharField(label=_("Issuing body"), max_length=120)
+    doc_number = forms.CharField(label=_("Document number"), max_length=80, required=False)
+    source_url = forms.URLField(
+        label=_("Source"), max_length=300, required=False, assume_scheme="https"
+    )
+    mode = forms.ChoiceField(label=_("Mode"), choices=Mode.choices)
+    budget_yuan = forms.CharField(
+        label=_("Budget (yuan)"), max_length=20, required=False, help_text=_("Blank: no budget.")
+    )
+    period_start = forms.DateField(label=_("Period from"), required=False, widget=date_input())
+    period_end = forms.DateField(label=_("Period to"), required=False, widget=date_input())
+    materials = forms.CharField(
+        label=_("Required materials"),
+        max_length=3500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line."),
+    )
+    exclusive_group = forms.CharField(label=_("Exclusive group"), max_length=60, required=False)
+    lead_unit = forms.CharField(
+        label=_("Lead department"),
+        max_length=12,
+        required=False,
+        widget=forms.Select,
+        help_text=_("Its handlers review the policy's applications and re-confirm its grants."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
+
+    def __init__(self, *args: Any, units: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        widget = self.fields["lead_unit"].widget
+        assert isinstance(widget, forms.Select)
+        widget.choices = [("", _("None (the regions' reviewers)")), *units]
+
+    @staticmethod
+    def initial_for(policy: Policy) -> dict[str, Any]:
+        from gridlight.policies.templatetags.policies import yuan
+
+        return {
+            **{k: getattr(policy, k) for k in ("title", "issuer", "doc_number", "source_url")},
+            "mode": policy.mode,
+            "budget_yuan": yuan(policy.budget_fen).replace(",", "")
+            if policy.budget_fen is not None
+            else "",
+            "period_start": policy.period_start,
+            "period_end": policy.period_end,
+            "materials": "\n".join(policy.materials or []),
+            "exclusive_group": policy.exclusive_group,
+            "lead_unit": policy.lead_unit_id or "",
+            "version": policy.version,
+        }
+
+    def values(self) -> dict[str, Any]:
+        """The service's keyword arguments (DomainError with the reason for a bad budget or
+        an unknown department)."""
+        from gridlight.policies.services import lead_unit_of
+        from gridlight.policies.steps import to_fen
+
+        d = self.cleaned_data
+        return {
+            **{k: d[k] for k in ("title", "issuer", "doc_number", "source_url", "mode")},
+            "budget_fen": to_fen(d["budget_yuan"]),
+            "period_start": d["period_start"],
+            "period_end": d["period_end"],
+            "materials": [m.strip() for m in d["materials"].splitlines() if m.strip()],
+            "exclusive_group": d["exclusive_group"].strip(),
+            "lead_unit": lead_unit_of(d["lead_unit"]),
+        }
 
 
 class DraftForm(Form):

@@ -50,6 +50,7 @@ from gridlight.policies.models import (
     Policy,
     PolicyBudget,
     PolicyVersion,
+    VersionStatus,
 )
 from gridlight.policies.templatetags.policies import yuan
 from gridlight.talent.models import Enterprise, Talent
@@ -128,9 +129,11 @@ def create_grant(
     status: str = GrantStatus.CONFIRMED,
 ) -> Grant:
     """A grant for ``obj``, charged to the budget; refused (400) over budget or when the
-    subject has a grant of the policy in the period already. Call inside a transaction."""
-    if amount_fen <= 0:
-        raise DomainError(_("A grant is more than 0 fen."))
+    subject has a grant of the policy in the period already. A grant of 0 fen is a benefit in
+    kind (or a money benefit an approval decided at 0, with its reason): nothing is charged
+    and it is never paid in a batch. Call inside a transaction."""
+    if amount_fen < 0 or (amount_fen == 0 and application is None and not version.in_kind):
+        raise DomainError(_("A grant of money is more than 0 fen."))
     key = subject_key(obj)
     day = timezone.localdate()
     period = period_of(policy, day)
@@ -138,7 +141,8 @@ def create_grant(
         policy=policy, subject_key=key, period=period, status__in=LIVE
     ).exists():
         raise DomainError(_("A grant of this policy was made already in this period."))
-    charge(policy, amount_fen)
+    if amount_fen:
+        charge(policy, amount_fen)
     grant = Grant(
         policy=policy,
         policy_version=version,
@@ -175,8 +179,8 @@ def create_grant(
 
 def grant_candidates(version: PolicyVersion) -> QuerySet[Match]:
     """The subjects a grant-without-application version may be confirmed by: current, met and
-    offered stored matches with a known amount above 0, whose subject has no live grant of the
-    policy in the current period."""
+    offered stored matches with a known amount above 0 (0 for a benefit in kind), whose subject
+    has no live grant of the policy in the current period."""
     period = period_of(version.policy, timezone.localdate())
     granted = Grant.objects.filter(
         policy_id=version.policy_id, period=period, status__in=LIVE
@@ -187,11 +191,22 @@ def grant_candidates(version: PolicyVersion) -> QuerySet[Match]:
             status=MatchStatus.CURRENT,
             state=MatchState.MET,
             offered=True,
-            amount_fen__gt=0,
+            **({"amount_fen": 0} if version.in_kind else {"amount_fen__gt": 0}),
         )
         .exclude(_key_in(granted))
         .order_by("region_path", "subject_id")
     )
+
+
+def in_kind_versions() -> QuerySet[PolicyVersion, Any]:
+    """The published versions whose benefit is not money (``PolicyVersion.in_kind`` in SQL: no
+    ``benefit`` in the definition, or an empty one)."""
+    return PolicyVersion.objects.filter(
+        Q(definition__benefit__isnull=True)
+        | Q(definition__benefit=None)
+        | Q(definition__benefit={}),
+        status=VersionStatus.PUBLISHED,
+    ).values("pk")
 
 
 def _key_in(keys: QuerySet[Any]) -> Q:
@@ -224,8 +239,8 @@ def offers_for(user: Viewer) -> QuerySet[Match]:
             status=MatchStatus.CURRENT,
             state=MatchState.MET,
             offered=True,
-            amount_fen__gt=0,
         )
+        .filter(Q(amount_fen__gt=0) | Q(amount_fen=0, version__in=in_kind_versions()))
         .exclude(policy__in=Grant.objects.filter(subject_key=key, status__in=LIVE).values("policy"))
         .select_related("policy", "version")
     )
@@ -250,7 +265,9 @@ def confirm(*, actor: User, match_id: int) -> Grant:
         raise DomainError(
             _("This offer was withdrawn: your data or the policy changed since it was made.")
         )
-    if match.state != MatchState.MET or not match.offered or not match.amount_fen:
+    amount = match.amount_fen  # 0 only for a benefit in kind
+    unknown = amount is None or (amount == 0 and not match.version.in_kind)
+    if match.state != MatchState.MET or not match.offered or amount is None or unknown:
         raise DomainError(_("This policy is not offered to you with a known amount."))
     obj = match.talent or match.enterprise
     assert obj is not None
@@ -259,7 +276,7 @@ def confirm(*, actor: User, match_id: int) -> Grant:
         policy=match.policy,
         version=match.version,
         obj=obj,
-        amount_fen=match.amount_fen,
+        amount_fen=amount,
         source=GrantSource.AUTO,
         status=GrantStatus.PENDING,
     )
@@ -313,11 +330,12 @@ def reconfirm(*, actor: User, grant_ids: list[int], approve: bool = True, reason
 
 @transaction.atomic
 def create_batch(*, actor: User, policy: Policy) -> PaymentBatch:
-    """A payment batch of the policy's confirmed grants in the actor's scope."""
+    """A payment batch of the policy's confirmed grants of money in the actor's scope (a
+    benefit in kind, at 0 fen, is not paid)."""
     grants = (
         grants_workable(actor)
         .select_for_update()
-        .filter(policy=policy, status=GrantStatus.CONFIRMED)
+        .filter(policy=policy, status=GrantStatus.CONFIRMED, amount_fen__gt=0)
     )
     ids = list(grants.order_by("pk").values_list("pk", flat=True)[: MAX_BATCH + 1])
     if not ids:

@@ -6,6 +6,9 @@ applications over current met matches of the same policies (the subjects the pol
 for); approval time counts the working days (district calendar) from submission to decision
 of the applications decided in the period; amounts are the live grants (not cancelled) by the
 day they were confirmed.
+
+The push KPIs' rows are ``tracking.push_kpis``; here they are summed per month and in total for
+the push page's chart and export. Both pages' charts take the one shape of :func:`bar_and_line`.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any, Literal
 
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from gridlight.core.access import Perm, Viewer, require
@@ -32,6 +36,7 @@ from gridlight.policies.models import (
     MatchStatus,
     Policy,
 )
+from gridlight.policies.tracking import KpiRow
 
 Dimension = Literal["policy", "street", "month"]
 DIMENSIONS: dict[str, Any] = {
@@ -154,11 +159,60 @@ def _labels(by: str, keys: set[Any]) -> dict[Any, str]:
     return {k: str(k) for k in keys}
 
 
-def chart_data(rep: Report) -> dict[str, Any]:
+def bar_and_line(
+    names: list[str], bar: tuple[str | Promise, list[Any]], line: tuple[str | Promise, list[Any]]
+) -> dict[str, Any]:
+    """The data of a KPI page's chart (static/gridlight/policies_kpi.js): one bar series and
+    one line series on a second axis, over the same category names."""
     return {
-        "names": [r.label for r in rep.rows],
-        "applications": [r.applications for r in rep.rows],
-        "granted_yuan": [r.granted_fen / 100 for r in rep.rows],
-        "applications_label": str(gettext_lazy("Applications")),
-        "granted_label": str(gettext_lazy("Granted (yuan)")),
+        "names": names,
+        "bar_label": str(bar[0]),
+        "bars": bar[1],
+        "line_label": str(line[0]),
+        "line": line[1],
     }
+
+
+def chart_data(rep: Report) -> dict[str, Any]:
+    return bar_and_line(
+        [r.label for r in rep.rows],
+        (gettext_lazy("Applications"), [r.applications for r in rep.rows]),
+        (gettext_lazy("Granted (yuan)"), [r.granted_fen / 100 for r in rep.rows]),
+    )
+
+
+# --- push KPIs (the rows are tracking.push_kpis: policy × street × month) ---------------------
+
+
+def _summed(label: str, rows: list[KpiRow]) -> KpiRow:
+    return KpiRow(
+        policy="",
+        street="",
+        month=label,
+        pushes=sum(r.pushes for r in rows),
+        opened=sum(r.opened for r in rows),
+        applied=sum(r.applied for r in rows),
+    )
+
+
+def push_months(rows: list[KpiRow]) -> list[KpiRow]:
+    """The push KPI rows summed per month, oldest first (``month`` the month)."""
+    months: dict[str, list[KpiRow]] = defaultdict(list)
+    for r in rows:
+        months[r.month].append(r)
+    return [_summed(m, months[m]) for m in sorted(months)]
+
+
+def push_total(rows: list[KpiRow]) -> KpiRow:
+    """All the rows summed (``month`` reads "Total")."""
+    return _summed(str(gettext_lazy("Total")), rows)
+
+
+def push_chart_data(rows: list[KpiRow]) -> dict[str, Any]:
+    """Pushes (bars) and reach in percent (line) per month."""
+    months = push_months(rows)
+    return bar_and_line(
+        [m.month for m in months],
+        (gettext_lazy("Pushes"), [m.pushes for m in months]),
+        (gettext_lazy("Reach rate (%)"), [m.reach for m in months]),
+    )

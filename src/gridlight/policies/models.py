@@ -131,6 +131,13 @@ class PolicyVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.policy.code} v{self.number}"
 
+    @property
+    def in_kind(self) -> bool:
+        """The benefit is not money (a talent apartment, a school place, a service): the
+        definition names no amount. Approved and granted at 0 fen, charged to no budget."""
+        definition = self.definition if isinstance(self.definition, dict) else {}
+        return not definition.get("benefit")
+
 
 # --- matching and precise push (docs/policies-matching.md) -------------------------------------
 
@@ -588,8 +595,10 @@ class Grant(models.Model):
                 condition=~models.Q(status="cancelled"),
                 name="grant_once_per_period",
             ),
+            # 0 fen: a benefit in kind (a place, a service), or a money benefit decided at 0
+            # with a reason; neither is charged to the budget nor paid in a batch.
             models.CheckConstraint(
-                condition=models.Q(amount_fen__gt=0), name="grant_amount_positive"
+                condition=models.Q(amount_fen__gte=0), name="grant_amount_not_negative"
             ),
             models.CheckConstraint(
                 condition=models.Q(talent__isnull=False, enterprise__isnull=True)

@@ -29,6 +29,7 @@ from gridlight.policies.benefits import BenefitError, find_cycle, parse_benefit
 from gridlight.policies.definition import PolicyDefinitionError, compile_policy, run_tests
 from gridlight.policies.models import Mode, Policy, PolicyVersion, SubjectType, VersionStatus
 from gridlight.rules.subjects import get_subject
+from gridlight.tickets.models import Unit
 
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 EDITABLE = (
@@ -42,8 +43,51 @@ EDITABLE = (
     "period_end",
     "materials",
     "exclusive_group",
+    "lead_unit",
 )
 MAX_MATERIALS = 30
+
+
+def lead_unit_of(pk: Any) -> Unit | None:
+    """The department to lead a policy (牵头部门), by its id: an active unit, or None for
+    none (blank). Refused (400) with the reason when there is no such active unit."""
+    if pk is None or pk == "":
+        return None
+    try:
+        unit = Unit.objects.filter(pk=int(pk), active=True).first()
+    except (TypeError, ValueError):
+        unit = None
+    if unit is None:
+        raise DomainError(_("There is no active department with the id %(id)s.") % {"id": pk})
+    return unit
+
+
+def _related(unit_path: str, policy_path: str) -> bool:
+    """A unit may lead a policy of its own region, above it or under it (a district office a
+    street's policy, a street office one of its own), not another district's."""
+    return unit_path.startswith(policy_path) or policy_path.startswith(unit_path)
+
+
+def lead_unit_choices(policy_path: str) -> list[tuple[int, str]]:
+    """The units that may lead a policy issued at ``policy_path``: active, in its region's
+    line (:func:`_related`), by kind and name."""
+    units = Unit.objects.filter(active=True).order_by("kind", "name")
+    return [
+        (pk, name)
+        for pk, name, path in units.values_list("pk", "name", "region_path")
+        if _related(path, policy_path)
+    ]
+
+
+def _check_lead(unit: Any, policy_path: str) -> None:
+    if unit is None:
+        return
+    if not isinstance(unit, Unit) or not unit.active:
+        raise DomainError(_("The lead department must be an active department."))
+    if not _related(unit.region_path, policy_path):
+        raise DomainError(
+            _("%(unit)s works in another region: it cannot lead this policy.") % {"unit": unit}
+        )
 
 
 def _check_fields(values: dict[str, Any]) -> None:
@@ -93,6 +137,7 @@ def policy_create(
     if unknown:
         raise TypeError(f"unknown policy fields: {unknown}")
     _check_fields(values)
+    _check_lead(values.get("lead_unit"), region.path)
     if Policy.objects.filter(code=code).exists():
         raise DomainError(_("A policy with this code exists already."))
     values["materials"] = [m.strip() for m in values.get("materials") or []]
@@ -105,7 +150,12 @@ def policy_create(
         obj=policy,
         object_label=policy.title,
         region_path=policy.region_path,
-        changes={"code": code, "subject_type": subject_type, "mode": policy.mode},
+        changes={
+            "code": code,
+            "subject_type": subject_type,
+            "mode": policy.mode,
+            **({"lead_unit": str(policy.lead_unit)} if policy.lead_unit else {}),
+        },
     )
     return policy
 
@@ -117,8 +167,10 @@ def policy_update(*, actor: User, policy: Policy, version: int, **values: Any) -
     unknown = sorted(set(values) - set(EDITABLE))
     if unknown:
         raise TypeError(f"unknown policy fields: {unknown}")
-    merged = {name: getattr(policy, name) for name in EDITABLE} | values
+    merged = {name: getattr(policy, name) for name in EDITABLE if name != "lead_unit"} | values
     _check_fields(merged)
+    if "lead_unit" in values:  # checked when it changes (a unit closed since stays until then)
+        _check_lead(values["lead_unit"], policy.region_path)
     before = {name: getattr(policy, name) for name in values}
     updated = Policy.objects.filter(pk=policy.pk, version=version).update(
         **values, version=F("version") + 1, updated_at=timezone.now()

@@ -102,8 +102,9 @@ def to_fen(value: Any) -> int | None:
     except InvalidOperation as exc:
         raise DomainError(_("The amount is a number of yuan.")) from exc
     fen = amount * 100
-    if not amount.is_finite() or fen != fen.to_integral_value() or fen <= 0 or fen > 10**15:
-        raise DomainError(_("The amount is more than 0 yuan, with at most two decimals."))
+    if not amount.is_finite() or fen != fen.to_integral_value() or fen < 0 or fen > 10**15:
+        # 0 is the service's to judge: a benefit in kind, or a money benefit with a reason.
+        raise DomainError(_("The amount is 0 yuan or more, with at most two decimals."))
     return int(fen)
 
 

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 
 from gridlight.core.access import Perm, SignedInRequest, Viewer, access
 from gridlight.core.errors import DomainError
-from gridlight.core.views.common import paginate, query_without_page
+from gridlight.core.views.common import paginate, query_without_page, submit
 from gridlight.policies import services
 from gridlight.policies.access import get_policy, get_version, require_manage
-from gridlight.policies.forms import DraftForm, PolicyFilterForm, PublishForm
+from gridlight.policies.forms import DraftForm, PolicyFilterForm, PolicyForm, PublishForm
 from gridlight.policies.models import PolicyVersion, VersionStatus
 from gridlight.policies.selectors import policies_for, policies_list, version_in_force, versions
 from gridlight.policies.simulate import simulate
@@ -64,6 +64,31 @@ def policy_detail(request: SignedInRequest, pk: int) -> HttpResponse:
             "in_force": version_in_force(policy, timezone.localdate()),
             "can_manage": _can_manage(request.user, policy.region_path),
         },
+    )
+
+
+@access(Perm.POLICY_MANAGE)
+def policy_edit(request: SignedInRequest, pk: int) -> HttpResponse:
+    """A policy's catalogue entry, its lead department (牵头部门) among it."""
+    policy = get_policy(request.user, pk)
+    require_manage(request.user, policy.region_path)
+    form = PolicyForm(
+        request.POST or None,
+        units=services.lead_unit_choices(policy.region_path),
+        initial=PolicyForm.initial_for(policy),
+    )
+    done, status = submit(
+        request,
+        form,
+        lambda d: services.policy_update(
+            actor=request.user, policy=policy, version=d["version"], **form.values()
+        ),
+    )
+    if done is not None:
+        messages.success(request, _("Saved."))
+        return redirect("policies:detail", pk=policy.pk)
+    return render(
+        request, "policies/policy_form.html", {"form": form, "policy": policy}, status=status
     )
 
 

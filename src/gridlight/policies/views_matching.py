@@ -4,12 +4,16 @@ enterprises."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.utils import timezone
 
+from gridlight.core import exports
 from gridlight.core.access import Perm, SignedInRequest, access
+from gridlight.core.models import User
+from gridlight.core.spreadsheets import Column
 from gridlight.core.views.common import paginate, query_without_page
-from gridlight.policies import matching, tracking
+from gridlight.policies import kpi, matching, tracking
 from gridlight.policies.access import get_policy
 from gridlight.policies.forms import MatchFilterForm
 from gridlight.talent.models import Talent
@@ -59,7 +63,40 @@ def reminders(request: SignedInRequest) -> HttpResponse:
 @access(Perm.POLICY_VIEW)
 def push_kpi(request: SignedInRequest) -> HttpResponse:
     rows = tracking.push_kpis(request.user)
-    return render(request, "policies/push_kpi.html", {"rows": rows})
+    return render(
+        request,
+        "policies/push_kpi.html",
+        {"rows": rows, "total": kpi.push_total(rows), "chart": kpi.push_chart_data(rows)},
+    )
+
+
+@exports.register("policies.push_kpi")
+def _push_kpi_export(user: User, query: QueryDict) -> exports.Export:
+    """The push KPI page's rows and total, as the page shows them."""
+    rows = tracking.push_kpis(user)
+    total = kpi.push_total(rows)
+    lines = [[r.month, r.policy, r.street, r.pushes, r.opened, r.reach, r.applied] for r in rows]
+    lines.append([total.month, "", "", total.pushes, total.opened, total.reach, total.applied])
+    return exports.Export(
+        sheet="pushes",
+        columns=[
+            Column("month", "推送月份", "month"),
+            Column("policy", "政策", "policy"),
+            Column("street", "街道", "street"),
+            Column("pushes", "推送数", "pushes"),
+            Column("opened", "已查看", "opened"),
+            Column("reach", "触达率(%)", "reach rate (%)"),
+            Column("applied", "已申报", "applied"),
+        ],
+        rows=lines,
+        count=len(lines),
+        filename=f"policy-pushes-{timezone.localdate():%Y%m%d}.xlsx",
+    )
+
+
+@access(Perm.POLICY_VIEW)
+def push_kpi_export(request: SignedInRequest) -> HttpResponse:
+    return exports.respond(request, "policies.push_kpi")
 
 
 @access()

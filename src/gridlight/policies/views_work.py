@@ -154,7 +154,7 @@ def grant_console(request: SignedInRequest) -> HttpResponse:
     qs = grants_workable(request.user).filter(status=status).select_related("policy", "street")
     policies = (
         grants_workable(request.user)
-        .filter(status=GrantStatus.CONFIRMED)
+        .filter(status=GrantStatus.CONFIRMED, amount_fen__gt=0)
         .values_list("policy_id", "policy__title")
         .distinct()
         .order_by("policy_id")

@@ -50,6 +50,7 @@ from gridlight.talent.models import (
     TalentOrigin,
     TalentProblem,
 )
+from gridlight.talent.subject import changed as profiles_changed
 
 MAX_ERRORS = 1000
 ENTERPRISE_SHEET = "enterprises"
@@ -664,6 +665,8 @@ def _write_talents(
         events,
     )
     summary.created, summary.updated = len(new), len(changed)
+    # Re-matched against the policies once committed, as a talent changed by hand is.
+    profiles_changed("talent", [*ids.values(), *(t.pk for t in changed)])
 
 
 def _children_text(children: list[services.ChildInput]) -> str:

@@ -42,6 +42,7 @@ class PolicyOut(Schema):
     period_end: date | None
     materials: list[str]
     exclusive_group: str
+    lead_unit_id: int | None
     version: int
 
 
@@ -74,6 +75,25 @@ class PolicyIn(Schema):
     period_end: date | None = None
     materials: list[str] = Field(default_factory=list, max_length=30)
     exclusive_group: str = Field("", max_length=60)
+    lead_unit_id: int | None = None
+
+
+class PolicyPatch(Schema):
+    """The fields to change (the others are kept), with the ``version`` read: a stale one is a
+    409. ``lead_unit_id``: an active unit's id, or null for none."""
+
+    version: int = Field(ge=1, le=2**31 - 1)
+    title: str | None = Field(None, min_length=1, max_length=200)
+    issuer: str | None = Field(None, min_length=1, max_length=120)
+    mode: ModeName | None = None
+    doc_number: str | None = Field(None, max_length=80)
+    source_url: str | None = Field(None, max_length=300)
+    budget_fen: int | None = Field(None, ge=0, le=10**15)
+    period_start: date | None = None
+    period_end: date | None = None
+    materials: list[str] | None = Field(None, max_length=30)
+    exclusive_group: str | None = Field(None, max_length=60)
+    lead_unit_id: int | None = None
 
 
 class DraftIn(Schema):
@@ -220,6 +240,7 @@ def create_policy(request: SignedInRequest, payload: PolicyIn) -> Status[dict[st
     data = payload.dict()
     for key in ("code", "region_code", "subject_type"):
         data.pop(key)
+    data["lead_unit"] = services.lead_unit_of(data.pop("lead_unit_id"))
     policy = services.policy_create(
         actor=request.user,
         region=region,
@@ -228,6 +249,23 @@ def create_policy(request: SignedInRequest, payload: PolicyIn) -> Status[dict[st
         **data,
     )
     return Status(201, _detail(policy))
+
+
+# The fields a PATCH may set to null (none); null elsewhere means "keep it".
+_NULLABLE = {"budget_fen", "period_start", "period_end", "lead_unit_id"}
+
+
+@router.patch("/policies/{policy_id}", response={200: PolicyDetailOut, 400: Message, 409: Message})
+def update_policy(request: SignedInRequest, policy_id: int, payload: PolicyPatch) -> dict[str, Any]:
+    """Change a policy's catalogue entry, its lead department (牵头部门) among it."""
+    policy = get_policy(request.user, policy_id)
+    data = payload.dict(exclude_unset=True)
+    version = data.pop("version")
+    data = {k: v for k, v in data.items() if v is not None or k in _NULLABLE}
+    if "lead_unit_id" in data:
+        data["lead_unit"] = services.lead_unit_of(data.pop("lead_unit_id"))
+    policy = services.policy_update(actor=request.user, policy=policy, version=version, **data)
+    return _detail(policy)
 
 
 @router.post("/policies/{policy_id}/drafts", response={201: VersionOut, 400: Message})

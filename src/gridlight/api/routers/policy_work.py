@@ -77,7 +77,7 @@ class StepIn(Schema):
     edit_version: int = Field(ge=1, le=2**31 - 1)
     note: str = Field("", max_length=300)
     reason: str = Field("", max_length=300)
-    amount_fen: int | None = Field(None, gt=0, le=10**15)
+    amount_fen: int | None = Field(None, ge=0, le=10**15)  # 0: see applications.approve
 
 
 class GrantOut(Schema):

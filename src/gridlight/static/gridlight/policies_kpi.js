@@ -1,5 +1,6 @@
-// Policy KPIs (ECharts, vendored): applications (bars) and amounts granted in yuan (line) per
-// row. The data comes from the page (json_script "policy-kpi-data").
+// Policy KPI charts (ECharts, vendored): one bar series and one line series on a second axis
+// per row — applications and amounts granted in yuan, or pushes and reach per month. The data
+// comes from the page (json_script "policy-kpi-data", made by policies/kpi.py bar_and_line).
 (function () {
   var source = document.getElementById("policy-kpi-data");
   var el = document.getElementById("policy-kpi-chart");
@@ -21,8 +22,8 @@
     xAxis: { type: "category", data: data.names, axisLabel: { rotate: 30, interval: 0 } },
     yAxis: [{ type: "value", minInterval: 1 }, { type: "value" }],
     series: [
-      { name: data.applications_label, type: "bar", data: data.applications },
-      { name: data.granted_label, type: "line", yAxisIndex: 1, data: data.granted_yuan }
+      { name: data.bar_label, type: "bar", data: data.bars },
+      { name: data.line_label, type: "line", yAxisIndex: 1, data: data.line }
     ]
   });
   window.addEventListener("resize", function () { chart.resize(); });
