@@ -472,7 +472,7 @@ def solved_by_category(viewer: Viewer) -> dict[str, int]:
         return {}
     if is_public_user(viewer):
         own = solved_problems(viewer).values_list("category").annotate(n=Count("pk"))
-        return {category: n for category, n in own.order_by()}
+        return dict(own.order_by())
     months = (
         ProblemMonth.objects.filter(scope_for(viewer, Perm.TALENT_VIEW).q("region_path"))
         .values_list("category")
