@@ -48,11 +48,22 @@ def _counted(world: World) -> Counter[tuple[Any, ...]]:
 
 
 def _kept() -> Counter[tuple[Any, ...]]:
+    """The kept counts under each category and commissioner, checked against the roll-ups
+    over every commissioner, every category and both."""
     counts: Counter[tuple[Any, ...]] = Counter()
+    rollups: Counter[tuple[Any, ...]] = Counter()
+    expected: Counter[tuple[Any, ...]] = Counter()
+    every_c, every_m = ProblemMonth.ALL_CATEGORIES, ProblemMonth.ALL_COMMISSIONERS
     for m in ProblemMonth.objects.all():
-        key = (m.month, m.region_path, m.category, m.commissioner_id)
-        counts[("raised", *key)] += m.raised
-        counts[("solved", *key)] += m.solved
+        for kind, n in (("raised", m.raised), ("solved", m.solved)):
+            key = (kind, m.month, m.region_path, m.category, m.commissioner_id)
+            if m.category == every_c or m.commissioner_id == every_m:
+                rollups[key] += n
+                continue
+            counts[key] += n
+            for c, who in ((m.category, every_m), (every_c, m.commissioner_id), (every_c, every_m)):
+                expected[(kind, m.month, m.region_path, c, who)] += n
+    assert +rollups == +expected
     return +counts  # zeros dropped
 
 

@@ -547,6 +547,7 @@ class _TalentCheck:
         self.rows: list[_TalentRow] = []
         self.errors: list[RowError] = []
         self.seen: dict[str, int] = {}
+        self.codes: dict[str, str] = {}  # an employer's code as written: canonical
         self.today = timezone.localdate()
 
     def refuse(self, row: int, field: str, message: str) -> None:
@@ -558,7 +559,9 @@ class _TalentCheck:
                 raise _Refused("id_number", _("The ID number is required in a roster."))
             street = self.streets.get(cells["street"])
             code = cells["employer_code"].strip()
-            canonical = services.employer_code(code) if code else ""
+            canonical = self.codes.get(code, "") if code else ""
+            if code and not canonical:  # each of the file's employers is checked once
+                canonical = self.codes[code] = services.employer_code(code)
             children = _children(cells["children"])
             data = services.TalentInput(
                 name=cells["name"],

@@ -426,7 +426,14 @@ class ProblemMonth(models.Model):
     workload read instead of joining every problem with its ticket. Kept by database triggers
     (migration 0006) on the problems and on their tickets, so every writer — raising a problem,
     a ticket's transitions, a handover, the demo's and benches' bulk inserts — moves it in the
-    same transaction; tests check it against ``problems.solved_problems`` counted."""
+    same transaction; tests check it against ``problems.solved_problems`` counted.
+
+    Each problem counts in four rows: under its category and commissioner, and in the roll-ups
+    over every commissioner (:attr:`ALL_COMMISSIONERS`), every category (:attr:`ALL_CATEGORIES`)
+    and both, so that a report or figure reads the few rows of the level it needs."""
+
+    ALL_COMMISSIONERS = 0
+    ALL_CATEGORIES = ""
 
     month = models.DateField()
     region_path = models.CharField(max_length=255)
@@ -447,7 +454,12 @@ class ProblemMonth(models.Model):
                 name="problemmonth_key",
             ),
         ]
-        indexes = [models.Index(fields=["region_path", "month"], name="problemmonth_path")]
+        indexes = [
+            models.Index(fields=["region_path", "month"], name="problemmonth_path"),
+            # A wide scope (the district's) reads one level of the roll-ups over some months.
+            models.Index(fields=["commissioner", "month"], name="problemmonth_commissioner"),
+            models.Index(fields=["category", "month"], name="problemmonth_category"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.category} {self.region_path}"

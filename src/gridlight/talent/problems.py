@@ -425,10 +425,19 @@ def _counted_from_months(
         month__gte=months[0],
         month__lte=months[-1],
     )
+    # The level of the roll-ups the report needs (see ProblemMonth).
     if category:
         qs = qs.filter(category=category)
+    elif by == "category":
+        qs = qs.exclude(category=ProblemMonth.ALL_CATEGORIES)
+    else:
+        qs = qs.filter(category=ProblemMonth.ALL_CATEGORIES)
     if commissioner is not None:
         qs = qs.filter(commissioner_id=commissioner)
+    elif by == "commissioner":
+        qs = qs.exclude(commissioner_id=ProblemMonth.ALL_COMMISSIONERS)
+    else:
+        qs = qs.filter(commissioner_id=ProblemMonth.ALL_COMMISSIONERS)
     key = {"commissioner": "commissioner_id", "category": "category", "month": "month"}[by]
     grouped = qs.values_list(key, "month").annotate(s=Sum("solved"), r=Sum("raised")).order_by()
     counted: Counted = []
@@ -474,7 +483,11 @@ def solved_by_category(viewer: Viewer) -> dict[str, int]:
         own = solved_problems(viewer).values_list("category").annotate(n=Count("pk"))
         return dict(own.order_by())
     months = (
-        ProblemMonth.objects.filter(scope_for(viewer, Perm.TALENT_VIEW).q("region_path"))
+        ProblemMonth.objects.filter(
+            scope_for(viewer, Perm.TALENT_VIEW).q("region_path"),
+            commissioner_id=ProblemMonth.ALL_COMMISSIONERS,
+        )
+        .exclude(category=ProblemMonth.ALL_CATEGORIES)
         .values_list("category")
         .annotate(n=Sum("solved"))
     )

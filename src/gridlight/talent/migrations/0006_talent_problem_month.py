@@ -36,32 +36,49 @@ def _add(select: str, sign: str) -> str:
     )
 
 
-def _raised(p: str, sign: str, postgres: bool) -> str:
-    return _add(
-        f"SELECT {_month(p + '.created_at', postgres)}, {p}.region_path, {p}.category, "
-        f"{p}.commissioner_id, {sign}1, 0 WHERE 1 = 1",
-        sign,
+# Each problem counts in four rows of its month and path: under its category and commissioner,
+# and in the roll-ups over every commissioner (0), every category ('') and both, so that a
+# report reads the level it needs (models.ProblemMonth).
+LEVELS = (
+    ("{p}.category", "{p}.commissioner_id"),
+    ("{p}.category", "0"),
+    ("''", "{p}.commissioner_id"),
+    ("''", "0"),
+)
+
+
+def _each_level(statement: str, p: str) -> str:
+    return "; ".join(
+        statement.format(category=c.format(p=p), commissioner=m.format(p=p)) for c, m in LEVELS
     )
+
+
+def _raised(p: str, sign: str, postgres: bool) -> str:
+    select = (
+        f"SELECT {_month(p + '.created_at', postgres)}, {p}.region_path, {{category}}, "
+        f"{{commissioner}}, {sign}1, 0 WHERE 1 = 1"
+    )
+    return _each_level(_add(select, sign), p)
 
 
 def _solved_of_problem(p: str, sign: str, postgres: bool) -> str:
     """The problem row ``p``'s solved count, if its ticket is solved."""
-    return _add(
-        f"SELECT {_month('t.closed_at', postgres)}, {p}.region_path, {p}.category, "  # noqa: S608
-        f"{p}.commissioner_id, 0, {sign}1 FROM {TICKET} t "
-        f"WHERE t.id = {p}.ticket_id AND {SOLVED.format(t='t')}",
-        sign,
+    select = (
+        f"SELECT {_month('t.closed_at', postgres)}, {p}.region_path, {{category}}, "  # noqa: S608
+        f"{{commissioner}}, 0, {sign}1 FROM {TICKET} t "
+        f"WHERE t.id = {p}.ticket_id AND {SOLVED.format(t='t')}"
     )
+    return _each_level(_add(select, sign), p)
 
 
 def _solved_of_ticket(t: str, sign: str, postgres: bool) -> str:
     """The ticket row ``t``'s problem's solved count, if the ticket is solved."""
-    return _add(
-        f"SELECT {_month(t + '.closed_at', postgres)}, p.region_path, p.category, "  # noqa: S608
-        f"p.commissioner_id, 0, {sign}1 FROM {PROBLEM} p "
-        f"WHERE p.ticket_id = {t}.id AND {SOLVED.format(t=t)}",
-        sign,
+    select = (
+        f"SELECT {_month(t + '.closed_at', postgres)}, p.region_path, {{category}}, "  # noqa: S608
+        f"{{commissioner}}, 0, {sign}1 FROM {PROBLEM} p "
+        f"WHERE p.ticket_id = {t}.id AND {SOLVED.format(t=t)}"
     )
+    return _each_level(_add(select, sign), "p")
 
 
 PROBLEM_COLUMNS = "created_at, region_path, category, commissioner_id, ticket_id"
@@ -121,23 +138,25 @@ def install(apps, schema_editor):  # type: ignore[no-untyped-def]
             f"CREATE TRIGGER {MONTH}_ticket_update AFTER UPDATE OF {TICKET_COLUMNS} ON {TICKET} "
             f"FOR EACH ROW BEGIN {body} END"
         )
-    # The problems already there, counted once.
-    statements.append(
-        _add(
-            f"SELECT {_month('p.created_at', postgres)}, p.region_path, p.category, "  # noqa: S608
-            f"p.commissioner_id, COUNT(*), 0 FROM {PROBLEM} p WHERE 1 = 1 "
-            f"GROUP BY 1, 2, 3, 4",
-            "+",
+    # The problems already there, counted once at each level.
+    for category, commissioner in LEVELS:
+        c, m = category.format(p="p"), commissioner.format(p="p")
+        group = ", ".join(["1", "2"] + [str(k) for k, e in ((3, c), (4, m)) if e.startswith("p.")])
+        statements.append(
+            _add(
+                f"SELECT {_month('p.created_at', postgres)}, p.region_path, {c}, {m}, "  # noqa: S608
+                f"COUNT(*), 0 FROM {PROBLEM} p WHERE 1 = 1 GROUP BY {group}",
+                "+",
+            )
         )
-    )
-    statements.append(
-        _add(
-            f"SELECT {_month('t.closed_at', postgres)}, p.region_path, p.category, "  # noqa: S608
-            f"p.commissioner_id, 0, COUNT(*) FROM {PROBLEM} p JOIN {TICKET} t "
-            f"ON t.id = p.ticket_id WHERE {SOLVED.format(t='t')} GROUP BY 1, 2, 3, 4",
-            "+",
+        statements.append(
+            _add(
+                f"SELECT {_month('t.closed_at', postgres)}, p.region_path, {c}, {m}, "  # noqa: S608
+                f"0, COUNT(*) FROM {PROBLEM} p JOIN {TICKET} t ON t.id = p.ticket_id "
+                f"WHERE {SOLVED.format(t='t')} GROUP BY {group}",
+                "+",
+            )
         )
-    )
     with schema_editor.connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
@@ -206,7 +225,11 @@ class Migration(migrations.Migration):
             ],
             options={
                 "indexes": [
-                    models.Index(fields=["region_path", "month"], name="problemmonth_path")
+                    models.Index(fields=["region_path", "month"], name="problemmonth_path"),
+                    models.Index(
+                        fields=["commissioner", "month"], name="problemmonth_commissioner"
+                    ),
+                    models.Index(fields=["category", "month"], name="problemmonth_category"),
                 ],
                 "constraints": [
                     models.UniqueConstraint(
