@@ -56,11 +56,53 @@ def test_an_enterprise_roster_is_imported_then_matched_by_code(world: World) -> 
         ("key_introduced", ""),
         ("srdi", "national"),
     ]
+    assert AuditEvent.objects.filter(action="enterprise.create", object_id=str(e.pk)).count() == 1
+    # The same file again changes nothing: no version, no tag, no audit row but the import's.
     again = imports.import_enterprises(
         actor=admin, upload=_book("enterprises", imports.ENTERPRISE_COLUMNS, rows)
     )
-    assert (again.created, again.updated) == (0, 1)
+    assert (again.rows, again.created, again.updated) == (1, 0, 0)
+    assert Enterprise.objects.get(pk=e.pk).version == e.version
     assert AuditEvent.objects.filter(action="enterprise.import").count() == 2
+    assert not AuditEvent.objects.filter(action="enterprise.update").exists()
+    # A changed row: that enterprise updated, its tags replaced by the file's, one audit row;
+    # its R&D platforms (not in the roster) stay.
+    e.platforms.create(name="院士工作站", kind="academician", level="municipal", year=2022)
+    rows[0][5], rows[0][9], rows[0][10] = 45, "", None
+    changed = imports.import_enterprises(
+        actor=admin, upload=_book("enterprises", imports.ENTERPRISE_COLUMNS, rows)
+    )
+    assert (changed.created, changed.updated) == (0, 1)
+    e2 = Enterprise.objects.get(pk=e.pk)
+    assert (e2.headcount, e2.version) == (45, e.version + 1)
+    assert list(e2.tags.values_list("kind", flat=True)) == ["key_introduced"]
+    assert e2.platforms.count() == 1
+    event = AuditEvent.objects.get(action="enterprise.update", object_id=str(e.pk))
+    assert event.changes["headcount"] == [30, 45]
+    assert event.changes["tags"][1] == ["key_introduced::2023"]
+
+
+def test_the_enterprise_import_queries_do_not_grow_with_rows(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gridlight.talent.creditcode import check_char
+
+    admin = world.users["district_admin"]
+
+    def codes(first: int, n: int) -> list[str]:
+        bodies = [f"91370103MA{i:07d}" for i in range(first, first + n)]
+        return [b + check_char(b) for b in bodies]
+
+    counts = []
+    for first, n in ((0, 3), (100, 30)):
+        rows = [_enterprise_row(world, code, f"企业{code}") for code in codes(first, n)]
+        book = _book("enterprises", imports.ENTERPRISE_COLUMNS, rows)
+        with CaptureQueriesContext(connection) as ctx:
+            assert imports.import_enterprises(actor=admin, upload=book).created == n
+        counts.append(len(ctx.captured_queries))
+        assert AuditEvent.objects.filter(action="enterprise.create").count() >= n
+    assert counts[0] == counts[1]
 
 
 def test_a_bad_roster_writes_nothing_and_names_row_and_column(world: World) -> None:
@@ -225,3 +267,24 @@ def test_a_large_roster_is_imported_by_a_job(
     assert Talent.objects.filter(name="工作人才").exists()
     assert AuditEvent.objects.filter(action="talent.create", object_label="工作人才").exists()
     assert not list(tmp_path.joinpath("uploads").iterdir())
+
+
+def test_a_large_enterprise_roster_is_imported_by_a_job(
+    world: World, monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Any
+) -> None:
+    from gridlight.core.models import Job, JobStatus
+    from gridlight.core.views import imports as import_pages
+
+    settings.DATA_DIR = tmp_path
+    monkeypatch.setattr(import_pages, "SYNC_LIMIT", 0)  # every file is large
+    client = login(world.users["district_admin"])
+    rows = [_enterprise_row(world, "91350100M000100Y43", "后台企业")]
+    started = client.post(
+        "/talent/enterprises/import/",
+        {"file": _book("enterprises", imports.ENTERPRISE_COLUMNS, rows)},
+    )
+    job = Job.objects.get(kind="talent.enterprise_import")
+    assert started["Location"] == f"/jobs/{job.pk}/"
+    assert job.status == JobStatus.DONE
+    assert job.result["created"] == 1
+    assert AuditEvent.objects.filter(action="enterprise.create", object_label="后台企业").exists()

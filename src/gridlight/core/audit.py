@@ -102,6 +102,8 @@ def record_each(
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """The fields that changed, as ``{field: [old, new]}`` (values made JSON-safe as text)."""
+    if not before:  # a record created (an import's hundred thousand rows): each field set
+        return {k: [None, _plain(v)] for k in sorted(after) if (v := after[k]) is not None}
     return {
         k: [_plain(before.get(k)), _plain(after.get(k))]
         for k in sorted(set(before) | set(after))

@@ -18,10 +18,11 @@ def bulk_insert(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> 
     transaction. ``table`` and ``columns`` come from the models, never from input."""
     if not rows:
         return
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)  # "on" is a keyword
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             raw = cur.cursor  # psycopg's own cursor, for COPY
-            with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             return
@@ -31,7 +32,7 @@ def bulk_insert(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> 
             chunk = rows[k : k + per_statement]
             values = ", ".join([one] * len(chunk))
             cur.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}",  # noqa: S608
+                f"INSERT INTO {table} ({names}) VALUES {values}",  # noqa: S608
                 [value for row in chunk for value in row],
             )
 

@@ -41,14 +41,16 @@ class Column:
 def normalise(value: Any) -> Any:
     """Cell text as staff mean it: full-width digits and letters folded (NFKC), edges trimmed,
     whole-number floats (Excel stores 12 as 12.0) turned back into integers."""
-    if isinstance(value, str):
-        return unicodedata.normalize("NFKC", value).strip()
+    if isinstance(value, str):  # ASCII is its own NFKC form (most cells: numbers, codes)
+        return (value if value.isascii() else unicodedata.normalize("NFKC", value)).strip()
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
 
 
 def cell_text(value: Any) -> str:
+    if type(value) is str:  # the common case, without the checks below
+        return normalise(value)  # type: ignore[no-any-return]
     value = normalise(value)
     if value is None:
         return ""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -32,7 +31,7 @@ from gridlight.talent.models import (
     Talent,
     TalentLevel,
 )
-from gridlight.talent.problems import solved_problems
+from gridlight.talent.problems import solved_by_category
 
 SOON_DAYS = 14
 # The worklist's sections and which records each holds on a day, by next contact due.
@@ -366,11 +365,7 @@ def figures(viewer: Viewer) -> Figures:
     )
     key_srdi = tags.filter(kind=TagKind.SRDI, level__in=SRDI_LEVELS, enterprise_id__in=key).count()
     platforms = RdPlatform.objects.filter(enterprise_id__in=enterprises, level="municipal").count()
-    solved: dict[str, int] = defaultdict(int)
-    for category, n in (
-        solved_problems(viewer).values_list("category").annotate(n=Count("pk")).order_by()
-    ):
-        solved[category] = n
+    solved = solved_by_category(viewer)
     return Figures(
         talents=talents_visible(viewer).count(),
         key_enterprises=counts["key"],

@@ -1,23 +1,24 @@
 """Excel rosters of enterprises and talents: import (all-or-nothing) and export.
 
-The workbook is read through the guarded reader (core/spreadsheets.open_table). Every row goes
-through the very services the pages and the API use (talent/services.py), inside one
-transaction: a row the services refuse is reported with its row and column, and if any row is
-refused the transaction is rolled back, so nothing is written. Enterprises are matched by their
-unified social credit code and talents by their ID number, so importing the same file again
-creates nothing. A roster is thousands of rows; this is not the path for a hundred thousand.
+The workbook is read through the guarded reader (core/spreadsheets.open_table). Every row is
+checked on its own by the very checks the services run for the pages and the API
+(talent/services.py: ``enterprise_values``, ``check_tags``, ``talent_values``; no query), then
+the whole file against the register at once (codes, ID numbers and employers looked up in
+chunks); a refused row is reported with its row and column, and if any row is refused nothing
+is written. The rest is written set-based (``core/bulk``), with one audit row per record
+written, in one transaction. Enterprises are matched by their unified social credit code and
+talents by their ID number, so importing the same file again creates nothing.
 """
 
 from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import IO, Any
 
-from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -27,19 +28,19 @@ from gridlight.core import audit
 from gridlight.core.access import Perm, scope_for
 from gridlight.core.bulk import bulk_insert, bulk_update
 from gridlight.core.crypto import decrypt, mask_id, mask_name, mask_phone
-from gridlight.core.errors import DomainError, ImportRejected, RowError
+from gridlight.core.errors import ImportRejected, RowError
 from gridlight.core.industries import Industry
 from gridlight.core.jobs import Progress
 from gridlight.core.models import AuditEvent, Region, RegionLevel, User
 from gridlight.core.spreadsheets import Column, open_table
 from gridlight.talent import services
 from gridlight.talent.access import enterprises_visible
-from gridlight.talent.creditcode import InvalidCreditCode
-from gridlight.talent.creditcode import validate as validate_credit_code
+from gridlight.talent.creditcode import normalise_code
 from gridlight.talent.models import (
     Child,
     Degree,
     Enterprise,
+    EnterpriseTag,
     Housing,
     ListingStage,
     ServiceLog,
@@ -173,58 +174,6 @@ def _header(columns: list[Column], key: str) -> str:
     return next((c.header for c in columns if c.key == key), "")
 
 
-def _run(
-    actor: User,
-    upload: IO[bytes],
-    columns: list[Column],
-    sheet: str,
-    write_row: Callable[[dict[str, str]], bool],
-    noun: str,
-    filename: str,
-) -> ImportSummary:
-    """Every row through ``write_row`` (True: created, False: updated) in one transaction;
-    any refusal rolls all of it back and lists every problem."""
-    summary = ImportSummary()
-    errors: list[RowError] = []
-    with transaction.atomic():
-        with open_table(upload, columns, sheet=sheet) as table:
-            for row, cells in table.rows(as_text=True):
-                summary.rows += 1
-                if len(errors) >= MAX_ERRORS:
-                    break
-                try:
-                    with transaction.atomic():
-                        created = write_row(cells)
-                except _Refused as exc:
-                    errors.append(RowError(row, _header(columns, exc.column), exc.message))
-                    continue
-                except services.FieldError as exc:
-                    errors.append(RowError(row, _header(columns, exc.field), exc.message))
-                    continue
-                except DomainError as exc:
-                    errors.append(RowError(row, "", exc.message))
-                    continue
-                except PermissionDenied:
-                    errors.append(
-                        RowError(row, _header(columns, "street"), _("Outside your scope."))
-                    )
-                    continue
-                summary.created += created
-                summary.updated += not created
-            if not summary.rows and not errors:
-                errors += table.no_data()
-        if errors:
-            raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.column)))
-        audit.record(
-            actor=actor,
-            action=f"{noun}.import",
-            object_type=f"talent.{noun}",
-            object_label=filename or noun,
-            changes={"created": summary.created, "updated": summary.updated},
-        )
-    return summary
-
-
 def _lookup(mapping: dict[str, Any], choices: Any, text: str, key: str) -> str:
     if not text:
         return ""
@@ -260,15 +209,6 @@ def _date(text: str, key: str) -> date | None:
         raise _Refused(key, _("%(v)s is not a date (YYYY-MM-DD).") % {"v": text}) from None
 
 
-def _once(seen: dict[str, int], key: str, column: str) -> None:
-    """A code or number may appear once in a file (the rows are counted as they come)."""
-    row = len(seen) + 1
-    if key and key in seen:
-        raise _Refused(column, _("Repeats an earlier row of the file."))
-    if key:
-        seen[key] = row
-
-
 class _Streets:
     def __init__(self) -> None:
         streets = list(Region.objects.filter(level=RegionLevel.STREET))
@@ -281,56 +221,296 @@ class _Streets:
         return street
 
 
-def import_enterprises(*, actor: User, upload: IO[bytes], filename: str = "") -> ImportSummary:
-    """Check and write an enterprise roster (see the module's docstring)."""
-    streets = _Streets()
-    seen: dict[str, int] = {}
+@dataclass
+class _EnterpriseRow:
+    row: int
+    values: dict[str, Any]  # the services' checked values (enterprise_values)
+    street: Region
+    tags: list[services.TagInput]
 
-    def write(cells: dict[str, str]) -> bool:
-        _once(seen, cells["credit_code"].upper(), "credit_code")
-        tags = []
-        if (year := _int(cells["key_introduced_year"], "key_introduced_year")) is not None:
-            tags.append(services.TagInput(kind=TagKind.KEY_INTRODUCED, year=year))
-        level = _lookup(SRDI_LEVELS, TagLevel, cells["srdi_level"], "srdi_level")
-        year = _int(cells["srdi_year"], "srdi_year")
-        if level or year is not None:
-            tags.append(services.TagInput(kind=TagKind.SRDI, level=level, year=year))
-        stage = _lookup(STAGES, ListingStage, cells["listing_stage"], "listing_stage")
-        year = _int(cells["listing_year"], "listing_year")
-        if stage or year is not None:
-            tags.append(services.TagInput(kind=TagKind.LISTING_RESERVE, stage=stage, year=year))
-        data = services.EnterpriseInput(
-            name=cells["name"],
-            credit_code=cells["credit_code"],
-            industry=_lookup(INDUSTRIES, Industry, cells["industry"], "industry"),
-            street=streets.get(cells["street"]),
-            address=cells["address"],
-            headcount=_int(cells["headcount"], "headcount"),
-            revenue_yuan=_int(cells["revenue_yuan"], "revenue_yuan"),
-            revenue_year=_int(cells["revenue_year"], "revenue_year"),
-            tags=tags,
-        )
+
+def _enterprise_tags(cells: dict[str, str]) -> list[services.TagInput]:
+    tags = []
+    if (year := _int(cells["key_introduced_year"], "key_introduced_year")) is not None:
+        tags.append(services.TagInput(kind=TagKind.KEY_INTRODUCED, year=year))
+    level = _lookup(SRDI_LEVELS, TagLevel, cells["srdi_level"], "srdi_level")
+    year = _int(cells["srdi_year"], "srdi_year")
+    if level or year is not None:
+        tags.append(services.TagInput(kind=TagKind.SRDI, level=level, year=year))
+    stage = _lookup(STAGES, ListingStage, cells["listing_stage"], "listing_stage")
+    year = _int(cells["listing_year"], "listing_year")
+    if stage or year is not None:
+        tags.append(services.TagInput(kind=TagKind.LISTING_RESERVE, stage=stage, year=year))
+    return tags
+
+
+class _EnterpriseCheck:
+    """An enterprise roster checked as a whole, as :class:`_TalentCheck` checks talents: every
+    row through the services' checks without a query (``services.enterprise_values``,
+    ``services.check_tags``), then the file's credit codes against the register in chunks."""
+
+    def __init__(self, actor: User) -> None:
+        self.streets = _Streets()
+        self.change = scope_for(actor, Perm.TALENT_CHANGE)
+        self.view = scope_for(actor, Perm.TALENT_VIEW)
+        self.rows: list[_EnterpriseRow] = []
+        self.errors: list[RowError] = []
+        self.seen: dict[str, int] = {}
+
+    def refuse(self, row: int, field: str, message: str) -> None:
+        self.errors.append(RowError(row, _header(ENTERPRISE_COLUMNS, field), message))
+
+    def add(self, row: int, cells: dict[str, str]) -> None:
         try:
-            code = validate_credit_code(cells["credit_code"])
-        except InvalidCreditCode:
-            code = ""
-        existing = Enterprise.objects.filter(credit_code=code).first() if code else None
-        if existing is None:
-            services.enterprise_create(actor=actor, data=data)
-            return True
-        if not enterprises_visible(actor).filter(pk=existing.pk).exists():
-            raise _Refused("credit_code", _("An enterprise outside your scope has this code."))
-        # The roster carries no R&D platforms: those on record stay.
-        data.platforms = [
-            services.PlatformInput(name=p.name, kind=p.kind, level=p.level, year=p.year)
-            for p in existing.platforms.all()
-        ]
-        services.enterprise_update(
-            actor=actor, enterprise=existing, version=existing.version, data=data
-        )
-        return False
+            # A code may appear once in a file, whether or not its first row is refused.
+            code = normalise_code(cells["credit_code"])
+            if code and code in self.seen:
+                raise _Refused("credit_code", _("Repeats an earlier row of the file."))
+            self.seen.setdefault(code, row)
+            tags = _enterprise_tags(cells)
+            data = services.EnterpriseInput(
+                name=cells["name"],
+                credit_code=cells["credit_code"],
+                industry=_lookup(INDUSTRIES, Industry, cells["industry"], "industry"),
+                street=self.streets.get(cells["street"]),
+                address=cells["address"],
+                headcount=_int(cells["headcount"], "headcount"),
+                revenue_yuan=_int(cells["revenue_yuan"], "revenue_yuan"),
+                revenue_year=_int(cells["revenue_year"], "revenue_year"),
+                tags=tags,
+            )
+            values = services.enterprise_values(data)
+            services.check_tags(tags)
+            if not self.change.contains(data.street.path):
+                raise _Refused("street", _("Outside your scope."))
+        except _Refused as exc:
+            self.refuse(row, exc.column, exc.message)
+            return
+        except services.FieldError as exc:
+            self.refuse(row, exc.field, exc.message)
+            return
+        self.rows.append(_EnterpriseRow(row, values, data.street, tags))
 
-    return _run(actor, upload, ENTERPRISE_COLUMNS, ENTERPRISE_SHEET, write, "enterprise", filename)
+    def against_register(self) -> dict[str, Enterprise]:
+        """The enterprises already registered under the file's codes (locked); a row whose
+        enterprise is outside the actor's scope is refused."""
+        codes = [r.values["credit_code"] for r in self.rows]
+        existing: dict[str, Enterprise] = {}
+        for k in range(0, len(codes), CHUNK):
+            for e in Enterprise.objects.filter(
+                credit_code__in=codes[k : k + CHUNK]
+            ).select_for_update():
+                existing[e.credit_code] = e
+        for r in self.rows:
+            known = existing.get(r.values["credit_code"])
+            if known is None:
+                continue
+            if not self.view.contains(known.region_path):
+                message = _("An enterprise outside your scope has this code.")
+                self.refuse(r.row, "credit_code", message)
+            elif not self.change.contains(known.region_path):
+                self.refuse(r.row, "street", _("Outside your scope."))
+        return existing
+
+
+def import_enterprises(
+    *, actor: User, upload: IO[bytes], filename: str = "", progress: Progress | None = None
+) -> ImportSummary:
+    """Check an enterprise roster as a whole, then write it set-based (all-or-nothing): new
+    enterprises and their tags in bulk inserts, known ones (matched by credit code) that the
+    file changes in bulk updates, their tags replaced by the file's (R&D platforms, which the
+    roster does not carry, stay), one audit row per enterprise written and one for the import;
+    a known enterprise the file leaves as it is is not touched. Raises :class:`ImportRejected`
+    with every problem, naming row and column, and writes nothing then."""
+    say = progress or (lambda _p, _m: None)
+    summary = ImportSummary()
+    check = _EnterpriseCheck(actor)
+    say(5, _("Reading and checking the rows"))
+    with open_table(upload, ENTERPRISE_COLUMNS, sheet=ENTERPRISE_SHEET) as table:
+        for row, cells in table.rows(as_text=True):
+            summary.rows += 1
+            check.add(row, cells)
+            if len(check.errors) >= MAX_ERRORS:
+                break
+        if not summary.rows and not check.errors:
+            check.errors += table.no_data()
+    say(60, _("Checking against the register"))
+    with transaction.atomic():
+        existing = check.against_register()
+        if check.errors:
+            errors = sorted(check.errors, key=lambda e: (e.row, e.column))
+            raise ImportRejected(errors[:MAX_ERRORS])
+        say(70, _("Writing"))
+        written = _write_enterprises(actor, check.rows, existing, summary)
+        profiles_changed("enterprise", written)
+        audit.record(
+            actor=actor,
+            action="enterprise.import",
+            object_type="talent.enterprise",
+            object_label=filename or "enterprise",
+            changes={"created": summary.created, "updated": summary.updated},
+        )
+    say(100, _("Done"))
+    return summary
+
+
+_ENTERPRISE_WRITTEN = (
+    "name",
+    "credit_code",
+    "industry",
+    "street_id",
+    "region_path",
+    "address",
+    "headcount",
+    "revenue_yuan",
+    "revenue_year",
+)
+_ENTERPRISE_UNSET = ("commissioner_id", "last_contact_on", "next_contact_due")
+
+
+def _write_enterprises(
+    actor: User,
+    rows: list[_EnterpriseRow],
+    existing: dict[str, Enterprise],
+    summary: ImportSummary,
+) -> list[int]:
+    """Write the checked rows; the ids of the enterprises created or changed."""
+    now = timezone.now()
+    known_pks = [e.pk for e in existing.values()]
+    tags_on_record: dict[int, list[str]] = {}
+    for k in range(0, len(known_pks), CHUNK):
+        for pk, kind, level, stage, year in EnterpriseTag.objects.filter(
+            enterprise_id__in=known_pks[k : k + CHUNK]
+        ).values_list("enterprise_id", "kind", "level", "stage", "year"):
+            summary_ = services.tag_summary(kind, level, stage, year)
+            tags_on_record.setdefault(pk, []).append(summary_)
+    audit_rows = _AuditRows(actor, now, "talent.enterprise")
+    new: list[_EnterpriseRow] = []
+    changed_rows: list[tuple[Enterprise, _EnterpriseRow]] = []
+    moved: dict[str, list[int]] = {}
+    for r in rows:
+        v = {**r.values, "street_id": r.street.pk, "region_path": r.street.path}
+        r.values = v
+        tags = sorted(services.tag_summary(t.kind, t.level, t.stage, t.year) for t in r.tags)
+        known = existing.get(v["credit_code"])
+        if known is None:
+            new.append(r)
+            continue
+        before = {k: getattr(known, k) for k in r.values if k not in ("street_id", "region_path")}
+        before.update(street=known.region_path, tags=sorted(tags_on_record.get(known.pk, [])))
+        after = {k: v[k] for k in before if k not in ("street", "tags")}
+        after.update(street=r.street.path, tags=tags)
+        changes = audit.diff(before, after)
+        if not changes:
+            continue  # the file says what the register says: nothing is written
+        if known.region_path != r.street.path:
+            moved.setdefault(r.street.path, []).append(known.pk)
+        for key in _ENTERPRISE_WRITTEN:
+            setattr(known, key, v[key])
+        known.version += 1
+        changed_rows.append((known, r))
+        audit_rows.add("enterprise.update", known.pk, known.name, known.region_path, changes)
+    bulk_insert(
+        Enterprise._meta.db_table,
+        [*_ENTERPRISE_WRITTEN, *_ENTERPRISE_UNSET, "version", "created_at", "updated_at"],
+        [(*(r.values[k] for k in _ENTERPRISE_WRITTEN), None, None, None, 1, now, now) for r in new],
+    )
+    ids: dict[str, int] = {}
+    codes = [r.values["credit_code"] for r in new]
+    for k in range(0, len(codes), CHUNK):
+        ids.update(
+            Enterprise.objects.filter(credit_code__in=codes[k : k + CHUNK]).values_list(
+                "credit_code", "pk"
+            )
+        )
+    for r in new:
+        after = {k: r.values[k] for k in _ENTERPRISE_WRITTEN[:3] + _ENTERPRISE_WRITTEN[5:]}
+        after.update(
+            street=r.street.path,
+            tags=sorted(services.tag_summary(t.kind, t.level, t.stage, t.year) for t in r.tags),
+            platforms=[],
+            commissioner=None,
+        )
+        audit_rows.add(
+            "enterprise.create",
+            ids[r.values["credit_code"]],
+            r.values["name"],
+            r.street.path,
+            audit.diff({}, after),
+        )
+    fields = ["id", *_ENTERPRISE_WRITTEN, "version", "updated_at"]
+    bulk_update(
+        Enterprise._meta.db_table,
+        fields,
+        [(e.pk, *(getattr(e, f) for f in fields[1:-1]), now) for e, _r in changed_rows],
+    )
+    for path, pks in moved.items():  # their log and problems follow them (enterprise_update)
+        for k in range(0, len(pks), CHUNK):
+            ServiceLog.objects.filter(enterprise_id__in=pks[k : k + CHUNK]).update(region_path=path)
+            TalentProblem.objects.filter(enterprise_id__in=pks[k : k + CHUNK]).update(
+                region_path=path
+            )
+    # Tags: the file's replace those on record (of the enterprises it changes).
+    old = [e.pk for e, _r in changed_rows]
+    for k in range(0, len(old), CHUNK):
+        EnterpriseTag.objects.filter(enterprise_id__in=old[k : k + CHUNK]).delete()
+    targets = [(ids[r.values["credit_code"]], r) for r in new] + [
+        (e.pk, r) for e, r in changed_rows
+    ]
+    bulk_insert(
+        EnterpriseTag._meta.db_table,
+        ["enterprise_id", "kind", "level", "stage", "year", "on"],
+        [
+            (pk, str(t.kind), str(t.level), str(t.stage), t.year or 0, t.on)
+            for pk, r in targets
+            for t in r.tags
+        ],
+    )
+    audit_rows.write()
+    summary.created, summary.updated = len(new), len(changed_rows)
+    return [pk for pk, _r in targets]
+
+
+class _AuditRows:
+    """Audit rows of one import, as ``audit.record`` writes them, inserted together."""
+
+    def __init__(self, actor: User, now: datetime, object_type: str) -> None:
+        self.head = (now, actor.pk, actor.get_username())
+        self.object_type = object_type
+        self.ip = audit.current_ip.get()
+        self.rows: list[tuple[Any, ...]] = []
+
+    def add(self, action: str, pk: int, name: str, path: str, changes: dict[str, Any]) -> None:
+        self.rows.append(
+            (
+                *self.head,
+                action,
+                self.object_type,
+                self.ip,
+                str(pk),
+                name[:200],
+                path,
+                json.dumps(changes, cls=DjangoJSONEncoder, ensure_ascii=False),
+            )
+        )
+
+    def write(self) -> None:
+        bulk_insert(
+            AuditEvent._meta.db_table,
+            [
+                "at",
+                "actor_id",
+                "actor_label",
+                "action",
+                "object_type",
+                "ip",
+                "object_id",
+                "object_label",
+                "region_path",
+                "changes",
+            ],
+            self.rows,
+        )
 
 
 def _children(text: str) -> list[services.ChildInput]:
@@ -367,6 +547,7 @@ class _TalentCheck:
         self.rows: list[_TalentRow] = []
         self.errors: list[RowError] = []
         self.seen: dict[str, int] = {}
+        self.codes: dict[str, str] = {}  # an employer's code as written: canonical
         self.today = timezone.localdate()
 
     def refuse(self, row: int, field: str, message: str) -> None:
@@ -378,7 +559,9 @@ class _TalentCheck:
                 raise _Refused("id_number", _("The ID number is required in a roster."))
             street = self.streets.get(cells["street"])
             code = cells["employer_code"].strip()
-            canonical = services.employer_code(code) if code else ""
+            canonical = self.codes.get(code, "") if code else ""
+            if code and not canonical:  # each of the file's employers is checked once
+                canonical = self.codes[code] = services.employer_code(code)
             children = _children(cells["children"])
             data = services.TalentInput(
                 name=cells["name"],

@@ -1,5 +1,5 @@
-"""The talent desk's background jobs: a large talent roster's import (the import page starts it
-for files above the page's limit for answering at once)."""
+"""The talent desk's background jobs: a large talent or enterprise roster's import (the import
+page starts it for files above the page's limit for answering at once)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,21 @@ from gridlight.core.models import Job
 def import_roster(job: Job, progress: Progress) -> dict[str, Any]:
     from gridlight.talent.imports import import_talents
 
+    return _import(job, progress, import_talents)
+
+
+@register("talent.enterprise_import")
+def import_enterprise_roster(job: Job, progress: Progress) -> dict[str, Any]:
+    from gridlight.talent.imports import import_enterprises
+
+    return _import(job, progress, import_enterprises)
+
+
+def _import(job: Job, progress: Progress, run: Any) -> dict[str, Any]:
     path = Path(job.params["path"])
     try:
         with path.open("rb") as upload:
-            summary = import_talents(
+            summary = run(
                 actor=starter(job),
                 upload=upload,
                 filename=job.params.get("filename", ""),

@@ -419,6 +419,52 @@ class TalentProblem(models.Model):
         return f"{self.get_category_display()} #{self.ticket_id}"
 
 
+class ProblemMonth(models.Model):
+    """Talent problems counted per month, scope path, category and commissioner: ``raised`` in
+    the month the problem was raised, ``solved`` in the month its ticket was closed as resolved
+    (``problems.SOLVED``, the one definition). What the "problems solved" report and the
+    workload read instead of joining every problem with its ticket. Kept by database triggers
+    (migration 0006) on the problems and on their tickets, so every writer — raising a problem,
+    a ticket's transitions, a handover, the demo's and benches' bulk inserts — moves it in the
+    same transaction; tests check it against ``problems.solved_problems`` counted.
+
+    Each problem counts in four rows: under its category and commissioner, and in the roll-ups
+    over every commissioner (:attr:`ALL_COMMISSIONERS`), every category (:attr:`ALL_CATEGORIES`)
+    and both, so that a report or figure reads the few rows of the level it needs."""
+
+    ALL_COMMISSIONERS = 0
+    ALL_CATEGORIES = ""
+
+    month = models.DateField()
+    region_path = models.CharField(max_length=255)
+    category = models.CharField(max_length=12, choices=ProblemCategory.choices)
+    commissioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    raised = models.IntegerField(default=0)
+    solved = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "region_path", "category", "commissioner"],
+                name="problemmonth_key",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["region_path", "month"], name="problemmonth_path"),
+            # A wide scope (the district's) reads one level of the roll-ups over some months.
+            models.Index(fields=["commissioner", "month"], name="problemmonth_commissioner"),
+            models.Index(fields=["category", "month"], name="problemmonth_category"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.category} {self.region_path}"
+
+
 class CommissionerProfile(models.Model):
     """A talent commissioner's desk: the office phone shown to its talents and enterprises, and
     whether it still takes cases (a commissioner leaving hands its caseload over first)."""

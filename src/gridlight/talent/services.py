@@ -210,19 +210,30 @@ def _locked(model: type[Any], obj: Any, version: int, what: str) -> None:
 
 
 def _enterprise_fields(data: EnterpriseInput, *, exclude_pk: int = 0) -> dict[str, Any]:
-    name = data.name.strip()
-    if not name:
-        raise FieldError("name", _label(Enterprise, "name"), _("is required."))
-    try:
-        code = validate_credit_code(data.credit_code)
-    except InvalidCreditCode as exc:
-        raise FieldError("credit_code", _label(Enterprise, "credit_code"), exc.message) from exc
-    if Enterprise.objects.filter(credit_code=code).exclude(pk=exclude_pk).exists():
+    values = enterprise_values(data)
+    if Enterprise.objects.filter(credit_code=values["credit_code"]).exclude(pk=exclude_pk).exists():
         raise FieldError(
             "credit_code",
             _label(Enterprise, "credit_code"),
             _("an enterprise with this code is already registered."),
         )
+    return values
+
+
+def enterprise_values(data: EnterpriseInput) -> dict[str, Any]:
+    """An enterprise's own facts checked without a query (name, credit code with its check
+    character, industry, address, headcount, revenue): every registration's and change's
+    checks, and a roster's row by row (``imports``), which checks the codes against the
+    register for the whole file at once. The tags are checked by ``check_tags``."""
+    name = data.name.strip()
+    if not name:
+        raise FieldError("name", _label(Enterprise, "name"), _("is required."))
+    if len(name) > Enterprise._meta.get_field("name").max_length:  # type: ignore[operator]
+        raise FieldError("name", _label(Enterprise, "name"), _("is too long."))
+    try:
+        code = validate_credit_code(data.credit_code)
+    except InvalidCreditCode as exc:
+        raise FieldError("credit_code", _label(Enterprise, "credit_code"), exc.message) from exc
     if data.revenue_yuan is not None and data.revenue_yuan < 0:
         raise FieldError(
             "revenue_yuan", _label(Enterprise, "revenue_yuan"), _("cannot be negative.")
@@ -254,7 +265,9 @@ def enterprise_contact_values(*, address: str, headcount: int | None) -> dict[st
     return {"address": address, "headcount": headcount}
 
 
-def _check_tags(tags: list[TagInput]) -> None:
+def check_tags(tags: list[TagInput]) -> None:
+    """An enterprise's tags checked (no query): known kinds, each once, with its level or
+    stage where it needs one and a year."""
     seen: set[str] = set()
     for tag in tags:
         kind = _choice(EnterpriseTag, "kind", tag.kind, TagKind, blank=False)
@@ -298,12 +311,17 @@ def _check_platforms(platforms: list[PlatformInput]) -> None:
         _year(RdPlatform, "year", p.year, where, "platforms")
 
 
+def tag_summary(kind: str, level: str, stage: str, year: int | None) -> str:
+    """One tag as an enterprise's audit rows record it."""
+    return f"{kind}:{level}{stage}:{year}"
+
+
 def _tags_summary(enterprise: Enterprise) -> list[str]:
     return sorted(
-        f"{kind}:{level}{stage}:{year}"
-        for kind, level, stage, year in EnterpriseTag.objects.filter(
-            enterprise=enterprise
-        ).values_list("kind", "level", "stage", "year")
+        tag_summary(*t)
+        for t in EnterpriseTag.objects.filter(enterprise=enterprise).values_list(
+            "kind", "level", "stage", "year"
+        )
     )
 
 
@@ -343,7 +361,7 @@ def enterprise_create(*, actor: User, data: EnterpriseInput) -> Enterprise:
     """Register an enterprise with its tags and R&D platforms in the actor's write scope."""
     street = _street(actor, data.street)
     values = _enterprise_fields(data)
-    _check_tags(data.tags)
+    check_tags(data.tags)
     _check_platforms(data.platforms)
     commissioner = _commissioner(data.commissioner, street.path)
     try:
@@ -387,7 +405,7 @@ def enterprise_update(
     require_path(actor, Perm.TALENT_CHANGE, enterprise.region_path)
     street = _street(actor, data.street)
     values = _enterprise_fields(data, exclude_pk=enterprise.pk)
-    _check_tags(data.tags)
+    check_tags(data.tags)
     _check_platforms(data.platforms)
     before: dict[str, Any] = {k: getattr(enterprise, k) for k in values}
     before.update(

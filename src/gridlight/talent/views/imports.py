@@ -44,6 +44,7 @@ ENTERPRISE_IMPORT = ImportPage(
     template_url="talent:enterprise_import_template",
     done_url="talent:enterprise_list",
     run=_enterprises,
+    job="talent.enterprise_import",  # a large roster is imported in the background
     intro=gettext_lazy(
         "One row per enterprise. The whole file is checked before anything is saved, with the "
         "same checks as the form: credit codes, streets, industries, tags. If any row is "
