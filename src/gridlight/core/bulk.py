@@ -26,11 +26,14 @@ def bulk_insert(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> 
                     copy.write_row(row)
             return
         per_statement = max(1, 30_000 // len(columns))
-        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        one = "(" + ", ".join(["?"] * len(columns)) + ")"
+        # sqlite3's own connection, with its own placeholders: Django's cursor would rewrite
+        # each 30,000-parameter statement with a regular expression first.
+        raw = connection.connection
         for k in range(0, len(rows), per_statement):
             chunk = rows[k : k + per_statement]
             values = ", ".join([one] * len(chunk))
-            cur.execute(
+            raw.execute(
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}",  # noqa: S608
                 [value for row in chunk for value in row],
             )
