@@ -13,18 +13,36 @@ from typing import Any
 from django.db import connection
 
 
-def bulk_insert(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+def bulk_insert(
+    table: str, columns: list[str], rows: list[tuple[Any, ...]], *, ignore_conflicts: bool = False
+) -> int:
     """Insert ``rows`` (tuples in the order of ``columns``) into ``table`` in the caller's
-    transaction. ``table`` and ``columns`` come from the models, never from input."""
+    transaction. ``table`` and ``columns`` come from the models, never from input.
+    ``ignore_conflicts``: a row that would break a unique constraint is left out (``ON CONFLICT
+    DO NOTHING``; multi-row INSERT statements on PostgreSQL too, which COPY cannot do).
+    Returns how many rows were inserted."""
     if not rows:
-        return
+        return 0
+    inserted = 0
     with connection.cursor() as cur:
+        if connection.vendor == "postgresql" and ignore_conflicts:
+            per_statement = max(1, 30_000 // len(columns))
+            one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+            for k in range(0, len(rows), per_statement):
+                chunk = rows[k : k + per_statement]
+                cur.execute(
+                    f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+                    f"VALUES {', '.join([one] * len(chunk))} ON CONFLICT DO NOTHING",
+                    [value for row in chunk for value in row],
+                )
+                inserted += cur.rowcount
+            return inserted
         if connection.vendor == "postgresql":
             raw = cur.cursor  # psycopg's own cursor, for COPY
             with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            return
+            return len(rows)
         per_statement = max(1, 30_000 // len(columns))
         one = "(" + ", ".join(["?"] * len(columns)) + ")"
         # sqlite3's own connection, with its own placeholders: Django's cursor would rewrite
@@ -33,10 +51,12 @@ def bulk_insert(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> 
         for k in range(0, len(rows), per_statement):
             chunk = rows[k : k + per_statement]
             values = ", ".join([one] * len(chunk))
-            raw.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}",  # noqa: S608
+            inserted += raw.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}"  # noqa: S608
+                + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""),
                 [value for row in chunk for value in row],
-            )
+            ).rowcount
+    return inserted
 
 
 def bulk_update(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:

@@ -486,14 +486,16 @@ def _chunks(ids: Sequence[int], size: int = 900) -> Iterator[list[int]]:
         yield list(ids[i : i + size])
 
 
-def _update_ids(assignments: str, params: list[Any], ids: list[int]) -> int:
-    """``UPDATE`` the matches with these ids (``assignments`` is our own SQL, never input)."""
+def _update_ids(assignments: str, params: list[Any], ids: list[int], where: str = "") -> int:
+    """``UPDATE`` the matches with these ids (``assignments`` and ``where`` are our own SQL,
+    never input)."""
     total = 0
+    also = f" AND {where}" if where else ""
     with connection.cursor() as cur:
         for chunk in _chunks(ids):
             cur.execute(
                 f"UPDATE {Match._meta.db_table} SET {assignments} "  # noqa: S608
-                f"WHERE id IN ({', '.join(['%s'] * len(chunk))})",
+                f"WHERE id IN ({', '.join(['%s'] * len(chunk))}){also}",
                 [*params, *chunk],
             )
             total += cur.rowcount
@@ -1020,7 +1022,7 @@ def queue_pushes(
     *,
     run: MatchRun | None = None,
     ids: Sequence[int] | None = None,
-    chunk: int = 1000,
+    chunk: int = 5000,
 ) -> int:
     """Queue a push for every current, offered, met match not yet pushed: a ``Push`` row
     (unique per subject and version) and its outbox notices, per chunk in one transaction.
@@ -1055,32 +1057,37 @@ def _push_from(qs: Any, subject_type: str, run: MatchRun | None, chunk: int) -> 
         total += _push_chunk(rows, subject_type, run)
 
 
+PUSH_COLUMNS = ["match_id", "subject_type", "subject_id", "policy_id", "version_id"]
+PUSH_COLUMNS += ["region_path", "created_at", "run_id"]
+NOTICE_COLUMNS = ["key", "kind", "recipient_id", "text", "phone_enc", "status", "attempts"]
+NOTICE_COLUMNS += ["created_at"]
+
+
 @transaction.atomic
 def _push_chunk(rows: list[tuple[Any, ...]], subject_type: str, run: MatchRun | None) -> int:
     now = timezone.now()
     db_now = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cur:  # (bulk_create's statement compiling was half the time)
-        cur.executemany(
-            f"INSERT INTO {Push._meta.db_table} (match_id, subject_type, subject_id, policy_id, "  # noqa: S608
-            f"version_id, region_path, created_at, run_id) "
-            f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            [
-                (mid, subject_type, sid, pid, vid, path, db_now, run.pk if run else None)
-                for mid, sid, pid, vid, path in rows
-            ],
-        )
+    run_id = run.pk if run else None
+    values = [
+        (mid, subject_type, sid, pid, vid, path, db_now, run_id)
+        for mid, sid, pid, vid, path in rows
+    ]
+    created = bulk_insert(Push._meta.db_table, PUSH_COLUMNS, values, ignore_conflicts=True)
     match_ids = [r[0] for r in rows]
     # This chunk's pushes, new or left by a run cut off before it marked its matches: their
     # notices are (re)created under unique keys, so none is lost and none doubled.
-    pushes = list(
-        Push.objects.filter(match_id__in=match_ids).values_list(
-            "pk", "subject_id", "policy__title", "created_at"
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT p.id, p.subject_id, x.title FROM {Push._meta.db_table} p "  # noqa: S608
+            f"JOIN {Policy._meta.db_table} x ON x.id = p.policy_id "
+            f"WHERE p.match_id IN ({', '.join(['%s'] * len(match_ids))})",
+            match_ids,
         )
-    )
+        pushes = cur.fetchall()
     recipients = _recipients(subject_type, [p[1] for p in pushes])
     notices: list[tuple[Any, ...]] = []
     texts: dict[str, str] = {}
-    for pk, sid, title, _created in pushes:
+    for pk, sid, title in pushes:
         users, phone = recipients.get(sid, ([], ""))
         text = texts.get(title) or texts.setdefault(title, push_text(title))
         targets: list[int | None] = list(users) or [None]
@@ -1092,23 +1099,17 @@ def _push_chunk(rows: list[tuple[Any, ...]], subject_type: str, run: MatchRun | 
                     user,
                     text,
                     phone if i == 0 else "",
-                    NoticeStatus.PENDING,
+                    NoticeStatus.PENDING.value,
                     0,
                     db_now,
                 )
             )
-    with connection.cursor() as cur:
-        cur.executemany(
-            f"INSERT INTO {Notice._meta.db_table} (key, kind, recipient_id, text, phone_enc, "  # noqa: S608
-            f"status, attempts, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
-            f"ON CONFLICT DO NOTHING",
-            notices,
-        )
-    Match.objects.filter(pk__in=match_ids, pushed_at__isnull=True).update(pushed_at=now)
+    bulk_insert(Notice._meta.db_table, NOTICE_COLUMNS, notices, ignore_conflicts=True)
+    _update_ids("pushed_at = %s", [db_now], match_ids, where="pushed_at IS NULL")
     pause = float(os.environ.get(PUSH_PAUSE_ENV) or 0)
     if pause:  # tests: hold the chunk's transaction open, so a worker can be killed inside it
         time.sleep(pause)
-    return sum(1 for p in pushes if p[3] == now)
+    return created
 
 
 def _recipients(subject_type: str, ids: list[int]) -> dict[int, tuple[list[int], str]]:
