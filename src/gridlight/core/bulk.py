@@ -19,23 +19,29 @@ def bulk_insert(
     """Insert ``rows`` (tuples in the order of ``columns``) into ``table`` in the caller's
     transaction. ``table`` and ``columns`` come from the models, never from input.
     ``ignore_conflicts``: a row that would break a unique constraint is left out (``ON CONFLICT
-    DO NOTHING``; multi-row INSERT statements on PostgreSQL too, which COPY cannot do).
+    DO NOTHING``; on PostgreSQL, which cannot COPY so, through a temporary table).
     Returns how many rows were inserted."""
     if not rows:
         return 0
     inserted = 0
     with connection.cursor() as cur:
         if connection.vendor == "postgresql" and ignore_conflicts:
-            per_statement = max(1, 30_000 // len(columns))
-            one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-            for k in range(0, len(rows), per_statement):
-                chunk = rows[k : k + per_statement]
-                cur.execute(
-                    f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
-                    f"VALUES {', '.join([one] * len(chunk))} ON CONFLICT DO NOTHING",
-                    [value for row in chunk for value in row],
-                )
-                inserted += cur.rowcount
+            # COPY into a temporary table, then one INSERT … SELECT that skips the conflicts.
+            temp = f"{table}_bulk_insert"
+            cur.execute(f"DROP TABLE IF EXISTS {temp}")
+            cur.execute(
+                f"CREATE TEMPORARY TABLE {temp} AS SELECT {', '.join(columns)} "  # noqa: S608
+                f"FROM {table} WHERE 1 = 0"
+            )
+            with cur.cursor.copy(f"COPY {temp} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+                f"SELECT {', '.join(columns)} FROM {temp} ON CONFLICT DO NOTHING"
+            )
+            inserted = int(cur.rowcount)
+            cur.execute(f"DROP TABLE {temp}")
             return inserted
         if connection.vendor == "postgresql":
             raw = cur.cursor  # psycopg's own cursor, for COPY
