@@ -13,28 +13,57 @@ from typing import Any
 from django.db import connection
 
 
-def bulk_insert(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+def bulk_insert(
+    table: str, columns: list[str], rows: list[tuple[Any, ...]], *, ignore_conflicts: bool = False
+) -> int:
     """Insert ``rows`` (tuples in the order of ``columns``) into ``table`` in the caller's
-    transaction. ``table`` and ``columns`` come from the models, never from input."""
+    transaction. ``table`` and ``columns`` come from the models, never from input.
+    ``ignore_conflicts``: a row that would break a unique constraint is left out (``ON CONFLICT
+    DO NOTHING``; on PostgreSQL, which cannot COPY so, through a temporary table).
+    Returns how many rows were inserted."""
     if not rows:
-        return
+        return 0
+    inserted = 0
     names = ", ".join(connection.ops.quote_name(c) for c in columns)  # "on" is a keyword
     with connection.cursor() as cur:
+        if connection.vendor == "postgresql" and ignore_conflicts:
+            # COPY into a temporary table, then one INSERT … SELECT that skips the conflicts.
+            temp = f"{table}_bulk_insert"
+            cur.execute(f"DROP TABLE IF EXISTS {temp}")
+            cur.execute(
+                f"CREATE TEMPORARY TABLE {temp} AS SELECT {names} "  # noqa: S608
+                f"FROM {table} WHERE 1 = 0"
+            )
+            with cur.cursor.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(
+                f"INSERT INTO {table} ({names}) "  # noqa: S608
+                f"SELECT {names} FROM {temp} ON CONFLICT DO NOTHING"
+            )
+            inserted = int(cur.rowcount)
+            cur.execute(f"DROP TABLE {temp}")
+            return inserted
         if connection.vendor == "postgresql":
             raw = cur.cursor  # psycopg's own cursor, for COPY
             with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            return
+            return len(rows)
         per_statement = max(1, 30_000 // len(columns))
-        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        one = "(" + ", ".join(["?"] * len(columns)) + ")"
+        # sqlite3's own connection, with its own placeholders: Django's cursor would rewrite
+        # each 30,000-parameter statement with a regular expression first.
+        raw = connection.connection
         for k in range(0, len(rows), per_statement):
             chunk = rows[k : k + per_statement]
             values = ", ".join([one] * len(chunk))
-            cur.execute(
-                f"INSERT INTO {table} ({names}) VALUES {values}",  # noqa: S608
+            inserted += raw.execute(
+                f"INSERT INTO {table} ({names}) VALUES {values}"  # noqa: S608
+                + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""),
                 [value for row in chunk for value in row],
-            )
+            ).rowcount
+    return inserted
 
 
 def bulk_update(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:

@@ -34,12 +34,13 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from gridlight.core.bulk import bulk_insert
 from gridlight.core.idcard import age_on
 from gridlight.policies.benefits import Offer, compute, resolve_groups
 from gridlight.policies.definition import STATES, CompiledPolicy, Result, evaluate
@@ -60,7 +61,7 @@ from gridlight.rules.engine import values_from_features
 from gridlight.rules.subjects import Subject, get_subject
 from gridlight.tickets.models import Notice, NoticeStatus
 
-CHUNK = 2000
+CHUNK = 20000  # rows written per transaction
 PUSH_PAUSE_ENV = "GRIDLIGHT_PUSH_PAUSE_AFTER_CHUNK"
 MATCHED_TYPES = ("talent", "enterprise")
 SUBJECT_FK = {"talent": "talent_id", "enterprise": "enterprise_id", "household": "household_id"}
@@ -92,6 +93,15 @@ class Prepared:
     fields: tuple[str, ...]  # the subject fields it reads (snapshot)
     tags: tuple[str, ...]
     source_fields: tuple[str, ...] = ()  # sorted: the snapshot's sources
+    policy_id: int = 0
+    version_id: int = 0
+    # Its amount or offer depends on the subject's other policies (a formula reading them, or
+    # an exclusive group).
+    joint: bool = False
+
+    def __post_init__(self) -> None:
+        self.policy_id, self.version_id = self.policy.pk, self.version.pk
+        self.joint = bool(self.compiled.depends_on or self.compiled.group)
 
 
 _CACHE: dict[tuple[str, date], tuple[Any, list[Prepared]]] = {}
@@ -269,23 +279,63 @@ def cells_from_results(
 # --- writing -------------------------------------------------------------------------------------
 
 
-@dataclass
-class Stored:
+class Stored(NamedTuple):
+    """A stored match that a run may change, as ``_stored`` reads it."""
+
     id: int
+    subject_id: int
+    version_id: int
     state: str
     status: str
     digest: str
     is_new: bool
-    region_path: str = ""
+    region_path: str
+
+
+INSERT_COLUMNS = [
+    "subject_type",
+    "subject_id",
+    *SUBJECT_FK.values(),
+    "policy_id",
+    "version_id",
+    "region_path",
+    "state",
+    "status",
+    "offered",
+    "superseded_by",
+    "amount_fen",
+    "missing",
+    "explanation",
+    "digest",
+    "is_new",
+    "first_run_id",
+    "last_run_id",
+    "created_at",
+    "evaluated_at",
+    "changed_at",
+    "matched_at",
+]
+
+
+# The subject again as the foreign key of its type (talent, enterprise, household), the others NULL.
+_SUBJECT_FKS: tuple[Callable[[int], tuple[int | None, ...]], ...] = (
+    lambda sid: (sid, None, None),
+    lambda sid: (None, sid, None),
+    lambda sid: (None, None, sid),
+)
+_CURRENT = MatchStatus.CURRENT.value
 
 
 @dataclass
 class Writer:
-    """Collects inserts and updates for one run and writes them in batches."""
+    """Collects one run's inserts and updates and writes them in batches, each in one
+    transaction: the inserts set-based (``core.bulk.bulk_insert``: COPY on PostgreSQL, multi-row
+    INSERT on SQLite), the updates (few on a nightly run) as one prepared statement."""
 
     subject_type: str
     run: MatchRun
     now: datetime
+    stored: dict[tuple[int, int], Stored] = field(default_factory=dict)
     inserts: list[tuple[Any, ...]] = field(default_factory=list)
     updates: list[tuple[Any, ...]] = field(default_factory=list)
     unmark_new: list[int] = field(default_factory=list)
@@ -296,67 +346,91 @@ class Writer:
 
     def __post_init__(self) -> None:
         self.db_now = connection.ops.adapt_datetimefield_value(self.now)
+        self._fk = _SUBJECT_FKS[list(SUBJECT_FK).index(self.subject_type)]
 
-    def add(self, sid: int, path: str, cell: Cell, old: Stored | None) -> None:
-        met = cell.state == MatchState.MET
-        now = self.db_now
+    def add(self, sid: int, path: str, cell: Cell) -> None:
         missing = json.dumps(cell.missing) if cell.missing else "[]"
+        self.put(
+            sid,
+            path,
+            cell.prep,
+            cell.state,
+            cell.offered,
+            cell.superseded_by,
+            cell.amount,
+            missing,
+            cell.explanation,
+            cell.digest,
+        )
+
+    def put(
+        self,
+        sid: int,
+        path: str,
+        prep: Prepared,
+        state: str,
+        offered: bool,
+        superseded_by: str,
+        amount: int | None,
+        missing: str,
+        explanation: str,
+        digest: str,
+    ) -> None:
+        """One met or unknown verdict: inserted, updated, or left alone when unchanged."""
+        now = self.db_now
+        met_at = now if state == MatchState.MET else None
+        old = self.stored.get((sid, prep.version_id))
         if old is None:
-            fk = [sid if self.subject_type == t else None for t in SUBJECT_FK]
             self.inserts.append(
                 (
                     self.subject_type,
                     sid,
-                    *fk,
-                    cell.prep.policy.pk,
-                    cell.prep.version.pk,
+                    *self._fk(sid),
+                    prep.policy_id,
+                    prep.version_id,
                     path,
-                    cell.state,
-                    MatchStatus.CURRENT,
-                    cell.offered,
-                    cell.superseded_by,
-                    cell.amount,
+                    state,
+                    _CURRENT,
+                    offered,
+                    superseded_by,
+                    amount,
                     missing,
-                    cell.explanation,
-                    cell.digest,
+                    explanation,
+                    digest,
                     True,
                     self.run.pk,
                     self.run.pk,
                     now,
                     now,
                     now,
-                    now if met else None,
+                    met_at,
                 )
             )
             self.created += 1
             return
         self.seen.add(old.id)
         # Unchanged (a subject that moved street is rewritten: its path scopes who sees it).
-        if (
-            old.digest == cell.digest
-            and old.status == MatchStatus.CURRENT
-            and old.region_path == path
-        ):
+        if old.digest == digest and old.status == MatchStatus.CURRENT and old.region_path == path:
             if old.is_new:
                 self.unmark_new.append(old.id)
             return
-        is_new = old.state != cell.state or old.status != MatchStatus.CURRENT
+        is_new = old.state != state or old.status != MatchStatus.CURRENT
         self.updates.append(
             (
                 path,
-                cell.state,
+                state,
                 MatchStatus.CURRENT,
-                cell.offered,
-                cell.superseded_by,
-                cell.amount,
+                offered,
+                superseded_by,
+                amount,
                 missing,
-                cell.explanation,
-                cell.digest,
+                explanation,
+                digest,
                 is_new,
                 self.run.pk,
                 now,
                 now,
-                now if met else None,
+                met_at,
                 old.id,
             )
         )
@@ -367,26 +441,18 @@ class Writer:
             return
         table = Match._meta.db_table
         json_cast = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-        with transaction.atomic(), connection.cursor() as cur:
-            if self.inserts:
-                cur.executemany(
-                    f"INSERT INTO {table} (subject_type, subject_id, talent_id, enterprise_id, "  # noqa: S608
-                    f"household_id, policy_id, version_id, region_path, state, status, offered, "
-                    f"superseded_by, amount_fen, missing, explanation, digest, is_new, "
-                    f"first_run_id, last_run_id, created_at, evaluated_at, changed_at, "
-                    f"matched_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-                    f"{json_cast}, {json_cast}, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    self.inserts,
-                )
+        with transaction.atomic():
+            bulk_insert(table, INSERT_COLUMNS, self.inserts)
             if self.updates:
-                cur.executemany(
-                    f"UPDATE {table} SET region_path = %s, state = %s, status = %s, "  # noqa: S608
-                    f"offered = %s, superseded_by = %s, amount_fen = %s, missing = {json_cast}, "
-                    f"explanation = {json_cast}, digest = %s, is_new = %s, last_run_id = %s, "
-                    f"evaluated_at = %s, changed_at = %s, "
-                    f"matched_at = COALESCE(matched_at, %s), withdrawn_at = NULL WHERE id = %s",
-                    self.updates,
-                )
+                with connection.cursor() as cur:
+                    cur.executemany(
+                        f"UPDATE {table} SET region_path = %s, state = %s, status = %s, "  # noqa: S608
+                        f"offered = %s, superseded_by = %s, amount_fen = %s, "
+                        f"missing = {json_cast}, explanation = {json_cast}, digest = %s, "
+                        f"is_new = %s, last_run_id = %s, evaluated_at = %s, changed_at = %s, "
+                        f"matched_at = COALESCE(matched_at, %s), withdrawn_at = NULL WHERE id = %s",
+                        self.updates,
+                    )
         self.inserts.clear()
         self.updates.clear()
 
@@ -400,6 +466,7 @@ def _stored(subject_type: str, ids: Sequence[int] | None) -> dict[tuple[int, int
         f"WHERE subject_type = %s AND status <> %s"
     )
     out: dict[tuple[int, int], Stored] = {}
+    make = Stored._make
     with connection.cursor() as cur:
         for chunk in _chunks(ids) if ids is not None else [None]:
             params: list[Any] = [subject_type, MatchStatus.SUPERSEDED]
@@ -409,8 +476,8 @@ def _stored(subject_type: str, ids: Sequence[int] | None) -> dict[tuple[int, int
                 params += chunk
             cur.execute(part, params)
             while rows := cur.fetchmany(20000):
-                for pk, sid, vid, state, status, digest, is_new, path in rows:
-                    out[(sid, vid)] = Stored(pk, state, status, digest, bool(is_new), path)
+                for row in rows:
+                    out[(row[1], row[2])] = make(row)
     return out
 
 
@@ -419,34 +486,45 @@ def _chunks(ids: Sequence[int], size: int = 900) -> Iterator[list[int]]:
         yield list(ids[i : i + size])
 
 
-def _close(
-    writer: Writer, stored: dict[tuple[int, int], Stored], in_force: set[int], now: datetime
-) -> tuple[int, int]:
+def _update_ids(assignments: str, params: list[Any], ids: list[int], where: str = "") -> int:
+    """``UPDATE`` the matches with these ids (``assignments`` and ``where`` are our own SQL,
+    never input)."""
+    total = 0
+    also = f" AND {where}" if where else ""
+    with connection.cursor() as cur:
+        for chunk in _chunks(ids):
+            cur.execute(
+                f"UPDATE {Match._meta.db_table} SET {assignments} "  # noqa: S608
+                f"WHERE id IN ({', '.join(['%s'] * len(chunk))}){also}",
+                [*params, *chunk],
+            )
+            total += cur.rowcount
+    return total
+
+
+def _close(writer: Writer, in_force: set[int], now: datetime) -> tuple[int, int]:
     """Withdraw the current matches a run no longer found (not deleted: marked), clear "new"
     on the unchanged, and supersede matches of versions no longer in force."""
+    stored = writer.stored
     gone = [
         s.id
-        for (_sid, vid), s in stored.items()
-        if s.id not in writer.seen and vid in in_force and s.status == MatchStatus.CURRENT
+        for s in stored.values()
+        if s.id not in writer.seen and s.version_id in in_force and s.status == MatchStatus.CURRENT
     ]
-    withdrawn = 0
-    for chunk in _chunks(gone):
-        withdrawn += Match.objects.filter(pk__in=chunk).update(
-            status=MatchStatus.WITHDRAWN,
-            state=MatchState.NOT_MET,
-            is_new=True,
-            withdrawn_at=now,
-            changed_at=now,
-            evaluated_at=now,
-            last_run=writer.run,
+    old = [s.id for s in stored.values() if s.version_id not in in_force]
+    at, run = writer.db_now, writer.run.pk
+    with transaction.atomic():
+        withdrawn = _update_ids(
+            "status = %s, state = %s, is_new = %s, withdrawn_at = %s, changed_at = %s, "
+            "evaluated_at = %s, last_run_id = %s",
+            [MatchStatus.WITHDRAWN, MatchState.NOT_MET, True, at, at, at, run],
+            gone,
         )
-    for chunk in _chunks(writer.unmark_new):
-        Match.objects.filter(pk__in=chunk).update(is_new=False)
-    old = [s.id for (_sid, vid), s in stored.items() if vid not in in_force]
-    superseded = 0
-    for chunk in _chunks(old):
-        superseded += Match.objects.filter(pk__in=chunk).update(
-            status=MatchStatus.SUPERSEDED, changed_at=now, last_run=writer.run
+        _update_ids("is_new = %s", [False], writer.unmark_new)
+        superseded = _update_ids(
+            "status = %s, changed_at = %s, last_run_id = %s",
+            [MatchStatus.SUPERSEDED, at, run],
+            old,
         )
     return withdrawn, superseded
 
@@ -494,98 +572,11 @@ def _match_all(
     preps = prepared(subject_type, day)
     run = _start(kind, subject_type, day, policy=policy)
     now = run.started_at
-    stored = _stored(subject_type, ids)
-    writer = Writer(subject_type, run, now)
-    batch = [p for p in preps if p.compiled.condition.batchable]
-    rowwise = [p for p in preps if not p.compiled.condition.batchable]
-    needs: set[str] = set().union(*(p.needs for p in preps)) if preps else set()
-    meta = tuple(getattr(subject, "meta", ()))
-    columns = {need: f"c{i}" for i, need in enumerate(sorted(needs))}
-    meta_cols = {m: f"m{i}" for i, m in enumerate(meta)}
-    provenance_row = getattr(subject, "provenance_row", None)
+    writer = Writer(subject_type, run, now, _stored(subject_type, ids))
     receiving = receiving_for(subject_type, ids)
-    subjects = 0
-    if preps:
-        features, fparams = subject.feature_sql(
-            columns | {f"meta:{m}": a for m, a in meta_cols.items()}, day
-        )
-        ctx = SqlContext(columns, day)
-        parts, cparams = [], []
-        for i, p in enumerate(batch):
-            # A policy applies inside the region that issued it (a street's own policy is for
-            # that street's subjects only).
-            sql, ps = p.compiled.condition.sql(ctx)
-            parts.append(
-                "CASE WHEN NOT (f.region_path >= %s AND f.region_path < %s) THEN '' "
-                f"WHEN NOT {sql} THEN '' ELSE '{i},' END"
-            )
-            cparams += [p.policy.region_path, p.policy.region_path + ":", *ps]
-        cells_expr = " || ".join(parts) if parts else "''"
-        where, wparams = "", []
-        if ids is not None:
-            where = f" WHERE f.id IN ({', '.join(['%s'] * len(ids))})" if ids else " WHERE 1 = 0"
-            wparams = list(ids)
-        filter_sql = "" if rowwise else " WHERE x.cells <> ''"
-        sql = (
-            f"SELECT * FROM (SELECT f.*, {cells_expr} AS cells FROM ({features}) f{where}) x"  # noqa: S608
-            f"{filter_sql}"
-        )
-        memo: dict[tuple[Any, ...], Evaluated] = {}
-        explain_memo: dict[tuple[int, int], str] = {}
-        source_memo: dict[tuple[Any, ...], dict[str, Any]] = {}
-        as_of_json = json.dumps(day.isoformat())
-        specs = subject.fields()
-        with connection.cursor() as cur:
-            if connection.vendor == "postgresql":
-                # The planner would JIT-compile the fifty CASE expressions: seconds of compiling
-                # for a query that runs in a fraction of one.
-                cur.execute("SET jit = off")
-            cur.execute(sql, [*cparams, *fparams, *wparams])
-            names = [c[0] for c in cur.description]
-            index = {n: i for i, n in enumerate(names)}
-            plan = [_Plan(k, p, index, columns, specs, day) for k, p in enumerate(preps)]
-            batch_plans = [plan[preps.index(p)] for p in batch]
-            row_plans = [plan[preps.index(p)] for p in rowwise]
-            cells_at, id_at, path_at = index["cells"], index["id"], index["region_path"]
-            meta_at = [index[a] for a in meta_cols.values()]
-            meta_names = list(meta_cols)
-            while chunk := cur.fetchmany(5000):
-                for row in chunk:
-                    subjects += 1
-                    found = row[cells_at]
-                    chosen = [batch_plans[int(i)] for i in found.split(",") if i] if found else []
-                    if row_plans:
-                        chosen += [pl for pl in row_plans if _applies(pl.prep, row[path_at])]
-                    cells: list[Cell] = []
-                    hits: list[Evaluated] = []
-                    for pl in chosen:
-                        key = pl.key(row)
-                        hit = memo.get(key)
-                        if hit is None:
-                            hit = memo[key] = _evaluate_cell(pl.prep, row, pl.at, subject, day)
-                        if hit.state == "not_met":
-                            continue
-                        cells.append(Cell(pl.prep, hit.state, hit.amount, hit.missing, {}))
-                        hits.append(hit)
-                    if not cells:
-                        continue
-                    meta_key = tuple(_day_text(row[i]) for i in meta_at)
-                    sources = source_memo.get(meta_key)
-                    if sources is None:
-                        metas = dict(zip(meta_names, meta_key, strict=True))
-                        sources = source_memo[meta_key] = (
-                            provenance_row(metas) if provenance_row else {}
-                        )
-                    sid = row[id_at]
-                    _finish_fast(cells, hits, sources, receiving.get(sid), explain_memo, as_of_json)
-                    path = row[path_at]
-                    for c in cells:
-                        writer.add(sid, path, c, stored.get((sid, c.prep.version.pk)))
-                    writer.flush()
-            if connection.vendor == "postgresql":
-                cur.execute("RESET jit")
+    subjects = _evaluate_all(subject, preps, day, ids, writer, receiving) if preps else 0
     writer.flush(force=True)
-    withdrawn, superseded = _close(writer, stored, {p.version.pk for p in preps}, now)
+    withdrawn, superseded = _close(writer, {p.version_id for p in preps}, now)
     run.subjects = subjects
     run.created, run.changed = writer.created, writer.changed
     run.withdrawn, run.superseded = withdrawn, superseded
@@ -596,19 +587,142 @@ def _match_all(
     return run
 
 
+def _feature_query(
+    subject: Subject,
+    batch: list[Prepared],
+    rowwise: list[Prepared],
+    columns: dict[str, str],
+    meta_cols: dict[str, str],
+    ids: Sequence[int] | None,
+    day: date,
+) -> tuple[str, list[Any]]:
+    """One query: each subject's feature row (every field the policies read, NULL when not
+    known, and the meta columns its sources are told from) and ``cells``, the indexes in
+    ``batch`` of the policies whose condition, rendered as SQL, is met or unknown for it.
+    Only subjects with such a policy come back (all of them when a policy is evaluated row by
+    row)."""
+    features, params = subject.feature_sql(
+        columns | {f"meta:{m}": a for m, a in meta_cols.items()}, day
+    )
+    where = ""
+    if ids is not None:
+        where = f" WHERE f0.id IN ({', '.join(['%s'] * len(ids))})" if ids else " WHERE 1 = 0"
+        params = [*params, *ids]
+    ctx = SqlContext(columns, day)
+    parts = []
+    for i, p in enumerate(batch):
+        # A policy applies inside the region that issued it (a street's own policy is for
+        # that street's subjects only).
+        sql, ps = p.compiled.condition.sql(ctx)
+        parts.append(
+            "CASE WHEN NOT (f.region_path >= %s AND f.region_path < %s) THEN '' "
+            f"WHEN NOT {sql} THEN '' ELSE '{i},' END"
+        )
+        params += [p.policy.region_path, p.policy.region_path + ":", *ps]
+    cells = " || ".join(parts) if parts else "''"
+    keep = "" if rowwise else " WHERE x.cells <> ''"
+    # Each computed once: inlined, every mention of a feature column in the fifty conditions
+    # would compute it again (an employer's tags are a subquery each), and the filter would
+    # compute the cells a second time — two and a half times the work on SQLite.
+    mat = "MATERIALIZED " if _can_materialize() else ""
+    sql = (
+        f"WITH f AS {mat}(SELECT * FROM ({features}) f0{where}), "  # noqa: S608
+        f"x AS {mat}(SELECT f.*, {cells} AS cells FROM f) SELECT * FROM x{keep}"
+    )
+    return sql, params
+
+
+def _can_materialize() -> bool:
+    if connection.vendor != "sqlite":
+        return True
+    version: tuple[int, ...] = connection.Database.sqlite_version_info  # type: ignore[attr-defined]
+    return version >= (3, 35)
+
+
+def _evaluate_all(
+    subject: Subject,
+    preps: list[Prepared],
+    day: date,
+    ids: Sequence[int] | None,
+    writer: Writer,
+    receiving: dict[int, set[str]],
+) -> int:
+    """Read the feature rows, evaluate each (policy, values it reads) once, and hand every met
+    or unknown verdict to the writer; returns how many subjects were read."""
+    batch = [p for p in preps if p.compiled.condition.batchable]
+    rowwise = [p for p in preps if not p.compiled.condition.batchable]
+    needs: set[str] = set().union(*(p.needs for p in preps))
+    columns = {need: f"c{i}" for i, need in enumerate(sorted(needs))}
+    meta_cols = {m: f"m{i}" for i, m in enumerate(getattr(subject, "meta", ()))}
+    provenance_row = getattr(subject, "provenance_row", None)
+    sql, params = _feature_query(subject, batch, rowwise, columns, meta_cols, ids, day)
+    memo: dict[tuple[Any, ...], Evaluated] = {}
+    chosen_memo: dict[str, list[_Plan]] = {}
+    source_memo: dict[tuple[Any, ...], _Sources] = {}
+    shared: dict[Any, str] = {}
+    emit = _Emitter(writer, json.dumps(day.isoformat()))
+    specs = subject.fields()
+    subjects = 0
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            # The planner would JIT-compile the fifty CASE expressions: seconds of compiling
+            # for a query that runs in a fraction of one.
+            cur.execute("SET jit = off")
+        cur.execute(sql, params)
+        index = {c[0]: i for i, c in enumerate(cur.description)}
+        plans = [_Plan(p, index, columns, specs, day) for p in preps]
+        batch_plans = [pl for pl in plans if pl.prep.compiled.condition.batchable]
+        row_plans = [pl for pl in plans if not pl.prep.compiled.condition.batchable]
+        cells_at, id_at, path_at = index["cells"], index["id"], index["region_path"]
+        meta_names = list(meta_cols)
+        meta_at = [index[a] for a in meta_cols.values()]
+        while chunk := cur.fetchmany(5000):
+            subjects += len(chunk)
+            for row in chunk:
+                found = row[cells_at]
+                chosen = chosen_memo.get(found)
+                if chosen is None:
+                    chosen = [batch_plans[int(i)] for i in found.split(",") if i]
+                    chosen_memo[found] = chosen
+                if row_plans:
+                    path = row[path_at]
+                    chosen = chosen + [pl for pl in row_plans if _applies(pl.prep, path)]
+                hits: list[Evaluated] = []
+                for pl in chosen:
+                    key = pl.key(row)
+                    hit = memo.get(key)
+                    if hit is None:
+                        hit = memo[key] = _evaluate_cell(pl.prep, row, pl.at, subject, day)
+                    if hit.state != "not_met":
+                        hits.append(hit)
+                if not hits:
+                    continue
+                meta_key = tuple([_day_text(row[i]) for i in meta_at])
+                sources = source_memo.get(meta_key)
+                if sources is None:
+                    metas = dict(zip(meta_names, meta_key, strict=True))
+                    sources = source_memo[meta_key] = _Sources(
+                        provenance_row(metas) if provenance_row else {}, shared
+                    )
+                sid = row[id_at]
+                emit.subject(sid, row[path_at], hits, sources, receiving.get(sid))
+            writer.flush()
+        if connection.vendor == "postgresql":
+            cur.execute("RESET jit")
+    return subjects
+
+
 class _Plan:
     """How one policy reads a feature row: its columns, and the memo key of a row."""
 
     def __init__(
         self,
-        k: int,
         prep: Prepared,
         index: dict[str, int],
         columns: dict[str, str],
         specs: dict[str, Any],
         day: date,
     ) -> None:
-        self.k = k
         self.prep = prep
         self.at = tuple(index[columns[n]] for n in prep.needs)
         self.convs = [(j, c) for j, n in enumerate(prep.needs) if (c := _converter(n, specs, day))]
@@ -623,7 +737,7 @@ class _Plan:
             raw = list(raw)
             for j, c in self.convs:
                 raw[j] = c(raw[j])
-        return (self.k, *raw)
+        return (self, *raw)
 
 
 def _day_text(value: Any) -> Any:
@@ -635,60 +749,128 @@ def _day_text(value: Any) -> Any:
     return value
 
 
-def _finish_fast(
-    cells: list[Cell],
-    hits: list[Evaluated],
-    sources: dict[str, Any],
-    receiving: set[str] | None,
-    explain_memo: dict[tuple[int, int], str],
-    as_of_json: str,
-) -> None:
-    """``_finish`` for the set-based run: values merged only when a formula reads another
-    policy, and each snapshot's sources remembered per (policy, sources)."""
-    if any(c.prep.compiled.depends_on or c.prep.compiled.group for c in cells):
-        values: dict[str, Any] = {"tags": set(), "grades": {}}
-        for h in hits:
-            values.update(h.used)
-            if h.tags:
-                values["tags"] = values["tags"] | h.tags
-        _finish(cells, values, {}, date.min, receiving or set(), explain=_no_explanation)
-    elif receiving:
-        for c in cells:
-            c.offered = c.prep.compiled.code not in receiving
-    sid = id(sources)
-    for c, h in zip(cells, hits, strict=True):
-        key = (id(c.prep), sid)
-        src = explain_memo.get(key)
-        if src is None:
-            src = explain_memo[key] = _sources_json(c.prep, sources)
-        c.explanation = '{"as_of":' + as_of_json + ',"sources":' + src + ',"values":'
-        c.explanation += h.values_json + "}"
-        c.digest = _digest(c)
+class _Sources:
+    """Where one subject's values came from (``Subject.provenance_row`` of its meta values),
+    with the snapshot's ``sources`` JSON of each policy made once and shared: many subjects
+    have the same (one string, so verdicts and sources are remembered together by identity)."""
+
+    __slots__ = ("by_policy", "shared", "sources")
+
+    def __init__(self, sources: dict[str, Any], shared: dict[Any, str]) -> None:
+        self.sources = sources
+        self.shared = shared  # of the run: each source's JSON, and each sources JSON
+        self.by_policy: dict[int, str] = {}
+
+    def json(self, prep: Prepared) -> str:
+        found = self.by_policy.get(id(prep))
+        if found is None:
+            # ``json.dumps(..., sort_keys=True)`` of the policy's sources, one key at a time.
+            parts = []
+            for name in prep.source_fields:
+                s = self.sources.get(name)
+                if s is None:
+                    continue
+                part = self.shared.get(s)
+                if part is None:
+                    value = [s.label, s.as_of.isoformat() if s.as_of else None]
+                    part = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+                    self.shared[s] = part
+                parts.append(f'"{name}":{part}')
+            text = "{" + ",".join(parts) + "}"
+            found = self.by_policy[id(prep)] = self.shared.setdefault(text, text)
+        return found
 
 
-def _no_explanation(cell: Cell) -> str:
-    return ""
-
-
-def _sources_json(prep: Prepared, sources: dict[str, Any]) -> str:
-    src = {}
-    for f in prep.source_fields:
-        s = sources.get(f)
-        if s is not None:
-            src[f] = [s.label, s.as_of.isoformat() if s.as_of else None]
-    return json.dumps(src, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-@dataclass
+@dataclass(eq=False)
 class Evaluated:
     """One policy on one combination of the values it reads (remembered for a run)."""
 
+    prep: Prepared
     state: str
     amount: int | None
     missing: list[str]
     used: dict[str, Any]
     tags: set[str]
     values_json: str
+    missing_json: str = "[]"
+
+
+class _Emitter:
+    """A subject's verdicts made into rows: amounts read from other policies and exclusive
+    groups resolved once per combination of verdicts, and each snapshot and digest built once
+    per (verdict, sources) — the text ``snapshot`` and ``_digest`` give for one subject."""
+
+    def __init__(self, writer: Writer, as_of_json: str) -> None:
+        self.writer = writer
+        self.as_of_json = as_of_json
+        self.joint: dict[tuple[int, ...], list[tuple[int | None, list[str], str]]] = {}
+        self.texts: dict[tuple[int, int], tuple[str, str]] = {}
+
+    def subject(
+        self,
+        sid: int,
+        path: str,
+        hits: list[Evaluated],
+        sources: _Sources,
+        receiving: set[str] | None,
+    ) -> None:
+        outcome: list[tuple[int | None, list[str], str]] | None = None
+        if any(h.prep.joint for h in hits):
+            key = tuple([id(h) for h in hits])
+            outcome = self.joint.get(key)
+            if outcome is None:
+                outcome = self.joint[key] = _finish_joint(hits)
+        put = self.writer.put
+        for i, h in enumerate(hits):
+            prep = h.prep
+            amount, missing, superseded_by = outcome[i] if outcome else (h.amount, h.missing, "")
+            offered = not superseded_by and not (receiving and prep.compiled.code in receiving)
+            src = sources.json(prep)
+            plain = offered and amount == h.amount and missing == h.missing
+            if plain:
+                key = (id(h), id(src))
+                texts = self.texts.get(key)
+                if texts is None:
+                    if len(self.texts) > 200_000:  # subjects with sources all their own
+                        self.texts.clear()
+                    texts = self.texts[key] = self._texts(h, amount, True, "", missing, src)
+                missing_json = h.missing_json
+            else:
+                texts = self._texts(h, amount, offered, superseded_by, missing, src)
+                missing_json = json.dumps(missing) if missing else "[]"
+            put(sid, path, prep, h.state, offered, superseded_by, amount, missing_json, *texts)
+
+    def _texts(
+        self,
+        h: Evaluated,
+        amount: int | None,
+        offered: bool,
+        superseded_by: str,
+        missing: list[str],
+        src: str,
+    ) -> tuple[str, str]:
+        """The snapshot JSON and the digest (``snapshot`` and ``_digest``, built from parts)."""
+        evidence = '"sources":' + src + ',"values":' + h.values_json + "}"
+        head = f"{h.state}|{amount}|{offered}|{superseded_by}|{missing}|"
+        digest = hashlib.blake2b((head + evidence).encode(), digest_size=12).hexdigest()
+        return '{"as_of":' + self.as_of_json + "," + evidence, digest
+
+
+def _finish_joint(hits: list[Evaluated]) -> list[tuple[int | None, list[str], str]]:
+    """``_finish`` for one combination of verdicts: amounts that read other policies, and the
+    exclusive groups (what a subject already receives is applied after)."""
+    values: dict[str, Any] = {"tags": set(), "grades": {}}
+    for h in hits:
+        values.update(h.used)
+        if h.tags:
+            values["tags"] = values["tags"] | h.tags
+    cells = [Cell(h.prep, h.state, h.amount, h.missing, {}) for h in hits]
+    _finish(cells, values, {}, date.min, set(), explain=_no_explanation)
+    return [(c.amount, c.missing, c.superseded_by) for c in cells]
+
+
+def _no_explanation(cell: Cell) -> str:
+    return ""
 
 
 def _converter(need: str, specs: dict[str, Any], day: date) -> Callable[[Any], Any] | None:
@@ -730,7 +912,8 @@ def _evaluate_cell(
     if p.tags:
         shown["tags"] = sorted(tags)
     values_json = json.dumps(shown, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return Evaluated(state, amount, missing, used, tags, values_json)
+    missing_json = json.dumps(missing) if missing else "[]"
+    return Evaluated(p, state, amount, missing, used, tags, values_json, missing_json)
 
 
 # --- one subject ------------------------------------------------------------------------------
@@ -760,13 +943,12 @@ def match_one(
         results = evaluate([p.compiled for p in preps], values, receiving=receiving)
         cells = cells_from_results(preps, results, values, sources, day)
         run = _start(RunKind.PROFILE, subject_type, day, subject_id=pk)
-        stored = _stored(subject_type, [pk])
-        writer = Writer(subject_type, run, run.started_at)
+        writer = Writer(subject_type, run, run.started_at, _stored(subject_type, [pk]))
         for c in cells:
-            writer.add(pk, obj.region_path, c, stored.get((pk, c.prep.version.pk)))
+            writer.add(pk, obj.region_path, c)
         writer.flush(force=True)
         run.withdrawn, run.superseded = _close(
-            writer, stored, {p.version.pk for p in preps}, run.started_at
+            writer, {p.version_id for p in preps}, run.started_at
         )
         run.subjects = 1
         run.created, run.changed = writer.created, writer.changed
@@ -840,7 +1022,7 @@ def queue_pushes(
     *,
     run: MatchRun | None = None,
     ids: Sequence[int] | None = None,
-    chunk: int = 1000,
+    chunk: int = 5000,
 ) -> int:
     """Queue a push for every current, offered, met match not yet pushed: a ``Push`` row
     (unique per subject and version) and its outbox notices, per chunk in one transaction.
@@ -875,32 +1057,37 @@ def _push_from(qs: Any, subject_type: str, run: MatchRun | None, chunk: int) -> 
         total += _push_chunk(rows, subject_type, run)
 
 
+PUSH_COLUMNS = ["match_id", "subject_type", "subject_id", "policy_id", "version_id"]
+PUSH_COLUMNS += ["region_path", "created_at", "run_id"]
+NOTICE_COLUMNS = ["key", "kind", "recipient_id", "text", "phone_enc", "status", "attempts"]
+NOTICE_COLUMNS += ["created_at"]
+
+
 @transaction.atomic
 def _push_chunk(rows: list[tuple[Any, ...]], subject_type: str, run: MatchRun | None) -> int:
     now = timezone.now()
     db_now = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cur:  # (bulk_create's statement compiling was half the time)
-        cur.executemany(
-            f"INSERT INTO {Push._meta.db_table} (match_id, subject_type, subject_id, policy_id, "  # noqa: S608
-            f"version_id, region_path, created_at, run_id) "
-            f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            [
-                (mid, subject_type, sid, pid, vid, path, db_now, run.pk if run else None)
-                for mid, sid, pid, vid, path in rows
-            ],
-        )
+    run_id = run.pk if run else None
+    values = [
+        (mid, subject_type, sid, pid, vid, path, db_now, run_id)
+        for mid, sid, pid, vid, path in rows
+    ]
+    created = bulk_insert(Push._meta.db_table, PUSH_COLUMNS, values, ignore_conflicts=True)
     match_ids = [r[0] for r in rows]
     # This chunk's pushes, new or left by a run cut off before it marked its matches: their
     # notices are (re)created under unique keys, so none is lost and none doubled.
-    pushes = list(
-        Push.objects.filter(match_id__in=match_ids).values_list(
-            "pk", "subject_id", "policy__title", "created_at"
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT p.id, p.subject_id, x.title FROM {Push._meta.db_table} p "  # noqa: S608
+            f"JOIN {Policy._meta.db_table} x ON x.id = p.policy_id "
+            f"WHERE p.match_id IN ({', '.join(['%s'] * len(match_ids))})",
+            match_ids,
         )
-    )
+        pushes = cur.fetchall()
     recipients = _recipients(subject_type, [p[1] for p in pushes])
     notices: list[tuple[Any, ...]] = []
     texts: dict[str, str] = {}
-    for pk, sid, title, _created in pushes:
+    for pk, sid, title in pushes:
         users, phone = recipients.get(sid, ([], ""))
         text = texts.get(title) or texts.setdefault(title, push_text(title))
         targets: list[int | None] = list(users) or [None]
@@ -912,23 +1099,17 @@ def _push_chunk(rows: list[tuple[Any, ...]], subject_type: str, run: MatchRun | 
                     user,
                     text,
                     phone if i == 0 else "",
-                    NoticeStatus.PENDING,
+                    NoticeStatus.PENDING.value,
                     0,
                     db_now,
                 )
             )
-    with connection.cursor() as cur:
-        cur.executemany(
-            f"INSERT INTO {Notice._meta.db_table} (key, kind, recipient_id, text, phone_enc, "  # noqa: S608
-            f"status, attempts, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
-            f"ON CONFLICT DO NOTHING",
-            notices,
-        )
-    Match.objects.filter(pk__in=match_ids, pushed_at__isnull=True).update(pushed_at=now)
+    bulk_insert(Notice._meta.db_table, NOTICE_COLUMNS, notices, ignore_conflicts=True)
+    _update_ids("pushed_at = %s", [db_now], match_ids, where="pushed_at IS NULL")
     pause = float(os.environ.get(PUSH_PAUSE_ENV) or 0)
     if pause:  # tests: hold the chunk's transaction open, so a worker can be killed inside it
         time.sleep(pause)
-    return sum(1 for p in pushes if p[3] == now)
+    return created
 
 
 def _recipients(subject_type: str, ids: list[int]) -> dict[int, tuple[list[int], str]]:

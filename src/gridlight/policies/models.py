@@ -214,17 +214,42 @@ class Match(models.Model):
     subject_type = models.CharField(_("for"), max_length=12, choices=SubjectType.choices)
     subject_id = models.BigIntegerField()
     # The subject again as a foreign key of its own type (exactly one is set, matching
-    # ``subject_type``), for joins and for deleting a subject's derived rows with it.
+    # ``subject_type``), for joins and for deleting a subject's derived rows with it. Each is
+    # indexed where set only (partial indexes below): a run writes hundreds of thousands of
+    # rows, and every index is one more tree to update per row.
     talent = models.ForeignKey(
-        "talent.Talent", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "talent.Talent",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     enterprise = models.ForeignKey(
-        "talent.Enterprise", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "talent.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     household = models.ForeignKey(
-        "households.Household", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "households.Household",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
-    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="matches")
+    # Indexed by ``match_policy`` (policy first). Not checked by the database a second time:
+    # the version is, and it belongs to the policy (one lookup less per row written).
+    policy = models.ForeignKey(
+        Policy,
+        on_delete=models.PROTECT,
+        related_name="matches",
+        db_index=False,
+        db_constraint=False,
+    )
     version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="matches")
     # The subject's region path (scoping: a commissioner sees the matches of its streets).
     region_path = models.CharField(max_length=255)
@@ -241,11 +266,25 @@ class Match(models.Model):
     # only the rows whose digest changed.
     digest = models.CharField(max_length=32, blank=True, default="")
     is_new = models.BooleanField(_("new since last run"), default=True)
+    # Bookkeeping, neither indexed nor checked by the database: nothing looks matches up by
+    # run, runs are kept, and each check is a lookup per row written.
     first_run = models.ForeignKey(
-        MatchRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        MatchRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     last_run = models.ForeignKey(
-        MatchRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        MatchRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField()
     evaluated_at = models.DateTimeField()
@@ -292,10 +331,23 @@ class Match(models.Model):
                 name="match_amount_not_negative",
             ),
         ]
+        # A subject's matches are found through ``match_subject_version`` (subject first).
         indexes = [
             models.Index(fields=["policy", "status", "state"], name="match_policy"),
-            models.Index(fields=["subject_type", "subject_id", "status"], name="match_subject"),
             models.Index(fields=["region_path", "policy"], name="match_path"),
+            models.Index(
+                fields=["talent"], condition=models.Q(talent__isnull=False), name="match_talent"
+            ),
+            models.Index(
+                fields=["enterprise"],
+                condition=models.Q(enterprise__isnull=False),
+                name="match_enterprise",
+            ),
+            models.Index(
+                fields=["household"],
+                condition=models.Q(household__isnull=False),
+                name="match_household",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -310,12 +362,26 @@ class Push(models.Model):
     match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="pushes")
     subject_type = models.CharField(max_length=12, choices=SubjectType.choices)
     subject_id = models.BigIntegerField()
-    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="pushes")
+    # Indexed by ``push_policy`` (policy first) and, as for matches, checked through the
+    # version; the run is neither looked up by nor deleted.
+    policy = models.ForeignKey(
+        Policy,
+        on_delete=models.PROTECT,
+        related_name="pushes",
+        db_index=False,
+        db_constraint=False,
+    )
     version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="pushes")
     region_path = models.CharField(max_length=255)
     created_at = models.DateTimeField()
     run = models.ForeignKey(
-        MatchRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        MatchRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
 
     class Meta:
