@@ -49,8 +49,6 @@ def normalise(value: Any) -> Any:
 
 
 def cell_text(value: Any) -> str:
-    if type(value) is str and value.isascii():
-        return value.strip()  # the common cell: ASCII text is already in NFKC form
     value = normalise(value)
     if value is None:
         return ""
