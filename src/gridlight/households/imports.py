@@ -220,11 +220,18 @@ def _write_batch(
     new = [house for house in batch if house.code not in by_code]
     _insert_households(new)
     summary.households_created += len(new)
+    # (id, region path) of each household of the batch: plain tuples, as a model instance per
+    # new household costs more than the rest of its writing.
+    homes = {
+        h.code: (by_code[h.code].pk, by_code[h.code].region_path)
+        for h in batch
+        if h.code in by_code
+    }
     for pk, code, path in Household.objects.filter(code__in=[h.code for h in new]).values_list(
         "pk", "code", "region_path"
     ):
-        by_code[code] = Household(pk=pk, code=code, region_path=path)
-    plan = _plan_residents(batch, register, names)
+        homes[code] = (pk, path)
+    plan = _plan_residents(batch, homes, register, names)
     _write_residents(plan)
     summary.residents_created += len(plan.create)
     summary.residents_updated += len(plan.update)
@@ -295,26 +302,30 @@ class _ResidentPlan:
 
 
 def _plan_residents(
-    batch: list[HouseFromFile], register: Register, names: dict[tuple[int, str], int]
+    batch: list[HouseFromFile],
+    homes: dict[str, tuple[int, str]],
+    register: Register,
+    names: dict[tuple[int, str], int],
 ) -> _ResidentPlan:
-    """Residents are matched by ID number's blind index, else by name in their household."""
-    by_code, index_of, existing = register.households, register.index_of, register.residents
+    """Residents are matched by ID number's blind index, else by name in their household;
+    ``homes`` gives each household number's (id, region path)."""
+    index_of, existing = register.index_of, register.residents
     plan = _ResidentPlan()
     for house in batch:
-        hh = by_code[house.code]
-        plan.touched.append(hh.pk)
-        plan.house_values += [(hh.pk, None, a, None) for a in house.attributes]
+        hh_pk, region_path = homes[house.code]
+        plan.touched.append(hh_pk)
+        plan.house_values += [(hh_pk, None, a, None) for a in house.attributes]
         for m in house.members:
             index = index_of[m.number] if m.number is not None else None
             phone_enc = encrypt(m.phone) if m.phone else ""
             phone_index = blind_index(m.phone, purpose="phone") if m.phone else ""
             known = existing.get(index) if index is not None else None
-            rid = known[0] if known else names.get((hh.pk, m.name))
+            rid = known[0] if known else names.get((hh_pk, m.name))
             if rid is None:
                 plan.create.append(
                     (
-                        hh.pk,
-                        hh.region_path,
+                        hh_pk,
+                        region_path,
                         m.name,
                         encrypt(m.number) if m.number is not None else "",
                         index,
@@ -327,11 +338,11 @@ def _plan_residents(
                         1,
                     )
                 )
-                plan.create_attrs.append((hh.pk, m.name, index, m.attributes))
+                plan.create_attrs.append((hh_pk, m.name, index, m.attributes))
             else:
                 fields: dict[str, Any] = {
-                    "household_id": hh.pk,
-                    "region_path": hh.region_path,
+                    "household_id": hh_pk,
+                    "region_path": region_path,
                     "name": m.name,
                     "relation": m.relation,
                     "status": ResidentStatus.PRESENT,
@@ -339,7 +350,7 @@ def _plan_residents(
                     "phone_index": phone_index,
                 }
                 plan.update.append(Resident(pk=rid, **fields))
-                plan.update_attrs.append((rid, hh.pk, m.attributes))
+                plan.update_attrs.append((rid, hh_pk, m.attributes))
     return plan
 
 
