@@ -138,11 +138,16 @@ def _actor(tr: Transition, ticket: Ticket, staff: bool) -> str:
     return str(tr.actor) if staff else _("staff")
 
 
-def status_note(ticket: Ticket, user: Viewer) -> str:
-    """The latest words on the ticket ``user`` may read (Open311's ``status_notes``). Reads
-    ``ticket.transitions.all()``, so a list can prefetch them (name, reason, at)."""
-    staff = staff_view(user)
-    rows = sorted(ticket.transitions.all(), key=lambda tr: (tr.at, tr.pk or 0))
-    notes = [_reason(tr, staff) for tr in rows if _shown(tr, staff)]
-    notes = [n for n in notes if n]
-    return notes[-1] if notes else ""
+def status_notes(ticket_ids: list[int], user: Viewer) -> dict[int, str]:
+    """The latest words ``user`` may read on each ticket (Open311's ``status_notes``), for a
+    whole list at once: one query over the steps that carry words the viewer may read, read as
+    plain values (a thousand tickets' steps as model instances cost a quarter of a second)."""
+    steps = Transition.objects.filter(ticket_id__in=ticket_ids).exclude(reason="")
+    if not staff_view(user):
+        steps = steps.filter(name__in=PUBLIC_STEPS & PUBLIC_REASONS)
+    latest: dict[int, str] = {}
+    for ticket_id, reason in steps.order_by("ticket_id", "at", "pk").values_list(
+        "ticket_id", "reason"
+    ):
+        latest[ticket_id] = reason
+    return latest
