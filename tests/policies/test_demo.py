@@ -98,6 +98,14 @@ def test_the_work_is_played_through_the_services(demo: Any) -> None:
         Grant.objects.filter(source="application").count()
         == Application.objects.filter(status="approved").count()
     )
+    # Benefits in kind (apartments, school places) approved through the services at 0 fen.
+    in_kind = [
+        g
+        for g in Grant.objects.filter(source="application").select_related("policy_version")
+        if g.policy_version.in_kind
+    ]
+    assert in_kind
+    assert {g.amount_fen for g in in_kind} == {0}
     auto = Grant.objects.filter(source="auto").exclude(
         policy__code__in=("city_car_voucher", "district_car_topup")
     )

@@ -354,15 +354,17 @@ def _applications(
                 applied_at=None,
             )
             .order_by("-state", "subject_id")
-            .select_related("policy", "talent", "enterprise")[:count]
+            .select_related("policy", "version", "talent", "enterprise")[:count]
         )
         for v in versions
     ]
     # The first reviewer's street first (the district approves them: 四眼); elsewhere the
-    # department leading the policy does (or the district, the approval then waiting).
+    # department leading the policy does (or the district, the approval then waiting). In
+    # each, the benefits in kind (apartments, school places) first: the first plays approve
+    # one of them at 0 fen, so the demo shows in-kind grants beside the money ones.
     ordered = sorted(
         (m for row in zip_longest(*queue) for m in row if m is not None),
-        key=lambda m: not m.region_path.startswith(path),
+        key=lambda m: (not m.region_path.startswith(path), not m.version.in_kind),
     )
     made = 0
     for match in ordered:
@@ -373,8 +375,11 @@ def _applications(
         files = {m: Upload(f"{m}.pdf", _PDF) for m in policy.materials}
         play = _PLAYS[made % len(_PLAYS)]
         reviewer = first if match.region_path.startswith(path) else office or actor
-        if "approve" in play and (reviewer == actor or not (match.amount_fen or 0) > 0):
-            play = play[:-1]  # no computed amount, or no second reviewer: left in 复核
+        # A money benefit with no computed amount, or no second reviewer: left in 复核. A
+        # benefit in kind (an apartment, a school place) is approved at 0 fen like any other.
+        priced = (match.amount_fen or 0) > 0 or match.version.in_kind
+        if "approve" in play and (reviewer == actor or not priced):
+            play = play[:-1]
         with transaction.atomic():
             app = apps.submit(actor=user, policy=policy, statement="", uploads=files)
             for step in play:
