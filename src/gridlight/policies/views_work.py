@@ -56,7 +56,7 @@ class QueueFilter(Form):
 def queue(request: SignedInRequest) -> HttpResponse:
     form = QueueFilter(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    qs = applications_reviewable(request.user).select_related("policy", "street")
+    qs = applications_reviewable(request.user).select_related("policy", "policy_version", "street")
     status = data.get("status") or ""
     if not status:
         qs = qs.filter(
@@ -151,7 +151,11 @@ def grant_console(request: SignedInRequest) -> HttpResponse:
     status = request.GET.get("status") or GrantStatus.PENDING
     if status not in GrantStatus.values:
         status = GrantStatus.PENDING
-    qs = grants_workable(request.user).filter(status=status).select_related("policy", "street")
+    qs = (
+        grants_workable(request.user)
+        .filter(status=status)
+        .select_related("policy", "policy_version", "street")
+    )
     policies = (
         grants_workable(request.user)
         .filter(status=GrantStatus.CONFIRMED, amount_fen__gt=0)
