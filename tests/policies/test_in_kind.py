@@ -164,6 +164,8 @@ def test_pages_show_a_place_as_a_benefit_in_kind_not_as_zero_yuan(world: Any) ->
     page = client.get(f"/policies/applications/{app.pk}/").content.decode()
     assert KIND in page
     assert ">0.00" not in page
+    kpi = client.get(f"/policies/kpi/?by=policy&policy={policy.pk}").content.decode()
+    assert KIND in kpi.split('data-testid="kpi"')[1]
     mine = login(world.users["talent"]).get("/me/talent/policies/").content.decode()
     assert KIND in mine
     assert "0.00 元" not in mine

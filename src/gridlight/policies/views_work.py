@@ -35,7 +35,7 @@ from gridlight.policies.access import (
     grants_workable,
 )
 from gridlight.policies.models import ApplicationStatus, GrantStatus
-from gridlight.policies.templatetags.policies import yuan
+from gridlight.policies.templatetags.policies import benefit, yuan
 
 
 class QueueFilter(Form):
@@ -359,7 +359,7 @@ def _kpi_export(user: User, query: QueryDict) -> exports.Export:
             r.approved,
             r.approval_days,
             r.grants,
-            r.granted_fen / 100,
+            benefit(r.granted_fen, r) if r.in_kind else r.granted_fen / 100,
         ]
         for r in [*rep.rows, rep.total]
     ]

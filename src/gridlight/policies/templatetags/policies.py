@@ -3,15 +3,19 @@ kind (a place, a service: 0 fen) as what it is, not as 0.00."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django import template
 from django.utils.translation import gettext
 
-if TYPE_CHECKING:
-    from gridlight.policies.models import PolicyVersion
-
 register = template.Library()
+
+
+class InKind(Protocol):
+    """A policy version, or a KPI row of one policy: knows whether its benefit is money."""
+
+    @property
+    def in_kind(self) -> bool: ...
 
 
 @register.filter
@@ -25,7 +29,7 @@ def yuan(fen: int | None) -> str:
 
 
 @register.filter
-def benefit(fen: int | None, version: PolicyVersion | None) -> str:
+def benefit(fen: int | None, version: InKind | None) -> str:
     """A grant's or an application's amount under its policy version: ``非资金类待遇`` for a
     benefit in kind, else :func:`yuan` (``{{ g.amount_fen|benefit:g.policy_version }}``)."""
     if version is not None and version.in_kind:
@@ -34,7 +38,7 @@ def benefit(fen: int | None, version: PolicyVersion | None) -> str:
 
 
 @register.filter
-def benefit_yuan(fen: int | None, version: PolicyVersion | None) -> str:
+def benefit_yuan(fen: int | None, version: InKind | None) -> str:
     """:func:`benefit` followed by the unit (元) when it is money, for sentences."""
     shown = benefit(fen, version)
     if version is not None and version.in_kind:
