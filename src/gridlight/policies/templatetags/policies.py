@@ -33,7 +33,7 @@ def benefit(fen: int | None, version: InKind | None) -> str:
     """A grant's or an application's amount under its policy version: ``非资金类待遇`` for a
     benefit in kind, else :func:`yuan` (``{{ g.amount_fen|benefit:g.policy_version }}``)."""
     if version is not None and version.in_kind:
-        return gettext("Benefit in kind (not money)")
+        return gettext("Benefit in kind")
     return yuan(fen)
 
 
