@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -271,7 +272,11 @@ def test_policy_kpi_charts_draw_and_the_policy_pages_fit_a_phone(
             page.wait_for_url(live_server.url + "/")
             for name, url in urls.items():
                 page.goto(live_server.url + url)
-                assert page.locator("h1").count(), url
+                # Chinese first: the heading is Chinese (the demo users' language).
+                assert re.search("[\u4e00-\u9fff]", page.inner_text("h1")), url
+                # Nothing wider than the screen: wide tables scroll in their own box.
+                width = options["viewport"]["width"]  # type: ignore[index]
+                assert page.evaluate("() => document.documentElement.scrollWidth") <= width, url
                 if name in ("push-kpi", "kpi"):
                     page.wait_for_selector("#policy-kpi-chart canvas")
                     box = page.evaluate(
