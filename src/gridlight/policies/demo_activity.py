@@ -55,6 +55,7 @@ from gridlight.policies.models import (
     Mode,
     Policy,
     PolicyVersion,
+    Push,
 )
 from gridlight.policies.selectors import version_in_force
 from gridlight.talent.creditcode import synthetic_code
@@ -109,6 +110,7 @@ def build_activity(
     for subject_type in ("talent", "enterprise"):
         run = match_all(subject_type, today, push=False)
         out.pushes += queue_pushes(subject_type, run=run)
+    _date_pushes(rng, cal, today)
     out.grants += _auto_grants(rng, cal, actor, today)
     reviewers = (first_reviewer, office_reviewer)
     out.applications = _applications(rng, cal, district, actor, reviewers, today, applications)
@@ -183,6 +185,25 @@ def _car_vouchers(
             paid=True,
         )
     return len(dealers), made
+
+
+def _date_pushes(rng: random.Random, cal: WorkCalendar, today: date) -> None:
+    """Spread the pushes (queued today by the services) over working days of the past five
+    months, and have about half of them opened one to three working days later, so the push
+    KPIs show months and reach (the services stamp ``now``)."""
+    pushes = list(Push.objects.filter(created_at__date=today).only("pk", "match_id"))
+    if not pushes:
+        return
+    days = _days(cal, today - timedelta(days=150), len(pushes), span=100)
+    rng.shuffle(days)
+    opened: list[Match] = []
+    for push, day in zip(pushes, days, strict=True):
+        push.created_at = _moment(day, 10)
+        if rng.random() < 0.5:
+            seen = _moment(cal.add_workdays(day, rng.randint(1, 3)), 20)
+            opened.append(Match(pk=push.match_id, opened_at=seen))
+    Push.objects.bulk_update(pushes, ["created_at"], batch_size=1000)
+    Match.objects.bulk_update(opened, ["opened_at"], batch_size=1000)
 
 
 # --- grants without application ---------------------------------------------------------------
