@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -221,3 +222,75 @@ def test_a_judge_enters_and_confirms_a_score_sheet_on_a_phone(
     page.goto(f"{live_server.url}/evaluation/rounds/{round_.pk}/score/{entrant.pk}/")
     assert page.is_disabled("[data-testid=sheet-save]")
     assert errors == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_policy_kpi_charts_draw_and_the_policy_pages_fit_a_phone(
+    live_server: Any, browser: Any
+) -> None:
+    """The commissioner's push KPI and application KPI pages draw their ECharts chart (a
+    canvas of nonzero size in the chart's box, no script error); the policy pages are
+    photographed on a desk screen and a phone (test-artifacts/policies/)."""
+    from gridlight.policies.demo import build_policies
+    from gridlight.policies.models import Policy
+    from gridlight.talent.demo import build_talent
+
+    build_demo()
+    build_talent()
+    build_policies()
+    policy = Policy.objects.filter(code="talent_apartment").get()
+    shots = ARTIFACTS / "policies"
+    shots.mkdir(parents=True, exist_ok=True)
+    pages = {
+        "commissioner": {
+            "push-kpi": "/policies/pushes/",
+            "kpi": "/policies/kpi/",
+        },
+        "admin": {  # the catalogue and 二次确认 are the district's, not the commissioner's
+            "policy-edit": f"/policies/{policy.pk}/edit/",
+            "grants": "/policies/grants/?status=confirmed",
+        },
+        "talent": {"for-me": "/me/policies/", "mine": "/me/talent/policies/"},
+    }
+    screens = {
+        "desk": {"viewport": {"width": 1366, "height": 800}},
+        "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True},
+    }
+    for screen, options in screens.items():
+        for username, urls in pages.items():
+            page = browser.new_page(locale="zh-CN", **options)
+            errors: list[str] = []
+            page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+            page.on(
+                "console",
+                lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None,
+            )
+            page.goto(live_server.url + "/accounts/login/")
+            page.fill("input[name=username]", username)
+            page.fill("input[name=password]", demo_password(username))
+            page.click("[data-testid=login-submit]")
+            page.wait_for_url(live_server.url + "/")
+            for name, url in urls.items():
+                page.goto(live_server.url + url)
+                # Chinese first: the heading is Chinese (the demo users' language).
+                assert re.search("[\u4e00-\u9fff]", page.inner_text("h1")), url
+                # Nothing wider than the screen: wide tables scroll in their own box.
+                width = options["viewport"]["width"]  # type: ignore[index]
+                assert page.evaluate("() => document.documentElement.scrollWidth") <= width, url
+                if name in ("push-kpi", "kpi"):
+                    page.wait_for_selector("#policy-kpi-chart canvas")
+                    box = page.evaluate(
+                        "() => { const c = document.querySelector('#policy-kpi-chart canvas');"
+                        " const r = c.getBoundingClientRect(); return [r.width, r.height]; }"
+                    )
+                    assert box[0] > 0, url
+                    assert box[1] > 0, url
+                    points = page.evaluate(
+                        "() => echarts.getInstanceByDom(document.getElementById("
+                        "'policy-kpi-chart')).getOption().series"
+                        ".reduce((n, s) => n + s.data.filter(v => v).length, 0)"
+                    )
+                    assert points > 0, url  # a chart with data, not an empty frame
+                page.screenshot(path=str(shots / f"{screen}-{name}.png"), full_page=True)
+            assert errors == [], (screen, username, errors)
+            page.close()

@@ -87,6 +87,10 @@ def test_the_kpi_page_shows_the_voucher_totals(demo: Any, world: Any) -> None:
 def test_the_work_is_played_through_the_services(demo: Any) -> None:
     assert Match.objects.filter(status="current").exists()
     assert Push.objects.exists()
+    # Pushes dated over past months, some opened: the push KPIs show months and reach.
+    months = {(d.year, d.month) for d in Push.objects.values_list("created_at", flat=True)}
+    assert len(months) >= 3
+    assert Match.objects.filter(pushes__isnull=False, opened_at__isnull=False).exists()
     statuses = set(Application.objects.values_list("status", flat=True))
     # The test world's street has five applicants: the first five plays (the demo has more).
     assert {"accepted", "first_passed", "returned", "approved", "refused"} <= statuses
@@ -98,6 +102,14 @@ def test_the_work_is_played_through_the_services(demo: Any) -> None:
         Grant.objects.filter(source="application").count()
         == Application.objects.filter(status="approved").count()
     )
+    # Benefits in kind (apartments, school places) approved through the services at 0 fen.
+    in_kind = [
+        g
+        for g in Grant.objects.filter(source="application").select_related("policy_version")
+        if g.policy_version.in_kind
+    ]
+    assert in_kind
+    assert {g.amount_fen for g in in_kind} == {0}
     auto = Grant.objects.filter(source="auto").exclude(
         policy__code__in=("city_car_voucher", "district_car_topup")
     )

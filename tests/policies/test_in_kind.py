@@ -21,6 +21,7 @@ from tests.policies.grant_world import MATERIALS, make_match, make_policy, uploa
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
+KIND = "非资金类待遇"  # the pages are in Chinese for these users
 WHEN = {"field_in": {"field": "level", "values": ["A", "B", "C", "D", "E"]}}
 
 
@@ -133,3 +134,38 @@ def test_a_place_without_application_is_offered_and_confirmed_at_zero(world: Any
     assert nothing.pk not in {m.pk for m in grants.offers_for(talent)}
     with pytest.raises(DomainError):
         grants.confirm(actor=talent, match_id=nothing.pk)
+
+
+def test_pages_show_a_place_as_a_benefit_in_kind_not_as_zero_yuan(world: Any) -> None:
+    """The grant console, the review queue, the application page and the talent's portal show
+    ``Benefit in kind`` for a 0-fen place; a money grant still shows its amount."""
+    policy, _v = in_kind_policy(world, "apartment_pages", "apply")
+    admin = world.users["district_admin"]
+    app = _reviewed(world, policy)
+    client = login(admin)
+    queue = client.get("/policies/applications/?status=first_passed").content.decode()
+    assert KIND in queue
+    app = apps.approve(actor=admin, application=app, edit_version=3)
+    money, money_v = make_policy(world, "money_pages", "auto_grant", budget_fen=10**9)
+    grants.create_grant(
+        actor=None,
+        policy=money,
+        version=money_v,
+        obj=world.secret_talent,
+        amount_fen=123456,
+        source="auto",
+        status="confirmed",
+    )
+    console = client.get("/policies/grants/?status=confirmed").content.decode()
+    rows = console.split('data-testid="grants"')[1]
+    assert KIND in rows
+    assert "1,234.56" in rows
+    assert ">0.00<" not in rows
+    page = client.get(f"/policies/applications/{app.pk}/").content.decode()
+    assert KIND in page
+    assert ">0.00" not in page
+    kpi = client.get(f"/policies/kpi/?by=policy&policy={policy.pk}").content.decode()
+    assert KIND in kpi.split('data-testid="kpi"')[1]
+    mine = login(world.users["talent"]).get("/me/talent/policies/").content.decode()
+    assert KIND in mine
+    assert "0.00 元" not in mine

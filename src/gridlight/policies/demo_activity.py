@@ -55,6 +55,7 @@ from gridlight.policies.models import (
     Mode,
     Policy,
     PolicyVersion,
+    Push,
 )
 from gridlight.policies.selectors import version_in_force
 from gridlight.talent.creditcode import synthetic_code
@@ -109,6 +110,7 @@ def build_activity(
     for subject_type in ("talent", "enterprise"):
         run = match_all(subject_type, today, push=False)
         out.pushes += queue_pushes(subject_type, run=run)
+    _date_pushes(rng, cal, today)
     out.grants += _auto_grants(rng, cal, actor, today)
     reviewers = (first_reviewer, office_reviewer)
     out.applications = _applications(rng, cal, district, actor, reviewers, today, applications)
@@ -183,6 +185,25 @@ def _car_vouchers(
             paid=True,
         )
     return len(dealers), made
+
+
+def _date_pushes(rng: random.Random, cal: WorkCalendar, today: date) -> None:
+    """Spread the pushes (queued today by the services) over working days of the past five
+    months, and have about half of them opened one to three working days later, so the push
+    KPIs show months and reach (the services stamp ``now``)."""
+    pushes = list(Push.objects.filter(created_at__date=today).only("pk", "match_id"))
+    if not pushes:
+        return
+    days = _days(cal, today - timedelta(days=150), len(pushes), span=100)
+    rng.shuffle(days)
+    opened: list[Match] = []
+    for push, day in zip(pushes, days, strict=True):
+        push.created_at = _moment(day, 10)
+        if rng.random() < 0.5:
+            seen = _moment(cal.add_workdays(day, rng.randint(1, 3)), 20)
+            opened.append(Match(pk=push.match_id, opened_at=seen))
+    Push.objects.bulk_update(pushes, ["created_at"], batch_size=1000)
+    Match.objects.bulk_update(opened, ["opened_at"], batch_size=1000)
 
 
 # --- grants without application ---------------------------------------------------------------
@@ -354,15 +375,17 @@ def _applications(
                 applied_at=None,
             )
             .order_by("-state", "subject_id")
-            .select_related("policy", "talent", "enterprise")[:count]
+            .select_related("policy", "version", "talent", "enterprise")[:count]
         )
         for v in versions
     ]
     # The first reviewer's street first (the district approves them: 四眼); elsewhere the
-    # department leading the policy does (or the district, the approval then waiting).
+    # department leading the policy does (or the district, the approval then waiting). In
+    # each, the benefits in kind (apartments, school places) first: the first plays approve
+    # one of them at 0 fen, so the demo shows in-kind grants beside the money ones.
     ordered = sorted(
         (m for row in zip_longest(*queue) for m in row if m is not None),
-        key=lambda m: not m.region_path.startswith(path),
+        key=lambda m: (not m.region_path.startswith(path), not m.version.in_kind),
     )
     made = 0
     for match in ordered:
@@ -373,8 +396,11 @@ def _applications(
         files = {m: Upload(f"{m}.pdf", _PDF) for m in policy.materials}
         play = _PLAYS[made % len(_PLAYS)]
         reviewer = first if match.region_path.startswith(path) else office or actor
-        if "approve" in play and (reviewer == actor or not (match.amount_fen or 0) > 0):
-            play = play[:-1]  # no computed amount, or no second reviewer: left in 复核
+        # A money benefit with no computed amount, or no second reviewer: left in 复核. A
+        # benefit in kind (an apartment, a school place) is approved at 0 fen like any other.
+        priced = (match.amount_fen or 0) > 0 or match.version.in_kind
+        if "approve" in play and (reviewer == actor or not priced):
+            play = play[:-1]
         with transaction.atomic():
             app = apps.submit(actor=user, policy=policy, statement="", uploads=files)
             for step in play:

@@ -57,6 +57,7 @@ class Row:
     workdays_total: int = 0
     grants: int = 0
     granted_fen: int = 0
+    in_kind: bool = False  # a policy whose benefit is not money (its amounts are 0 fen)
 
     @property
     def rate(self) -> float | None:
@@ -132,8 +133,10 @@ def report(
     labels = _labels(by, set(rows))
     out = sorted(rows.values(), key=lambda r: (labels.get(r.key, str(r.key)), str(r.key)))
     total = Row("total", str(gettext_lazy("Total")))
+    in_kind = _in_kind_policies(set(rows)) if by == "policy" else set()
     for r in out:
         r.label = labels.get(r.key, str(r.key))
+        r.in_kind = r.key in in_kind
         for name in SUMMED:
             setattr(total, name, getattr(total, name) + getattr(r, name))
     total.matched = matches.count()
@@ -149,6 +152,13 @@ def _norm(by: str, value: Any) -> Any:
 
 def _month(value: Any) -> str:
     return f"{value:%Y-%m}" if value else ""
+
+
+def _in_kind_policies(keys: set[Any]) -> set[int]:
+    """Of these policies, those whose published benefit is in kind (grants.in_kind_versions)."""
+    from gridlight.policies.grants import in_kind_versions
+
+    return set(in_kind_versions().filter(policy_id__in=keys).values_list("policy_id", flat=True))
 
 
 def _labels(by: str, keys: set[Any]) -> dict[Any, str]:

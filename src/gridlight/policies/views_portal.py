@@ -54,7 +54,9 @@ def mine(request: SignedInRequest) -> HttpResponse:
                 "policy"
             )[:50],
             "offers": grants.offers_for(request.user),
-            "grants": Grant.objects.filter(subject_q(request.user)).select_related("policy")[:50],
+            "grants": Grant.objects.filter(subject_q(request.user)).select_related(
+                "policy", "policy_version"
+            )[:50],
             "open_for": open_for,
         },
     )

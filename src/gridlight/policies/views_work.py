@@ -35,7 +35,7 @@ from gridlight.policies.access import (
     grants_workable,
 )
 from gridlight.policies.models import ApplicationStatus, GrantStatus
-from gridlight.policies.templatetags.policies import yuan
+from gridlight.policies.templatetags.policies import benefit, yuan
 
 
 class QueueFilter(Form):
@@ -56,7 +56,7 @@ class QueueFilter(Form):
 def queue(request: SignedInRequest) -> HttpResponse:
     form = QueueFilter(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    qs = applications_reviewable(request.user).select_related("policy", "street")
+    qs = applications_reviewable(request.user).select_related("policy", "policy_version", "street")
     status = data.get("status") or ""
     if not status:
         qs = qs.filter(
@@ -151,7 +151,11 @@ def grant_console(request: SignedInRequest) -> HttpResponse:
     status = request.GET.get("status") or GrantStatus.PENDING
     if status not in GrantStatus.values:
         status = GrantStatus.PENDING
-    qs = grants_workable(request.user).filter(status=status).select_related("policy", "street")
+    qs = (
+        grants_workable(request.user)
+        .filter(status=status)
+        .select_related("policy", "policy_version", "street")
+    )
     policies = (
         grants_workable(request.user)
         .filter(status=GrantStatus.CONFIRMED, amount_fen__gt=0)
@@ -355,7 +359,7 @@ def _kpi_export(user: User, query: QueryDict) -> exports.Export:
             r.approved,
             r.approval_days,
             r.grants,
-            r.granted_fen / 100,
+            benefit(r.granted_fen, r) if r.in_kind else r.granted_fen / 100,
         ]
         for r in [*rep.rows, rep.total]
     ]
