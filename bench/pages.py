@@ -105,6 +105,11 @@ SKIP = (
 )
 
 
+# Routes with nothing to time: django-ninja's root (/api/) answers 404 by design (the API's
+# documentation is at api/docs).
+SKIP_EXACT = ("api/",)
+
+
 def _roles(route: str) -> list[str]:
     if route in ROLES_EXACT:
         return ROLES_EXACT[route]
@@ -255,7 +260,7 @@ def _new_app_values() -> dict[str, list[str]]:
         "_rectifications": _first(Rectification),
         "_problems": str(problem or 0),
         "_projects": _first(Project, **own),
-        "_project_milestones": _first(ProjectMilestone, **own),
+        "_project_milestones": _first(ProjectMilestone, project__region_path__startswith=street),
         "_reports": _first(ProgressReport, **own),
         "_elements": str(element.pk if element else 0),
     }
@@ -343,7 +348,7 @@ def pages() -> list[tuple[str, str]]:
     values = _values()
     found: dict[str, str] = {}
     for route, _pattern in all_routes():
-        if route in found or any(s in route for s in SKIP):
+        if route in found or route in SKIP_EXACT or any(s in route for s in SKIP):
             continue
         if only and not any(route.startswith(p) for p in only):
             continue
@@ -408,6 +413,7 @@ def run(*, db: str, scale: str) -> None:
         _preview(db, clients, tickets)
     if any(route.startswith("households/rules/<int:pk>/editor/") for route, _url in found):
         _rule_draft(clients)
+    _own_records()
     if exports:  # first: the admin's export job is then a job page (and a download) to time
         _exports(db, clients, tickets)
     found = pages()
@@ -430,13 +436,19 @@ def run(*, db: str, scale: str) -> None:
                 url=url,
                 **extra,
             )
-    # The routes no role could time (no 200): a gap in the values above, not a fast page.
-    # POST-only routes (405 whatever the role) are right not to answer a GET.
-    untimed = {r: sorted(seen) for r, seen in statuses.items() if 200 not in seen and seen != {405}}
-    print(
-        json.dumps({"name": "untimed", "db": db, "routes": sorted(untimed), "statuses": untimed}),
-        flush=True,
-    )
+    untimed, redirects = untimed_routes(statuses)
+    line = {"name": "untimed", "db": db, "routes": sorted(untimed), "statuses": untimed}
+    print(json.dumps(line | {"redirects": redirects}), flush=True)
+
+
+def untimed_routes(statuses: dict[str, set[int]]) -> tuple[dict[str, list[int]], list[str]]:
+    """The routes no role could time (no 200), with their statuses: a gap in the values above,
+    not a fast page. POST-only routes (405 whatever the role) are right not to answer a GET,
+    and a route that only sends each role on (a redirect, e.g. /regions/ to the tree) has no
+    page of its own: both are left out, the redirects returned apart."""
+    untimed = {r: sorted(seen) for r, seen in statuses.items() if 200 not in seen}
+    redirects = sorted(r for r, seen in untimed.items() if seen and max(seen) < 400)
+    return {r: s for r, s in untimed.items() if s != [405] and r not in redirects}, redirects
 
 
 def _client(clients: dict[str, Client], role: str) -> Client:
@@ -455,6 +467,44 @@ def _rule_draft(clients: dict[str, Client]) -> None:
 
     if not RuleSetVersion.objects.filter(status=VersionStatus.DRAFT).exists():
         _client(clients, "admin").post("/households/rules/draft/")
+
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def _own_records() -> None:
+    """What users make and the demo does not, made as they would (idempotent): the talent
+    user's own application (its portal's page), the street user's evidence for its brand."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gridlight.core.errors import DomainError
+    from gridlight.core.models import Region, User
+    from gridlight.core.uploads import Upload
+    from gridlight.evaluation.models import Evidence, Milestone
+    from gridlight.evaluation.services import evidence_add
+    from gridlight.policies import applications
+    from gridlight.policies.access import policies_open_to
+    from gridlight.policies.models import Application, Mode
+    from gridlight.talent.models import Talent
+
+    talent = Talent.objects.filter(user__username="talent").select_related("user").first()
+    if talent and not Application.objects.filter(talent=talent).exists():
+        open_to = policies_open_to(talent.region_path).filter(mode=Mode.APPLY)
+        for policy in open_to.filter(subject_type="talent").order_by("pk"):
+            uploads = {m: Upload(f"{i}.pdf", PDF) for i, m in enumerate(policy.materials or [])}
+            try:
+                applications.submit(actor=talent.user, policy=policy, uploads=uploads)
+                break
+            except DomainError:  # not eligible for this one: the next
+                continue
+    street = User.objects.get(username="street")
+    path = Region.objects.get(code="370103008").path  # the street user's street, as _values
+    milestone = Milestone.objects.filter(region_path__startswith=path).order_by("pk").first()
+    if milestone and not Evidence.objects.filter(region_path__startswith=path).exists():
+        upload = SimpleUploadedFile("evidence.pdf", PDF)
+        evidence_add(
+            actor=street, milestone=milestone, kind="document", title="验收材料", upload=upload
+        )
 
 
 def _preview(db: str, clients: dict[str, Client], tickets: int) -> None:
