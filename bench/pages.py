@@ -118,7 +118,7 @@ def _roles(route: str) -> list[str]:
 
 def _values() -> dict[str, list[str]]:
     """Parameter values: real objects of the demo district, by parameter name and converter."""
-    from gridlight.core.models import Job, Region, ServicePosition, User
+    from gridlight.core.models import Job, JobStatus, Region, ServicePosition, User
     from gridlight.households.models import Household, Resident
     from gridlight.rules.models import RuleSetVersion, VersionStatus
     from gridlight.tickets.models import Category, SlaPolicy, Ticket, Unit, open_work
@@ -136,7 +136,7 @@ def _values() -> dict[str, list[str]]:
     admin = User.objects.get(username="admin")
     # The admin's own job, an export if one ran (its download is a page too).
     jobs = Job.objects.filter(created_by=admin).order_by("-pk").values_list("pk", flat=True)
-    job = jobs.filter(kind="core.export").first() or jobs.first()
+    job = jobs.filter(kind="core.export", status=JobStatus.DONE).first() or jobs.first()
     versions = RuleSetVersion.objects.order_by("-pk").values_list("pk", flat=True)
     version = versions.exclude(status=VersionStatus.DRAFT).first() or versions[0]
     draft = versions.filter(status=VersionStatus.DRAFT).first()
@@ -191,7 +191,7 @@ def _new_app_values() -> dict[str, list[str]]:
     judges, an observation event (the kind that has a route and rounds), and the street user's
     own brand, cadre, evidence and key project (the district sees them too)."""
     from gridlight.core.models import Region, User
-    from gridlight.development.models import DataElement, ProgressReport, Project
+    from gridlight.development.models import DataElement, Indicator, ProgressReport, Project
     from gridlight.development.models import Milestone as ProjectMilestone
     from gridlight.evaluation.models import (
         ActionItem,
@@ -282,6 +282,8 @@ def _new_app_values() -> dict[str, list[str]]:
     out = {key: [value] for key, value in values.items()}
     out.update({name: [values[key]] for name, key in named.items()})
     out["code"] = [element.code if element else "0"]
+    indicator = Indicator.objects.order_by("pk").values_list("code", flat=True).first()
+    out["_indicator_code"] = [indicator or "0"]
     out["level"] = ["A"]
     return out
 
@@ -333,11 +335,19 @@ INT_KINDS = [
 ]
 
 
+# A parameter whose name means another kind in this route: {route: {parameter: value key}}
+# (the indicator's figure takes an indicator's code, not a data element's).
+PARAMS: dict[str, dict[str, str]] = {
+    "api/v1/indicators/<code>/figure": {"code": "_indicator_code"},
+}
+
+
 def _urls(route: str, values: dict[str, list[str]]) -> list[str]:
     from gridlight.core.urlwalk import concrete_urls
 
     kind = next((k for prefix, k in INT_KINDS if route.startswith(prefix)), None)
-    return concrete_urls(route, {**values, "int": values[kind] if kind else ["0"]})
+    named = {name: values[key] for name, key in PARAMS.get(route, {}).items()}
+    return concrete_urls(route, {**values, "int": values[kind] if kind else ["0"], **named})
 
 
 def pages() -> list[tuple[str, str]]:
@@ -416,6 +426,7 @@ def run(*, db: str, scale: str) -> None:
     _own_records()
     if exports:  # first: the admin's export job is then a job page (and a download) to time
         _exports(db, clients, tickets)
+    _export_job(clients)
     found = pages()
     statuses: dict[str, set[int]] = {}
     for route, url in found:
@@ -467,6 +478,20 @@ def _rule_draft(clients: dict[str, Client]) -> None:
 
     if not RuleSetVersion.objects.filter(status=VersionStatus.DRAFT).exists():
         _client(clients, "admin").post("/households/rules/draft/")
+
+
+def _export_job(clients: dict[str, Client]) -> None:
+    """The job page and its download need an export job of the admin's with a file: the timed
+    exports leave one at full size; a smaller district's exports are answered at once, so
+    start the audit trail's as a job (as a large one would be), unless one is there."""
+    from django.test.utils import override_settings
+
+    from gridlight.core.models import Job, JobStatus
+
+    mine = Job.objects.filter(kind="core.export", created_by__username="admin")
+    if not mine.filter(status=JobStatus.DONE).exists():
+        with override_settings(GRIDLIGHT_JOBS_EAGER=True, GRIDLIGHT_EXPORT_INLINE_LIMIT=0):
+            _client(clients, "admin").post("/audit/export/")
 
 
 PDF = b"%PDF-1.4\n%%EOF\n"

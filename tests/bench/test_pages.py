@@ -5,7 +5,15 @@ check is the benchmark's own last line, ``untimed``.)"""
 
 from __future__ import annotations
 
-from bench.pages import INT_KINDS, QUERY, ROLES_EXACT, ROLES_PREFIX, SKIP_EXACT, untimed_routes
+from bench.pages import (
+    INT_KINDS,
+    PARAMS,
+    QUERY,
+    ROLES_EXACT,
+    ROLES_PREFIX,
+    SKIP_EXACT,
+    untimed_routes,
+)
 
 from gridlight.core.urlwalk import all_routes
 
@@ -13,7 +21,7 @@ from gridlight.core.urlwalk import all_routes
 def test_every_route_the_benchmark_names_exists() -> None:
     """A route renamed in the URL conf would silently lose its role, query string or values."""
     routes = {route for route, _pattern in all_routes()}
-    named = set(ROLES_EXACT) | set(QUERY) | set(SKIP_EXACT)
+    named = set(ROLES_EXACT) | set(QUERY) | set(SKIP_EXACT) | set(PARAMS)
     assert sorted(named - routes) == []
     prefixes = [p for p, _roles in ROLES_PREFIX] + [p for p, _kind in INT_KINDS]
     assert [p for p in prefixes if not any(r.startswith(p) for r in routes)] == []
