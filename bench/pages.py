@@ -10,6 +10,11 @@ otherwise). Each measurement prints one JSON line: ``page`` (the route), ``role`
 cleared, as after a minute away), ``seconds`` (median of three repeats; one repeat for a page
 over a second), ``cpu_seconds`` (their median CPU, this process's and its PostgreSQL backend's:
 the server time without waiting for a core on a loaded machine) and ``load`` (the load average).
+The last line, ``{"name": "untimed", "routes": [...], "statuses": {...}}``, lists the GET routes
+that answered no role with a 200 (so were not timed at all), with the statuses they gave; a route
+answering 405 to every role (POST only) is right not to be there. It should be empty: a route in
+it needs a value (an object in the role's scope), a query string (``QUERY``) or a role
+(``ROLES_EXACT``) here. The exports run first, so that the admin's export job is a page too.
 
 ``BENCH_PAGES=tickets/,households/`` times only the routes starting with one of these;
 ``BENCH_EXPORTS=0`` skips the exports, ``BENCH_EXPORTS=tickets/export/`` runs only those named.
@@ -17,6 +22,7 @@ the server time without waiting for a core on a loaded machine) and ``load`` (th
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import time
@@ -47,9 +53,23 @@ ROLES_EXACT: dict[str, list[str]] = {
     "households/worklist/": ["gridworker"],
     "api/v1/worklist": ["gridworker"],
     "api/v1/tickets": ["admin", "handler"],
+    # A manager's pages (TALENT_ASSIGN), not a commissioner's.
+    "api/v1/caseload/workload": ["admin"],
+    "talent/caseload/workload/": ["admin"],
+    # A talent's own records: its problem, its application, a policy open to it.
+    "me/talent/problems/<int:pk>/": ["talent"],
+    "api/v1/me/talent/problems/<problem_id>": ["talent"],
+    "me/talent/policies/apply/<int:pk>/": ["talent"],
+    "me/talent/policies/applications/<int:pk>/": ["talent"],
+    "api/v1/me/policies/applications/<application_id>": ["talent"],
+    # A judge's pages: the evaluator sits on the round's panel (``_rounds``).
+    "evaluation/rounds/<int:pk>/score/": ["evaluator"],
+    "evaluation/rounds/<int:pk>/score/<int:entrant_pk>/": ["evaluator"],
 }
 ROLES_PREFIX: list[tuple[str, list[str]]] = [
     ("me/talent/", ["talent", "enterprise"]),
+    ("me/policies/", ["talent", "enterprise"]),
+    ("api/v1/me/policies", ["talent", "enterprise"]),
     ("api/v1/me/talent", ["talent", "enterprise"]),
     ("talent/", ["commissioner", "admin"]),
     ("api/v1/caseload", ["commissioner"]),
@@ -57,8 +77,16 @@ ROLES_PREFIX: list[tuple[str, list[str]]] = [
     ("development/", ["admin", "street"]),
 ]
 
-# Query strings a route needs to answer (a required parameter).
-QUERY: dict[str, str] = {"api/v1/lights": "?region=370103"}
+# Query strings a route needs to answer (a required parameter); ``{name}`` is a value of
+# ``_values`` (e.g. ``{_talents}``).
+QUERY: dict[str, str] = {
+    "api/v1/lights": "?region=370103",
+    "api/v1/indicators/elements/<code>/figures": "?region=370103",
+    "api/v1/indicators/contributions": "?region=370103",
+    "api/v1/indicators/<code>/figure": "?region=370103",
+    "households/rules/<int:pk>/editor/rule/": "?outcome=red",
+    "talent/problems/raise/": "?talent={_talents}",
+}
 
 
 # Routes not timed: a GET that changes something (signing out, revealing a number, which is
@@ -77,6 +105,11 @@ SKIP = (
 )
 
 
+# Routes with nothing to time: django-ninja's root (/api/) answers 404 by design (the API's
+# documentation is at api/docs).
+SKIP_EXACT = ("api/",)
+
+
 def _roles(route: str) -> list[str]:
     if route in ROLES_EXACT:
         return ROLES_EXACT[route]
@@ -85,9 +118,9 @@ def _roles(route: str) -> list[str]:
 
 def _values() -> dict[str, list[str]]:
     """Parameter values: real objects of the demo district, by parameter name and converter."""
-    from gridlight.core.models import Job, Region, ServicePosition, User
+    from gridlight.core.models import Job, JobStatus, Region, ServicePosition, User
     from gridlight.households.models import Household, Resident
-    from gridlight.rules.models import RuleSetVersion
+    from gridlight.rules.models import RuleSetVersion, VersionStatus
     from gridlight.tickets.models import Category, SlaPolicy, Ticket, Unit, open_work
 
     district = Region.objects.get(code="370103")
@@ -101,8 +134,12 @@ def _values() -> dict[str, list[str]]:
         .first()
     )
     admin = User.objects.get(username="admin")
-    job = Job.objects.filter(created_by=admin).values_list("pk", flat=True).first()
-    version = RuleSetVersion.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    # The admin's own job, an export if one ran (its download is a page too).
+    jobs = Job.objects.filter(created_by=admin).order_by("-pk").values_list("pk", flat=True)
+    job = jobs.filter(kind="core.export", status=JobStatus.DONE).first() or jobs.first()
+    versions = RuleSetVersion.objects.order_by("-pk").values_list("pk", flat=True)
+    version = versions.exclude(status=VersionStatus.DRAFT).first() or versions[0]
+    draft = versions.filter(status=VersionStatus.DRAFT).first()
     position = ServicePosition.objects.values_list("pk", flat=True).first()
     leaf = Category.objects.filter(parent__isnull=False).values_list("code", flat=True)[0]
     return {
@@ -122,6 +159,7 @@ def _values() -> dict[str, list[str]]:
         # Integer parameters by the route's start (see _int_for).
         "_households": [str(household)],
         "_rules": [str(version)],
+        "_rule_draft": [str(draft or 0)],
         "_dashboard": [str(street.pk)],
         "_regions": [str(street.pk)],
         "_positions": [str(position)],
@@ -139,52 +177,91 @@ def _values() -> dict[str, list[str]]:
 
 
 def _first(model: Any, **where: Any) -> str:
-    pk = model.objects.filter(**where).order_by("pk").values_list("pk", flat=True).first()
+    """The first row's pk of a model (or of a queryset) matching ``where``; "0" if none."""
+    rows = model.objects.all() if hasattr(model, "objects") else model
+    pk = rows.filter(**where).order_by("pk").values_list("pk", flat=True).first()
     return str(pk or 0)
 
 
 def _new_app_values() -> dict[str, list[str]]:
     """Objects of the talent, policies, evaluation and development apps, as their demo builds
-    them: an enterprise and a talent of the demo commissioner's caseload, the latest published
-    policy version, the current year's cycle and its first arena, a key project with reports."""
-    from gridlight.core.models import User
-    from gridlight.development.models import DataElement, ProgressReport, Project
+    them, each one that the roles timing its pages may see: an enterprise and a talent of the
+    demo commissioner's caseload, the talent user's own problem and application, a policy open
+    to it, the latest published policy version, the current year's cycle, a round the evaluator
+    judges, an observation event (the kind that has a route and rounds), and the street user's
+    own brand, cadre, evidence and key project (the district sees them too)."""
+    from gridlight.core.models import Region, User
+    from gridlight.development.models import DataElement, Indicator, ProgressReport, Project
+    from gridlight.development.models import Milestone as ProjectMilestone
     from gridlight.evaluation.models import (
         ActionItem,
         Assessment,
         Cadre,
         CycleYear,
+        Entrant,
+        Event,
+        EventKind,
         Evidence,
+        Judge,
         Rectification,
         Round,
         StreetBrand,
     )
     from gridlight.evaluation.models import Milestone as BrandMilestone
-    from gridlight.policies.models import Policy, PolicyVersion
+    from gridlight.policies.models import (
+        Application,
+        Mode,
+        PaymentBatch,
+        Policy,
+        PolicyVersion,
+    )
     from gridlight.talent.models import Enterprise, Talent, TalentProblem
 
     commissioner = User.objects.get(username="commissioner")
+    street = Region.objects.get(code="370103008").path
+    own = {"region_path__startswith": street}
     year = CycleYear.objects.order_by("-year").values_list("pk", flat=True).first()
     element = DataElement.objects.order_by("pk").first()
-    problem = TalentProblem.objects.order_by("-pk").values_list("pk", flat=True).first()
+    mine = TalentProblem.objects.filter(talent__user__username="talent").order_by("-pk")
+    problem = mine.values_list("pk", flat=True).first()
+    judged = Judge.objects.filter(user__username="evaluator").order_by("-round_id")
+    round_ = judged.values_list("round_id", flat=True).first() or (
+        Round.objects.order_by("-pk").values_list("pk", flat=True).first()
+    )
+    talent = Talent.objects.filter(user__username="talent").first()
+    open_to_talent = Policy.objects.filter(mode=Mode.APPLY, subject_type="talent")
+    if talent is not None:
+        from gridlight.policies.access import policies_open_to
+
+        open_to_talent = policies_open_to(talent.region_path).filter(
+            mode=Mode.APPLY, subject_type="talent"
+        )
+    mine_app = _first(Application, talent__user__username="talent")
     values = {
         "_talents": _first(Talent),
         "_enterprises": _first(Enterprise),
         "_commissioners": str(commissioner.pk),
         "_policies_catalogue": _first(Policy),
         "_policy_versions": _first(PolicyVersion),
+        "_open_policies": _first(open_to_talent),
+        # The talent's own application (the district sees it too), else any.
+        "_applications": mine_app if mine_app != "0" else _first(Application),
+        "_batches": _first(PaymentBatch),
         "_years": str(year or 0),
-        "_rounds": str(Round.objects.order_by("-pk").values_list("pk", flat=True).first() or 0),
+        "_events": _first(Event, kind=EventKind.OBSERVATION),
+        "_rounds": str(round_ or 0),
+        "_entrants": _first(Entrant, round_id=round_ or 0),
         "_assessments": _first(Assessment),
-        "_brands": _first(StreetBrand),
-        "_brand_milestones": _first(BrandMilestone),
-        "_actions": _first(ActionItem),
-        "_evidence": _first(Evidence),
-        "_cadres": _first(Cadre),
+        "_brands": _first(StreetBrand, **own),
+        "_brand_milestones": _first(BrandMilestone, **own),
+        "_actions": _first(ActionItem, **own),
+        "_evidence": _first(Evidence, **own),
+        "_cadres": _first(Cadre, **own),
         "_rectifications": _first(Rectification),
         "_problems": str(problem or 0),
-        "_projects": _first(Project),
-        "_reports": _first(ProgressReport),
+        "_projects": _first(Project, **own),
+        "_project_milestones": _first(ProjectMilestone, project__region_path__startswith=street),
+        "_reports": _first(ProgressReport, **own),
         "_elements": str(element.pk if element else 0),
     }
     named = {
@@ -197,10 +274,16 @@ def _new_app_values() -> dict[str, list[str]]:
         "problem_id": "_problems",
         "project_id": "_projects",
         "report_id": "_reports",
+        "application_id": "_applications",
+        "batch_id": "_batches",
+        "event_id": "_events",
+        "entrant_pk": "_entrants",
     }
     out = {key: [value] for key, value in values.items()}
     out.update({name: [values[key]] for name, key in named.items()})
     out["code"] = [element.code if element else "0"]
+    indicator = Indicator.objects.order_by("pk").values_list("code", flat=True).first()
+    out["_indicator_code"] = [indicator or "0"]
     out["level"] = ["A"]
     return out
 
@@ -217,7 +300,10 @@ INT_KINDS = [
     ("policies/talents/", "_talents"),
     ("policies/enterprises/", "_enterprises"),
     ("policies/", "_policies_catalogue"),
+    ("me/talent/policies/apply/", "_open_policies"),
+    ("me/talent/policies/applications/", "_applications"),
     ("evaluation/rounds/", "_rounds"),
+    ("evaluation/events/", "_events"),
     ("evaluation/assessments/", "_assessments"),
     ("evaluation/brands/", "_brands"),
     ("evaluation/milestones/", "_brand_milestones"),
@@ -229,7 +315,9 @@ INT_KINDS = [
     ("me/talent/problems/", "_problems"),
     ("development/projects/", "_projects"),
     ("development/reports/", "_reports"),
+    ("development/milestones/", "_project_milestones"),
     ("development/indicators/elements/", "_elements"),
+    ("households/rules/<int:pk>/editor/", "_rule_draft"),
     ("households/rules/", "_rules"),
     ("households/dashboard/", "_dashboard"),
     ("households/", "_households"),
@@ -247,11 +335,19 @@ INT_KINDS = [
 ]
 
 
+# A parameter whose name means another kind in this route: {route: {parameter: value key}}
+# (the indicator's figure takes an indicator's code, not a data element's).
+PARAMS: dict[str, dict[str, str]] = {
+    "api/v1/indicators/<code>/figure": {"code": "_indicator_code"},
+}
+
+
 def _urls(route: str, values: dict[str, list[str]]) -> list[str]:
     from gridlight.core.urlwalk import concrete_urls
 
     kind = next((k for prefix, k in INT_KINDS if route.startswith(prefix)), None)
-    return concrete_urls(route, {**values, "int": values[kind] if kind else ["0"]})
+    named = {name: values[key] for name, key in PARAMS.get(route, {}).items()}
+    return concrete_urls(route, {**values, "int": values[kind] if kind else ["0"], **named})
 
 
 def pages() -> list[tuple[str, str]]:
@@ -262,11 +358,12 @@ def pages() -> list[tuple[str, str]]:
     values = _values()
     found: dict[str, str] = {}
     for route, _pattern in all_routes():
-        if route in found or any(s in route for s in SKIP):
+        if route in found or route in SKIP_EXACT or any(s in route for s in SKIP):
             continue
         if only and not any(route.startswith(p) for p in only):
             continue
-        found[route] = _urls(route, values)[0] + QUERY.get(route, "")
+        query = QUERY.get(route, "").format(**{k: v[0] for k, v in values.items()})
+        found[route] = _urls(route, values)[0] + query
     return list(found.items())
 
 
@@ -311,7 +408,6 @@ def _time(client: Client, url: str) -> tuple[int, int, float, float, float]:
 
 
 def run(*, db: str, scale: str) -> None:
-    from gridlight.core.models import User
     from gridlight.tickets.models import Ticket
 
     households = build(scale)
@@ -321,15 +417,22 @@ def run(*, db: str, scale: str) -> None:
     # This machine is shared: the gauge (ms for a fixed piece of Python) says how fast it ran.
     report("speed-gauge", db=db, rows=0, seconds=0, speed_gauge_ms=speed_gauge())
     clients: dict[str, Client] = {}
+    exports = os.environ.get("BENCH_EXPORTS", "1") != "0"
     found = pages()
     if any(route == "households/rules/<int:pk>/simulate/" for route, _url in found):
         _preview(db, clients, tickets)
+    if any(route.startswith("households/rules/<int:pk>/editor/") for route, _url in found):
+        _rule_draft(clients)
+    _own_records()
+    if exports:  # first: the admin's export job is then a job page (and a download) to time
+        _exports(db, clients, tickets)
+    _export_job(clients)
+    found = pages()
+    statuses: dict[str, set[int]] = {}
     for route, url in found:
         for role in _roles(route):
-            if role not in clients:
-                clients[role] = Client(raise_request_exception=False)
-                clients[role].force_login(User.objects.get(username=role))
-            status, queries, first, seconds, cpu = _time(clients[role], url)
+            status, queries, first, seconds, cpu = _time(_client(clients, role), url)
+            statuses.setdefault(route, set()).add(status)
             extra: dict[str, Any] = {"page": route or "(home)", "role": role, "status": status}
             extra["cpu_seconds"] = round(cpu, 4)
             extra["load"] = round(os.getloadavg()[0], 1)
@@ -344,8 +447,89 @@ def run(*, db: str, scale: str) -> None:
                 url=url,
                 **extra,
             )
-    if os.environ.get("BENCH_EXPORTS", "1") != "0":
-        _exports(db, clients, tickets)
+    untimed, redirects = untimed_routes(statuses)
+    line = {"name": "untimed", "db": db, "routes": sorted(untimed), "statuses": untimed}
+    print(json.dumps(line | {"redirects": redirects}), flush=True)
+
+
+def untimed_routes(statuses: dict[str, set[int]]) -> tuple[dict[str, list[int]], list[str]]:
+    """The routes no role could time (no 200), with their statuses: a gap in the values above,
+    not a fast page. POST-only routes (405 whatever the role) are right not to answer a GET,
+    and a route that only sends each role on (a redirect, e.g. /regions/ to the tree) has no
+    page of its own: both are left out, the redirects returned apart."""
+    untimed = {r: sorted(seen) for r, seen in statuses.items() if 200 not in seen}
+    redirects = sorted(r for r, seen in untimed.items() if seen and max(seen) < 400)
+    return {r: s for r, s in untimed.items() if s != [405] and r not in redirects}, redirects
+
+
+def _client(clients: dict[str, Client], role: str) -> Client:
+    from gridlight.core.models import User
+
+    if role not in clients:
+        clients[role] = Client(raise_request_exception=False)
+        clients[role].force_login(User.objects.get(username=role))
+    return clients[role]
+
+
+def _rule_draft(clients: dict[str, Client]) -> None:
+    """The rule editor's fragments answer for a draft: start one as the admin does (its page's
+    button), unless a reused database has one."""
+    from gridlight.rules.models import RuleSetVersion, VersionStatus
+
+    if not RuleSetVersion.objects.filter(status=VersionStatus.DRAFT).exists():
+        _client(clients, "admin").post("/households/rules/draft/")
+
+
+def _export_job(clients: dict[str, Client]) -> None:
+    """The job page and its download need an export job of the admin's with a file: the timed
+    exports leave one at full size; a smaller district's exports are answered at once, so
+    start the audit trail's as a job (as a large one would be), unless one is there."""
+    from django.test.utils import override_settings
+
+    from gridlight.core.models import Job, JobStatus
+
+    mine = Job.objects.filter(kind="core.export", created_by__username="admin")
+    if not mine.filter(status=JobStatus.DONE).exists():
+        with override_settings(GRIDLIGHT_JOBS_EAGER=True, GRIDLIGHT_EXPORT_INLINE_LIMIT=0):
+            _client(clients, "admin").post("/audit/export/")
+
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def _own_records() -> None:
+    """What users make and the demo does not, made as they would (idempotent): the talent
+    user's own application (its portal's page), the street user's evidence for its brand."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gridlight.core.errors import DomainError
+    from gridlight.core.models import Region, User
+    from gridlight.core.uploads import Upload
+    from gridlight.evaluation.models import Evidence, Milestone
+    from gridlight.evaluation.services import evidence_add
+    from gridlight.policies import applications
+    from gridlight.policies.access import policies_open_to
+    from gridlight.policies.models import Application, Mode
+    from gridlight.talent.models import Talent
+
+    talent = Talent.objects.filter(user__username="talent").select_related("user").first()
+    if talent and not Application.objects.filter(talent=talent).exists():
+        open_to = policies_open_to(talent.region_path).filter(mode=Mode.APPLY)
+        for policy in open_to.filter(subject_type="talent").order_by("pk"):
+            uploads = {m: Upload(f"{i}.pdf", PDF) for i, m in enumerate(policy.materials or [])}
+            try:
+                applications.submit(actor=talent.user, policy=policy, uploads=uploads)
+                break
+            except DomainError:  # not eligible for this one: the next
+                continue
+    street = User.objects.get(username="street")
+    path = Region.objects.get(code="370103008").path  # the street user's street, as _values
+    milestone = Milestone.objects.filter(region_path__startswith=path).order_by("pk").first()
+    if milestone and not Evidence.objects.filter(region_path__startswith=path).exists():
+        upload = SimpleUploadedFile("evidence.pdf", PDF)
+        evidence_add(
+            actor=street, milestone=milestone, kind="document", title="验收材料", upload=upload
+        )
 
 
 def _preview(db: str, clients: dict[str, Client], tickets: int) -> None:
@@ -353,12 +537,11 @@ def _preview(db: str, clients: dict[str, Client], tickets: int) -> None:
     timed as the job it is) so that the page is timed showing a district's preview."""
     from django.test.utils import override_settings
 
-    from gridlight.core.models import User
-    from gridlight.rules.models import RuleSetVersion
+    from gridlight.rules.models import RuleSetVersion, VersionStatus
 
-    clients["admin"] = Client(raise_request_exception=False)
-    clients["admin"].force_login(User.objects.get(username="admin"))
-    version = RuleSetVersion.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    _client(clients, "admin")
+    versions = RuleSetVersion.objects.order_by("-pk").values_list("pk", flat=True)
+    version = versions.exclude(status=VersionStatus.DRAFT).first() or versions[0]  # as _values
     with override_settings(GRIDLIGHT_JOBS_EAGER=True):
         start = time.perf_counter()
         status = clients["admin"].post(f"/households/rules/{version}/simulate/").status_code
@@ -383,14 +566,11 @@ def _exports(db: str, clients: dict[str, Client], tickets: int) -> None:
 
     from django.test.utils import override_settings
 
-    from gridlight.core.models import Job, User
+    from gridlight.core.models import Job
 
     chosen = os.environ.get("BENCH_EXPORTS", "1")
     for url, role in EXPORTS if chosen == "1" else [e for e in EXPORTS if e[0] in chosen]:
-        if role not in clients:
-            clients[role] = Client(raise_request_exception=False)
-            clients[role].force_login(User.objects.get(username=role))
-        client = clients[role]
+        client = _client(clients, role)
         with override_settings(GRIDLIGHT_JOBS_EAGER=True):
             start = time.perf_counter()
             response = client.post("/" + url)
