@@ -103,7 +103,9 @@ def entrants_with_results(user: Viewer, round_: Round) -> QuerySet[Entrant]:
 def sheets(user: Viewer, round_: Round) -> QuerySet[Sheet]:
     """The sheets of a round the user may read: their own always; after the close every sheet
     for those who see the district; after publication the sheets about their own region."""
-    qs = Sheet.objects.filter(round=round_).select_related("judge__user", "entrant__region")
+    qs = Sheet.objects.filter(round=round_).select_related(
+        "judge__user", "entrant__region", "imported_by"
+    )
     own = Q(judge__user=user) if getattr(user, "is_authenticated", False) else Q(pk__in=[])
     if round_.status == RoundStatus.OPEN:
         return qs.filter(own)

@@ -759,3 +759,51 @@ def tasks_template(request: SignedInRequest) -> HttpResponse:
         imports.SHEET, imports.COLUMNS, example, notes=template_notes(imports.COLUMNS)
     )
     return xlsx_response(content, "evaluation-tasks-template.xlsx")
+
+
+# --- a round's paper score sheets, imported by its secretary ---------------------------------
+
+
+def _sheet_import_page(round_: Round) -> ImportPage:
+    def run(user: User, upload: UploadedFile) -> str:
+        result = imports.import_sheets(
+            actor=user, round_=round_, upload=upload, filename=upload.name or ""
+        )
+        return _("Import finished: %(c)s sheets imported and sealed, %(n)s unchanged.") % {
+            "c": result.created,
+            "n": result.unchanged,
+        }
+
+    return ImportPage(
+        key=f"evaluation_sheets_{round_.pk}",
+        title=_("%(round)s: import paper score sheets") % {"round": round_.title},
+        template_url="evaluation:sheets_template",
+        done_url="evaluation:round_panel",
+        run=run,
+        url_args=(round_.pk,),
+        intro=_(
+            "One row per paper sheet: the judge's scores for one entrant, a column per "
+            "criterion. The template lists every judge with every entrant they may score; "
+            "fill in the scores of the sheets handed in and leave the other rows blank. The "
+            "whole file is checked as the judges' own entry checks a sheet (round open, no "
+            "recused entrant, scores within range, one sheet per judge and entrant); if any "
+            "row is wrong nothing is imported. Imported sheets are confirmed and sealed until "
+            "the round closes, marked as imported by you on the judge's behalf. Importing the "
+            "same file again changes nothing."
+        ),
+    )
+
+
+@access(Perm.EVALUATION_MANAGE)
+def sheets_import(request: SignedInRequest, pk: int) -> HttpResponse:
+    round_ = _managed(Round.objects.all(), request, pk)
+    return import_page(request, _sheet_import_page(round_))
+
+
+@access(Perm.EVALUATION_MANAGE)
+def sheets_template(request: SignedInRequest, pk: int) -> HttpResponse:
+    round_ = _managed(Round.objects.all(), request, pk)
+    columns = imports.sheet_columns(round_)
+    rows = imports.sheet_template_rows(round_)
+    content = write_workbook(imports.SHEETS_SHEET, columns, rows, notes=template_notes(columns))
+    return xlsx_response(content, f"score-sheets-round-{round_.pk}.xlsx")
