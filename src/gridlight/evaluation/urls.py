@@ -57,4 +57,5 @@ urlpatterns = [
     path("cadres/new/", setup.cadre_create, name="cadre_new"),
     path("cadres/<int:pk>/participations/", setup.participation_add, name="participation_add"),
     path("positions/inspect/", setup.inspection_create, name="inspection_new"),
+    path("positions/search/", setup.position_search, name="position_search"),
 ]

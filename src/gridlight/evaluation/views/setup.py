@@ -706,8 +706,12 @@ def participation_add(request: SignedInRequest, pk: int) -> HttpResponse:
 def inspection_create(request: SignedInRequest) -> HttpResponse:
     positions = scoped(
         ServicePosition.objects.select_related("region"), request.user, Perm.EVALUATION_MANAGE
-    ).order_by("region_path", "name")
-    form = f.InspectionForm(request.POST or None, positions=positions)
+    )
+    form = f.InspectionForm(
+        request.POST or None,
+        positions=positions,
+        search_url=reverse("evaluation:position_search"),
+    )
     return _form_page(
         request,
         form,
@@ -724,6 +728,18 @@ def inspection_create(request: SignedInRequest) -> HttpResponse:
         back=reverse("evaluation:positions"),
         intro=_("Each failed item opens a rectification due in the working days given."),
     )
+
+
+@access(Perm.EVALUATION_MANAGE)
+def position_search(request: SignedInRequest) -> HttpResponse:
+    """The inspection form's position list for what was typed (htmx): options only."""
+    rows = selectors.positions_to_inspect(request.user, request.GET.get("position_q", ""))
+    n = selectors.POSITION_MATCHES
+    context = {
+        "options": [(p.pk, f.position_label(p)) for p in rows[:n]],
+        "more": n if len(rows) > n else 0,
+    }
+    return render(request, "evaluation/_position_options.html", context)
 
 
 # --- the tasks' Excel import (the one import page) -------------------------------------------
