@@ -243,6 +243,10 @@ def test_unknown_judges_entrants_and_another_rounds_rows_are_refused(cycle: Cycl
         (5, "轮次编号"),
     ]
     assert errors[0][2] == "nobody is not on this round's panel."
+    # The template sent back without a score: nothing to import, said so.
+    assert _refused(cycle, _rows(cycle, {})) == [
+        (0, "", "No row has scores: fill in the sheets handed in.")
+    ]
 
 
 def test_the_import_page_is_the_managers_and_shows_chinese_row_messages(cycle: Cycle) -> None:

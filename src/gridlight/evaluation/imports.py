@@ -324,6 +324,8 @@ def import_sheets(
             )
             continue
         rows.append(_SheetRow(row, judge, entrant, scores, cell_text(v.get("note"))))
+    if not rows and not errors:
+        errors.append(RowError(0, "", _("No row has scores: fill in the sheets handed in.")))
     return _write_sheets(actor, round_, rows, errors, filename)
 
 
