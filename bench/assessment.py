@@ -31,7 +31,7 @@ def run(*, db: str, scale: str) -> None:
     from gridlight.households.models import Household
     from gridlight.households.selectors import light_counts_by_child
     from gridlight.tickets.kpi import kpis
-    from gridlight.tickets.models import DispatchFact
+    from gridlight.tickets.models import DispatchFact, DispatchMonth
 
     small = int(os.environ.get("BENCH_HOUSEHOLDS") or 0)
     if small:
@@ -65,6 +65,17 @@ def run(*, db: str, scale: str) -> None:
             kpis(admin, by="month", start=start, end=end, street=street.pk)
 
     baseline_seconds = timed(baseline, repeat=3)
+    # The two reads that grow with the district, timed alone: the households' covering index
+    # (linear in households) and the tickets' monthly sums of the period (DispatchMonth rows,
+    # bounded by months × units × categories × communities, never the facts).
+    district = row.event.cycle.district
+    households_seconds = timed(lambda: light_counts_by_child(admin, district), repeat=5)
+    tickets_seconds = timed(
+        lambda: kpis(admin, by="street", start=row.period_start, end=row.period_end), repeat=5
+    )
+    month_rows = DispatchMonth.objects.filter(
+        month__gte=row.period_start.replace(day=1), month__lte=row.period_end
+    ).count()
     report(
         "assessment-compute",
         db=db,
@@ -76,6 +87,9 @@ def run(*, db: str, scale: str) -> None:
         dispatch_facts=facts,
         service_seconds=round(service_seconds, 4),
         baseline_seconds=round(baseline_seconds, 4),
+        households_seconds=round(households_seconds, 4),
+        tickets_seconds=round(tickets_seconds, 4),
+        dispatch_month_rows=month_rows,
         speedup=round(baseline_seconds / seconds, 1),
         gauge_ms=speed_gauge(),
         period=f"{row.period_start}..{row.period_end}",

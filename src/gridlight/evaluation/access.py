@@ -18,7 +18,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from gridlight.core.access import Perm, Scope, Viewer, require, scope_for
+from gridlight.core.access import Perm, Scope, Viewer, get_scoped, require, scope_for
 from gridlight.evaluation.models import (
     CycleYear,
     Entrant,
@@ -55,6 +55,16 @@ def get_visible(qs: QuerySet[M], user: Viewer, **lookup: Any) -> M:
         return district_visible(qs, user).get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+def get_managed(qs: QuerySet[M], user: Viewer, pk: int) -> M:
+    """A record the user may change as the cycle's manager (``evaluation.manage``), or 404."""
+    return get_scoped(qs, user, Perm.EVALUATION_MANAGE, pk=pk)
+
+
+def get_reported(qs: QuerySet[M], user: Viewer, pk: int) -> M:
+    """A record the user's street or community reports on (``evaluation.report``), or 404."""
+    return get_scoped(qs, user, Perm.EVALUATION_REPORT, pk=pk)
 
 
 def cycles(user: Viewer) -> QuerySet[CycleYear]:
@@ -103,7 +113,9 @@ def entrants_with_results(user: Viewer, round_: Round) -> QuerySet[Entrant]:
 def sheets(user: Viewer, round_: Round) -> QuerySet[Sheet]:
     """The sheets of a round the user may read: their own always; after the close every sheet
     for those who see the district; after publication the sheets about their own region."""
-    qs = Sheet.objects.filter(round=round_).select_related("judge__user", "entrant__region")
+    qs = Sheet.objects.filter(round=round_).select_related(
+        "judge__user", "entrant__region", "imported_by"
+    )
     own = Q(judge__user=user) if getattr(user, "is_authenticated", False) else Q(pk__in=[])
     if round_.status == RoundStatus.OPEN:
         return qs.filter(own)

@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from gridlight.core.forms import Form, date_input
 from gridlight.core.models import Region, RegionLevel, ServicePosition, User
+from gridlight.core.params import parse_id
 from gridlight.evaluation.models import (
     AttendanceStatus,
     CadreKind,
@@ -324,8 +325,34 @@ class ParticipationForm(Form):
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
+def position_label(position: ServicePosition) -> str:
+    """A position as the search list shows it: its name, code and region (names repeat)."""
+    return f"{position.name} · {position.code} · {position.region.name}"
+
+
+class PositionSearch(forms.Select):
+    """A search box above a short list: typing asks ``search_url`` (htmx) for the matching
+    positions in the user's scope, which replace the list's options. The list holds only the
+    chosen position until then, never every position of the district."""
+
+    template_name = "evaluation/_position_search.html"
+
+    def __init__(self, search_url: str) -> None:
+        super().__init__(attrs={"size": 6})
+        self.search_url = search_url
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["search_url"] = self.search_url
+        return context
+
+
 class InspectionForm(Form):
-    position = forms.ModelChoiceField(label=_("Position"), queryset=ServicePosition.objects.none())
+    position = forms.ModelChoiceField(
+        label=_("Position"),
+        queryset=ServicePosition.objects.none(),
+        help_text=_("Type part of the name, code or address, then choose from the list."),
+    )
     inspected_on = forms.DateField(label=_("Inspected on"), widget=date_input())
     failed = forms.ModelMultipleChoiceField(
         label=_("Items failed"),
@@ -340,8 +367,17 @@ class InspectionForm(Form):
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
 
-    def __init__(self, *args: Any, positions: QuerySet[ServicePosition], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, positions: QuerySet[ServicePosition], search_url: str, **kwargs: Any
+    ) -> None:
+        """``positions``: those the user may inspect; the choice is checked against them (one
+        query), and only the chosen one is rendered."""
         super().__init__(*args, **kwargs)
         field = self.fields["position"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = positions
+        field.widget = PositionSearch(search_url)
+        chosen = parse_id(self.data.get("position")) if self.is_bound else None
+        picked = positions.filter(pk=chosen).first() if chosen is not None else None
+        choices = [(picked.pk, position_label(picked))] if picked is not None else []
+        field.widget.choices = [("", "—"), *choices]

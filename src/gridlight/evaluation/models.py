@@ -402,6 +402,15 @@ class Sheet(models.Model):
     scores = models.JSONField(_("scores"), default=dict)
     note = models.CharField(_("note"), max_length=200, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the round's secretary imported the judge's paper sheet on their behalf.
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 

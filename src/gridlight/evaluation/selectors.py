@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from gridlight.core.access import Perm, Viewer, scoped
-from gridlight.core.models import Region, RegionLevel
+from gridlight.core.models import Region, RegionLevel, ServicePosition
 from gridlight.evaluation import access
 from gridlight.evaluation.models import (
     INDICATORS,
@@ -164,3 +164,22 @@ def radar(user: Viewer, cycle: CycleYear) -> dict[str, Any]:
         )
     }
     return {"indicators": [str(INDICATORS[c]) for c in codes], "streets": streets}
+
+
+POSITION_MATCHES = 20
+
+
+def positions_to_inspect(user: Viewer, q: str = "") -> list[ServicePosition]:
+    """The service positions the user may inspect (their ``evaluation.manage`` scope) whose
+    name, code or address contains ``q``, in region order: the inspection form's search, so the
+    form never lists the district's thousands at once. At most :data:`POSITION_MATCHES` + 1 (the
+    one more tells that there are more); one query whatever the number of positions."""
+    qs = scoped(
+        ServicePosition.objects.select_related("region"), user, Perm.EVALUATION_MANAGE
+    ).order_by("region_path", "name", "pk")
+    words = q.strip()[:60]
+    if words:
+        qs = qs.filter(
+            Q(name__icontains=words) | Q(code__icontains=words) | Q(address__icontains=words)
+        )
+    return list(qs[: POSITION_MATCHES + 1])

@@ -741,6 +741,14 @@ def conflict_declare(*, actor: User, judge: Judge, entrant: Entrant, reason: str
     return recusal
 
 
+class ScoreError(DomainError):
+    """A score the criterion does not take; ``criterion`` names it (an import's column)."""
+
+    def __init__(self, message: str, criterion: str) -> None:
+        super().__init__(message)
+        self.criterion = criterion
+
+
 def _parse_scores(round_: Round, scores: Mapping[Any, Any]) -> dict[str, str]:
     criteria = list(round_.criteria.all())
     known = {str(c.pk) for c in criteria}
@@ -753,20 +761,73 @@ def _parse_scores(round_: Round, scores: Mapping[Any, Any]) -> dict[str, str]:
     for c in criteria:
         raw = scores.get(str(c.pk), scores.get(c.pk))
         if raw is None or str(raw).strip() == "":
-            raise DomainError(_("Score %(c)s.") % {"c": c.name})
+            raise ScoreError(_("Score %(c)s.") % {"c": c.name}, c.name)
         try:
             value = Decimal(str(raw).strip())
         except InvalidOperation:
-            raise DomainError(_("The score for %(c)s is not a number.") % {"c": c.name}) from None
+            raise ScoreError(
+                _("The score for %(c)s is not a number.") % {"c": c.name}, c.name
+            ) from None
         if not value.is_finite() or value != value.quantize(Decimal("0.01")):
-            raise DomainError(_("Scores have at most two decimals (%(c)s).") % {"c": c.name})
+            raise ScoreError(_("Scores have at most two decimals (%(c)s).") % {"c": c.name}, c.name)
         if not c.min_score <= value <= c.max_score:
-            raise DomainError(
+            raise ScoreError(
                 _("The score for %(c)s must lie between %(lo)s and %(hi)s.")
-                % {"c": c.name, "lo": plain(c.min_score), "hi": plain(c.max_score)}
+                % {"c": c.name, "lo": plain(c.min_score), "hi": plain(c.max_score)},
+                c.name,
             )
         parsed[str(c.pk)] = plain(value)
     return parsed
+
+
+def sheet_check(
+    *, round_: Round, judge: Judge, entrant: Entrant, scores: Mapping[Any, Any]
+) -> dict[str, str]:
+    """What every sheet must pass, whoever writes it (the judge on a phone, the secretary's
+    import of paper sheets): the round still open (read under a row lock, so a close waits for
+    the write), the entrant in the round, the judge not recused from it (their own street or a
+    declared conflict), each criterion scored within its range. Returns the scores as stored."""
+    locked = Round.objects.select_for_update().get(pk=round_.pk)
+    if locked.status != RoundStatus.OPEN:
+        raise DomainError(_("This round is closed: its sheets can no longer change."))
+    if entrant.round_id != round_.pk:
+        raise DomainError(_("This entrant is not in the round."))
+    if Recusal.objects.filter(judge=judge, entrant=entrant).exists():
+        raise DomainError(
+            _("%(j)s is recused from %(e)s and cannot score it.") % {"j": judge, "e": entrant}
+        )
+    return _parse_scores(round_, scores)
+
+
+def sheet_create(
+    *,
+    judge: Judge,
+    entrant: Entrant,
+    values: dict[str, str],
+    confirm: bool,
+    note: str = "",
+    imported_by: User | None = None,
+) -> Sheet:
+    """Insert a sheet checked by :func:`sheet_check`; a second one from the same judge for the
+    same entrant is refused by the unique constraint (two writers at once: one wins)."""
+    try:
+        with transaction.atomic():
+            return Sheet.objects.create(
+                round_id=entrant.round_id,
+                judge=judge,
+                entrant=entrant,
+                region_path=entrant.region_path,
+                scores=values,
+                status=SheetStatus.CONFIRMED if confirm else SheetStatus.DRAFT,
+                note=note.strip()[:200],
+                confirmed_at=timezone.now() if confirm else None,
+                imported_by=imported_by,
+            )
+    except IntegrityError:
+        raise ConflictError(
+            _("%(j)s has a sheet for %(e)s already; open it to change it.")
+            % {"j": judge, "e": entrant}
+        ) from None
 
 
 @transaction.atomic
@@ -786,33 +847,12 @@ def sheet_save(
     judge = Judge.objects.filter(round=round_, user=actor).first()
     if judge is None or not scope_for(actor, Perm.EVALUATION_JUDGE).contains(round_.region_path):
         raise DomainError(_("You are not on this round's panel."))
-    locked = Round.objects.select_for_update().get(pk=round_.pk)
-    if locked.status != RoundStatus.OPEN:
-        raise DomainError(_("This round is closed: its sheets can no longer change."))
-    if entrant.round_id != round_.pk:
-        raise DomainError(_("This entrant is not in the round."))
-    if Recusal.objects.filter(judge=judge, entrant=entrant).exists():
-        raise DomainError(_("You are recused from %(e)s and cannot score it.") % {"e": entrant})
-    values = _parse_scores(round_, scores)
+    values = sheet_check(round_=round_, judge=judge, entrant=entrant, scores=scores)
     status = SheetStatus.CONFIRMED if confirm else SheetStatus.DRAFT
-    confirmed_at = timezone.now() if confirm else None
     if version is None:
-        try:
-            with transaction.atomic():
-                sheet = Sheet.objects.create(
-                    round=round_,
-                    judge=judge,
-                    entrant=entrant,
-                    region_path=entrant.region_path,
-                    scores=values,
-                    status=status,
-                    note=note.strip()[:200],
-                    confirmed_at=confirmed_at,
-                )
-        except IntegrityError:
-            raise ConflictError(
-                _("You have a sheet for %(e)s already; open it to change it.") % {"e": entrant}
-            ) from None
+        sheet = sheet_create(
+            judge=judge, entrant=entrant, values=values, confirm=confirm, note=note
+        )
     else:
         sheet_or_none = Sheet.objects.filter(judge=judge, entrant=entrant).first()
         if sheet_or_none is None:
@@ -826,7 +866,7 @@ def sheet_save(
             scores=values,
             status=status,
             note=note.strip()[:200],
-            confirmed_at=confirmed_at,
+            confirmed_at=timezone.now() if confirm else None,
             version=F("version") + 1,
             updated_at=timezone.now(),
         )

@@ -6,9 +6,8 @@ and services like the pages."""
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -31,8 +30,6 @@ from gridlight.evaluation.models import (
     StreetBrand,
     StreetTask,
 )
-
-M = TypeVar("M", bound=Model)
 
 router = Router(tags=["evaluation"])
 
@@ -456,10 +453,6 @@ def _task_out(t: StreetTask) -> dict[str, Any]:
     }
 
 
-def _managed(qs: QuerySet[M], request: SignedInRequest, pk: int) -> M:
-    return get_scoped(qs, request.user, Perm.EVALUATION_MANAGE, pk=pk)
-
-
 def _street(cycle: CycleYear, code: str) -> Region:
     street = Region.objects.filter(
         parent_id=cycle.district_id, level=RegionLevel.STREET, code=code
@@ -509,7 +502,7 @@ class YearWeightsIn(Schema):
     summary="Change the year's ranking weights (adding to 100) and echelon thresholds",
 )
 def update_year(request: SignedInRequest, year_id: int, payload: YearWeightsIn) -> Any:
-    cycle = _managed(CycleYear.objects.select_related("district"), request, year_id)
+    cycle = access.get_managed(CycleYear.objects.select_related("district"), request.user, year_id)
     services.cycle_update(
         actor=request.user,
         cycle=cycle,
@@ -526,7 +519,7 @@ def update_year(request: SignedInRequest, year_id: int, payload: YearWeightsIn) 
     summary="Generate the year's events: 12 meetings, 4 arenas, the assessment, the observation",
 )
 def plan_year(request: SignedInRequest, year_id: int) -> list[dict[str, Any]]:
-    cycle = _managed(CycleYear.objects.all(), request, year_id)
+    cycle = access.get_managed(CycleYear.objects.all(), request.user, year_id)
     return [_event_out(e) for e in services.cycle_plan(actor=request.user, cycle=cycle)]
 
 
@@ -542,7 +535,7 @@ def list_events(request: SignedInRequest, year_id: int) -> list[dict[str, Any]]:
     summary="An event's date, agenda and minutes",
 )
 def update_event(request: SignedInRequest, event_id: int, payload: EventIn) -> dict[str, Any]:
-    event = _managed(Event.objects.select_related("cycle"), request, event_id)
+    event = access.get_managed(Event.objects.select_related("cycle"), request.user, event_id)
     services.event_update(
         actor=request.user,
         event=event,
@@ -562,7 +555,7 @@ def update_event(request: SignedInRequest, event_id: int, payload: EventIn) -> d
 def record_attendance(
     request: SignedInRequest, event_id: int, payload: AttendanceIn
 ) -> dict[str, Any]:
-    event = _managed(Event.objects.select_related("cycle"), request, event_id)
+    event = access.get_managed(Event.objects.select_related("cycle"), request.user, event_id)
     row = services.attendance_record(
         actor=request.user,
         event=event,
@@ -587,7 +580,7 @@ def list_action_items(request: SignedInRequest, year_id: int) -> list[dict[str, 
 def create_action_item(
     request: SignedInRequest, event_id: int, payload: ActionItemIn
 ) -> Status[dict[str, Any]]:
-    event = _managed(Event.objects.select_related("cycle"), request, event_id)
+    event = access.get_managed(Event.objects.select_related("cycle"), request.user, event_id)
     item = services.action_item_create(
         actor=request.user,
         event=event,
@@ -604,11 +597,8 @@ def create_action_item(
     response={200: ActionItemOut, 400: Message, 409: Message},
 )
 def action_item_done(request: SignedInRequest, item_id: int, payload: DoneIn) -> dict[str, Any]:
-    item = get_scoped(
-        ActionItem.objects.select_related("event", "street"),
-        request.user,
-        Perm.EVALUATION_REPORT,
-        pk=item_id,
+    item = access.get_reported(
+        ActionItem.objects.select_related("event", "street"), request.user, item_id
     )
     if payload.done_on is None:
         raise DomainError(_("Give the day it was done."))
@@ -628,11 +618,8 @@ def action_item_ticket(
 ) -> dict[str, Any]:
     from gridlight.tickets.models import Category
 
-    item = get_scoped(
-        ActionItem.objects.select_related("event", "street"),
-        request.user,
-        Perm.EVALUATION_MANAGE,
-        pk=item_id,
+    item = access.get_managed(
+        ActionItem.objects.select_related("event", "street"), request.user, item_id
     )
     category = Category.objects.filter(code=payload.category_code, active=True).first()
     if category is None:
@@ -650,7 +637,9 @@ def action_item_ticket(
     "score ranges) and entrants",
 )
 def create_round(request: SignedInRequest, event_id: int, payload: RoundIn) -> Status[Any]:
-    event = _managed(Event.objects.select_related("cycle__district"), request, event_id)
+    event = access.get_managed(
+        Event.objects.select_related("cycle__district"), request.user, event_id
+    )
     district = event.cycle.district
     below = Region.objects.filter(path__startswith=district.path + ".")
     if payload.entrant_codes:
@@ -690,7 +679,7 @@ def _judge_out(judge: Judge) -> dict[str, Any]:
 
 @router.get("/evaluation/rounds/{round_id}/judges", response=list[JudgeOut])
 def list_judges(request: SignedInRequest, round_id: int) -> list[dict[str, Any]]:
-    round_ = _managed(Round.objects.all(), request, round_id)
+    round_ = access.get_managed(Round.objects.all(), request.user, round_id)
     return [_judge_out(j) for j in round_.judges.select_related("user")]
 
 
@@ -700,7 +689,7 @@ def list_judges(request: SignedInRequest, round_id: int) -> list[dict[str, Any]]
     summary="Appoint a judge; they are recused at once from their own street",
 )
 def appoint_judge(request: SignedInRequest, round_id: int, payload: JudgeIn) -> Status[Any]:
-    round_ = _managed(Round.objects.all(), request, round_id)
+    round_ = access.get_managed(Round.objects.all(), request.user, round_id)
     user = User.objects.filter(username=payload.username, is_active=True).first()
     if user is None:
         raise DomainError(
@@ -734,7 +723,7 @@ def declare_conflict(request: SignedInRequest, round_id: int, payload: ConflictI
     summary="Close the round: results computed from the confirmed sheets (still unpublished)",
 )
 def close_round(request: SignedInRequest, round_id: int, payload: VersionIn) -> Round:
-    round_ = _managed(Round.objects.select_related("event"), request, round_id)
+    round_ = access.get_managed(Round.objects.select_related("event"), request.user, round_id)
     services.round_close(actor=request.user, round_=round_, version=payload.version)
     return round_
 
@@ -744,7 +733,7 @@ def close_round(request: SignedInRequest, round_id: int, payload: VersionIn) -> 
     response={200: RoundOut, 400: Message, 409: Message},
 )
 def publish_round(request: SignedInRequest, round_id: int, payload: VersionIn) -> Round:
-    round_ = _managed(Round.objects.select_related("event"), request, round_id)
+    round_ = access.get_managed(Round.objects.select_related("event"), request.user, round_id)
     services.round_publish(actor=request.user, round_=round_, version=payload.version)
     return round_
 
@@ -789,12 +778,7 @@ def _milestone_out(m: Milestone) -> dict[str, Any]:
     response={201: MilestoneOut, 400: Message},
 )
 def add_milestone(request: SignedInRequest, brand_id: int, payload: MilestoneIn) -> Status[Any]:
-    brand = get_scoped(
-        StreetBrand.objects.select_related("cycle"),
-        request.user,
-        Perm.EVALUATION_REPORT,
-        pk=brand_id,
-    )
+    brand = access.get_reported(StreetBrand.objects.select_related("cycle"), request.user, brand_id)
     milestone = services.milestone_add(
         actor=request.user,
         brand=brand,
@@ -811,9 +795,7 @@ def add_milestone(request: SignedInRequest, brand_id: int, payload: MilestoneIn)
     summary="A milestone done on a day (or not done again: done_on null)",
 )
 def milestone_done(request: SignedInRequest, milestone_id: int, payload: DoneIn) -> Any:
-    milestone = get_scoped(
-        Milestone.objects.all(), request.user, Perm.EVALUATION_REPORT, pk=milestone_id
-    )
+    milestone = access.get_reported(Milestone.objects.all(), request.user, milestone_id)
     services.milestone_done(
         actor=request.user, milestone=milestone, version=payload.version, done_on=payload.done_on
     )
@@ -837,7 +819,7 @@ def list_tasks(request: SignedInRequest, year_id: int) -> list[dict[str, Any]]:
     summary="Set a street's evaluation tasks: the whole list, weights adding to 100",
 )
 def set_tasks(request: SignedInRequest, year_id: int, payload: TasksIn) -> list[dict[str, Any]]:
-    cycle = _managed(CycleYear.objects.all(), request, year_id)
+    cycle = access.get_managed(CycleYear.objects.all(), request.user, year_id)
     rows = services.tasks_set(
         actor=request.user,
         cycle=cycle,
@@ -852,11 +834,8 @@ def set_tasks(request: SignedInRequest, year_id: int, payload: TasksIn) -> list[
     response={200: TaskOut, 400: Message, 409: Message},
 )
 def task_done(request: SignedInRequest, task_id: int, payload: DoneIn) -> dict[str, Any]:
-    task = get_scoped(
-        StreetTask.objects.select_related("cycle", "street"),
-        request.user,
-        Perm.EVALUATION_REPORT,
-        pk=task_id,
+    task = access.get_reported(
+        StreetTask.objects.select_related("cycle", "street"), request.user, task_id
     )
     services.task_done(
         actor=request.user, task=task, version=payload.version, done_on=payload.done_on
@@ -887,7 +866,7 @@ def _assessment_out(a: Assessment) -> dict[str, Any]:
 def create_assessment(
     request: SignedInRequest, event_id: int, payload: AssessmentIn
 ) -> Status[Any]:
-    event = _managed(Event.objects.select_related("cycle"), request, event_id)
+    event = access.get_managed(Event.objects.select_related("cycle"), request.user, event_id)
     row = services.assessment_create(
         actor=request.user,
         event=event,
@@ -906,7 +885,9 @@ def create_assessment(
 def compute_assessment(
     request: SignedInRequest, assessment_id: int, payload: VersionIn
 ) -> dict[str, Any]:
-    row = _managed(Assessment.objects.select_related("event"), request, assessment_id)
+    row = access.get_managed(
+        Assessment.objects.select_related("event"), request.user, assessment_id
+    )
     services.assessment_compute(actor=request.user, assessment_=row, version=payload.version)
     return _assessment_out(row)
 
@@ -939,7 +920,7 @@ def list_standings(request: SignedInRequest, year_id: int, level: int = 1) -> li
     summary="Compute the annual ranking and the echelon (replacing the previous ones)",
 )
 def compute_standings(request: SignedInRequest, year_id: int) -> list[Any]:
-    cycle = _managed(CycleYear.objects.all(), request, year_id)
+    cycle = access.get_managed(CycleYear.objects.all(), request.user, year_id)
     services.standings_compute(actor=request.user, cycle=cycle)
     rows = Standing.objects.filter(cycle=cycle).select_related("region").order_by("level", "rank")
     return [_standing_out(s) for s in rows]

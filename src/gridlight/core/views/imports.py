@@ -79,6 +79,16 @@ class ImportPage:
     busy: str | Promise = BUSY
     job: str = ""  # a core.jobs kind that imports a saved file (params: path, filename)
     form: type[Form] = UploadForm  # the upload form: its clean_file checks size and kind
+    # Arguments of both URLs, for an import of one record's rows (a round's score sheets).
+    url_args: tuple[Any, ...] = ()
+
+    @property
+    def template_href(self) -> str:
+        return reverse(self.template_url, args=self.url_args)
+
+    @property
+    def done_href(self) -> str:
+        return reverse(self.done_url, args=self.url_args)
 
 
 def import_page(request: SignedInRequest, page: ImportPage) -> HttpResponse:
@@ -100,7 +110,7 @@ def import_page(request: SignedInRequest, page: ImportPage) -> HttpResponse:
                 request.session[session_key] = [[e.row, e.column, e.message] for e in errors]
             else:
                 messages.success(request, message)
-                return redirect(page.done_url)
+                return redirect(page.done_href)
     elif request.GET.get("report") and request.session.get(session_key):
         return _report(request.session[session_key], page)
     elif page.job and (job_id := parse_id(request.GET.get("job"))) is not None:
@@ -137,7 +147,7 @@ def _start_job(request: SignedInRequest, page: ImportPage, upload: UploadedFile)
         params={
             "path": str(path),
             "filename": upload.name,
-            "next": reverse(page.done_url),
+            "next": page.done_href,
             "report_page": request.path,
         },
     )

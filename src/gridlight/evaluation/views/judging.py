@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridlight.core.access import Perm, SignedInRequest, access
-from gridlight.core.errors import DomainError
 from gridlight.core.views.common import submit
 from gridlight.evaluation import access as eval_access
 from gridlight.evaluation import services
 from gridlight.evaluation.forms import SheetForm
 from gridlight.evaluation.models import Recusal, Round, Sheet
+from gridlight.evaluation.views.common import step, version_of
 
 
 def _round(request: SignedInRequest, pk: int) -> Round:
@@ -88,17 +88,15 @@ def score_sheet(request: SignedInRequest, pk: int, entrant_pk: int) -> HttpRespo
 
 @require_POST
 @access(Perm.EVALUATION_MANAGE)
-def round_step(request: SignedInRequest, pk: int, step: str) -> HttpResponse:
+def round_step(request: SignedInRequest, pk: int, name: str) -> HttpResponse:
     round_ = _round(request, pk)
-    actions = {"close": services.round_close, "publish": services.round_publish}
-    if step not in actions:
+    actions = {
+        "close": (services.round_close, _("The round is closed and its results computed.")),
+        "publish": (services.round_publish, _("The results are published.")),
+    }
+    if name not in actions:
         raise Http404
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = -1
-    try:
-        actions[step](actor=request.user, round_=round_, version=version)
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    action, success = actions[name]
+    version = version_of(request)
+    step(request, lambda: action(actor=request.user, round_=round_, version=version), success)
     return redirect("evaluation:round", pk=round_.pk)

@@ -29,14 +29,13 @@ from gridlight.core.access import (
     Perm,
     SignedInRequest,
     access,
-    get_scoped,
     scope_for,
     scoped,
 )
 from gridlight.core.errors import DomainError
 from gridlight.core.models import Assignment, Region, RegionLevel, ServicePosition, User
 from gridlight.core.spreadsheets import template_notes, write_workbook
-from gridlight.core.views.common import flash_errors, submit, xlsx_response
+from gridlight.core.views.common import submit, xlsx_response
 from gridlight.core.views.imports import ImportPage, import_page
 from gridlight.evaluation import access as eval_access
 from gridlight.evaluation import forms as f
@@ -53,7 +52,7 @@ from gridlight.evaluation.models import (
     StreetBrand,
     StreetTask,
 )
-from gridlight.evaluation.views.work import DoneForm
+from gridlight.evaluation.views.common import DoneForm, post_inline, step, version_of
 
 
 def _form_page(
@@ -85,10 +84,6 @@ def _form_page(
     return render(request, "evaluation/form.html", context, status=status)
 
 
-def _managed(qs: QuerySet[Any], request: SignedInRequest, pk: int) -> Any:
-    return get_scoped(qs, request.user, Perm.EVALUATION_MANAGE, pk=pk)
-
-
 def _streets(cycle: CycleYear, user: User, perm: Perm) -> QuerySet[Region]:
     """The year's streets within the user's scope for ``perm``."""
     return Region.objects.filter(
@@ -105,22 +100,6 @@ def judge_candidates(district_path: str) -> QuerySet[User]:
         "user_id"
     )
     return User.objects.filter(pk__in=ids, is_active=True).order_by("username")
-
-
-def _version(request: SignedInRequest) -> int:
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return -1
-
-
-def _step(request: SignedInRequest, action: Callable[[], Any], success: str) -> None:
-    try:
-        action()
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
 
 
 # --- the year -------------------------------------------------------------------------------
@@ -150,7 +129,7 @@ def cycle_create(request: SignedInRequest) -> HttpResponse:
 
 @access(Perm.EVALUATION_MANAGE)
 def cycle_setup(request: SignedInRequest, pk: int) -> HttpResponse:
-    cycle = _managed(CycleYear.objects.select_related("district"), request, pk)
+    cycle = eval_access.get_managed(CycleYear.objects.select_related("district"), request.user, pk)
     events = cycle.events.order_by("held_on", "kind", "number")
     return render(
         request,
@@ -168,7 +147,7 @@ def cycle_setup(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @access(Perm.EVALUATION_MANAGE)
 def cycle_edit(request: SignedInRequest, pk: int) -> HttpResponse:
-    cycle = _managed(CycleYear.objects.all(), request, pk)
+    cycle = eval_access.get_managed(CycleYear.objects.all(), request.user, pk)
     initial = {**cycle.ranking_weights, **cycle.echelon_thresholds, "version": cycle.version}
     form = f.CycleWeightsForm(request.POST or None, initial=initial)
     return _form_page(
@@ -192,8 +171,8 @@ def cycle_edit(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_POST
 @access(Perm.EVALUATION_MANAGE)
 def cycle_plan(request: SignedInRequest, pk: int) -> HttpResponse:
-    cycle = _managed(CycleYear.objects.all(), request, pk)
-    _step(
+    cycle = eval_access.get_managed(CycleYear.objects.all(), request.user, pk)
+    step(
         request,
         lambda: services.cycle_plan(actor=request.user, cycle=cycle),
         _("The year's events are planned."),
@@ -204,8 +183,8 @@ def cycle_plan(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_POST
 @access(Perm.EVALUATION_MANAGE)
 def standings_compute(request: SignedInRequest, pk: int) -> HttpResponse:
-    cycle = _managed(CycleYear.objects.all(), request, pk)
-    _step(
+    cycle = eval_access.get_managed(CycleYear.objects.all(), request.user, pk)
+    step(
         request,
         lambda: services.standings_compute(actor=request.user, cycle=cycle),
         _("The annual ranking and the echelon are computed."),
@@ -257,7 +236,7 @@ def event_detail(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @access(Perm.EVALUATION_MANAGE)
 def event_edit(request: SignedInRequest, pk: int) -> HttpResponse:
-    event = _managed(Event.objects.select_related("cycle"), request, pk)
+    event = eval_access.get_managed(Event.objects.select_related("cycle"), request.user, pk)
     initial = {k: getattr(event, k) for k in ("held_on", "agenda", "minutes", "version")}
     form = f.EventForm(request.POST or None, initial=initial)
     return _form_page(
@@ -281,11 +260,11 @@ def event_edit(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_POST
 @access(Perm.EVALUATION_MANAGE)
 def attendance_record(request: SignedInRequest, pk: int) -> HttpResponse:
-    event = _managed(Event.objects.select_related("cycle"), request, pk)
+    event = eval_access.get_managed(Event.objects.select_related("cycle"), request.user, pk)
     form = f.AttendanceForm(
         request.POST, streets=_streets(event.cycle, request.user, Perm.EVALUATION_MANAGE)
     )
-    done, _status = submit(
+    return post_inline(
         request,
         form,
         lambda d: services.attendance_record(
@@ -295,20 +274,18 @@ def attendance_record(request: SignedInRequest, pk: int) -> HttpResponse:
             status=d["status"],
             attendee=d["attendee"],
         ),
+        reverse("evaluation:event", args=[event.pk]),
     )
-    if done is None:
-        flash_errors(request, form)
-    return redirect("evaluation:event", pk=event.pk)
 
 
 @require_POST
 @access(Perm.EVALUATION_MANAGE)
 def action_add(request: SignedInRequest, pk: int) -> HttpResponse:
-    event = _managed(Event.objects.select_related("cycle"), request, pk)
+    event = eval_access.get_managed(Event.objects.select_related("cycle"), request.user, pk)
     form = f.ActionItemForm(
         request.POST, streets=_streets(event.cycle, request.user, Perm.EVALUATION_MANAGE)
     )
-    done, _status = submit(
+    return post_inline(
         request,
         form,
         lambda d: services.action_item_create(
@@ -319,64 +296,52 @@ def action_add(request: SignedInRequest, pk: int) -> HttpResponse:
             workdays=d["workdays"],
             owner_name=d["owner_name"],
         ),
+        reverse("evaluation:event", args=[event.pk]),
     )
-    if done is None:
-        flash_errors(request, form)
-    return redirect("evaluation:event", pk=event.pk)
 
 
 @require_POST
 @access(Perm.EVALUATION_MANAGE)
 def action_escalate(request: SignedInRequest, pk: int) -> HttpResponse:
-    item = get_scoped(
-        ActionItem.objects.select_related("event", "street"),
-        request.user,
-        Perm.EVALUATION_MANAGE,
-        pk=pk,
+    item = eval_access.get_managed(
+        ActionItem.objects.select_related("event", "street"), request.user, pk
     )
-    form = f.EscalateForm(request.POST)
-    done, _status = submit(
+    return post_inline(
         request,
-        form,
+        f.EscalateForm(request.POST),
         lambda d: services.action_item_escalate(
             actor=request.user, item=item, version=d["version"], category=d["category"]
         ),
+        reverse("evaluation:event", args=[item.event_id]),
+        _("Raised as a ticket."),
     )
-    if done is None:
-        flash_errors(request, form)
-    else:
-        messages.success(request, _("Raised as a ticket."))
-    return redirect("evaluation:event", pk=item.event_id)
 
 
 @require_POST
 @access(Perm.EVALUATION_MANAGE)
 def assessment_create(request: SignedInRequest, pk: int) -> HttpResponse:
-    event = _managed(Event.objects.select_related("cycle"), request, pk)
-    form = f.AssessmentForm(request.POST)
-    done, _status = submit(
+    event = eval_access.get_managed(Event.objects.select_related("cycle"), request.user, pk)
+    return post_inline(
         request,
-        form,
+        f.AssessmentForm(request.POST),
         lambda d: services.assessment_create(
             actor=request.user,
             event=event,
             period_start=d["period_start"],
             period_end=d["period_end"],
         ),
+        reverse("evaluation:event", args=[event.pk]),
     )
-    if done is None:
-        flash_errors(request, form)
-    return redirect("evaluation:event", pk=event.pk)
 
 
 @require_POST
 @access(Perm.EVALUATION_MANAGE)
 def assessment_compute(request: SignedInRequest, pk: int) -> HttpResponse:
-    row = _managed(Assessment.objects.all(), request, pk)
-    _step(
+    row = eval_access.get_managed(Assessment.objects.all(), request.user, pk)
+    step(
         request,
         lambda: services.assessment_compute(
-            actor=request.user, assessment_=row, version=_version(request)
+            actor=request.user, assessment_=row, version=version_of(request)
         ),
         _("The assessment is computed from the live records."),
     )
@@ -398,7 +363,9 @@ def _regions_by_code(codes: list[str], district: Region) -> list[Region]:
 
 @access(Perm.EVALUATION_MANAGE)
 def route_edit(request: SignedInRequest, pk: int) -> HttpResponse:
-    event = _managed(Event.objects.select_related("cycle__district"), request, pk)
+    event = eval_access.get_managed(
+        Event.objects.select_related("cycle__district"), request.user, pk
+    )
     if event.kind != EventKind.OBSERVATION:
         raise Http404
     candidates = judge_candidates(event.region_path)
@@ -435,7 +402,9 @@ def route_edit(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @access(Perm.EVALUATION_MANAGE)
 def round_create(request: SignedInRequest, pk: int) -> HttpResponse:
-    event = _managed(Event.objects.select_related("cycle__district"), request, pk)
+    event = eval_access.get_managed(
+        Event.objects.select_related("cycle__district"), request.user, pk
+    )
     if event.kind not in (EventKind.ARENA, EventKind.OBSERVATION):
         raise Http404
     form = f.RoundForm(request.POST or None, initial={"title": event.title})
@@ -475,7 +444,7 @@ def round_create(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @access(Perm.EVALUATION_MANAGE)
 def round_panel(request: SignedInRequest, pk: int) -> HttpResponse:
-    round_ = _managed(Round.objects.select_related("event__cycle"), request, pk)
+    round_ = eval_access.get_managed(Round.objects.select_related("event__cycle"), request.user, pk)
     judges = round_.judges.select_related("user").prefetch_related("recusals__entrant__region")
     return render(
         request,
@@ -496,33 +465,27 @@ def round_panel(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_POST
 @access(Perm.EVALUATION_MANAGE)
 def judge_appoint(request: SignedInRequest, pk: int) -> HttpResponse:
-    round_ = _managed(Round.objects.all(), request, pk)
-    form = f.JudgeForm(request.POST, candidates=judge_candidates(round_.region_path))
-    done, _status = submit(
+    round_ = eval_access.get_managed(Round.objects.all(), request.user, pk)
+    return post_inline(
         request,
-        form,
+        f.JudgeForm(request.POST, candidates=judge_candidates(round_.region_path)),
         lambda d: services.judge_appoint(actor=request.user, round_=round_, user=d["user"]),
+        reverse("evaluation:round_panel", args=[round_.pk]),
     )
-    if done is None:
-        flash_errors(request, form)
-    return redirect("evaluation:round_panel", pk=round_.pk)
 
 
 @require_POST
 @access(Perm.EVALUATION_MANAGE)
 def conflict_declare(request: SignedInRequest, pk: int) -> HttpResponse:
-    round_ = _managed(Round.objects.all(), request, pk)
-    form = f.ConflictForm(request.POST, round_=round_)
-    done, _status = submit(
+    round_ = eval_access.get_managed(Round.objects.all(), request.user, pk)
+    return post_inline(
         request,
-        form,
+        f.ConflictForm(request.POST, round_=round_),
         lambda d: services.conflict_declare(
             actor=request.user, judge=d["judge"], entrant=d["entrant"], reason=d["reason"]
         ),
+        reverse("evaluation:round_panel", args=[round_.pk]),
     )
-    if done is None:
-        flash_errors(request, form)
-    return redirect("evaluation:round_panel", pk=round_.pk)
 
 
 # --- 一街一品: a street's own entry and milestones -----------------------------------------------
@@ -571,13 +534,10 @@ def brand_edit(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_POST
 @access(Perm.EVALUATION_REPORT)
 def milestone_add(request: SignedInRequest, pk: int) -> HttpResponse:
-    brand = get_scoped(
-        StreetBrand.objects.select_related("cycle"), request.user, Perm.EVALUATION_REPORT, pk=pk
-    )
-    form = f.MilestoneForm(request.POST)
-    done, _status = submit(
+    brand = eval_access.get_reported(StreetBrand.objects.select_related("cycle"), request.user, pk)
+    return post_inline(
         request,
-        form,
+        f.MilestoneForm(request.POST),
         lambda d: services.milestone_add(
             actor=request.user,
             brand=brand,
@@ -585,10 +545,8 @@ def milestone_add(request: SignedInRequest, pk: int) -> HttpResponse:
             planned_on=d["planned_on"],
             weight=d["weight"],
         ),
+        reverse("evaluation:brand", args=[brand.pk]),
     )
-    if done is None:
-        flash_errors(request, form)
-    return redirect("evaluation:brand", pk=brand.pk)
 
 
 # --- the streets' evaluation tasks ---------------------------------------------------------
@@ -623,39 +581,30 @@ def tasks(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_POST
 @access(Perm.EVALUATION_MANAGE)
 def tasks_set(request: SignedInRequest, pk: int) -> HttpResponse:
-    cycle = _managed(CycleYear.objects.all(), request, pk)
-    form = f.TasksForm(request.POST, streets=_streets(cycle, request.user, Perm.EVALUATION_MANAGE))
-    done, _status = submit(
+    cycle = eval_access.get_managed(CycleYear.objects.all(), request.user, pk)
+    return post_inline(
         request,
-        form,
+        f.TasksForm(request.POST, streets=_streets(cycle, request.user, Perm.EVALUATION_MANAGE)),
         lambda d: services.tasks_set(
             actor=request.user, cycle=cycle, street=d["street"], tasks=d["tasks"]
         ),
+        reverse("evaluation:tasks", args=[cycle.pk]),
+        _("Saved."),
     )
-    if done is None:
-        flash_errors(request, form)
-    else:
-        messages.success(request, _("Saved."))
-    return redirect("evaluation:tasks", pk=cycle.pk)
 
 
 @require_POST
 @access(Perm.EVALUATION_REPORT)
 def task_done(request: SignedInRequest, pk: int) -> HttpResponse:
-    task = get_scoped(
-        StreetTask.objects.select_related("cycle"), request.user, Perm.EVALUATION_REPORT, pk=pk
-    )
-    form = DoneForm(request.POST)
-    done, _status = submit(
+    task = eval_access.get_reported(StreetTask.objects.select_related("cycle"), request.user, pk)
+    return post_inline(
         request,
-        form,
+        DoneForm(request.POST),
         lambda d: services.task_done(
             actor=request.user, task=task, version=d["version"], done_on=d["done_on"]
         ),
+        reverse("evaluation:tasks", args=[task.cycle_id]),
     )
-    if done is None:
-        flash_errors(request, form)
-    return redirect("evaluation:tasks", pk=task.cycle_id)
 
 
 # --- cadres and position inspections --------------------------------------------------------
@@ -681,7 +630,7 @@ def cadre_create(request: SignedInRequest) -> HttpResponse:
 
 @access(Perm.EVALUATION_REPORT)
 def participation_add(request: SignedInRequest, pk: int) -> HttpResponse:
-    cadre = get_scoped(Cadre.objects.all(), request.user, Perm.EVALUATION_REPORT, pk=pk)
+    cadre = eval_access.get_reported(Cadre.objects.all(), request.user, pk)
     form = f.ParticipationForm(request.POST or None)
     return _form_page(
         request,
@@ -706,8 +655,12 @@ def participation_add(request: SignedInRequest, pk: int) -> HttpResponse:
 def inspection_create(request: SignedInRequest) -> HttpResponse:
     positions = scoped(
         ServicePosition.objects.select_related("region"), request.user, Perm.EVALUATION_MANAGE
-    ).order_by("region_path", "name")
-    form = f.InspectionForm(request.POST or None, positions=positions)
+    )
+    form = f.InspectionForm(
+        request.POST or None,
+        positions=positions,
+        search_url=reverse("evaluation:position_search"),
+    )
     return _form_page(
         request,
         form,
@@ -724,6 +677,18 @@ def inspection_create(request: SignedInRequest) -> HttpResponse:
         back=reverse("evaluation:positions"),
         intro=_("Each failed item opens a rectification due in the working days given."),
     )
+
+
+@access(Perm.EVALUATION_MANAGE)
+def position_search(request: SignedInRequest) -> HttpResponse:
+    """The inspection form's position list for what was typed (htmx): options only."""
+    rows = selectors.positions_to_inspect(request.user, request.GET.get("position_q", ""))
+    n = selectors.POSITION_MATCHES
+    context = {
+        "options": [(p.pk, f.position_label(p)) for p in rows[:n]],
+        "more": n if len(rows) > n else 0,
+    }
+    return render(request, "evaluation/_position_options.html", context)
 
 
 # --- the tasks' Excel import (the one import page) -------------------------------------------
@@ -759,3 +724,51 @@ def tasks_template(request: SignedInRequest) -> HttpResponse:
         imports.SHEET, imports.COLUMNS, example, notes=template_notes(imports.COLUMNS)
     )
     return xlsx_response(content, "evaluation-tasks-template.xlsx")
+
+
+# --- a round's paper score sheets, imported by its secretary ---------------------------------
+
+
+def _sheet_import_page(round_: Round) -> ImportPage:
+    def run(user: User, upload: UploadedFile) -> str:
+        result = imports.import_sheets(
+            actor=user, round_=round_, upload=upload, filename=upload.name or ""
+        )
+        return _("Import finished: %(c)s sheets imported and sealed, %(n)s unchanged.") % {
+            "c": result.created,
+            "n": result.unchanged,
+        }
+
+    return ImportPage(
+        key=f"evaluation_sheets_{round_.pk}",
+        title=_("%(round)s: import paper score sheets") % {"round": round_.title},
+        template_url="evaluation:sheets_template",
+        done_url="evaluation:round_panel",
+        run=run,
+        url_args=(round_.pk,),
+        intro=_(
+            "One row per paper sheet: the judge's scores for one entrant, a column per "
+            "criterion. The template lists every judge with every entrant they may score; "
+            "fill in the scores of the sheets handed in and leave the other rows blank. The "
+            "whole file is checked as the judges' own entry checks a sheet (round open, no "
+            "recused entrant, scores within range, one sheet per judge and entrant); if any "
+            "row is wrong nothing is imported. Imported sheets are confirmed and sealed until "
+            "the round closes, marked as imported by you on the judge's behalf. Importing the "
+            "same file again changes nothing."
+        ),
+    )
+
+
+@access(Perm.EVALUATION_MANAGE)
+def sheets_import(request: SignedInRequest, pk: int) -> HttpResponse:
+    round_ = eval_access.get_managed(Round.objects.all(), request.user, pk)
+    return import_page(request, _sheet_import_page(round_))
+
+
+@access(Perm.EVALUATION_MANAGE)
+def sheets_template(request: SignedInRequest, pk: int) -> HttpResponse:
+    round_ = eval_access.get_managed(Round.objects.all(), request.user, pk)
+    columns = imports.sheet_columns(round_)
+    rows = imports.sheet_template_rows(round_)
+    content = write_workbook(imports.SHEETS_SHEET, columns, rows, notes=template_notes(columns))
+    return xlsx_response(content, f"score-sheets-round-{round_.pk}.xlsx")

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,8 +24,9 @@ from gridlight.core.access import (
     scope_for,
     scoped,
 )
-from gridlight.core.forms import Form, date_input
+from gridlight.core.forms import Form
 from gridlight.core.views.common import flash_errors, submit
+from gridlight.evaluation import access as eval_access
 from gridlight.evaluation import services
 from gridlight.evaluation.models import (
     ActionItem,
@@ -36,11 +38,7 @@ from gridlight.evaluation.models import (
     Rectification,
     StreetBrand,
 )
-
-
-class DoneForm(Form):
-    done_on = forms.DateField(label=gettext_lazy("Done on"), widget=date_input())
-    version = forms.IntegerField(widget=forms.HiddenInput)
+from gridlight.evaluation.views.common import DoneForm, post_inline
 
 
 class EvidenceForm(Form):
@@ -63,17 +61,14 @@ def brand_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     )
     form = EvidenceForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
-        get_scoped(StreetBrand.objects.all(), request.user, Perm.EVALUATION_REPORT, pk=pk)
+        eval_access.get_reported(StreetBrand.objects.all(), request.user, pk)
         done, _status = submit(
             request,
             form,
             lambda d: services.evidence_add(
                 actor=request.user,
-                milestone=get_scoped(
-                    Milestone.objects.filter(brand=brand),
-                    request.user,
-                    Perm.EVALUATION_REPORT,
-                    pk=d["milestone"],
+                milestone=eval_access.get_reported(
+                    Milestone.objects.filter(brand=brand), request.user, d["milestone"]
                 ),
                 kind=d["kind"],
                 title=d["title"],
@@ -101,37 +96,29 @@ def brand_detail(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_POST
 @access(Perm.EVALUATION_REPORT)
 def milestone_done(request: SignedInRequest, pk: int) -> HttpResponse:
-    milestone = get_scoped(Milestone.objects.all(), request.user, Perm.EVALUATION_REPORT, pk=pk)
-    form = DoneForm(request.POST)
-    done, _status = submit(
+    milestone = eval_access.get_reported(Milestone.objects.all(), request.user, pk)
+    return post_inline(
         request,
-        form,
+        DoneForm(request.POST),
         lambda d: services.milestone_done(
             actor=request.user, milestone=milestone, version=d["version"], done_on=d["done_on"]
         ),
+        reverse("evaluation:brand", args=[milestone.brand_id]),
     )
-    if done is None:
-        flash_errors(request, form)
-    return redirect("evaluation:brand", pk=milestone.brand_id)
 
 
 @require_POST
 @access(Perm.EVALUATION_REPORT)
 def action_done(request: SignedInRequest, pk: int) -> HttpResponse:
-    item = get_scoped(
-        ActionItem.objects.select_related("event"), request.user, Perm.EVALUATION_REPORT, pk=pk
-    )
-    form = DoneForm(request.POST)
-    done, _status = submit(
+    item = eval_access.get_reported(ActionItem.objects.select_related("event"), request.user, pk)
+    return post_inline(
         request,
-        form,
+        DoneForm(request.POST),
         lambda d: services.action_item_done(
             actor=request.user, item=item, version=d["version"], done_on=d["done_on"]
         ),
+        reverse("evaluation:meetings", args=[item.event.cycle_id]),
     )
-    if done is None:
-        flash_errors(request, form)
-    return redirect("evaluation:meetings", pk=item.event.cycle_id)
 
 
 @access(Perm.EVALUATION_VIEW)
@@ -195,23 +182,17 @@ def positions(request: SignedInRequest) -> HttpResponse:
 @require_POST
 @access(Perm.EVALUATION_REPORT)
 def rectification_fix(request: SignedInRequest, pk: int) -> HttpResponse:
-    row = get_scoped(
-        Rectification.objects.select_related("inspection"),
-        request.user,
-        Perm.EVALUATION_REPORT,
-        pk=pk,
+    row = eval_access.get_reported(
+        Rectification.objects.select_related("inspection"), request.user, pk
     )
-    form = DoneForm(request.POST)
-    done, _status = submit(
+    return post_inline(
         request,
-        form,
+        DoneForm(request.POST),
         lambda d: services.rectification_fix(
             actor=request.user, rectification=row, version=d["version"], fixed_on=d["done_on"]
         ),
+        reverse("evaluation:positions"),
     )
-    if done is None:
-        flash_errors(request, form)
-    return redirect("evaluation:positions")
 
 
 @access(Perm.EVALUATION_VIEW)
