@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -313,6 +313,38 @@ class _EnterpriseCheck:
         return existing
 
 
+class _RowCheck(Protocol):
+    errors: list[RowError]
+
+    def add(self, row: int, cells: dict[str, str]) -> None: ...
+
+
+def _read(
+    upload: IO[bytes],
+    columns: Sequence[Column],
+    sheet: str,
+    check: _RowCheck,
+    summary: ImportSummary,
+    say: Progress,
+) -> None:
+    """Every row of a roster's sheet through ``check.add`` (no query), until MAX_ERRORS."""
+    say(5, _("Reading and checking the rows"))
+    with open_table(upload, columns, sheet=sheet) as table:
+        for row, cells in table.rows(as_text=True):
+            summary.rows += 1
+            check.add(row, cells)
+            if len(check.errors) >= MAX_ERRORS:
+                break
+        if not summary.rows and not check.errors:
+            check.errors += table.no_data()
+    say(60, _("Checking against the register"))
+
+
+def _refuse_if_any(errors: list[RowError]) -> None:
+    if errors:
+        raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.column))[:MAX_ERRORS])
+
+
 def import_enterprises(
     *, actor: User, upload: IO[bytes], filename: str = "", progress: Progress | None = None
 ) -> ImportSummary:
@@ -325,21 +357,10 @@ def import_enterprises(
     say = progress or (lambda _p, _m: None)
     summary = ImportSummary()
     check = _EnterpriseCheck(actor)
-    say(5, _("Reading and checking the rows"))
-    with open_table(upload, ENTERPRISE_COLUMNS, sheet=ENTERPRISE_SHEET) as table:
-        for row, cells in table.rows(as_text=True):
-            summary.rows += 1
-            check.add(row, cells)
-            if len(check.errors) >= MAX_ERRORS:
-                break
-        if not summary.rows and not check.errors:
-            check.errors += table.no_data()
-    say(60, _("Checking against the register"))
+    _read(upload, ENTERPRISE_COLUMNS, ENTERPRISE_SHEET, check, summary, say)
     with transaction.atomic():
         existing = check.against_register()
-        if check.errors:
-            errors = sorted(check.errors, key=lambda e: (e.row, e.column))
-            raise ImportRejected(errors[:MAX_ERRORS])
+        _refuse_if_any(check.errors)
         say(70, _("Writing"))
         written = _write_enterprises(actor, check.rows, existing, summary)
         profiles_changed("enterprise", written)
@@ -694,21 +715,10 @@ def import_talents(
 def _import_talents(actor: User, upload: IO[bytes], filename: str, say: Progress) -> ImportSummary:
     summary = ImportSummary()
     check = _TalentCheck(actor)
-    say(5, _("Reading and checking the rows"))
-    with open_table(upload, TALENT_COLUMNS, sheet=TALENT_SHEET) as table:
-        for row, cells in table.rows(as_text=True):
-            summary.rows += 1
-            check.add(row, cells)
-            if len(check.errors) >= MAX_ERRORS:
-                break
-        if not summary.rows and not check.errors:
-            check.errors += table.no_data()
-    say(60, _("Checking against the register"))
+    _read(upload, TALENT_COLUMNS, TALENT_SHEET, check, summary, say)
     with transaction.atomic():
         employers, existing = check.against_register()
-        if check.errors:
-            errors = sorted(check.errors, key=lambda e: (e.row, e.column))
-            raise ImportRejected(errors[:MAX_ERRORS])
+        _refuse_if_any(check.errors)
         say(70, _("Writing"))
         _write_talents(actor, check.rows, employers, existing, summary)
         audit.record(
