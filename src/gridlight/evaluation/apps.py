@@ -40,7 +40,11 @@ class EvaluationConfig(AppConfig):
         register_actions(
             "eval_sheet",
             _("Score sheet"),
-            {"save": _("saved"), "confirm": _("confirmed and sealed")},
+            {
+                "save": _("saved"),
+                "confirm": _("confirmed and sealed"),
+                "import": _("imported from paper for the judge"),
+            },
         )
         register_actions(
             "eval_assessment",
