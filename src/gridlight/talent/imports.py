@@ -743,26 +743,9 @@ def _write_talents(
     new: list[_TalentRow] = []
     changed: list[Talent] = []
     moved: dict[str, list[int]] = {}
-    events: list[tuple[Any, ...]] = []
-    label = actor.get_username()
-    ip = audit.current_ip.get()
+    audit_rows = _AuditRows(actor, now, "talent.talent")
+    event = audit_rows.add
     changed_word = _("changed")
-
-    def event(action: str, pk: int, name: str, path: str, changes: dict[str, Any]) -> None:
-        events.append(
-            (
-                now,
-                actor.pk,
-                label,
-                action,
-                "talent.talent",
-                ip,
-                str(pk),
-                name[:200],
-                path,
-                json.dumps(changes, cls=DjangoJSONEncoder, ensure_ascii=False),
-            )
-        )
 
     for r in rows:
         v = r.values
@@ -841,22 +824,7 @@ def _write_talents(
         for c in r.children
     ]
     bulk_insert(Child._meta.db_table, ["talent_id", "name", "birth_date"], children)
-    bulk_insert(
-        AuditEvent._meta.db_table,
-        [
-            "at",
-            "actor_id",
-            "actor_label",
-            "action",
-            "object_type",
-            "ip",
-            "object_id",
-            "object_label",
-            "region_path",
-            "changes",
-        ],
-        events,
-    )
+    audit_rows.write()
     summary.created, summary.updated = len(new), len(changed)
     # Re-matched against the policies once committed, as a talent changed by hand is.
     profiles_changed("talent", [*ids.values(), *(t.pk for t in changed)])
