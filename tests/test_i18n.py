@@ -89,3 +89,32 @@ def test_catalogues_compile_without_gnu_gettext(tmp_path: Path) -> None:
     assert compile_catalogues(tmp_path) == []  # up to date: nothing rewritten
     with (target / "django.mo").open("rb") as mo:
         assert gettext.GNUTranslations(mo).gettext("Sign in") == "登录"
+
+
+def test_every_translation_keeps_its_placeholders() -> None:
+    """A msgstr whose %-placeholders differ from its msgid's breaks the page that formats it
+    (a KeyError or "not enough arguments" at render time), and GNU msgfmt --check refuses the
+    catalogue. Entries marked python-format must carry the same placeholders; a "%" that is not
+    a placeholder must not be marked python-format at all."""
+    import re
+
+    directive = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?([diouxXeEfFgGcrsa%])|%")
+
+    def placeholders(text: str) -> list[str] | None:
+        found = []
+        for match in directive.finditer(text):
+            if match.group(0) == "%":
+                return None  # a bare "%": not a valid format string
+            if match.group(2) != "%":
+                found.append(match.group(1) or match.group(2))
+        return sorted(found)
+
+    wrong = []
+    for entry in polib.pofile(str(PO)):
+        if "python-format" not in entry.flags:
+            continue
+        expected = placeholders(entry.msgid)
+        for text in [entry.msgstr, *entry.msgstr_plural.values()]:
+            if text and (expected is None or placeholders(text) != expected):
+                wrong.append(entry.msgid)
+    assert wrong == []
