@@ -226,14 +226,29 @@ class Workload:
     unassigned_talents: int
     unassigned_enterprises: int
     month_start: date
+    talents: int  # every talent in scope, served or not
+
+
+def _due_counts(day: date, column: str) -> dict[str, Count]:
+    """A caseload's overdue and due-soon counts on ``day``, counting ``column``: one never null
+    in the rows counted and held by the caseload index read (PostgreSQL's indexes do not hold
+    the key, and ``COUNT(id)`` would visit the table)."""
+    soon = day + timedelta(days=SOON_DAYS)
+    return {
+        "overdue": Count(column, filter=_section_q("overdue", day)),
+        "soon": Count(column, filter=Q(next_contact_due__gte=day, next_contact_due__lte=soon)),
+    }
 
 
 def workload(viewer: Viewer, *, today: date | None = None) -> Workload:
     """Each visible commissioner's cases by level, overdue and due-soon counts and contacts
-    this month, plus the talents and key enterprises nobody serves yet: five queries."""
+    this month, plus the talents and key enterprises nobody serves yet: five queries.
+
+    The talents are counted in one grouped query over the scope (per commissioner and level,
+    the unserved under none), read from the covering index ``talent_caseload_level``: its
+    rows give the loads, the unserved and the talents in scope (the figures' first)."""
     day = today or timezone.localdate()
     month = day.replace(day=1)
-    soon = day + timedelta(days=SOON_DAYS)
     users = list(commissioners_visible(viewer).select_related("commissioner_profile"))
     loads = {u.pk: Load(u) for u in users}
     for u in users:
@@ -241,30 +256,26 @@ def workload(viewer: Viewer, *, today: date | None = None) -> Workload:
         loads[u.pk].office_phone = profile.office_phone if profile else ""
         loads[u.pk].active = bool(profile and profile.active)
     ids = list(loads)
-    # Counting a column of the caseload indexes (never null here), not ``id``: PostgreSQL's
-    # indexes do not hold the key, and COUNT(id) would visit the table.
-    due = {
-        "overdue": Count("commissioner_id", filter=_section_q("overdue", day)),
-        "soon": Count(
-            "commissioner_id", filter=Q(next_contact_due__gte=day, next_contact_due__lte=soon)
-        ),
-    }
+    talents = unassigned = 0
     for row in (
         _cases(Talent, viewer)
-        .filter(commissioner_id__in=ids)
         .values("commissioner_id", "level")
-        .annotate(n=Count("commissioner_id"), **due)
+        .annotate(n=Count("*"), **_due_counts(day, "level"))
         .order_by()
     ):
-        load = loads[row["commissioner_id"]]
-        load.by_level[row["level"]] = row["n"]
-        load.overdue += row["overdue"]
-        load.soon += row["soon"]
+        talents += row["n"]
+        load = loads.get(row["commissioner_id"])
+        if row["commissioner_id"] is None:
+            unassigned += row["n"]
+        elif load is not None:  # a commissioner the viewer does not arrange: counted above
+            load.by_level[row["level"]] = row["n"]
+            load.overdue += row["overdue"]
+            load.soon += row["soon"]
     for row in (
         _cases(Enterprise, viewer)
         .filter(commissioner_id__in=ids)
         .values("commissioner_id")
-        .annotate(n=Count("commissioner_id"), **due)
+        .annotate(n=Count("*"), **_due_counts(day, "commissioner_id"))
         .order_by()
     ):
         load = loads[row["commissioner_id"]]
@@ -279,27 +290,19 @@ def workload(viewer: Viewer, *, today: date | None = None) -> Workload:
         .order_by()
     ):
         loads[row["commissioner_id"]].contacts_this_month = row["n"]
-    unassigned = _cases(Talent, viewer).filter(commissioner__isnull=True).count()
     key = EnterpriseTag.objects.filter(kind=TagKind.KEY_INTRODUCED).values("enterprise_id")
     unassigned_e = _cases(Enterprise, viewer).filter(commissioner__isnull=True, pk__in=key).count()
-    return Workload([loads[u.pk] for u in users], unassigned, unassigned_e, month)
+    return Workload([loads[u.pk] for u in users], unassigned, unassigned_e, month, talents)
 
 
 def load_of(viewer: Viewer, commissioner: User, *, today: date) -> Load:
     """One commissioner's figures (the caseload page's head): three queries."""
     load = Load(commissioner)
-    soon = today + timedelta(days=SOON_DAYS)
-    due = {
-        "overdue": Count("commissioner_id", filter=_section_q("overdue", today)),
-        "soon": Count(
-            "commissioner_id", filter=Q(next_contact_due__gte=today, next_contact_due__lte=soon)
-        ),
-    }
     for row in (
         _cases(Talent, viewer)
         .filter(commissioner_id=commissioner.pk)
         .values("level")
-        .annotate(n=Count("commissioner_id"), **due)
+        .annotate(n=Count("*"), **_due_counts(today, "level"))
         .order_by()
     ):
         load.by_level[row["level"]] = row["n"]
@@ -308,7 +311,7 @@ def load_of(viewer: Viewer, commissioner: User, *, today: date) -> Load:
     e = (
         _cases(Enterprise, viewer)
         .filter(commissioner_id=commissioner.pk)
-        .aggregate(n=Count("commissioner_id"), **due)
+        .aggregate(n=Count("*"), **_due_counts(today, "commissioner_id"))
     )
     load.enterprises = e["n"]
     load.overdue += e["overdue"]
@@ -354,8 +357,9 @@ class Figures:
 SRDI_LEVELS = (TagLevel.MUNICIPAL, TagLevel.PROVINCIAL, TagLevel.NATIONAL)
 
 
-def figures(viewer: Viewer) -> Figures:
-    """The talent figures within ``viewer``'s scope: five queries."""
+def figures(viewer: Viewer, *, talents: int | None = None) -> Figures:
+    """The talent figures within ``viewer``'s scope: five queries, four when the caller has
+    counted the ``talents`` in scope already (the workload page, :func:`workload`)."""
     enterprises = enterprises_visible(viewer).values("pk")
     tags = EnterpriseTag.objects.filter(enterprise_id__in=enterprises)
     key = tags.filter(kind=TagKind.KEY_INTRODUCED).values("enterprise_id")
@@ -367,7 +371,7 @@ def figures(viewer: Viewer) -> Figures:
     platforms = RdPlatform.objects.filter(enterprise_id__in=enterprises, level="municipal").count()
     solved = solved_by_category(viewer)
     return Figures(
-        talents=talents_visible(viewer).count(),
+        talents=talents_visible(viewer).count() if talents is None else talents,
         key_enterprises=counts["key"],
         key_srdi=key_srdi,
         listing_reserve=counts["reserve"],
