@@ -297,7 +297,7 @@ def workload(request: SignedInRequest) -> HttpResponse:
         "talent/caseload/workload.html",
         {
             "workload": w,
-            "figures": selectors.figures(request.user, talents=w.talents),
+            "figures": selectors.figures(request.user),
             "chart": chart,
             "today": today,
             "levels": "ABCDE",
