@@ -22,7 +22,7 @@ TABLES = ("talent_talent", "talent_enterprise", "talent_talentproblem", "talent_
 
 def _applies(schema_editor: Any) -> bool:
     connection = schema_editor.connection
-    return connection.vendor == "postgresql" and connection.pg_version >= 140000
+    return bool(connection.vendor == "postgresql" and connection.pg_version >= 140000)
 
 
 def create(apps: Any, schema_editor: Any) -> None:
