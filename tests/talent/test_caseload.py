@@ -10,12 +10,15 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.models import AuditEvent
 from gridlight.talent import caseload as services
+from gridlight.talent import caseload_selectors as selectors
+from gridlight.talent.access import talents_visible
 from gridlight.talent.models import Cadence, CommissionerProfile, ServiceLog, Talent
 from tests.conftest import CANARY, World, login
 from tests.factories import UserFactory, assign
@@ -192,10 +195,57 @@ def _queries(client: object, url: str) -> int:
 def test_caseload_and_workload_pages_run_fixed_queries(world: World) -> None:
     admin = login(world.users["district_admin"])
     pk = world.caseload.commissioner.pk
-    pages = [f"/talent/caseload/commissioners/{pk}/", "/talent/caseload/workload/"]
+    pages = [
+        f"/talent/caseload/commissioners/{pk}/",
+        "/talent/caseload/workload/",
+        "/api/v1/caseload/workload",
+        "/api/v1/caseload/figures",
+    ]
     small = [_queries(admin, url) for url in pages]
     _more_talents(world, 120)
     assert [_queries(admin, url) for url in pages] == small
+
+
+def test_workload_and_figures_count_the_talents_in_scope(world: World) -> None:
+    """The workload's talents per commissioner and level, its due counts and its unserved
+    talents, and the figures' talents, each equal to the records counted plainly: with a
+    talent nobody serves and one served by a commissioner the district does not arrange (in
+    the figures, in nobody's load), and none of the other district's."""
+    today = timezone.localdate()
+    street = world.open_street
+    twin = world.twins["talent_commissioner"]
+    for name, commissioner, region in (
+        ("无专员人才", None, street),
+        ("邻区专员人才", twin, street),
+        ("邻区人才", twin, world.other_district),
+    ):
+        Talent.objects.create(
+            name=name,
+            street=region,
+            region_path=region.path,
+            level="C",
+            commissioner=commissioner,
+            next_contact_due=today + timedelta(days=3),
+        )
+    admin = world.users["district_admin"]
+    w = selectors.workload(admin, today=today)
+    in_scope = talents_visible(admin)
+    assert w.unassigned_talents == in_scope.filter(commissioner__isnull=True).count() == 1
+    (load,) = [x for x in w.loads if x.commissioner == world.caseload.commissioner]
+    mine = in_scope.filter(commissioner=world.caseload.commissioner)
+    by_level = dict(mine.values_list("level").annotate(n=Count("pk")).order_by())
+    assert load.by_level == by_level == {"B": 1, "D": 1}
+    # The secret talent ten days overdue, the secret enterprise due today (soon).
+    assert (load.overdue, load.soon, load.enterprises) == (1, 1, 2)
+    assert twin not in [x.commissioner for x in w.loads]
+    assert selectors.figures(admin).talents == in_scope.count() == 4
+    page = login(admin).get("/talent/caseload/workload/").content.decode()
+    assert 'data-testid="fig-talents">4<' in page
+    # The other district's administrator: its one talent, in its commissioner's load.
+    other = world.twins["district_admin"]
+    assert selectors.figures(other).talents == 1
+    loads = selectors.workload(other, today=today).loads
+    assert [x.by_level for x in loads if x.commissioner == twin] == [{"C": 1}]
 
 
 def test_caseload_page_lists_the_most_overdue_first(world: World) -> None:

@@ -482,9 +482,13 @@ def solved_by_category(viewer: Viewer) -> dict[str, int]:
     if is_public_user(viewer):
         own = solved_problems(viewer).values_list("category").annotate(n=Count("pk"))
         return dict(own.order_by())
+    # Read through the roll-up's commissioner index (a few thousand rows over the years), the
+    # scope compared on each: a district-wide range of the path index walks every commissioner's
+    # rows too (90,000 at 100,000 problems, 0.1 s).
     months = (
-        ProblemMonth.objects.filter(
-            scope_for(viewer, Perm.TALENT_VIEW).q("region_path"),
+        ProblemMonth.objects.alias(scope_path=Unindexed("region_path"))
+        .filter(
+            scope_for(viewer, Perm.TALENT_VIEW).q("scope_path"),
             commissioner_id=ProblemMonth.ALL_COMMISSIONERS,
         )
         .exclude(category=ProblemMonth.ALL_CATEGORIES)
