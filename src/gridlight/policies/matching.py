@@ -32,6 +32,7 @@ import operator
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -342,9 +343,11 @@ class Writer:
     created: int = 0
     changed: int = 0
     db_now: Any = None  # ``now`` as the database driver takes it (adapted once, not per row)
+    run_id: int = 0
 
     def __post_init__(self) -> None:
         self.db_now = connection.ops.adapt_datetimefield_value(self.now)
+        self.run_id = self.run.pk
         self._fk = _SUBJECT_FKS[list(SUBJECT_FK).index(self.subject_type)]
 
     def add(self, sid: int, path: str, cell: Cell) -> None:
@@ -378,7 +381,7 @@ class Writer:
         """One met or unknown verdict: inserted, updated, or left alone when unchanged."""
         now = self.db_now
         met_at = now if state == MatchState.MET else None
-        old = self.stored.get((sid, prep.version_id))
+        old = self.stored.get((sid, prep.version_id)) if self.stored else None
         if old is None:
             self.inserts.append(
                 (
@@ -397,8 +400,8 @@ class Writer:
                     explanation,
                     digest,
                     True,
-                    self.run.pk,
-                    self.run.pk,
+                    self.run_id,
+                    self.run_id,
                     now,
                     now,
                     now,
@@ -425,7 +428,7 @@ class Writer:
                 explanation,
                 digest,
                 is_new,
-                self.run.pk,
+                self.run_id,
                 now,
                 now,
                 met_at,
@@ -437,9 +440,11 @@ class Writer:
     def flush(self, force: bool = False) -> None:
         if not force and len(self.inserts) + len(self.updates) < CHUNK:
             return
+        if not self.inserts and not self.updates:
+            return
         table = Match._meta.db_table
         json_cast = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-        with transaction.atomic():
+        with _writing():
             bulk_insert(table, INSERT_COLUMNS, self.inserts, typed=True)
             if self.updates:
                 with connection.cursor() as cur:
@@ -453,6 +458,24 @@ class Writer:
                     )
         self.inserts.clear()
         self.updates.clear()
+
+
+@contextmanager
+def _writing(durable: bool = False) -> Iterator[None]:
+    """A transaction of a run's writes, or part of the caller's with no savepoint (nothing
+    here is rolled back alone). On PostgreSQL a transaction of its own commits without waiting
+    for its WAL to reach the disk (``synchronous_commit = off``), unless ``durable``: the
+    matches are derived from the profiles and the catalogue and rewritten by the next run, so a
+    crash loses at most the last fraction of a second of runs, never consistency. Pushes are
+    always durable (``_push_chunk``, and ``match_one`` with pushes): a notice the sender has
+    delivered must not be lost, or a later run would push again — and their commit makes every
+    earlier match they were made from durable too."""
+    own = not connection.in_atomic_block
+    with transaction.atomic(savepoint=False):
+        if own and not durable and connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SET LOCAL synchronous_commit = off")
+        yield
 
 
 def _stored(subject_type: str, ids: Sequence[int] | None) -> dict[tuple[int, int], Stored]:
@@ -532,7 +555,7 @@ def _close(writer: Writer, in_force: set[int], ids: Sequence[int] | None) -> tup
             cur.execute(sql, ps)
             return int(cur.rowcount)
 
-    with transaction.atomic():
+    with _writing():
         withdrawn = _update_ids(
             "status = %s, state = %s, is_new = %s, withdrawn_at = %s, changed_at = %s, "
             "evaluated_at = %s, last_run_id = %s",
@@ -963,7 +986,7 @@ def match_one(
     if obj is None:
         return None
     # One transaction: the subject's rows, its run and its pushes together (and one commit).
-    with translation.override(_language()), transaction.atomic():
+    with translation.override(_language()), _writing(durable=push):
         preps = [p for p in prepared(subject_type, day) if _applies(p, obj.region_path)]
         values = subject.values(obj, day)
         provenance = getattr(subject, "provenance", None)
