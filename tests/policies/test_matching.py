@@ -232,3 +232,39 @@ def test_the_set_based_run_writes_exactly_what_the_one_subject_path_writes(
     # And the set-based run finds nothing to rewrite in what the one-subject path wrote.
     run = matching.match_all(subject_type, push=False)
     assert (run.created, run.changed, run.withdrawn) == (0, 0, 0)
+
+
+def test_keys_not_checked_by_the_database_still_protect_and_cascade(
+    catalogue: dict[str, Any],
+) -> None:
+    """The version and subject keys of a match are not checked by the database (a run writes
+    hundreds of thousands of rows): the ORM still refuses to delete a version with matches and
+    deletes a subject's matches with it."""
+    from django.db.models import ProtectedError
+
+    owner = catalogue["doctor"]
+    m = Match.objects.filter(subject_type="talent", subject_id=owner.pk).first()
+    assert m is not None
+    with pytest.raises(ProtectedError), transaction.atomic():
+        m.version.delete()
+    assert Match.objects.filter(pk=m.pk).exists()
+    mine = Match.objects.filter(subject_type="talent", subject_id=owner.pk)
+    assert mine.exists()
+    type(owner).objects.filter(pk=owner.pk).delete()
+    assert not mine.exists()
+
+
+def test_one_subject_run_clears_new_on_its_own_rows_only(catalogue: dict[str, Any]) -> None:
+    """Clearing "new" is one statement scoped to the run's subjects: a run for one talent
+    clears its unchanged rows' flag and leaves every other subject's alone."""
+    owner = catalogue["doctor"]
+    talents = Match.objects.filter(subject_type="talent", status=MatchStatus.CURRENT)
+    talents.update(is_new=True)  # as after a run that found them all
+    others = talents.exclude(subject_id=owner.pk)
+    assert others.filter(is_new=True).count() == others.count() > 0
+    assert talents.filter(subject_id=owner.pk, is_new=True).exists()
+    run = matching.match_one("talent", owner.pk, push=False)
+    assert run is not None
+    assert (run.created, run.changed, run.withdrawn) == (0, 0, 0)
+    assert not talents.filter(subject_id=owner.pk, is_new=True).exists()
+    assert others.filter(is_new=True).count() == others.count()

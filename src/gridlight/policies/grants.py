@@ -187,6 +187,7 @@ def grant_candidates(version: PolicyVersion) -> QuerySet[Match]:
     ).values("subject_key")
     return (
         Match.objects.filter(
+            policy_id=version.policy_id,  # through ``match_policy``: the version has no index
             version=version,
             status=MatchStatus.CURRENT,
             state=MatchState.MET,

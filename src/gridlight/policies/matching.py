@@ -32,6 +32,7 @@ import operator
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -40,7 +41,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from gridlight.core.bulk import bulk_insert
+from gridlight.core.bulk import bulk_insert, in_list
 from gridlight.core.idcard import age_on
 from gridlight.policies.benefits import Offer, compute, resolve_groups
 from gridlight.policies.definition import STATES, CompiledPolicy, Result, evaluate
@@ -338,14 +339,15 @@ class Writer:
     stored: dict[tuple[int, int], Stored] = field(default_factory=dict)
     inserts: list[tuple[Any, ...]] = field(default_factory=list)
     updates: list[tuple[Any, ...]] = field(default_factory=list)
-    unmark_new: list[int] = field(default_factory=list)
     seen: set[int] = field(default_factory=set)
     created: int = 0
     changed: int = 0
     db_now: Any = None  # ``now`` as the database driver takes it (adapted once, not per row)
+    run_id: int = 0
 
     def __post_init__(self) -> None:
         self.db_now = connection.ops.adapt_datetimefield_value(self.now)
+        self.run_id = self.run.pk
         self._fk = _SUBJECT_FKS[list(SUBJECT_FK).index(self.subject_type)]
 
     def add(self, sid: int, path: str, cell: Cell) -> None:
@@ -379,7 +381,7 @@ class Writer:
         """One met or unknown verdict: inserted, updated, or left alone when unchanged."""
         now = self.db_now
         met_at = now if state == MatchState.MET else None
-        old = self.stored.get((sid, prep.version_id))
+        old = self.stored.get((sid, prep.version_id)) if self.stored else None
         if old is None:
             self.inserts.append(
                 (
@@ -398,8 +400,8 @@ class Writer:
                     explanation,
                     digest,
                     True,
-                    self.run.pk,
-                    self.run.pk,
+                    self.run_id,
+                    self.run_id,
                     now,
                     now,
                     now,
@@ -410,9 +412,8 @@ class Writer:
             return
         self.seen.add(old.id)
         # Unchanged (a subject that moved street is rewritten: its path scopes who sees it).
+        # Its "new" flag is cleared by ``_close``, in one statement for the run.
         if old.digest == digest and old.status == MatchStatus.CURRENT and old.region_path == path:
-            if old.is_new:
-                self.unmark_new.append(old.id)
             return
         is_new = old.state != state or old.status != MatchStatus.CURRENT
         self.updates.append(
@@ -427,7 +428,7 @@ class Writer:
                 explanation,
                 digest,
                 is_new,
-                self.run.pk,
+                self.run_id,
                 now,
                 now,
                 met_at,
@@ -439,10 +440,12 @@ class Writer:
     def flush(self, force: bool = False) -> None:
         if not force and len(self.inserts) + len(self.updates) < CHUNK:
             return
+        if not self.inserts and not self.updates:
+            return
         table = Match._meta.db_table
         json_cast = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-        with transaction.atomic():
-            bulk_insert(table, INSERT_COLUMNS, self.inserts)
+        with _writing():
+            bulk_insert(table, INSERT_COLUMNS, self.inserts, typed=True)
             if self.updates:
                 with connection.cursor() as cur:
                     cur.executemany(
@@ -457,28 +460,50 @@ class Writer:
         self.updates.clear()
 
 
+@contextmanager
+def _writing(durable: bool = False) -> Iterator[None]:
+    """A transaction of a run's writes, or part of the caller's with no savepoint (nothing
+    here is rolled back alone). On PostgreSQL a transaction of its own commits without waiting
+    for its WAL to reach the disk (``synchronous_commit = off``), unless ``durable``: the
+    matches are derived from the profiles and the catalogue and rewritten by the next run, so a
+    crash loses at most the last fraction of a second of runs, never consistency. Pushes are
+    always durable (``_push_chunk``, and ``match_one`` with pushes): a notice the sender has
+    delivered must not be lost, or a later run would push again — and their commit makes every
+    earlier match they were made from durable too."""
+    own = not connection.in_atomic_block
+    with transaction.atomic(savepoint=False):
+        if own and not durable and connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SET LOCAL synchronous_commit = off")
+        yield
+
+
 def _stored(subject_type: str, ids: Sequence[int] | None) -> dict[tuple[int, int], Stored]:
     """The stored matches of these subjects that a run may change (not superseded ones)."""
-    table = Match._meta.db_table
     sql = (
         f"SELECT id, subject_id, version_id, state, status, digest, is_new, region_path "  # noqa: S608
-        f"FROM {table} "
-        f"WHERE subject_type = %s AND status <> %s"
+        f"FROM {Match._meta.db_table} WHERE subject_type = %s AND status <> %s"
     )
+    params: list[Any] = [subject_type, MatchStatus.SUPERSEDED]
+    if ids is not None:
+        sql, params = _of_subjects(sql, params, ids)
     out: dict[tuple[int, int], Stored] = {}
     make = Stored._make
     with connection.cursor() as cur:
-        for chunk in _chunks(ids) if ids is not None else [None]:
-            params: list[Any] = [subject_type, MatchStatus.SUPERSEDED]
-            part = sql
-            if chunk is not None:
-                part += f" AND subject_id IN ({', '.join(['%s'] * len(chunk))})"
-                params += chunk
-            cur.execute(part, params)
-            while rows := cur.fetchmany(20000):
-                for row in rows:
-                    out[(row[1], row[2])] = make(row)
+        cur.execute(sql, params)
+        while rows := cur.fetchmany(20000):
+            for row in rows:
+                out[(row[1], row[2])] = make(row)
     return out
+
+
+def _of_subjects(sql: str, params: list[Any], ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """``sql`` narrowed to these subjects (one parameter, whatever their number); a single
+    subject as ``subject_id = %s``, which every database plans through the unique index."""
+    if len(ids) == 1:
+        return sql + " AND subject_id = %s", [*params, ids[0]]
+    cond, ps = in_list("subject_id", ids)
+    return f"{sql} AND {cond}", [*params, *ps]
 
 
 def _chunks(ids: Sequence[int], size: int = 900) -> Iterator[list[int]]:
@@ -487,45 +512,72 @@ def _chunks(ids: Sequence[int], size: int = 900) -> Iterator[list[int]]:
 
 
 def _update_ids(assignments: str, params: list[Any], ids: list[int], where: str = "") -> int:
-    """``UPDATE`` the matches with these ids (``assignments`` and ``where`` are our own SQL,
-    never input)."""
-    total = 0
+    """``UPDATE`` the matches with these ids, in one statement (``assignments`` and ``where``
+    are our own SQL, never input)."""
+    if not ids:
+        return 0
+    cond, ps = in_list("id", ids) if len(ids) > 1 else ("id = %s", [ids[0]])
     also = f" AND {where}" if where else ""
     with connection.cursor() as cur:
-        for chunk in _chunks(ids):
-            cur.execute(
-                f"UPDATE {Match._meta.db_table} SET {assignments} "  # noqa: S608
-                f"WHERE id IN ({', '.join(['%s'] * len(chunk))}){also}",
-                [*params, *chunk],
-            )
-            total += cur.rowcount
-    return total
+        cur.execute(
+            f"UPDATE {Match._meta.db_table} SET {assignments} WHERE {cond}{also}",  # noqa: S608
+            [*params, *ps],
+        )
+        return int(cur.rowcount)
 
 
-def _close(writer: Writer, in_force: set[int], now: datetime) -> tuple[int, int]:
+def _close(writer: Writer, in_force: set[int], ids: Sequence[int] | None) -> tuple[int, int]:
     """Withdraw the current matches a run no longer found (not deleted: marked), clear "new"
-    on the unchanged, and supersede matches of versions no longer in force."""
-    stored = writer.stored
+    on the ones it found unchanged, and supersede matches of versions no longer in force: one
+    statement each, for the run's subjects (``ids``; all of the type when None), each left out
+    when the rows read before the run show it has nothing to do.
+
+    The rows the run wrote carry its id in ``last_run_id`` (withdrawing sets it too): what is
+    left current, in force and still "new" is what the run found unchanged."""
+    stored = writer.stored.values()
     gone = [
         s.id
-        for s in stored.values()
+        for s in stored
         if s.id not in writer.seen and s.version_id in in_force and s.status == MatchStatus.CURRENT
     ]
-    old = [s.id for s in stored.values() if s.version_id not in in_force]
     at, run = writer.db_now, writer.run.pk
-    with transaction.atomic():
+    versions, version_params = in_list("version_id", sorted(in_force))
+
+    def update(assignments: str, params: list[Any], where: str, where_params: list[Any]) -> int:
+        sql = (
+            f"UPDATE {Match._meta.db_table} SET {assignments} "  # noqa: S608
+            f"WHERE subject_type = %s AND {where}"
+        )
+        ps = [*params, writer.subject_type, *where_params]
+        if ids is not None:
+            sql, ps = _of_subjects(sql, ps, ids)
+        with connection.cursor() as cur:
+            cur.execute(sql, ps)
+            return int(cur.rowcount)
+
+    with _writing():
         withdrawn = _update_ids(
             "status = %s, state = %s, is_new = %s, withdrawn_at = %s, changed_at = %s, "
             "evaluated_at = %s, last_run_id = %s",
             [MatchStatus.WITHDRAWN, MatchState.NOT_MET, True, at, at, at, run],
             gone,
         )
-        _update_ids("is_new = %s", [False], writer.unmark_new)
-        superseded = _update_ids(
-            "status = %s, changed_at = %s, last_run_id = %s",
-            [MatchStatus.SUPERSEDED, at, run],
-            old,
-        )
+        if any(s.is_new for s in stored):
+            update(
+                "is_new = %s",
+                [False],
+                f"is_new AND status = %s AND {versions} "
+                "AND (last_run_id IS NULL OR last_run_id <> %s)",
+                [MatchStatus.CURRENT, *version_params, run],
+            )
+        superseded = 0
+        if any(s.version_id not in in_force for s in stored):
+            superseded = update(
+                "status = %s, changed_at = %s, last_run_id = %s",
+                [MatchStatus.SUPERSEDED, at, run],
+                f"status <> %s AND NOT ({versions})",
+                [MatchStatus.SUPERSEDED, *version_params],
+            )
     return withdrawn, superseded
 
 
@@ -576,7 +628,7 @@ def _match_all(
     receiving = receiving_for(subject_type, ids)
     subjects = _evaluate_all(subject, preps, day, ids, writer, receiving) if preps else 0
     writer.flush(force=True)
-    withdrawn, superseded = _close(writer, {p.version_id for p in preps}, now)
+    withdrawn, superseded = _close(writer, {p.version_id for p in preps}, ids)
     run.subjects = subjects
     run.created, run.changed = writer.created, writer.changed
     run.withdrawn, run.superseded = withdrawn, superseded
@@ -934,7 +986,7 @@ def match_one(
     if obj is None:
         return None
     # One transaction: the subject's rows, its run and its pushes together (and one commit).
-    with translation.override(_language()), transaction.atomic():
+    with translation.override(_language()), _writing(durable=push):
         preps = [p for p in prepared(subject_type, day) if _applies(p, obj.region_path)]
         values = subject.values(obj, day)
         provenance = getattr(subject, "provenance", None)
@@ -947,9 +999,7 @@ def match_one(
         for c in cells:
             writer.add(pk, obj.region_path, c)
         writer.flush(force=True)
-        run.withdrawn, run.superseded = _close(
-            writer, {p.version_id for p in preps}, run.started_at
-        )
+        run.withdrawn, run.superseded = _close(writer, {p.version_id for p in preps}, [pk])
         run.subjects = 1
         run.created, run.changed = writer.created, writer.changed
         if push:
