@@ -112,13 +112,18 @@ def gateway() -> SmsGateway:
 
 def send_pending(batch: int = 500, sms: SmsGateway | None = None) -> int:
     """Deliver pending notices, one transaction per batch, until none is left that no other
-    sender holds; returns how many this call delivered."""
+    sender holds; returns how many this call delivered.
+
+    Each batch starts after the last notice the previous one took: a notice whose SMS failed
+    is tried again on the next call, not in a loop, and the index of pending notices is not
+    walked again from its start past the entries of those just sent. A notice committed late
+    with a smaller id (its transaction began earlier) is left to the next call."""
     sms = sms or gateway()
     total = 0
-    failed: set[int] = set()  # SMS failed in this call: tried again next call, not in a loop
+    after = 0
     while True:
         with transaction.atomic():
-            delivered, taken = _send_batch(batch, sms, failed)
+            delivered, taken, after = _send_batch(batch, sms, after)
         total += delivered
         if taken < batch:
             return total
@@ -145,15 +150,15 @@ class _Ticket(NamedTuple):
 MESSAGE_COLUMNS = ["notice_id", "user_id", "text", "ticket_id", "created_at"]
 
 
-def _send_batch(size: int, sms: SmsGateway, skip: set[int]) -> tuple[int, int]:
-    qs = Notice.objects.filter(status=NoticeStatus.PENDING).order_by("id")
-    if skip:
-        qs = qs.exclude(pk__in=skip)
+def _send_batch(size: int, sms: SmsGateway, after: int) -> tuple[int, int, int]:
+    """Deliver up to ``size`` pending notices with ids above ``after``; returns how many were
+    delivered, how many taken, and the last id taken."""
+    qs = Notice.objects.filter(status=NoticeStatus.PENDING, pk__gt=after).order_by("id")
     if connection.features.has_select_for_update_skip_locked:
         qs = qs.select_for_update(skip_locked=True, of=("self",))
     notices = [_Pending(*row) for row in qs.values_list(*_Pending._fields)[:size]]
     if not notices:
-        return 0, 0
+        return 0, 0, after
     # Their tickets in one query, when there are any (a batch of policy pushes has none).
     ticket_ids = {n.ticket_id for n in notices if n.ticket_id}
     tickets = {
@@ -199,8 +204,7 @@ def _send_batch(size: int, sms: SmsGateway, skip: set[int]) -> tuple[int, int]:
             "ELSE status END",
             [MAX_ATTEMPTS, NoticeStatus.FAILED.value],
         )
-        skip.update(failed)
-    return len(sent), len(notices)
+    return len(sent), len(notices), notices[-1].id
 
 
 def _texted(notices: Iterable[_Pending], tickets: dict[int, _Ticket], sms: SmsGateway) -> set[int]:
@@ -251,12 +255,12 @@ def _mark(ids: list[int], assignments: str, params: list[Any]) -> None:
     """One ``UPDATE`` of these notices (``assignments`` is our own SQL, never input)."""
     if not ids:
         return
+    if connection.vendor == "postgresql":  # one array parameter, not thousands to parse
+        where, args = "id = ANY(%s)", [*params, ids]
+    else:
+        where, args = f"id IN ({', '.join(['%s'] * len(ids))})", [*params, *ids]
     with connection.cursor() as cur:
-        cur.execute(
-            f"UPDATE {Notice._meta.db_table} SET {assignments} "  # noqa: S608
-            f"WHERE id IN ({', '.join(['%s'] * len(ids))})",
-            [*params, *ids],
-        )
+        cur.execute(f"UPDATE {Notice._meta.db_table} SET {assignments} WHERE {where}", args)  # noqa: S608
 
 
 def messages_mark_read(*, user: User, ids: list[int]) -> int:
