@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import tempfile
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -55,9 +57,7 @@ def server_cpu() -> float | None:
     with connection.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()")
         pid = cur.fetchone()[0]
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return _stat_cpu(pid)
 
 
 class Cpu:
@@ -84,3 +84,182 @@ class Cpu:
             f"{prefix}server_cpu_seconds": None if self.server is None else round(self.server, 2),
             f"{prefix}load_1min": round(self.load, 1),
         }
+
+
+def process_cpu(pid: int | None = None, *, descendants: bool = False) -> float:
+    """CPU seconds (user + system) a process has used so far, from ``/proc/<pid>/stat`` (this
+    process when ``pid`` is None); with ``descendants``, its living child processes' too (a
+    Celery worker's pool). 0.0 where there is no ``/proc`` or the process is gone."""
+    pids = [pid or os.getpid()]
+    if descendants:
+        pids += _descendants(pids[0])
+    return sum(_stat_cpu(p) for p in pids)
+
+
+def _stat_cpu(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    # utime and stime are the 14th and 15th fields; the 3rd is the first after the name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(root: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        parents.setdefault(ppid, []).append(int(entry))
+    out: list[int] = []
+    todo = [root]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        out += children
+        todo += children
+    return out
+
+
+class PgBackendCpu:
+    """CPU seconds of the PostgreSQL server processes serving this database (the server runs
+    on this machine): each backend's ``/proc/<pid>/stat``, found through
+    ``pg_stat_activity``. ``sample()`` reads them all, keeping each backend's last figure, so
+    a backend whose connection closes between samples still counts (up to its last sample);
+    call it now and then during a run (:meth:`poll` does so from a thread)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, float] = {}
+        self.start: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _pids(self) -> list[int]:
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "UNION SELECT pg_backend_pid()"
+            )
+            return [int(r[0]) for r in cur.fetchall()]
+
+    def sample(self) -> None:
+        for pid in self._pids():
+            cpu = _stat_cpu(pid)
+            if cpu:
+                self.seen[pid] = max(cpu, self.seen.get(pid, 0.0))
+
+    def begin(self) -> None:
+        """The figures now are the starting line (backends already open keep their past)."""
+        self.sample()
+        self.start = dict(self.seen)
+
+    def seconds(self) -> float:
+        return sum(cpu - self.start.get(pid, 0.0) for pid, cpu in self.seen.items())
+
+    def poll(self, every: float = 0.5) -> None:
+        """Sample from a thread of its own (its own database connection) until :meth:`stop`."""
+        from django.db import connection
+
+        def loop() -> None:
+            try:
+                while not self._stop.wait(every):
+                    self.sample()
+            finally:
+                connection.close()
+
+        self._thread = threading.Thread(target=loop, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(10)
+        self.sample()
+
+
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+
+
+class CeleryWorker:
+    """A real Celery worker (``celery -A gridlight.celery worker``) in a process of its own, on a
+    queue of its own, with Redis as broker and result store, reading this run's database and
+    data folder; and a client to send it tasks by name. Use as a context manager: the worker
+    is ready on entry and stopped on exit."""
+
+    def __init__(self, *, concurrency: int = 1, log: str | None = None) -> None:
+        import uuid
+
+        self.concurrency = concurrency
+        self.queue = f"bench-{uuid.uuid4().hex[:12]}"
+        self.log = log or os.path.join(
+            os.environ.get("GRIDLIGHT_DATA_DIR") or tempfile.gettempdir(), f"{self.queue}.log"
+        )
+        self.proc: Any = None
+        self.client: Any = None
+
+    def __enter__(self) -> CeleryWorker:
+        import subprocess
+        import sys
+
+        from celery import Celery  # type: ignore[import-untyped]
+
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env = {
+            **os.environ,
+            "GRIDLIGHT_BROKER_URL": REDIS_URL,
+            "GRIDLIGHT_RESULT_BACKEND": REDIS_URL,
+            "PYTHONPATH": os.pathsep.join([os.path.join(root, "src"), root]),
+        }
+        pool = ["--pool=solo"] if self.concurrency == 1 else ["--pool=prefork"]
+        args = [sys.executable, "-m", "celery", "-A", "gridlight.celery", "worker", *pool]
+        args += [f"--concurrency={self.concurrency}", "-Q", self.queue, "-n", f"{self.queue}@%h"]
+        args += ["--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"]
+        with open(self.log, "ab") as out:
+            self.proc = subprocess.Popen(
+                args,
+                env=env,
+                cwd=root,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        self.client = Celery("bench-client", broker=REDIS_URL, backend=REDIS_URL)
+        deadline = time.monotonic() + 120
+        while " ready." not in self.log_text():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the Celery worker did not start:\n" + self.log_text())
+            time.sleep(0.2)
+        return self
+
+    def send(self, name: str, **kwargs: Any) -> Any:
+        return self.client.send_task(name, kwargs=kwargs, queue=self.queue)
+
+    def cpu(self) -> float:
+        """CPU seconds of the worker and its pool processes so far."""
+        return process_cpu(self.proc.pid, descendants=True)
+
+    def log_text(self) -> str:
+        try:
+            with open(self.log, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def __exit__(self, *exc: object) -> None:
+        import subprocess
+
+        if self.client is not None:
+            self.client.close()
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(30)

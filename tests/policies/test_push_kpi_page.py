@@ -91,3 +91,27 @@ def test_push_export_is_scoped(pushed: Any) -> None:
     assert lines[-1][3] == 0
     # A talent (no policy.view) is refused.
     assert login(pushed.users["talent"]).get("/policies/pushes/export/").status_code in (403, 404)
+
+
+def test_the_push_table_is_paged_and_the_total_and_chart_count_every_row(
+    pushed: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gridlight.policies import views_matching
+
+    admin = pushed.users["district_admin"]
+    rows = tracking.push_kpis(admin)
+    assert len(rows) >= 3
+    monkeypatch.setattr(views_matching, "KPI_PAGE", 2)
+    client = login(admin)
+    pages = [client.get(f"/policies/pushes/?page={n}").content.decode() for n in (1, 2)]
+    for n, body in enumerate(pages):
+        shown = [
+            r
+            for r in rows
+            if f"<tr><td>{r.month}</td><td>{r.policy}</td><td>{r.street}</td>" in body
+        ]
+        assert shown == rows[2 * n : 2 * n + 2]  # the page's two rows, in the table's order
+        assert f"第 {n + 1} 页，共 {(len(rows) + 1) // 2} 页" in body
+        # The chart and the total still count every push, whatever the page.
+        assert sum(_chart(body)["bars"]) == Push.objects.count()
+        assert f"推送数 {Push.objects.count()} ·" in body.replace("\n", " ")

@@ -308,7 +308,7 @@ def test_the_requester_gets_an_sms_once(world: World, sms_outbox: Path) -> None:
 
 
 class _Broken:
-    def send(self, *, key: str, phone: str, text: str) -> None:
+    def send_many(self, messages: Any) -> set[str]:
         raise ConnectionError("gateway down")
 
 
@@ -376,3 +376,72 @@ def test_two_senders_at_once_deliver_each_notice_once(world: World) -> None:
         .exists()
     )
     assert Message.objects.filter(notice__key__startswith="test:").count() == 300 * len(members)
+
+
+class _Refuses(notify.FakeSmsGateway):
+    """The fake gateway, refusing some numbers (as a provider refuses a barred phone) and
+    counting its calls."""
+
+    def __init__(self, path: Path, refused: set[str]) -> None:
+        super().__init__(path)
+        self.refused = refused
+        self.calls = 0
+
+    def send_many(self, messages: Any) -> set[str]:
+        self.calls += 1
+        super().send_many([m for m in messages if m.phone not in self.refused])
+        return {m.key for m in messages if m.phone in self.refused}
+
+
+def _phone_notices(n: int, phones: list[str]) -> list[Notice]:
+    from gridlight.core.crypto import encrypt
+
+    now = timezone.now()
+    return Notice.objects.bulk_create(
+        Notice(
+            key=f"phone:{i}",
+            kind="policy_push",
+            text=f"notice {i}",
+            phone_enc=encrypt(phones[i % len(phones)]),
+            created_at=now,
+        )
+        for i in range(n)
+    )
+
+
+def test_a_batch_is_texted_in_one_call_and_a_refused_sms_alone_is_tried_again(
+    world: World, sms_outbox: Path
+) -> None:
+    notices = _phone_notices(10, ["13900000001", "13900000002"])
+    gateway = _Refuses(sms_outbox, refused={"13900000002"})
+    pending = Notice.objects.filter(status=NoticeStatus.PENDING).count()
+    assert notify.send_pending(batch=500, sms=gateway) == pending - 5
+    assert gateway.calls == 1  # one batch, one call: one lock and one append
+    refused = {n.key for n in notices[1::2]}
+    for n in Notice.objects.filter(key__startswith="phone:"):
+        assert (n.status, n.attempts) == (
+            (NoticeStatus.PENDING, 1) if n.key in refused else (NoticeStatus.SENT, 1)
+        )
+    lines = [json.loads(x) for x in sms_outbox.read_text(encoding="utf-8").splitlines()]
+    assert sorted(x["key"] for x in lines) == sorted(n.key for n in notices[::2])
+    assert {x["phone_masked"] for x in lines} == {"139****0001"}
+
+    # The number is unbarred: the five are sent, each once; the others are not sent again.
+    gateway.refused.clear()
+    assert notify.send_pending(sms=gateway) == 5
+    assert not Notice.objects.filter(key__startswith="phone:", status=NoticeStatus.PENDING).exists()
+    keys = [json.loads(x)["key"] for x in sms_outbox.read_text(encoding="utf-8").splitlines()]
+    assert sorted(keys) == sorted(n.key for n in notices)
+
+
+def test_the_fake_gateway_drops_a_repeated_key_in_a_batch_and_across_senders(
+    sms_outbox: Path,
+) -> None:
+    first, second = notify.FakeSmsGateway(sms_outbox), notify.FakeSmsGateway(sms_outbox)
+    a, b, c = (notify.Sms(f"k{i}", "13900000001", f"text {i}") for i in range(3))
+    assert first.send_many([a, b]) == set()
+    # Another sender (its own process, its own memory of keys) repeats one: dropped.
+    assert second.send_many([b, c]) == set()
+    assert first.send_many([a, b, c]) == set()
+    keys = [json.loads(x)["key"] for x in sms_outbox.read_text(encoding="utf-8").splitlines()]
+    assert keys == ["k0", "k1", "k2"]

@@ -19,6 +19,8 @@ from gridlight.policies.forms import MatchFilterForm
 from gridlight.talent.models import Talent
 from gridlight.talent.portal import portal_record
 
+KPI_PAGE = 50  # rows of the push KPI table a page
+
 
 @access(Perm.POLICY_VIEW)
 def policy_matches(request: SignedInRequest, pk: int) -> HttpResponse:
@@ -63,10 +65,17 @@ def reminders(request: SignedInRequest) -> HttpResponse:
 @access(Perm.POLICY_VIEW)
 def push_kpi(request: SignedInRequest) -> HttpResponse:
     rows = tracking.push_kpis(request.user)
+    # The chart and the total are over every row; the table shows a page of them (a district
+    # has a row per policy, street and month: thousands in a year).
     return render(
         request,
         "policies/push_kpi.html",
-        {"rows": rows, "total": kpi.push_total(rows), "chart": kpi.push_chart_data(rows)},
+        {
+            "page": paginate(request, rows, KPI_PAGE),
+            "query": query_without_page(request),
+            "total": kpi.push_total(rows),
+            "chart": kpi.push_chart_data(rows),
+        },
     )
 
 

@@ -561,14 +561,27 @@ class NoticeStatus(models.TextChoices):
 class Notice(models.Model):
     """The outbox. ``key`` names the event (ticket, kind, round, deadline), so a sweep that runs
     again, or is cut off and restarted, cannot queue the same notice twice; the sender marks a
-    notice sent in the same transaction that delivers it to the in-app inbox."""
+    notice sent in the same transaction that delivers it to the in-app inbox.
 
-    key = models.CharField(max_length=120, unique=True)
+    Every notice is written once and updated once (sent), a hundred thousand at a time for a
+    policy push, so it keeps few indexes: the key's unique constraint (no pattern index: keys
+    are looked up whole), the pending notices in id order (the sender's), and the foreign keys
+    only where set (a policy push has no ticket and no unit; the indexes serve the cascades)."""
+
+    key = models.CharField(max_length=120)
     kind = models.CharField(max_length=20)
-    ticket = models.ForeignKey(Ticket, null=True, on_delete=models.CASCADE, related_name="+")
-    unit = models.ForeignKey(Unit, null=True, on_delete=models.SET_NULL, related_name="+")
+    ticket = models.ForeignKey(
+        Ticket, null=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     text = models.CharField(max_length=300)
     # An SMS to this (encrypted) phone, for notices not about a ticket (a policy push to a
@@ -582,7 +595,21 @@ class Notice(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "id"], name="notice_status")]
+        constraints = [models.UniqueConstraint(fields=["key"], name="notice_key")]
+        indexes = [
+            models.Index(fields=["status", "id"], name="notice_status"),
+            models.Index(
+                fields=["ticket"], name="notice_ticket", condition=models.Q(ticket__isnull=False)
+            ),
+            models.Index(
+                fields=["unit"], name="notice_unit", condition=models.Q(unit__isnull=False)
+            ),
+            models.Index(
+                fields=["recipient"],
+                name="notice_recipient",
+                condition=models.Q(recipient__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.key

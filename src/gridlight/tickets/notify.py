@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from gridlight.core.bulk import bulk_insert
 from gridlight.core.crypto import DecryptionError, decrypt, mask_phone
 from gridlight.core.models import User
 from gridlight.tickets.access import readers
@@ -39,26 +40,37 @@ MAX_ATTEMPTS = 5
 SMS_OUTBOX = "sms-outbox.jsonl"
 
 
+class Sms(NamedTuple):
+    key: str  # the idempotency key: the notice's key
+    phone: str
+    text: str
+
+
 class SmsGateway(Protocol):
-    def send(self, *, key: str, phone: str, text: str) -> None:
-        """Send ``text`` to ``phone``; ``key`` is the idempotency key (a repeat is dropped).
-        Raise on failure; the notice stays pending and is tried again."""
+    def send_many(self, messages: Sequence[Sms]) -> set[str]:
+        """Send each message to its phone; a key the provider has already taken is dropped as
+        a repeat. Returns the keys of the messages that failed (tried again later, same key);
+        raising means that all of them failed."""
 
 
 class FakeSmsGateway:
     """The default gateway: appends ``{key, phone_masked, text}`` as a JSON line to
     ``DATA_DIR/sms-outbox.jsonl``. Like a real provider it honours the idempotency key: a key it
-    has already recorded is accepted again without a second line."""
+    has already recorded is accepted again without a second line. One batch is one lock and
+    one append, however many messages it holds."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or Path(settings.DATA_DIR) / SMS_OUTBOX
-        # The keys read so far and where reading stopped: each send reads only the lines other
+        # The keys read so far and where reading stopped: each batch reads only the lines other
         # senders appended since (a hundred thousand pushes are not a quadratic re-read).
         self._keys: set[str] = set()
         self._offset = 0
 
-    def send(self, *, key: str, phone: str, text: str) -> None:
+    def send_many(self, messages: Sequence[Sms]) -> set[str]:
+        if not messages:
+            return set()
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        masked: dict[str, str] = {}
         with self.path.open("a+b") as f:
             _lock(f)
             f.seek(0, 2)
@@ -69,14 +81,18 @@ class FakeSmsGateway:
             for line in f:
                 if line.strip():
                     self._keys.add(json.loads(line).get("key"))
-            if key in self._keys:
-                self._offset = f.tell()
-                return
-            record = {"key": key, "phone_masked": mask_phone(phone), "text": text}
-            f.write((json.dumps(record, ensure_ascii=False) + "\n").encode())
+            lines = []
+            for m in messages:
+                if m.key in self._keys:
+                    continue
+                phone = masked.get(m.phone) or masked.setdefault(m.phone, mask_phone(m.phone))
+                record = {"key": m.key, "phone_masked": phone, "text": m.text}
+                lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+                self._keys.add(m.key)
+            f.write("".join(lines).encode())
             f.flush()
             self._offset = f.tell()
-            self._keys.add(key)
+        return set()
 
 
 def _lock(f: Any) -> None:
@@ -96,35 +112,61 @@ def gateway() -> SmsGateway:
 
 def send_pending(batch: int = 500, sms: SmsGateway | None = None) -> int:
     """Deliver pending notices, one transaction per batch, until none is left that no other
-    sender holds; returns how many this call delivered."""
+    sender holds; returns how many this call delivered.
+
+    Each batch starts after the last notice the previous one took: a notice whose SMS failed
+    is tried again on the next call, not in a loop, and the index of pending notices is not
+    walked again from its start past the entries of those just sent. A notice committed late
+    with a smaller id (its transaction began earlier) is left to the next call."""
     sms = sms or gateway()
     total = 0
-    failed: set[int] = set()  # SMS failed in this call: tried again next call, not in a loop
+    after = 0
     while True:
         with transaction.atomic():
-            delivered, taken = _send_batch(batch, sms, failed)
+            delivered, taken, after = _send_batch(batch, sms, after)
         total += delivered
         if taken < batch:
             return total
 
 
-def _send_batch(size: int, sms: SmsGateway, skip: set[int]) -> tuple[int, int]:
-    qs = Notice.objects.filter(status=NoticeStatus.PENDING).order_by("id")
-    if skip:
-        qs = qs.exclude(pk__in=skip)
+class _Pending(NamedTuple):
+    """A pending notice as the sender reads it: a row, not a model instance."""
+
+    id: int
+    key: str
+    ticket_id: int | None
+    unit_id: int | None
+    recipient_id: int | None
+    text: str
+    phone_enc: str
+    attempts: int
+
+
+class _Ticket(NamedTuple):
+    requester_id: int | None
+    requester_phone_enc: str
+
+
+MESSAGE_COLUMNS = ["notice_id", "user_id", "text", "ticket_id", "created_at"]
+
+
+def _send_batch(size: int, sms: SmsGateway, after: int) -> tuple[int, int, int]:
+    """Deliver up to ``size`` pending notices with ids above ``after``; returns how many were
+    delivered, how many taken, and the last id taken."""
+    qs = Notice.objects.filter(status=NoticeStatus.PENDING, pk__gt=after).order_by("id")
     if connection.features.has_select_for_update_skip_locked:
         qs = qs.select_for_update(skip_locked=True, of=("self",))
-    notices = list(qs[:size])
+    notices = [_Pending(*row) for row in qs.values_list(*_Pending._fields)[:size]]
     if not notices:
-        return 0, 0
-    # Their tickets in one query, when there are any (a batch of policy pushes has none: a
-    # join would read and convert a ticket's empty columns for every notice).
+        return 0, 0, after
+    # Their tickets in one query, when there are any (a batch of policy pushes has none).
     ticket_ids = {n.ticket_id for n in notices if n.ticket_id}
-    if ticket_ids:
-        tickets = Ticket.objects.in_bulk(ticket_ids)
-        for n in notices:
-            if n.ticket_id:
-                n.ticket = tickets[n.ticket_id]
+    tickets = {
+        pk: _Ticket(requester, phone or "")
+        for pk, requester, phone in Ticket.objects.filter(pk__in=ticket_ids).values_list(
+            "pk", "requester_id", "requester_phone_enc"
+        )
+    }
     now = timezone.now()
     members: dict[int, list[int]] = {}
     unit_ids = {n.unit_id for n in notices if n.unit_id and not n.recipient_id}
@@ -133,67 +175,92 @@ def _send_batch(size: int, sms: SmsGateway, skip: set[int]) -> tuple[int, int]:
     ):
         members.setdefault(unit_id, []).append(user_id)
     addressed = {
-        n.pk: [n.recipient_id] if n.recipient_id else members.get(n.unit_id or 0, [])
+        n.id: [n.recipient_id] if n.recipient_id else members.get(n.unit_id or 0, [])
         for n in notices
     }
     # Only those who may see the ticket are told about it (its title is in the text).
-    allowed = readers((u, n.ticket_id) for n in notices if n.ticket_id for u in addressed[n.pk])
-    messages: list[Message] = []
-    sent: list[int] = []
-    failed: list[int] = []
-    for n in notices:
-        users = [u for u in addressed[n.pk] if not n.ticket_id or (u, n.ticket_id) in allowed]
-        messages += [
-            Message(notice=n, user_id=u, text=n.text, ticket_id=n.ticket_id, created_at=now)
-            for u in users
-        ]
-        if _sms(n, sms):
-            sent.append(n.pk)
-        else:
-            failed.append(n.pk)
-    Message.objects.bulk_create(messages, ignore_conflicts=True, batch_size=1000)
-    Notice.objects.filter(pk__in=sent).update(
-        status=NoticeStatus.SENT, sent_at=now, attempts=F("attempts") + 1
+    allowed = readers((u, n.ticket_id) for n in notices if n.ticket_id for u in addressed[n.id])
+    db_now = connection.ops.adapt_datetimefield_value(now)
+    messages = [
+        (n.id, u, n.text, n.ticket_id, db_now)
+        for n in notices
+        for u in addressed[n.id]
+        if not n.ticket_id or (u, n.ticket_id) in allowed
+    ]
+    bulk_insert(Message._meta.db_table, MESSAGE_COLUMNS, messages, ignore_conflicts=True)
+    failed = _texted(notices, tickets, sms)
+    sent = [n.id for n in notices if n.id not in failed]
+    _mark(
+        sent,
+        "status = %s, sent_at = %s, attempts = attempts + 1",
+        [NoticeStatus.SENT.value, db_now],
     )
     if failed:
         # The in-app messages are kept (a retry adds none: one per notice and user); the SMS is
         # tried again with the same key until MAX_ATTEMPTS.
-        Notice.objects.filter(pk__in=failed).update(attempts=F("attempts") + 1)
-        Notice.objects.filter(pk__in=failed, attempts__gte=MAX_ATTEMPTS).update(
-            status=NoticeStatus.FAILED
+        _mark(
+            sorted(failed),
+            "attempts = attempts + 1, status = CASE WHEN attempts + 1 >= %s THEN %s "
+            "ELSE status END",
+            [MAX_ATTEMPTS, NoticeStatus.FAILED.value],
         )
-        skip.update(failed)
-    return len(sent), len(notices)
+    return len(sent), len(notices), notices[-1].id
 
 
-def _sms(n: Notice, sms: SmsGateway) -> bool:
-    """Text the requester when the notice is for them and they left a phone number, or the
-    notice's own phone (a policy push); False when the gateway failed."""
-    ticket = n.ticket
-    if ticket is None and n.phone_enc:
-        return _sms_to(n, n.phone_enc, sms)
-    if (
-        ticket is None
-        or not n.recipient_id
-        or n.recipient_id != ticket.requester_id
-        or not ticket.requester_phone_enc
-    ):
-        return True
-    return _sms_to(n, ticket.requester_phone_enc, sms)
-
-
-def _sms_to(n: Notice, phone_enc: str, sms: SmsGateway) -> bool:
+def _texted(notices: Iterable[_Pending], tickets: dict[int, _Ticket], sms: SmsGateway) -> set[int]:
+    """Text the batch's notices that have a phone, in one call of the gateway; returns the ids
+    of the notices whose SMS failed."""
+    phones: dict[str, str | None] = {}  # each token decrypted once (a talent's several pushes)
+    outgoing: dict[str, int] = {}
+    messages: list[Sms] = []
+    for n in notices:
+        token = _phone_of(n, tickets)
+        if not token:
+            continue
+        if token not in phones:
+            try:
+                phones[token] = decrypt(token)
+            except DecryptionError:
+                phones[token] = None
+        phone = phones[token]
+        if phone is None:
+            log.warning("notice %s: the phone cannot be decrypted; no SMS", n.key)
+            continue
+        outgoing[n.key] = n.id
+        messages.append(Sms(n.key, phone, n.text))
+    if not messages:
+        return set()
     try:
-        phone = decrypt(phone_enc)
-    except DecryptionError:
-        log.warning("notice %s: the phone cannot be decrypted; no SMS", n.key)
-        return True
-    try:
-        sms.send(key=n.key, phone=phone, text=n.text)
+        failed = sms.send_many(messages)
     except Exception:  # the gateway is the edge of the world: record, retry later
-        log.exception("notice %s: SMS failed (attempt %s)", n.key, n.attempts + 1)
-        return False
-    return True
+        log.exception("SMS failed for %s notices (first %s)", len(messages), messages[0].key)
+        return set(outgoing.values())
+    for key in failed:
+        log.warning("notice %s: SMS failed", key)
+    return {outgoing[key] for key in failed if key in outgoing}
+
+
+def _phone_of(n: _Pending, tickets: dict[int, _Ticket]) -> str:
+    """The requester's phone when the notice is for them and they left one, or the notice's
+    own phone (a policy push); "" for no SMS."""
+    ticket = tickets.get(n.ticket_id) if n.ticket_id else None
+    if ticket is None:
+        return n.phone_enc
+    if not n.recipient_id or n.recipient_id != ticket.requester_id:
+        return ""
+    return ticket.requester_phone_enc
+
+
+def _mark(ids: list[int], assignments: str, params: list[Any]) -> None:
+    """One ``UPDATE`` of these notices (``assignments`` is our own SQL, never input)."""
+    if not ids:
+        return
+    if connection.vendor == "postgresql":  # one array parameter, not thousands to parse
+        where, args = "id = ANY(%s)", [*params, ids]
+    else:
+        where, args = f"id IN ({', '.join(['%s'] * len(ids))})", [*params, *ids]
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {Notice._meta.db_table} SET {assignments} WHERE {where}", args)  # noqa: S608
 
 
 def messages_mark_read(*, user: User, ids: list[int]) -> int:

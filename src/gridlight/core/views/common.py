@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -63,7 +63,11 @@ class CachedCountPaginator(Paginator):  # type: ignore[type-arg]
         return self.count > count_cap()
 
 
-def paginate(request: HttpRequest, qs: QuerySet[Any], size: int = PAGE_SIZE) -> Page[Any]:
+def paginate(
+    request: HttpRequest, qs: QuerySet[Any] | Sequence[Any], size: int = PAGE_SIZE
+) -> Page[Any]:
+    """The page the request asks for (``?page=``) of a queryset, or of rows already computed
+    (a list is counted by its length)."""
     return CachedCountPaginator(qs, size).get_page(request.GET.get("page"))
 
 
