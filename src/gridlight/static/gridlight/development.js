@@ -15,7 +15,7 @@
     var day = 86400000;
     draw("gantt-chart", {
       animation: false,
-      tooltip: { formatter: function (p) { var g = data.gantt[p.dataIndex]; return g.name + "<br>" + g.start + " – " + g.end + "<br>" + g.pct + "%"; } },
+      tooltip: { formatter: function (p) { var g = data.gantt[p.dataIndex]; return gl.lines([g.name, g.start + " – " + g.end, g.pct + "%"]); } },
       grid: { left: 120, right: 20, top: 10, bottom: 30 },
       xAxis: { type: "time" },
       yAxis: { type: "category", data: data.gantt.map(function (g) { return g.name; }), inverse: true },
