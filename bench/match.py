@@ -525,7 +525,9 @@ def run_push(*, db: str, scale: str) -> None:
     ``send_notices`` tasks; timed from the first task sent to the last result back. The
     worker runs ``BENCH_PUSH_WORKERS`` processes (2); the senders take ``BENCH_PUSH_BATCH``
     notices a transaction (2,000), two of them at once on PostgreSQL (``SKIP LOCKED``), one on
-    SQLite (one writer at a time)."""
+    SQLite (one writer at a time). On PostgreSQL the untimed setup runs ``VACUUM ANALYZE`` on
+    the tables involved (``BENCH_PUSH_ANALYZE=0`` skips it): the bench's server has autovacuum
+    off."""
     from django.conf import settings
 
     from gridlight.core.crypto import encrypt
