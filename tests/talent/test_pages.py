@@ -4,7 +4,7 @@ services, and the public users kept to their own record."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
@@ -173,7 +173,7 @@ def test_forms_create_and_edit_through_the_services(world: World) -> None:
         "employer_code": e.credit_code,
         "c-TOTAL_FORMS": "1",
         "c-INITIAL_FORMS": "0",
-        "c-0-birth_date": (date.today() + timedelta(days=10)).isoformat(),
+        "c-0-birth_date": (timezone.localdate() + timedelta(days=10)).isoformat(),
     }
     response = client.post("/talent/talents/new/", talent)
     assert response.status_code == 400

@@ -162,11 +162,19 @@ def test_talent_numbers_are_encrypted_indexed_and_never_in_the_audit_trail(world
         ({"phone": "12345"}, "phone", "Phone"),
         ({"level": "F"}, "level", "choose one of the list"),
         (
-            {"children": [services.ChildInput(birth_date=date.today() + timedelta(days=30))]},
+            {
+                "children": [
+                    services.ChildInput(birth_date=timezone.localdate() + timedelta(days=30))
+                ]
+            },
             "children",
             "is in the future",
         ),
-        ({"arrived_on": date.today() + timedelta(days=1)}, "arrived_on", "is in the future"),
+        (
+            {"arrived_on": timezone.localdate() + timedelta(days=1)},
+            "arrived_on",
+            "is in the future",
+        ),
     ],
 )
 def test_a_bad_talent_is_refused_naming_the_field(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from gridlight.core.access import Viewer
 from gridlight.development.access import visible_projects
@@ -134,7 +134,7 @@ def charts(project: Project, rows: list[MilestoneRow]) -> dict[str, Any]:
         "actual": [float(s.actual_pct) if s.actual_pct is not None else None for s in snaps],
         "planned": [float(s.planned_pct) if s.planned_pct is not None else None for s in snaps],
         # The day the plan was measured on (the last assessment), else today.
-        "today": (project.assessed_on or date.today()).isoformat(),
+        "today": (project.assessed_on or timezone.localdate()).isoformat(),
     }
 
 
