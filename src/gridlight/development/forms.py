@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridlight.core.forms import Form, date_input
@@ -96,7 +96,9 @@ class FigureForm(Form):
 
 class ValueForm(Form):
     region = forms.CharField(label=_("Region code"), max_length=32)
-    period = forms.DateField(label=_("Period (first day)"), widget=date_input(), initial=date.today)
+    period = forms.DateField(
+        label=_("Period (first day)"), widget=date_input(), initial=timezone.localdate
+    )
     value = forms.DecimalField(label=_("Value"), max_digits=20, decimal_places=4)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
