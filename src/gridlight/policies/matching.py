@@ -297,17 +297,16 @@ INSERT_COLUMNS = [
     "subject_type",
     "subject_id",
     *SUBJECT_FK.values(),
+    "region_path",
+    # From here on (``Writer.tail``) the same for every subject with the same verdict…
     "policy_id",
     "version_id",
-    "region_path",
     "state",
     "status",
     "offered",
     "superseded_by",
     "amount_fen",
     "missing",
-    "explanation",
-    "digest",
     "is_new",
     "first_run_id",
     "last_run_id",
@@ -315,6 +314,9 @@ INSERT_COLUMNS = [
     "evaluated_at",
     "changed_at",
     "matched_at",
+    # … and these two the same for every one with the same verdict and sources.
+    "explanation",
+    "digest",
 ]
 
 
@@ -365,6 +367,42 @@ class Writer:
             cell.digest,
         )
 
+    def head(self, sid: int, path: str) -> tuple[Any, ...]:
+        """The start of a subject's inserted rows (``INSERT_COLUMNS`` up to ``region_path``)."""
+        return (self.subject_type, sid, *self._fk(sid), path)
+
+    def tail(
+        self,
+        prep: Prepared,
+        state: str,
+        offered: bool,
+        superseded_by: str,
+        amount: int | None,
+        missing: str,
+    ) -> tuple[Any, ...]:
+        """An inserted row after its ``head``, but for its explanation and digest (which come
+        last in ``INSERT_COLUMNS``)."""
+        now = self.db_now
+        met_at = now if state == MatchState.MET else None
+        run = self.run_id
+        return (
+            prep.policy_id,
+            prep.version_id,
+            state,
+            _CURRENT,
+            offered,
+            superseded_by,
+            amount,
+            missing,
+            True,
+            run,
+            run,
+            now,
+            now,
+            now,
+            met_at,
+        )
+
     def put(
         self,
         sid: int,
@@ -379,37 +417,16 @@ class Writer:
         digest: str,
     ) -> None:
         """One met or unknown verdict: inserted, updated, or left alone when unchanged."""
-        now = self.db_now
-        met_at = now if state == MatchState.MET else None
         old = self.stored.get((sid, prep.version_id)) if self.stored else None
         if old is None:
+            tail = self.tail(prep, state, offered, superseded_by, amount, missing)
             self.inserts.append(
-                (
-                    self.subject_type,
-                    sid,
-                    *self._fk(sid),
-                    prep.policy_id,
-                    prep.version_id,
-                    path,
-                    state,
-                    _CURRENT,
-                    offered,
-                    superseded_by,
-                    amount,
-                    missing,
-                    explanation,
-                    digest,
-                    True,
-                    self.run_id,
-                    self.run_id,
-                    now,
-                    now,
-                    now,
-                    met_at,
-                )
+                (self.subject_type, sid, *self._fk(sid), path, *tail, explanation, digest)
             )
             self.created += 1
             return
+        now = self.db_now
+        met_at = now if state == MatchState.MET else None
         self.seen.add(old.id)
         # Unchanged (a subject that moved street is rewritten: its path scopes who sees it).
         # Its "new" flag is cleared by ``_close``, in one statement for the run.
@@ -856,7 +873,8 @@ class _Emitter:
         self.writer = writer
         self.as_of_json = as_of_json
         self.joint: dict[tuple[int, ...], list[tuple[int | None, list[str], str]]] = {}
-        self.texts: dict[tuple[int, int], tuple[str, str]] = {}
+        # (verdict, sources) → the row after its head: tail, explanation and digest.
+        self.rows: dict[tuple[int, int], tuple[Any, ...]] = {}
 
     def subject(
         self,
@@ -872,24 +890,30 @@ class _Emitter:
             outcome = self.joint.get(key)
             if outcome is None:
                 outcome = self.joint[key] = _finish_joint(hits)
-        put = self.writer.put
+        writer = self.writer
+        put, stored, head = writer.put, writer.stored, writer.head(sid, path)
         for i, h in enumerate(hits):
             prep = h.prep
             amount, missing, superseded_by = outcome[i] if outcome else (h.amount, h.missing, "")
             offered = not superseded_by and not (receiving and prep.compiled.code in receiving)
             src = sources.json(prep)
-            plain = offered and amount == h.amount and missing == h.missing
-            if plain:
+            if offered and amount == h.amount and missing == h.missing:
                 key = (id(h), id(src))
-                texts = self.texts.get(key)
-                if texts is None:
-                    if len(self.texts) > 200_000:  # subjects with sources all their own
-                        self.texts.clear()
-                    texts = self.texts[key] = self._texts(h, amount, True, "", missing, src)
-                missing_json = h.missing_json
-            else:
-                texts = self._texts(h, amount, offered, superseded_by, missing, src)
-                missing_json = json.dumps(missing) if missing else "[]"
+                row = self.rows.get(key)
+                if row is None:
+                    if len(self.rows) > 200_000:  # subjects with sources all their own
+                        self.rows.clear()
+                    texts = self._texts(h, amount, True, "", missing, src)
+                    tail = writer.tail(prep, h.state, True, "", amount, h.missing_json)
+                    row = self.rows[key] = (*tail, *texts)
+                if not stored or (sid, prep.version_id) not in stored:
+                    writer.inserts.append(head + row)  # ``put``'s insert, from parts
+                    writer.created += 1
+                else:
+                    put(sid, path, prep, h.state, True, "", amount, h.missing_json, *row[-2:])
+                continue
+            texts = self._texts(h, amount, offered, superseded_by, missing, src)
+            missing_json = json.dumps(missing) if missing else "[]"
             put(sid, path, prep, h.state, offered, superseded_by, amount, missing_json, *texts)
 
     def _texts(
