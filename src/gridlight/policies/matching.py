@@ -601,10 +601,58 @@ def _close(writer: Writer, in_force: set[int], ids: Sequence[int] | None) -> tup
 # --- the set-based run -------------------------------------------------------------------------
 
 
-def _start(kind: str, subject_type: str, day: date, **extra: Any) -> MatchRun:
-    return MatchRun.objects.create(
-        kind=kind, subject_type=subject_type, as_of=day, started_at=timezone.now(), **extra
+def _start(
+    kind: str,
+    subject_type: str,
+    day: date,
+    *,
+    policy: Policy | None = None,
+    subject_id: int | None = None,
+) -> MatchRun:
+    """A run's row, written at its start (its matches carry its id). Plain SQL, as is
+    ``_finish_run``: the ORM's compiling of the two statements was a tenth of ``match_one``'s
+    CPU."""
+    run = MatchRun(
+        kind=kind,
+        subject_type=subject_type,
+        as_of=day,
+        started_at=timezone.now(),
+        policy=policy,
+        subject_id=subject_id,
     )
+    ops = connection.ops
+    values = [kind, subject_type, policy.pk if policy else None, subject_id]
+    values += [ops.adapt_datefield_value(day), ops.adapt_datetimefield_value(run.started_at)]
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {MatchRun._meta.db_table} (kind, subject_type, policy_id, "  # noqa: S608
+            "subject_id, as_of, started_at, subjects, created, changed, withdrawn, superseded, "
+            "pushes) VALUES (%s, %s, %s, %s, %s, %s, 0, 0, 0, 0, 0, 0) RETURNING id",
+            values,
+        )
+        run.pk = cur.fetchone()[0]
+    run._state.adding = False
+    return run
+
+
+def _finish_run(run: MatchRun) -> None:
+    run.finished_at = timezone.now()
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {MatchRun._meta.db_table} SET finished_at = %s, subjects = %s, "  # noqa: S608
+            "created = %s, changed = %s, withdrawn = %s, superseded = %s, pushes = %s "
+            "WHERE id = %s",
+            [
+                connection.ops.adapt_datetimefield_value(run.finished_at),
+                run.subjects,
+                run.created,
+                run.changed,
+                run.withdrawn,
+                run.superseded,
+                run.pushes,
+                run.pk,
+            ],
+        )
 
 
 def match_all(
@@ -651,8 +699,7 @@ def _match_all(
     run.withdrawn, run.superseded = withdrawn, superseded
     if push:
         run.pushes = queue_pushes(subject_type, run=run, ids=ids)
-    run.finished_at = timezone.now()
-    run.save()
+    _finish_run(run)
     return run
 
 
@@ -1028,8 +1075,7 @@ def match_one(
         run.created, run.changed = writer.created, writer.changed
         if push:
             run.pushes = queue_pushes(subject_type, run=run, ids=[pk])
-        run.finished_at = timezone.now()
-        run.save()
+        _finish_run(run)
     return run
 
 
