@@ -478,18 +478,19 @@ class Writer:
 
 
 @contextmanager
-def _writing(durable: bool = False) -> Iterator[None]:
+def _writing() -> Iterator[None]:
     """A transaction of a run's writes, or part of the caller's with no savepoint (nothing
     here is rolled back alone). On PostgreSQL a transaction of its own commits without waiting
-    for its WAL to reach the disk (``synchronous_commit = off``), unless ``durable``: the
-    matches are derived from the profiles and the catalogue and rewritten by the next run, so a
-    crash loses at most the last fraction of a second of runs, never consistency. Pushes are
-    always durable (``_push_chunk``, and ``match_one`` with pushes): a notice the sender has
-    delivered must not be lost, or a later run would push again — and their commit makes every
-    earlier match they were made from durable too."""
+    for its WAL to reach the disk (``synchronous_commit = off``): the matches are derived from
+    the profiles and the catalogue and rewritten by the next run, so a crash loses at most the
+    last fraction of a second of runs, never consistency (a first run of 290,000 matches in 15
+    commits: about 2.5 s less wall time, measured 2026-12-04). Pushes stay durable
+    (``_push_chunk``'s own transactions, ``match_one``'s): a notice the sender has delivered
+    must not be lost, or a later run would push again — and their commit makes every earlier
+    match they were made from durable too."""
     own = not connection.in_atomic_block
     with transaction.atomic(savepoint=False):
-        if own and not durable and connection.vendor == "postgresql":
+        if own and connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute("SET LOCAL synchronous_commit = off")
         yield
@@ -1057,7 +1058,8 @@ def match_one(
     if obj is None:
         return None
     # One transaction: the subject's rows, its run and its pushes together (and one commit).
-    with translation.override(_language()), _writing(durable=push):
+    # Durable: the one commit, unlike a set-based run's many, waits for no measurable flush.
+    with translation.override(_language()), transaction.atomic():
         preps = [p for p in prepared(subject_type, day) if _applies(p, obj.region_path)]
         values = subject.values(obj, day)
         provenance = getattr(subject, "provenance", None)
