@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db import connection
 
+FEW = 100  # rows that PostgreSQL takes in one INSERT rather than through COPY
+
 
 def bulk_insert(
     table: str,
@@ -37,6 +39,17 @@ def bulk_insert(
     inserted = 0
     names = ", ".join(connection.ops.quote_name(c) for c in columns)  # "on" is a keyword
     with connection.cursor() as cur:
+        if connection.vendor == "postgresql" and len(rows) <= FEW:
+            # A few rows (one subject re-matched, its pushes): one statement, one round trip.
+            # COPY takes two, and more with a temporary table for the conflicts.
+            one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+            cur.execute(
+                f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608
+                + ", ".join([one] * len(rows))
+                + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""),
+                [value for row in rows for value in row],
+            )
+            return int(cur.rowcount)
         if connection.vendor == "postgresql" and ignore_conflicts:
             # COPY into a temporary table, then one INSERT … SELECT that skips the conflicts.
             temp = f"{table}_bulk_insert"

@@ -297,17 +297,16 @@ INSERT_COLUMNS = [
     "subject_type",
     "subject_id",
     *SUBJECT_FK.values(),
+    "region_path",
+    # From here on (``Writer.tail``) the same for every subject with the same verdict…
     "policy_id",
     "version_id",
-    "region_path",
     "state",
     "status",
     "offered",
     "superseded_by",
     "amount_fen",
     "missing",
-    "explanation",
-    "digest",
     "is_new",
     "first_run_id",
     "last_run_id",
@@ -315,6 +314,9 @@ INSERT_COLUMNS = [
     "evaluated_at",
     "changed_at",
     "matched_at",
+    # … and these two the same for every one with the same verdict and sources.
+    "explanation",
+    "digest",
 ]
 
 
@@ -365,6 +367,42 @@ class Writer:
             cell.digest,
         )
 
+    def head(self, sid: int, path: str) -> tuple[Any, ...]:
+        """The start of a subject's inserted rows (``INSERT_COLUMNS`` up to ``region_path``)."""
+        return (self.subject_type, sid, *self._fk(sid), path)
+
+    def tail(
+        self,
+        prep: Prepared,
+        state: str,
+        offered: bool,
+        superseded_by: str,
+        amount: int | None,
+        missing: str,
+    ) -> tuple[Any, ...]:
+        """An inserted row after its ``head``, but for its explanation and digest (which come
+        last in ``INSERT_COLUMNS``)."""
+        now = self.db_now
+        met_at = now if state == MatchState.MET else None
+        run = self.run_id
+        return (
+            prep.policy_id,
+            prep.version_id,
+            state,
+            _CURRENT,
+            offered,
+            superseded_by,
+            amount,
+            missing,
+            True,
+            run,
+            run,
+            now,
+            now,
+            now,
+            met_at,
+        )
+
     def put(
         self,
         sid: int,
@@ -379,37 +417,16 @@ class Writer:
         digest: str,
     ) -> None:
         """One met or unknown verdict: inserted, updated, or left alone when unchanged."""
-        now = self.db_now
-        met_at = now if state == MatchState.MET else None
         old = self.stored.get((sid, prep.version_id)) if self.stored else None
         if old is None:
+            tail = self.tail(prep, state, offered, superseded_by, amount, missing)
             self.inserts.append(
-                (
-                    self.subject_type,
-                    sid,
-                    *self._fk(sid),
-                    prep.policy_id,
-                    prep.version_id,
-                    path,
-                    state,
-                    _CURRENT,
-                    offered,
-                    superseded_by,
-                    amount,
-                    missing,
-                    explanation,
-                    digest,
-                    True,
-                    self.run_id,
-                    self.run_id,
-                    now,
-                    now,
-                    now,
-                    met_at,
-                )
+                (self.subject_type, sid, *self._fk(sid), path, *tail, explanation, digest)
             )
             self.created += 1
             return
+        now = self.db_now
+        met_at = now if state == MatchState.MET else None
         self.seen.add(old.id)
         # Unchanged (a subject that moved street is rewritten: its path scopes who sees it).
         # Its "new" flag is cleared by ``_close``, in one statement for the run.
@@ -461,18 +478,19 @@ class Writer:
 
 
 @contextmanager
-def _writing(durable: bool = False) -> Iterator[None]:
+def _writing() -> Iterator[None]:
     """A transaction of a run's writes, or part of the caller's with no savepoint (nothing
     here is rolled back alone). On PostgreSQL a transaction of its own commits without waiting
-    for its WAL to reach the disk (``synchronous_commit = off``), unless ``durable``: the
-    matches are derived from the profiles and the catalogue and rewritten by the next run, so a
-    crash loses at most the last fraction of a second of runs, never consistency. Pushes are
-    always durable (``_push_chunk``, and ``match_one`` with pushes): a notice the sender has
-    delivered must not be lost, or a later run would push again — and their commit makes every
-    earlier match they were made from durable too."""
+    for its WAL to reach the disk (``synchronous_commit = off``): the matches are derived from
+    the profiles and the catalogue and rewritten by the next run, so a crash loses at most the
+    last fraction of a second of runs, never consistency (a first run of 290,000 matches in 15
+    commits: about 2.5 s less wall time, measured 2026-12-04). Pushes stay durable
+    (``_push_chunk``'s own transactions, ``match_one``'s): a notice the sender has delivered
+    must not be lost, or a later run would push again — and their commit makes every earlier
+    match they were made from durable too."""
     own = not connection.in_atomic_block
     with transaction.atomic(savepoint=False):
-        if own and not durable and connection.vendor == "postgresql":
+        if own and connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute("SET LOCAL synchronous_commit = off")
         yield
@@ -584,10 +602,58 @@ def _close(writer: Writer, in_force: set[int], ids: Sequence[int] | None) -> tup
 # --- the set-based run -------------------------------------------------------------------------
 
 
-def _start(kind: str, subject_type: str, day: date, **extra: Any) -> MatchRun:
-    return MatchRun.objects.create(
-        kind=kind, subject_type=subject_type, as_of=day, started_at=timezone.now(), **extra
+def _start(
+    kind: str,
+    subject_type: str,
+    day: date,
+    *,
+    policy: Policy | None = None,
+    subject_id: int | None = None,
+) -> MatchRun:
+    """A run's row, written at its start (its matches carry its id). Plain SQL, as is
+    ``_finish_run``: the ORM's compiling of the two statements was a tenth of ``match_one``'s
+    CPU."""
+    run = MatchRun(
+        kind=kind,
+        subject_type=subject_type,
+        as_of=day,
+        started_at=timezone.now(),
+        policy=policy,
+        subject_id=subject_id,
     )
+    ops = connection.ops
+    values = [kind, subject_type, policy.pk if policy else None, subject_id]
+    values += [ops.adapt_datefield_value(day), ops.adapt_datetimefield_value(run.started_at)]
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {MatchRun._meta.db_table} (kind, subject_type, policy_id, "  # noqa: S608
+            "subject_id, as_of, started_at, subjects, created, changed, withdrawn, superseded, "
+            "pushes) VALUES (%s, %s, %s, %s, %s, %s, 0, 0, 0, 0, 0, 0) RETURNING id",
+            values,
+        )
+        run.pk = cur.fetchone()[0]
+    run._state.adding = False
+    return run
+
+
+def _finish_run(run: MatchRun) -> None:
+    run.finished_at = timezone.now()
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {MatchRun._meta.db_table} SET finished_at = %s, subjects = %s, "  # noqa: S608
+            "created = %s, changed = %s, withdrawn = %s, superseded = %s, pushes = %s "
+            "WHERE id = %s",
+            [
+                connection.ops.adapt_datetimefield_value(run.finished_at),
+                run.subjects,
+                run.created,
+                run.changed,
+                run.withdrawn,
+                run.superseded,
+                run.pushes,
+                run.pk,
+            ],
+        )
 
 
 def match_all(
@@ -634,8 +700,7 @@ def _match_all(
     run.withdrawn, run.superseded = withdrawn, superseded
     if push:
         run.pushes = queue_pushes(subject_type, run=run, ids=ids)
-    run.finished_at = timezone.now()
-    run.save()
+    _finish_run(run)
     return run
 
 
@@ -856,7 +921,8 @@ class _Emitter:
         self.writer = writer
         self.as_of_json = as_of_json
         self.joint: dict[tuple[int, ...], list[tuple[int | None, list[str], str]]] = {}
-        self.texts: dict[tuple[int, int], tuple[str, str]] = {}
+        # (verdict, sources) → the row after its head: tail, explanation and digest.
+        self.rows: dict[tuple[int, int], tuple[Any, ...]] = {}
 
     def subject(
         self,
@@ -872,24 +938,30 @@ class _Emitter:
             outcome = self.joint.get(key)
             if outcome is None:
                 outcome = self.joint[key] = _finish_joint(hits)
-        put = self.writer.put
+        writer = self.writer
+        put, stored, head = writer.put, writer.stored, writer.head(sid, path)
         for i, h in enumerate(hits):
             prep = h.prep
             amount, missing, superseded_by = outcome[i] if outcome else (h.amount, h.missing, "")
             offered = not superseded_by and not (receiving and prep.compiled.code in receiving)
             src = sources.json(prep)
-            plain = offered and amount == h.amount and missing == h.missing
-            if plain:
+            if offered and amount == h.amount and missing == h.missing:
                 key = (id(h), id(src))
-                texts = self.texts.get(key)
-                if texts is None:
-                    if len(self.texts) > 200_000:  # subjects with sources all their own
-                        self.texts.clear()
-                    texts = self.texts[key] = self._texts(h, amount, True, "", missing, src)
-                missing_json = h.missing_json
-            else:
-                texts = self._texts(h, amount, offered, superseded_by, missing, src)
-                missing_json = json.dumps(missing) if missing else "[]"
+                row = self.rows.get(key)
+                if row is None:
+                    if len(self.rows) > 200_000:  # subjects with sources all their own
+                        self.rows.clear()
+                    texts = self._texts(h, amount, True, "", missing, src)
+                    tail = writer.tail(prep, h.state, True, "", amount, h.missing_json)
+                    row = self.rows[key] = (*tail, *texts)
+                if not stored or (sid, prep.version_id) not in stored:
+                    writer.inserts.append(head + row)  # ``put``'s insert, from parts
+                    writer.created += 1
+                else:
+                    put(sid, path, prep, h.state, True, "", amount, h.missing_json, *row[-2:])
+                continue
+            texts = self._texts(h, amount, offered, superseded_by, missing, src)
+            missing_json = json.dumps(missing) if missing else "[]"
             put(sid, path, prep, h.state, offered, superseded_by, amount, missing_json, *texts)
 
     def _texts(
@@ -986,7 +1058,8 @@ def match_one(
     if obj is None:
         return None
     # One transaction: the subject's rows, its run and its pushes together (and one commit).
-    with translation.override(_language()), _writing(durable=push):
+    # Durable: the one commit, unlike a set-based run's many, waits for no measurable flush.
+    with translation.override(_language()), transaction.atomic():
         preps = [p for p in prepared(subject_type, day) if _applies(p, obj.region_path)]
         values = subject.values(obj, day)
         provenance = getattr(subject, "provenance", None)
@@ -1004,8 +1077,7 @@ def match_one(
         run.created, run.changed = writer.created, writer.changed
         if push:
             run.pushes = queue_pushes(subject_type, run=run, ids=[pk])
-        run.finished_at = timezone.now()
-        run.save()
+        _finish_run(run)
     return run
 
 
