@@ -88,3 +88,19 @@ def bulk_update(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> 
             f"FROM {temp} u WHERE {table}.{key} = u.{key}"
         )
         cur.execute(f"DROP TABLE {temp}")
+
+
+def select_in(sql: str, values: list[Any], params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` for each of ``values``, asked in chunks the database accepts: ``sql``
+    holds one ``IN ({})`` (filled with placeholders for a chunk) and ``%s`` placeholders for
+    ``params``, which come after the chunk's values. Plain tuples, as the database gives them
+    (on SQLite, dates as text), without an ORM query built per chunk: the imports look up
+    hundreds of thousands of keys this way."""
+    rows: list[tuple[Any, ...]] = []
+    per_chunk = 30_000 - len(params)  # under SQLite's 32,766 parameters
+    with connection.cursor() as cur:
+        for k in range(0, len(values), per_chunk):
+            chunk = list(values[k : k + per_chunk])
+            cur.execute(sql.format(", ".join(["%s"] * len(chunk))), [*chunk, *params])
+            rows += cur.fetchall()
+    return rows
