@@ -45,6 +45,7 @@ from gridlight.households.models import (
     AttributeValue,
     Household,
     HouseholdStatus,
+    Light,
     Relation,
     Resident,
     ResidentStatus,
@@ -246,8 +247,16 @@ def _write_batch(
 
 
 def _insert_households(new: list[HouseFromFile]) -> None:
+    from gridlight.households.classify import due_after, intervals
+
     now = timezone.now()
     today = timezone.localdate()
+    # Until its first classification (later in this transaction) a new household is green,
+    # with the next visit a green household registered today gets. Most households stay so,
+    # and their classification then writes none of the indexed columns (light, next visit):
+    # on PostgreSQL an update in place (HOT), on SQLite no index entry rewritten. Only those
+    # that turn out red or yellow are re-entered in the indexes.
+    green_due = due_after(today, Light.GREEN, intervals())
     bulk_insert(
         Household._meta.db_table,
         [
@@ -262,6 +271,7 @@ def _insert_households(new: list[HouseFromFile]) -> None:
             "light_reasons",
             "override_light",
             "override_reason",
+            "next_visit_due",
             "version",
             "created_at",
             "updated_at",
@@ -274,11 +284,12 @@ def _insert_households(new: list[HouseFromFile]) -> None:
                 h.address,
                 HouseholdStatus.ACTIVE.value,
                 today,
-                "green",
-                "green",
+                Light.GREEN.value,
+                Light.GREEN.value,
                 "",
                 "",
                 "",
+                green_due,
                 1,
                 now,
                 now,
