@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import time
+from datetime import timedelta
 
 from django.utils import timezone
 
@@ -23,7 +24,16 @@ BASELINE_SAMPLE = 2000
 
 
 def run(*, db: str, scale: str) -> None:
-    from gridlight.households.classify import RULE_SET, classify_one, current_version, recompute_all
+    from django.db.models import DateField, ExpressionWrapper, F
+    from django.db.models.functions import Coalesce
+
+    from gridlight.households.classify import (
+        RULE_SET,
+        classify_one,
+        current_version,
+        intervals,
+        recompute_all,
+    )
     from gridlight.households.models import Household
     from gridlight.rules.models import RuleSetVersion
 
@@ -86,8 +96,11 @@ def run(*, db: str, scale: str) -> None:
     )
     # The worst cases: every household's row rewritten. First with its light and next visit
     # as they are (only the classification's date forgotten), then as a district-size import
-    # leaves them: green, no reasons, no next visit, never classified — so every household
-    # gets a history row and a next visit, and every index that holds either is rewritten.
+    # leaves them: green, with a green household's next visit, no reasons, never classified —
+    # so every household gets a history row, and those that are not green a new light and
+    # next visit, which rewrites every index that holds either.
+    green = timedelta(days=intervals()["green"])
+    base = Coalesce(F("last_visit_on"), F("registered_on"))
     for name, reset in (
         ("reclassify-all-rows", {"light_at": None}),
         (
@@ -97,7 +110,7 @@ def run(*, db: str, scale: str) -> None:
                 "light": "green",
                 "computed_light": "green",
                 "light_reasons": "",
-                "next_visit_due": None,
+                "next_visit_due": ExpressionWrapper(base + green, output_field=DateField()),
             },
         ),
     ):

@@ -334,3 +334,25 @@ def test_parse_phone_refuses_empty(raw: str) -> None:
     with pytest.raises(InvalidPhone) as caught:
         parse_phone(raw)
     assert caught.value.message == "The phone number is empty."
+
+
+def test_encrypting_many_at_once_gives_tokens_that_decrypt_each_under_its_own_nonce() -> None:
+    from gridlight.core.crypto import encrypt_many
+
+    texts = ["13812345678", "110101199003071234", "13812345678", ""]
+    tokens = encrypt_many(texts)
+    assert [decrypt(t) for t in tokens] == texts
+    assert tokens[0] != tokens[2]  # the same text, another nonce
+    assert len({t[3:19] for t in tokens}) == len(tokens)
+    assert encrypt_many([]) == []
+
+
+def test_blind_indexes_of_many_are_those_of_each() -> None:
+    from gridlight.core.crypto import blind_indexes
+
+    values = ["13812345678", "0531-12345678", ""]
+    assert blind_indexes(values, purpose="phone") == [
+        blind_index(v, purpose="phone") for v in values
+    ]
+    with pytest.raises(ValueError, match="purpose"):
+        blind_indexes(values, purpose="")

@@ -249,3 +249,36 @@ def test_an_import_of_many_households_is_classified_set_based(
     assert Household.objects.get(code="IMP-1").light == "yellow"
     assert Household.objects.get(code="IMP-2").light == "red"
     assert LightChange.objects.filter(household__code="IMP-2", cause="recompute").count() == 1
+
+
+@pytest.mark.parametrize("one_by_one", [True, False])
+def test_imported_households_get_the_next_visit_of_their_own_light(
+    world: World, monkeypatch: pytest.MonkeyPatch, one_by_one: bool
+) -> None:
+    # Written green with a green household's next visit until classified: those that turn out
+    # red or yellow must not keep it, one by one or set-based.
+    from datetime import timedelta
+
+    from gridlight.households import imports
+    from gridlight.households.classify import intervals
+    from gridlight.households.models import LightChange
+
+    if not one_by_one:
+        monkeypatch.setattr(imports, "CLASSIFY_ONE_BY_ONE", 0)
+    check_and_import(actor=world.twins["street_staff"], upload=book(good_rows(world)))
+    gaps = intervals()
+    got = {
+        h.code: (h.light, h.next_visit_due - h.registered_on)
+        for h in Household.objects.filter(code__startswith="IMP-")
+    }
+    assert got == {
+        "IMP-1": ("yellow", timedelta(days=gaps["yellow"])),
+        "IMP-2": ("red", timedelta(days=gaps["red"])),
+        "IMP-3": ("green", timedelta(days=gaps["green"])),
+    }
+    firsts = LightChange.objects.filter(household__code__startswith="IMP-")
+    assert sorted(firsts.values_list("from_light", "to_light")) == [
+        ("", "green"),
+        ("", "red"),
+        ("", "yellow"),
+    ]

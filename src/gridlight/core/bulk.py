@@ -154,3 +154,19 @@ def in_list(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [list(values)]
     return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(values))]  # noqa: S608
+
+
+def select_in(sql: str, values: list[Any], params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` for each of ``values``, asked in chunks the database accepts: ``sql``
+    holds one ``IN ({})`` (filled with placeholders for a chunk) and ``%s`` placeholders for
+    ``params``, which come after the chunk's values. Plain tuples, as the database gives them
+    (on SQLite, dates as text), without an ORM query built per chunk: the imports look up
+    hundreds of thousands of keys this way."""
+    rows: list[tuple[Any, ...]] = []
+    per_chunk = 30_000 - len(params)  # under SQLite's 32,766 parameters
+    with connection.cursor() as cur:
+        for k in range(0, len(values), per_chunk):
+            chunk = list(values[k : k + per_chunk])
+            cur.execute(sql.format(", ".join(["%s"] * len(chunk))), [*chunk, *params])
+            rows += cur.fetchall()
+    return rows

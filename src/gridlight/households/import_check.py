@@ -14,7 +14,8 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from gridlight.core.access import Perm, scope_for
-from gridlight.core.crypto import InvalidPhone, blind_index, parse_phone
+from gridlight.core.bulk import select_in
+from gridlight.core.crypto import InvalidPhone, blind_indexes, parse_phone
 from gridlight.core.errors import RowError
 from gridlight.core.idcard import InvalidIdNumber, parse_id
 from gridlight.core.models import Region, RegionLevel, User
@@ -84,6 +85,8 @@ class HouseFromFile:
 
 
 def _split(text: str) -> list[str]:
+    if not text:  # most rows: no attributes
+        return []
     for sep in ("；", ";", "、", "，", ","):
         text = text.replace(sep, ";")
     return [t.strip() for t in text.split(";") if t.strip()]
@@ -275,11 +278,19 @@ class Register:
 def check_register(check: FileCheck) -> Register:
     """Households outside the actor's scope and ID numbers registered in another household
     become errors of ``check``."""
-    index_of = {n: blind_index(n, purpose="id_number") for n in check.numbers}
+    numbers = list(check.numbers)
+    index_of = dict(zip(numbers, blind_indexes(numbers, purpose="id_number"), strict=True))
     register = Register(index_of, _existing_residents(list(index_of.values())), {})
-    codes = list(check.houses)
-    for i in range(0, len(codes), 900):  # SQLite allows a limited number of parameters
-        for hh in Household.objects.filter(code__in=codes[i : i + 900]).only(
+    # Which of the file's households exist (for a new district: none), then those as objects.
+    known = [
+        pk
+        for (pk,) in select_in(
+            f"SELECT id FROM {Household._meta.db_table} WHERE code IN ({{}})",  # noqa: S608
+            list(check.houses),
+        )
+    ]
+    for i in range(0, len(known), 900):
+        for hh in Household.objects.filter(pk__in=known[i : i + 900]).only(
             "id", "code", "region_path", "grid_id", "address"
         ):
             register.households[hh.code] = hh
@@ -306,12 +317,11 @@ def check_register(check: FileCheck) -> Register:
 
 def _existing_residents(indexes: list[str]) -> dict[str, tuple[int, int]]:
     """blind index → (resident id, household id) for those already registered."""
-    found: dict[str, tuple[int, int]] = {}
-    for i in range(0, len(indexes), 900):
-        chunk = indexes[i : i + 900]
-        for rid, hid, idx in Resident.objects.filter(id_number_index__in=chunk).values_list(
-            "id", "household_id", "id_number_index"
-        ):
-            if idx is not None:
-                found[idx] = (rid, hid)
-    return found
+    return {
+        idx: (rid, hid)
+        for rid, hid, idx in select_in(
+            f"SELECT id, household_id, id_number_index FROM {Resident._meta.db_table} "  # noqa: S608
+            f"WHERE id_number_index IN ({{}})",
+            indexes,
+        )
+    }

@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridlight.core import audit
-from gridlight.core.bulk import bulk_insert
-from gridlight.core.crypto import blind_index, decrypt, encrypt, mask_id, mask_phone
+from gridlight.core.bulk import bulk_insert, select_in
+from gridlight.core.crypto import blind_indexes, decrypt, encrypt_many, mask_id, mask_phone
 from gridlight.core.errors import ImportRejected
 from gridlight.core.models import User
 from gridlight.core.spreadsheets import open_table, write_workbook
@@ -45,6 +45,7 @@ from gridlight.households.models import (
     AttributeValue,
     Household,
     HouseholdStatus,
+    Light,
     Relation,
     Resident,
     ResidentStatus,
@@ -227,8 +228,9 @@ def _write_batch(
         for h in batch
         if h.code in by_code
     }
-    for pk, code, path in Household.objects.filter(code__in=[h.code for h in new]).values_list(
-        "pk", "code", "region_path"
+    for pk, code, path in select_in(
+        f"SELECT id, code, region_path FROM {Household._meta.db_table} WHERE code IN ({{}})",
+        [h.code for h in new],
     ):
         homes[code] = (pk, path)
     plan = _plan_residents(batch, homes, register, names)
@@ -245,8 +247,16 @@ def _write_batch(
 
 
 def _insert_households(new: list[HouseFromFile]) -> None:
+    from gridlight.households.classify import due_after, intervals
+
     now = timezone.now()
     today = timezone.localdate()
+    # Until its first classification (later in this transaction) a new household is green,
+    # with the next visit a green household registered today gets. Most households stay so,
+    # and their classification then writes none of the indexed columns (light, next visit):
+    # on PostgreSQL an update in place (HOT), on SQLite no index entry rewritten. Only those
+    # that turn out red or yellow are re-entered in the indexes.
+    green_due = due_after(today, Light.GREEN, intervals())
     bulk_insert(
         Household._meta.db_table,
         [
@@ -261,6 +271,7 @@ def _insert_households(new: list[HouseFromFile]) -> None:
             "light_reasons",
             "override_light",
             "override_reason",
+            "next_visit_due",
             "version",
             "created_at",
             "updated_at",
@@ -273,11 +284,12 @@ def _insert_households(new: list[HouseFromFile]) -> None:
                 h.address,
                 HouseholdStatus.ACTIVE.value,
                 today,
-                "green",
-                "green",
+                Light.GREEN.value,
+                Light.GREEN.value,
                 "",
                 "",
                 "",
+                green_due,
                 1,
                 now,
                 now,
@@ -311,14 +323,25 @@ def _plan_residents(
     ``homes`` gives each household number's (id, region path)."""
     index_of, existing = register.index_of, register.residents
     plan = _ResidentPlan()
+    # Every phone and ID number of the batch encrypted (and phones indexed) in one call each.
+    members = [m for house in batch for m in house.members]
+    phones = [m.phone for m in members if m.phone]
+    sealed_phones = dict(
+        zip(
+            phones,
+            zip(encrypt_many(phones), blind_indexes(phones, purpose="phone"), strict=True),
+            strict=True,
+        )
+    )
+    numbers = [m.number for m in members if m.number is not None]
+    sealed_numbers = dict(zip(numbers, encrypt_many(numbers), strict=True))
     for house in batch:
         hh_pk, region_path = homes[house.code]
         plan.touched.append(hh_pk)
         plan.house_values += [(hh_pk, None, a, None) for a in house.attributes]
         for m in house.members:
             index = index_of[m.number] if m.number is not None else None
-            phone_enc = encrypt(m.phone) if m.phone else ""
-            phone_index = blind_index(m.phone, purpose="phone") if m.phone else ""
+            phone_enc, phone_index = sealed_phones[m.phone] if m.phone else ("", "")
             known = existing.get(index) if index is not None else None
             rid = known[0] if known else names.get((hh_pk, m.name))
             if rid is None:
@@ -327,7 +350,7 @@ def _plan_residents(
                         hh_pk,
                         region_path,
                         m.name,
-                        encrypt(m.number) if m.number is not None else "",
+                        sealed_numbers[m.number] if m.number is not None else "",
                         index,
                         m.birth,
                         m.sex,
@@ -386,14 +409,15 @@ def _write_attributes(plan: _ResidentPlan, existing_households: list[int]) -> No
     by_index: dict[str, int] = {}
     by_name: dict[tuple[int, str], int] = {}
     new_households = sorted({row[0] for row in plan.create})
-    for k in range(0, len(new_households), 900):
-        for rid, hid, name, index in Resident.objects.filter(
-            household_id__in=new_households[k : k + 900]
-        ).values_list("id", "household_id", "name", "id_number_index"):
-            if index is not None:
-                by_index[index] = rid
-            else:
-                by_name.setdefault((hid, name), rid)
+    for rid, hid, name, index in select_in(
+        f"SELECT id, household_id, name, id_number_index FROM {Resident._meta.db_table} "
+        f"WHERE household_id IN ({{}}) ORDER BY id",
+        new_households,
+    ):
+        if index is not None:
+            by_index[index] = rid
+        else:
+            by_name.setdefault((hid, name), rid)
     for k in range(0, len(existing_households), 900):
         AttributeValue.objects.filter(household_id__in=existing_households[k : k + 900]).delete()
     values = list(plan.house_values)

@@ -139,7 +139,11 @@ class ResidentStatus(models.TextChoices):
 
 
 class Resident(models.Model):
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="residents")
+    # No index of its own: ``resident_household`` begins with it (each index is one more entry
+    # for every resident a district import writes).
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="residents", db_index=False
+    )
     region_path = models.CharField(max_length=255, db_index=True)
     name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     # ID-card and phone numbers: encrypted at rest, found through a keyed hash (blind index).
@@ -174,12 +178,22 @@ class Resident(models.Model):
 class AttributeValue(models.Model):
     """An attribute held by a resident (``resident`` set) or by the household itself."""
 
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    # The foreign keys have no indexes of their own: ``attrvalue_household``,
+    # ``attrvalue_attribute`` and ``attrvalue_unique_resident`` begin with them (the last holds
+    # every row with a resident, the only ones a look-up by resident can find).
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     resident = models.ForeignKey(
-        Resident, null=True, blank=True, on_delete=models.CASCADE, related_name="attributes"
+        Resident,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="attributes",
+        db_index=False,
     )
     attribute = models.ForeignKey(
-        Attribute, to_field="code", on_delete=models.PROTECT, related_name="+"
+        Attribute, to_field="code", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     grade = models.PositiveSmallIntegerField(null=True, blank=True)
 
