@@ -21,10 +21,11 @@ Two guarantees are the database's, not a query's:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -33,6 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from gridlight.core import audit
 from gridlight.core.access import Viewer
+from gridlight.core.bulk import in_list
 from gridlight.core.errors import ConflictError, DomainError, ImportRejected, RowError
 from gridlight.core.models import User
 from gridlight.core.spreadsheets import Column, read_sheet
@@ -54,6 +56,7 @@ from gridlight.policies.models import (
 )
 from gridlight.policies.templatetags.policies import yuan
 from gridlight.talent.models import Enterprise, Talent
+from gridlight.talent.subject import changed as profiles_changed
 
 audit.register_actions(
     "grant",
@@ -82,13 +85,53 @@ def period_of(policy: Policy, day: date) -> str:
     return str(day.year)
 
 
-def receiving_codes(key: str) -> set[str]:
-    """The codes of the policies a subject already receives (a live grant): not offered again."""
-    return set(
-        Grant.objects.filter(subject_key=key, status__in=LIVE).values_list(
-            "policy__code", flat=True
-        )
+def receiving(
+    subject_type: str, ids: Sequence[int] | None = None, day: date | None = None
+) -> dict[int, set[str]]:
+    """What subjects already receive, set-based: ``{subject id: {policy codes}}`` for the
+    subjects of ``subject_type`` in ``ids`` (all of them when None) with a live grant (pending
+    re-confirmation, confirmed, in a batch or paid) in the policy's current period
+    (:func:`period_of` on ``day``). An approved application counts through its grant, made
+    in the same transaction as the approval with the period of that day. One query,
+    whatever the number of subjects; the matching run's ``receiving_sources`` (registered in
+    ``PoliciesConfig.ready``): a received policy is stored as not offered, and never pushed."""
+    fk = {"talent": "talent_id", "enterprise": "enterprise_id"}.get(subject_type)
+    if fk is None or (ids is not None and not ids):
+        return {}
+    day = day or timezone.localdate()
+    g, p = Grant._meta.db_table, Policy._meta.db_table
+    sql = (
+        f"SELECT g.{fk}, g.policy_id, g.period, p.code, p.period_start, p.period_end "  # noqa: S608
+        f"FROM {g} g JOIN {p} p ON p.id = g.policy_id "
+        f"WHERE g.subject_type = %s AND g.status IN ({', '.join(['%s'] * len(LIVE))})"
     )
+    params: list[Any] = [subject_type, *LIVE]
+    if ids is not None:
+        cond, ps = in_list(f"g.{fk}", ids) if len(ids) > 1 else (f"g.{fk} = %s", [ids[0]])
+        sql, params = f"{sql} AND {cond}", [*params, *ps]
+    current: dict[int, str] = {}
+    out: dict[int, set[str]] = {}
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        for sid, policy_id, period, code, start, end in cur.fetchall():
+            now = current.get(policy_id)
+            if now is None:
+                shape = Policy(period_start=_as_date(start), period_end=_as_date(end))
+                now = current[policy_id] = period_of(shape, day)
+            if period == now:
+                out.setdefault(sid, set()).add(code)
+    return out
+
+
+def _as_date(value: Any) -> date | None:
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def receiving_codes(key: str) -> set[str]:
+    """The codes of the policies one subject (``talent:12``) already receives: not offered
+    again (:func:`receiving`)."""
+    subject_type, _sep, pk = key.partition(":")
+    return receiving(subject_type, [int(pk)]).get(int(pk), set())
 
 
 # --- the budget ---------------------------------------------------------------------------------
@@ -166,6 +209,9 @@ def create_grant(
             grant.save()
     except IntegrityError as exc:  # the same subject confirming twice at the same moment
         raise DomainError(_("A grant of this policy was made already in this period.")) from exc
+    # The subject receives the policy now: re-matched after the commit (as after a profile
+    # change), its match kept as not offered, and not pushed again.
+    profiles_changed(policy.subject_type, [obj.pk])
     audit.record(
         actor=actor,
         action="grant.create" if source == GrantSource.APPLICATION else "grant.confirm",
@@ -318,6 +364,8 @@ def reconfirm(*, actor: User, grant_ids: list[int], approve: bool = True, reason
     for g in rows:
         if not approve:
             release(g.policy, g.amount_fen)
+            # No longer received: offered again after the re-match.
+            profiles_changed(g.subject_type, [g.talent_id or g.enterprise_id or 0])
         audit.record(
             actor=actor,
             action="grant.reconfirm" if approve else "grant.cancel",

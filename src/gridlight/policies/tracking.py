@@ -23,7 +23,7 @@ from gridlight.core.models.regions import SEGMENT_WIDTH
 from gridlight.core.workdays import district_calendar
 from gridlight.policies.access import policies_visible
 from gridlight.policies.definition import STATES
-from gridlight.policies.models import Match, MatchState, MatchStatus, Policy, Push
+from gridlight.policies.models import Grant, Match, MatchState, MatchStatus, Policy, Push
 from gridlight.rules.subjects import get_subject
 
 STREET_WIDTH = SEGMENT_WIDTH * 2 + 1
@@ -192,9 +192,10 @@ class Mine:
 
 
 def my_policies(subject_type: str, subject_id: int) -> list[Mine]:
-    """The current matches of the signed-in subject: matched first, then possibly matched
-    with what is missing. (Applied and granted columns: set by the application workflow on
-    ``Match.applied_at``; grants will be read beside it.)"""
+    """The current, offered matches of the signed-in subject: matched first, then possibly
+    matched with what is missing. Applied: ``Match.applied_at``, set by the application
+    workflow. A policy the subject already receives is not offered (its grant is
+    :func:`my_grants`)."""
     labels = {n: str(s.label) for n, s in get_subject(subject_type).fields().items()}
     qs = (
         Match.objects.filter(
@@ -207,6 +208,14 @@ def my_policies(subject_type: str, subject_id: int) -> list[Mine]:
         .order_by("state", "policy__code")
     )
     return [Mine(m, [labels.get(f, f) for f in m.missing or []]) for m in qs]
+
+
+def my_grants(subject_type: str, subject_id: int) -> QuerySet[Grant]:
+    """The subject's grants (received, or cancelled with a reason), newest first."""
+    fk = "talent_id" if subject_type == "talent" else "enterprise_id"
+    return Grant.objects.filter(subject_type=subject_type, **{fk: subject_id}).select_related(
+        "policy", "policy_version"
+    )[:50]
 
 
 def explanation_lines(match: Match) -> list[dict[str, Any]]:

@@ -110,8 +110,8 @@ def push_kpi_export(request: SignedInRequest) -> HttpResponse:
 
 @access()
 def my_policies(request: SignedInRequest) -> HttpResponse:
-    """ "Policies for me": the signed-in talent's or enterprise's matches; visiting marks the
-    pushed ones opened."""
+    """ "Policies for me": the signed-in talent's or enterprise's matches and what it
+    receives; visiting marks the pushed ones opened."""
     record = portal_record(request.user)
     if record is None:
         raise Http404
@@ -125,5 +125,6 @@ def my_policies(request: SignedInRequest) -> HttpResponse:
             "record": record,
             "matched": [m for m in mine if m.state == "met"],
             "possible": [m for m in mine if m.state == "unknown"],
+            "grants": tracking.my_grants(subject_type, record.pk),
         },
     )
