@@ -369,6 +369,7 @@ def _applications(
     queue = [
         list(
             Match.objects.filter(
+                policy_id=v.policy_id,  # through ``match_policy``: the version has no index
                 version=v,
                 status=MatchStatus.CURRENT,
                 state__in=(MatchState.MET, MatchState.UNKNOWN),

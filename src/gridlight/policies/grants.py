@@ -277,11 +277,13 @@ def offers_for(user: Viewer) -> QuerySet[Match]:
     enterprise = None if talent else own_enterprise(user)
     if talent is None and enterprise is None:
         return Match.objects.none()
-    q = Q(talent_id=talent.pk) if talent else Q(enterprise_id=enterprise.pk)  # type: ignore[union-attr]
-    key = f"talent:{talent.pk}" if talent else f"enterprise:{enterprise.pk}"  # type: ignore[union-attr]
+    subject_type, pk = ("talent", talent.pk) if talent else ("enterprise", enterprise.pk)  # type: ignore[union-attr]
+    key = f"{subject_type}:{pk}"
     mine = (
         Match.objects.filter(
-            q,
+            # Through ``match_subject_version`` (subject first): the subject keys have no index.
+            subject_type=subject_type,
+            subject_id=pk,
             policy__mode=Mode.AUTO_GRANT,
             status=MatchStatus.CURRENT,
             state=MatchState.MET,

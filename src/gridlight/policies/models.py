@@ -214,13 +214,16 @@ class Match(models.Model):
     subject_type = models.CharField(_("for"), max_length=12, choices=SubjectType.choices)
     subject_id = models.BigIntegerField()
     # The subject again as a foreign key of its own type (exactly one is set, matching
-    # ``subject_type``), for joins and for deleting a subject's derived rows with it. Each is
-    # indexed where set only (partial indexes below): a run writes hundreds of thousands of
-    # rows, and every index is one more tree to update per row. Not checked by the database
-    # (``db_constraint=False``): a run writes only subjects it has just read from their own
-    # table, and deleting a subject deletes its matches through Django (``CASCADE`` is done by
-    # the ORM, not by the database). On PostgreSQL each check is a query per row written, run
-    # at commit: 2.5 s of the server's CPU for a first run of 290,000 matches.
+    # ``subject_type``), for joins and for deleting a subject's derived rows with it. Not
+    # indexed: a subject's matches are looked up by ``subject_type`` and ``subject_id``
+    # (``match_subject_version``); a run writes hundreds of thousands of rows, and every index
+    # is one more tree to update per row (0.2–0.5 s of PostgreSQL's CPU for a first run of
+    # 290,000, 0.3 s on SQLite). Deleting a subject — which nothing in the app does — reads the
+    # table once. Not checked by the database (``db_constraint=False``): a run writes only
+    # subjects it has just read from their own table, and deleting a subject deletes its
+    # matches through Django (``CASCADE`` is done by the ORM, not by the database). On
+    # PostgreSQL each check is a query per row written, run at commit: 2.5 s of the server's
+    # CPU for a first run of 290,000 matches.
     talent = models.ForeignKey(
         "talent.Talent",
         null=True,
@@ -352,19 +355,6 @@ class Match(models.Model):
         indexes = [
             models.Index(fields=["policy", "status", "state"], name="match_policy"),
             models.Index(fields=["region_path", "policy"], name="match_path"),
-            models.Index(
-                fields=["talent"], condition=models.Q(talent__isnull=False), name="match_talent"
-            ),
-            models.Index(
-                fields=["enterprise"],
-                condition=models.Q(enterprise__isnull=False),
-                name="match_enterprise",
-            ),
-            models.Index(
-                fields=["household"],
-                condition=models.Q(household__isnull=False),
-                name="match_household",
-            ),
         ]
 
     def __str__(self) -> str:
