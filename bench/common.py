@@ -275,14 +275,11 @@ def cpu_split() -> tuple[float, float]:
 def measured(fn: Callable[[], Any]) -> tuple[Any, dict[str, float]]:
     """``fn()``'s result, and its wall time, CPU (process and PostgreSQL backend) and the load
     average at the end, ready to go into :func:`report`."""
-    process, backend = cpu_split()
-    start = time.perf_counter()
-    result = fn()
-    wall = time.perf_counter() - start
-    process_after, backend_after = cpu_split()
+    with Cpu() as cost:
+        result = fn()
     return result, {
-        "wall_seconds": round(wall, 3),
-        "cpu_seconds": round(process_after - process, 2),
-        "backend_cpu_seconds": round(backend_after - backend, 2),
-        "load": round(os.getloadavg()[0], 1),
+        "wall_seconds": round(cost.wall, 3),
+        "cpu_seconds": round(cost.cpu, 2),
+        "backend_cpu_seconds": round(cost.server or 0.0, 2),
+        "load": round(cost.load, 1),
     }

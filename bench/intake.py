@@ -35,7 +35,7 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from bench.common import report, speed_gauge
+from bench.common import process_cpu, report, speed_gauge
 from bench.setup import build_ticket_history
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -48,16 +48,6 @@ def _machine_cpu() -> tuple[float, float, float]:
         fields = [int(x) for x in f.readline().split()[1:9]]
     idle, steal = fields[3] + fields[4], fields[7]
     return (sum(fields) - idle - steal) / _TICK, steal / _TICK, sum(fields) / _TICK
-
-
-def _process_cpu(pid: int) -> float:
-    """User and system CPU seconds of one process so far (from /proc/<pid>/stat)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            parts = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(parts[11]) + int(parts[12])) / _TICK
 
 
 class _Worker:
@@ -130,21 +120,21 @@ class _CpuMeter:
         self.client0 = sum(os.times()[:2])
         self.busy0, self.steal0, self.total0 = _machine_cpu()
         self.worker_cpu = 0.0
-        self.pids = {w.proc.pid: _process_cpu(w.proc.pid) for w in workers if w.proc}
-        self.backends = {pid: _process_cpu(pid) for pid in _database_backends()}
+        self.pids = {w.proc.pid: process_cpu(w.proc.pid) for w in workers if w.proc}
+        self.backends = {pid: process_cpu(pid) for pid in _database_backends()}
         self.backends_last = dict(self.backends)
 
     def _read_backends(self) -> None:
         for pid in _database_backends():
             self.backends.setdefault(pid, 0.0)
         for pid in self.backends:
-            now = _process_cpu(pid)
+            now = process_cpu(pid)
             if now:
                 self.backends_last[pid] = now
 
     def before_kill(self, pid: int) -> None:
         # A killed process's CPU can no longer be read: bank it now.
-        self.worker_cpu += _process_cpu(pid) - self.pids.pop(pid, 0.0)
+        self.worker_cpu += process_cpu(pid) - self.pids.pop(pid, 0.0)
         self._read_backends()
 
     def after_start(self) -> None:
@@ -154,7 +144,7 @@ class _CpuMeter:
 
     def result(self, tickets: int) -> dict[str, float]:
         client = sum(os.times()[:2]) - self.client0
-        workers = self.worker_cpu + sum(_process_cpu(p) - s for p, s in self.pids.items())
+        workers = self.worker_cpu + sum(process_cpu(p) - s for p, s in self.pids.items())
         self._read_backends()
         database = sum(self.backends_last.get(p, s) - s for p, s in self.backends.items())
         busy, steal, total = _machine_cpu()
