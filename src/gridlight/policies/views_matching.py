@@ -84,14 +84,18 @@ def _push_kpi_export(user: User, query: QueryDict) -> exports.Export:
     """The push KPI page's rows and total, as the page shows them."""
     rows = tracking.push_kpis(user)
     total = kpi.push_total(rows)
-    lines = [[r.month, r.policy, r.street, r.pushes, r.opened, r.reach, r.applied] for r in rows]
-    lines.append([total.month, "", "", total.pushes, total.opened, total.reach, total.applied])
+    lines = [
+        [r.month, r.policy, r.street, r.industry, r.pushes, r.opened, r.reach, r.applied]
+        for r in rows
+    ]
+    lines.append([total.month, "", "", "", total.pushes, total.opened, total.reach, total.applied])
     return exports.Export(
         sheet="pushes",
         columns=[
             Column("month", "推送月份", "month"),
             Column("policy", "政策", "policy"),
             Column("street", "街道", "street"),
+            Column("industry", "行业", "industry"),
             Column("pushes", "推送数", "pushes"),
             Column("opened", "已查看", "opened"),
             Column("reach", "触达率(%)", "reach rate (%)"),
