@@ -199,6 +199,17 @@ class Mine:
     def state(self) -> str:
         return self.match.state
 
+    # What ``definition.rank_missing`` reads (only offered matches are listed).
+    @property
+    def missing(self) -> frozenset[str]:
+        return frozenset(self.match.missing or [])
+
+    already_receives = False
+
+    @property
+    def superseded_by(self) -> str:
+        return self.match.superseded_by
+
 
 def my_policies(subject_type: str, subject_id: int) -> list[Mine]:
     """The current, offered matches of the signed-in subject: matched first, then possibly

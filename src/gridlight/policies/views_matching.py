@@ -15,7 +15,9 @@ from gridlight.core.spreadsheets import Column
 from gridlight.core.views.common import paginate, query_without_page
 from gridlight.policies import kpi, matching, tracking
 from gridlight.policies.access import get_policy
+from gridlight.policies.definition import rank_missing
 from gridlight.policies.forms import MatchFilterForm
+from gridlight.rules.subjects import get_subject
 from gridlight.talent.models import Talent
 from gridlight.talent.portal import portal_record
 
@@ -122,6 +124,7 @@ def my_policies(request: SignedInRequest) -> HttpResponse:
     subject_type = "talent" if isinstance(record, Talent) else "enterprise"
     matching.mark_opened(subject_type, record.pk)
     mine = tracking.my_policies(subject_type, record.pk)
+    labels = {n: str(s.label) for n, s in get_subject(subject_type).fields().items()}
     return render(
         request,
         "policies/my_policies.html",
@@ -130,5 +133,7 @@ def my_policies(request: SignedInRequest) -> HttpResponse:
             "matched": [m for m in mine if m.state == "met"],
             "possible": [m for m in mine if m.state == "unknown"],
             "grants": tracking.my_grants(subject_type, record.pk),
+            # The facts to add first: how many more policies each would decide.
+            "missing": [(fact, labels.get(fact.field, fact.field)) for fact in rank_missing(mine)],
         },
     )
