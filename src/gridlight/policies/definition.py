@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from django.utils.translation import gettext as _
 
@@ -197,7 +197,21 @@ class MissingFact:
     concerns: int
 
 
-def rank_missing(results: Iterable[Result]) -> list[MissingFact]:
+class Undecided(Protocol):
+    """What :func:`rank_missing` reads of a policy's result for one subject: a live
+    :class:`Result`, or a stored match as the subject sees it (``tracking.Mine``)."""
+
+    @property
+    def missing(self) -> frozenset[str]: ...
+
+    @property
+    def already_receives(self) -> bool: ...
+
+    @property
+    def superseded_by(self) -> str: ...
+
+
+def rank_missing(results: Iterable[Undecided]) -> list[MissingFact]:
     """The facts to ask for first: by the number of policies they alone would decide
     ("add your degree: 4 more policies can be checked"), then by how many need them."""
     decides: Counter[str] = Counter()

@@ -223,6 +223,27 @@ def create_grant(
     return grant
 
 
+def confirmation_text(title: str, code: str, amount_fen: int | None) -> str:
+    """The push of a grant-without-application offer (``matching.push_text`` for a policy in
+    that mode): the computed amount (0: a benefit in kind) and the link to the one-click
+    confirmation in the portal (``policies/portal/mine.html``, the offer's anchor). Only a met
+    match with a known amount is pushed in this mode (``matching.queue_pushes``): a subject
+    with facts missing sees "possibly for you, add …" on its page and gets no push."""
+    from django.urls import reverse
+
+    title = title if len(title) <= 60 else title[:59] + "…"
+    link = f"{reverse('policy_portal:mine')}#offer-{code}"
+    if amount_fen:
+        return _(
+            "Granted without application: %(t)s, %(y)s yuan for you. "
+            "Confirm with one click: %(link)s"
+        ) % {"t": title, "y": yuan(amount_fen), "link": link}
+    return _("Granted without application: %(t)s for you. Confirm with one click: %(link)s") % {
+        "t": title,
+        "link": link,
+    }
+
+
 def grant_candidates(version: PolicyVersion) -> QuerySet[Match]:
     """The subjects a grant-without-application version may be confirmed by: current, met and
     offered stored matches with a known amount above 0 (0 for a benefit in kind), whose subject

@@ -1,5 +1,7 @@
 """Application and grant KPIs: applications, application rate, approval time in working days
-and amounts granted — by policy, street or month, over the caller's ``policy.view`` scope.
+and amounts granted — by policy, street, industry or month, over the caller's ``policy.view``
+scope. A record's industry is its subject's: an enterprise's own, a talent's employer's, and
+"other" for a talent with no employer (or an industry not entered): :func:`subject_industry`.
 
 Every figure is a query over records: applications by the day submitted; the rate is
 applications over current met matches of the same policies (the subjects the policy was found
@@ -18,12 +20,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import CharField, Count, F, Sum, Value
+from django.db.models.functions import Coalesce, NullIf, TruncMonth
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from gridlight.core.access import Perm, Viewer, require
+from gridlight.core.industries import Industry
 from gridlight.core.models import Region
 from gridlight.core.workdays import district_calendar
 from gridlight.policies.grants import LIVE
@@ -38,12 +41,29 @@ from gridlight.policies.models import (
 )
 from gridlight.policies.tracking import KpiRow
 
-Dimension = Literal["policy", "street", "month"]
+Dimension = Literal["policy", "street", "industry", "month"]
 DIMENSIONS: dict[str, Any] = {
     "policy": gettext_lazy("Policy"),
     "street": gettext_lazy("Street"),
+    "industry": gettext_lazy("Industry"),
     "month": gettext_lazy("Month"),
 }
+
+
+def subject_industry(prefix: str = "") -> Coalesce:
+    """The industry of a record's subject, in SQL (two left joins: the enterprise, the
+    talent's employer): an enterprise's own, a talent's employer's, else "other". ``prefix``
+    reaches the record's ``talent`` and ``enterprise`` (``"match__"`` from a push)."""
+    return Coalesce(
+        NullIf(F(f"{prefix}enterprise__industry"), Value("")),
+        NullIf(F(f"{prefix}talent__employer__industry"), Value("")),
+        Value(Industry.OTHER.value),
+        output_field=CharField(),
+    )
+
+
+def industry_label(code: str) -> str:
+    return str(Industry(code).label) if code in Industry.values else code
 
 
 @dataclass
@@ -109,13 +129,20 @@ def report(
     if by == "month":
         apps = apps.annotate(month=TruncMonth("submitted_on"))
         grants = grants.annotate(month=TruncMonth("confirmed_at"))
-    key = {"policy": "policy_id", "street": "street_id", "month": "month"}[by]
+    elif by == "industry":
+        apps = apps.annotate(industry=subject_industry())
+        grants = grants.annotate(industry=subject_industry())
+        decided = decided.annotate(industry=subject_industry())
+        matches = matches.annotate(industry=subject_industry())
+    key = {"policy": "policy_id", "street": "street_id", "industry": "industry", "month": "month"}[
+        by
+    ]
     for rec in apps.values(key).annotate(n=Count("pk")):
         row(_norm(by, rec[key])).applications = rec["n"]
     for rec in grants.values(key).annotate(n=Count("pk"), s=Sum("amount_fen")):
         r = row(_norm(by, rec[key]))
         r.grants, r.granted_fen = rec["n"], rec["s"] or 0
-    if by == "policy":
+    if by in ("policy", "industry"):
         for rec in matches.values(key).annotate(n=Count("pk")):
             row(rec[key]).matched = rec["n"]
     elif by == "street":
@@ -166,6 +193,8 @@ def _labels(by: str, keys: set[Any]) -> dict[Any, str]:
         return dict(Policy.objects.filter(pk__in=keys).values_list("pk", "title"))
     if by == "street":
         return dict(Region.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if by == "industry":
+        return {k: industry_label(k) for k in keys}
     return {k: str(k) for k in keys}
 
 

@@ -50,6 +50,7 @@ from gridlight.policies.models import (
     MatchRun,
     MatchState,
     MatchStatus,
+    Mode,
     Policy,
     PolicyVersion,
     Push,
@@ -1132,7 +1133,11 @@ def mark_applied(match: Match, when: datetime | None = None) -> None:
 # --- pushes ------------------------------------------------------------------------------------
 
 
-def push_text(title: str) -> str:
+def push_text(title: str, mode: str = "", code: str = "", amount_fen: int | None = None) -> str:
+    if mode == Mode.AUTO_GRANT:  # 免申即享: the amount and the one-click confirmation
+        from gridlight.policies.grants import confirmation_text
+
+        return confirmation_text(title, code, amount_fen)
     title = title if len(title) <= 60 else title[:59] + "…"
     return _(
         "Policy for you: you may be eligible for %(t)s. Open Gridlight, My policies, for details."
@@ -1155,7 +1160,7 @@ def queue_pushes(
         status=MatchStatus.CURRENT,
         offered=True,
         pushed_at__isnull=True,
-    )
+    ).exclude(policy__mode=Mode.AUTO_GRANT, amount_fen__isnull=True)  # facts missing: no offer
     if ids is not None:
         total = 0
         for part in _chunks(ids):
@@ -1200,18 +1205,20 @@ def _push_chunk(rows: list[tuple[Any, ...]], subject_type: str, run: MatchRun | 
     # notices are (re)created under unique keys, so none is lost and none doubled.
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT p.id, p.subject_id, x.title FROM {Push._meta.db_table} p "  # noqa: S608
-            f"JOIN {Policy._meta.db_table} x ON x.id = p.policy_id "
+            f"SELECT p.id, p.subject_id, x.title, x.mode, x.code, m.amount_fen "  # noqa: S608
+            f"FROM {Push._meta.db_table} p JOIN {Policy._meta.db_table} x ON x.id = p.policy_id "
+            f"JOIN {Match._meta.db_table} m ON m.id = p.match_id "
             f"WHERE p.match_id IN ({', '.join(['%s'] * len(match_ids))})",
             match_ids,
         )
         pushes = cur.fetchall()
     recipients = _recipients(subject_type, [p[1] for p in pushes])
     notices: list[tuple[Any, ...]] = []
-    texts: dict[str, str] = {}
-    for pk, sid, title in pushes:
+    texts: dict[tuple[Any, ...], str] = {}
+    for pk, sid, *about in pushes:
         users, phone = recipients.get(sid, ([], ""))
-        text = texts.get(title) or texts.setdefault(title, push_text(title))
+        key = tuple(about) if about[1] == Mode.AUTO_GRANT else (about[0],)
+        text = texts.get(key) or texts.setdefault(key, push_text(*key))
         targets: list[int | None] = list(users) or [None]
         for i, user in enumerate(targets):
             notices.append(

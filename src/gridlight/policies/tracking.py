@@ -124,6 +124,7 @@ class KpiRow:
     pushes: int
     opened: int
     applied: int
+    industry: str = ""  # the subject's (kpi.subject_industry), as its label
 
     @property
     def reach(self) -> float | None:
@@ -133,8 +134,11 @@ class KpiRow:
 def push_kpis(
     user: Viewer, *, since: date | None = None, policy: Policy | None = None
 ) -> list[KpiRow]:
-    """Pushes, reach (opened) and applications per policy, street and month of the push, over
-    the caller's scope: one grouped query."""
+    """Pushes, reach (opened) and applications per policy, street, industry (the subject's:
+    ``kpi.subject_industry``) and month of the push, over the caller's scope: one grouped
+    query."""
+    from gridlight.policies.kpi import industry_label, subject_industry
+
     scope = require(user, Perm.POLICY_VIEW)
     qs = Push.objects.filter(scope.q("region_path"), policy__in=policies_visible(user))
     if since:
@@ -142,14 +146,18 @@ def push_kpis(
     if policy is not None:
         qs = qs.filter(policy=policy)
     rows = (
-        qs.annotate(street=Substr("region_path", 1, STREET_WIDTH), month=TruncMonth("created_at"))
-        .values("policy__title", "street", "month")
+        qs.annotate(
+            street=Substr("region_path", 1, STREET_WIDTH),
+            industry=subject_industry("match__"),
+            month=TruncMonth("created_at"),
+        )
+        .values("policy__title", "street", "industry", "month")
         .annotate(
             pushes=Count("id"),
             opened=Count("id", filter=Q(match__opened_at__isnull=False)),
             applied=Count("id", filter=Q(match__applied_at__isnull=False)),
         )
-        .order_by("-month", "policy__title", "street")
+        .order_by("-month", "policy__title", "street", "industry")
     )
     rows_list = list(rows)
     names = dict(
@@ -163,6 +171,7 @@ def push_kpis(
             r["pushes"],
             r["opened"],
             r["applied"],
+            industry_label(r["industry"]),
         )
         for r in rows_list
     ]
@@ -189,6 +198,17 @@ class Mine:
     @property
     def state(self) -> str:
         return self.match.state
+
+    # What ``definition.rank_missing`` reads (only offered matches are listed).
+    @property
+    def missing(self) -> frozenset[str]:
+        return frozenset(self.match.missing or [])
+
+    already_receives = False
+
+    @property
+    def superseded_by(self) -> str:
+        return self.match.superseded_by
 
 
 def my_policies(subject_type: str, subject_id: int) -> list[Mine]:

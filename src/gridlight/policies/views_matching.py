@@ -15,7 +15,9 @@ from gridlight.core.spreadsheets import Column
 from gridlight.core.views.common import paginate, query_without_page
 from gridlight.policies import kpi, matching, tracking
 from gridlight.policies.access import get_policy
+from gridlight.policies.definition import rank_missing
 from gridlight.policies.forms import MatchFilterForm
+from gridlight.rules.subjects import get_subject
 from gridlight.talent.models import Talent
 from gridlight.talent.portal import portal_record
 
@@ -84,14 +86,18 @@ def _push_kpi_export(user: User, query: QueryDict) -> exports.Export:
     """The push KPI page's rows and total, as the page shows them."""
     rows = tracking.push_kpis(user)
     total = kpi.push_total(rows)
-    lines = [[r.month, r.policy, r.street, r.pushes, r.opened, r.reach, r.applied] for r in rows]
-    lines.append([total.month, "", "", total.pushes, total.opened, total.reach, total.applied])
+    lines = [
+        [r.month, r.policy, r.street, r.industry, r.pushes, r.opened, r.reach, r.applied]
+        for r in rows
+    ]
+    lines.append([total.month, "", "", "", total.pushes, total.opened, total.reach, total.applied])
     return exports.Export(
         sheet="pushes",
         columns=[
             Column("month", "推送月份", "month"),
             Column("policy", "政策", "policy"),
             Column("street", "街道", "street"),
+            Column("industry", "行业", "industry"),
             Column("pushes", "推送数", "pushes"),
             Column("opened", "已查看", "opened"),
             Column("reach", "触达率(%)", "reach rate (%)"),
@@ -118,6 +124,7 @@ def my_policies(request: SignedInRequest) -> HttpResponse:
     subject_type = "talent" if isinstance(record, Talent) else "enterprise"
     matching.mark_opened(subject_type, record.pk)
     mine = tracking.my_policies(subject_type, record.pk)
+    labels = {n: str(s.label) for n, s in get_subject(subject_type).fields().items()}
     return render(
         request,
         "policies/my_policies.html",
@@ -126,5 +133,7 @@ def my_policies(request: SignedInRequest) -> HttpResponse:
             "matched": [m for m in mine if m.state == "met"],
             "possible": [m for m in mine if m.state == "unknown"],
             "grants": tracking.my_grants(subject_type, record.pk),
+            # The facts to add first: how many more policies each would decide.
+            "missing": [(fact, labels.get(fact.field, fact.field)) for fact in rank_missing(mine)],
         },
     )

@@ -62,6 +62,7 @@ class MatchFilterIn(Schema):
 class KpiOut(Schema):
     policy: str
     street: str
+    industry: str
     month: str
     pushes: int
     opened: int

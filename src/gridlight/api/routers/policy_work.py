@@ -273,12 +273,13 @@ def mark_paid(request: SignedInRequest, batch_id: int, payload: PaidIn) -> dict[
 @router.get("/policy-kpi", response=KpiOut)
 def policy_kpi(
     request: SignedInRequest,
-    by: Literal["policy", "street", "month"] = "policy",
+    by: Literal["policy", "street", "industry", "month"] = "policy",
     start: date | None = None,
     end: date | None = None,
     policy_id: int | None = None,
 ) -> dict[str, Any]:
-    """Applications, application rate, approval time in working days, amounts granted."""
+    """Applications, application rate, approval time in working days, amounts granted, by
+    policy, street, the subject's industry or month."""
     end = end or timezone.localdate()
     start = start or date(end.year, 1, 1)
     if start > end:
