@@ -151,7 +151,7 @@ def test_application_kpis_by_industry_are_the_records(records: Any) -> None:
 
 def test_push_kpis_by_industry_are_the_records(records: Any) -> None:
     admin = records.users["district_admin"]
-    rows = tracking.push_kpis(admin)
+    rows = tracking.push_kpis(admin, industry=True)
     pushes: Counter[str] = Counter()
     opened: Counter[str] = Counter()
     for p in Push.objects.select_related("match__talent__employer", "match__enterprise"):
@@ -166,11 +166,25 @@ def test_push_kpis_by_industry_are_the_records(records: Any) -> None:
     assert len(pushes) >= 3
     assert got_pushes == pushes
     assert got_opened == opened
-    api = login(admin).get("/api/v1/policy-pushes/kpi").json()
+    client = login(admin)
+    api = client.get("/api/v1/policy-pushes/kpi?by_industry=true").json()
     from_api: Counter[str] = Counter()
     for line in api:
         from_api[line["industry"]] += line["pushes"]
     assert from_api == pushes
+    # The page and its export, asked by industry: a column of the subject's industry.
+    body = client.get("/policies/pushes/?by=industry").content.decode()
+    for r in rows[:50]:
+        cells = f'<td>{r.policy}</td><td>{r.street}</td><td>{r.industry}</td><td class="text-end">'
+        assert f"{cells}{r.pushes}" in body
+    sheet = load_workbook(io.BytesIO(client.get("/policies/pushes/export/?by=industry").content))
+    lines = list(sheet.active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert lines[0][:5] == ("推送月份", "政策", "街道", "行业", "推送数")
+    data = [line for line in lines[1:] if line[0] != "合计"]
+    assert [(r[3], r[4]) for r in data] == [(r.industry, r.pushes) for r in rows]
+    # Not asked: the rows of policy, street and month only, as before.
+    assert "<th>行业</th>" not in client.get("/policies/pushes/").content.decode()
+    assert sum(r.pushes for r in tracking.push_kpis(admin)) == sum(pushes.values())
 
 
 def test_the_industry_figures_take_the_same_queries_whatever_the_records(
@@ -183,7 +197,7 @@ def test_the_industry_figures_take_the_same_queries_whatever_the_records(
     def count() -> int:
         with CaptureQueriesContext(connection) as ctx:
             kpi.report(admin, by="industry", start=start, end=end)
-            tracking.push_kpis(admin)
+            tracking.push_kpis(admin, industry=True)
         return len(ctx.captured_queries)
 
     before = count()

@@ -66,26 +66,16 @@ def test_push_chart_and_export_show_the_records(pushed: Any) -> None:
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet is not None
     lines = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert lines[0][:8] == [
-        "推送月份",
-        "政策",
-        "街道",
-        "行业",
-        "推送数",
-        "已查看",
-        "触达率(%)",
-        "已申报",
-    ]
+    assert lines[0][:7] == ["推送月份", "政策", "街道", "推送数", "已查看", "触达率(%)", "已申报"]
     rows = tracking.push_kpis(admin)
     data = [line for line in lines[1:] if line[0] != "合计"]
-    assert [(r[0], r[1], r[2], r[3], r[4], r[5], r[7]) for r in data] == [
-        (r.month, r.policy, r.street, r.industry, r.pushes, r.opened, r.applied) for r in rows
+    assert [(r[0], r[1], r[2], r[3], r[4], r[6]) for r in data] == [
+        (r.month, r.policy, r.street, r.pushes, r.opened, r.applied) for r in rows
     ]
     for r in rows:  # each row as the page's table shows it
-        cells = f'<td>{r.policy}</td><td>{r.street}</td><td>{r.industry}</td><td class="text-end">'
-        assert f"{cells}{r.pushes}" in body
+        assert f'<td>{r.policy}</td><td>{r.street}</td><td class="text-end">{r.pushes}' in body
     (last,) = [line for line in lines if line[0] == "合计"]
-    assert (last[4], last[5], last[7]) == (pushes, opened, applied)
+    assert (last[3], last[4], last[6]) == (pushes, opened, applied)
 
 
 def test_push_export_is_scoped(pushed: Any) -> None:
@@ -98,7 +88,7 @@ def test_push_export_is_scoped(pushed: Any) -> None:
     assert sheet is not None
     lines = list(sheet.iter_rows(values_only=True))
     assert [line[0] for line in lines[1:]] == ["合计"]
-    assert lines[-1][4] == 0
+    assert lines[-1][3] == 0
     # A talent (no policy.view) is refused.
     assert login(pushed.users["talent"]).get("/policies/pushes/export/").status_code in (403, 404)
 
@@ -118,8 +108,7 @@ def test_the_push_table_is_paged_and_the_total_and_chart_count_every_row(
         shown = [
             r
             for r in rows
-            if f"<tr><td>{r.month}</td><td>{r.policy}</td><td>{r.street}</td><td>{r.industry}</td>"
-            in body
+            if f"<tr><td>{r.month}</td><td>{r.policy}</td><td>{r.street}</td>" in body
         ]
         assert shown == rows[2 * n : 2 * n + 2]  # the page's two rows, in the table's order
         assert f"第 {n + 1} 页，共 {(len(rows) + 1) // 2} 页" in body

@@ -66,7 +66,8 @@ def reminders(request: SignedInRequest) -> HttpResponse:
 
 @access(Perm.POLICY_VIEW)
 def push_kpi(request: SignedInRequest) -> HttpResponse:
-    rows = tracking.push_kpis(request.user)
+    industry = request.GET.get("by") == "industry"
+    rows = tracking.push_kpis(request.user, industry=industry)
     # The chart and the total are over every row; the table shows a page of them (a district
     # has a row per policy, street and month: thousands in a year).
     return render(
@@ -77,6 +78,7 @@ def push_kpi(request: SignedInRequest) -> HttpResponse:
             "query": query_without_page(request),
             "total": kpi.push_total(rows),
             "chart": kpi.push_chart_data(rows),
+            "industry": industry,
         },
     )
 
@@ -84,20 +86,25 @@ def push_kpi(request: SignedInRequest) -> HttpResponse:
 @exports.register("policies.push_kpi")
 def _push_kpi_export(user: User, query: QueryDict) -> exports.Export:
     """The push KPI page's rows and total, as the page shows them."""
-    rows = tracking.push_kpis(user)
+    industry = query.get("by") == "industry"
+    rows = tracking.push_kpis(user, industry=industry)
     total = kpi.push_total(rows)
+    by = [[r.industry] if industry else [] for r in rows]
     lines = [
-        [r.month, r.policy, r.street, r.industry, r.pushes, r.opened, r.reach, r.applied]
-        for r in rows
+        [r.month, r.policy, r.street, *i, r.pushes, r.opened, r.reach, r.applied]
+        for r, i in zip(rows, by, strict=True)
     ]
-    lines.append([total.month, "", "", "", total.pushes, total.opened, total.reach, total.applied])
+    blank = [""] if industry else []
+    lines.append(
+        [total.month, "", "", *blank, total.pushes, total.opened, total.reach, total.applied]
+    )
     return exports.Export(
         sheet="pushes",
         columns=[
             Column("month", "推送月份", "month"),
             Column("policy", "政策", "policy"),
             Column("street", "街道", "street"),
-            Column("industry", "行业", "industry"),
+            *([Column("industry", "行业", "industry")] if industry else []),
             Column("pushes", "推送数", "pushes"),
             Column("opened", "已查看", "opened"),
             Column("reach", "触达率(%)", "reach rate (%)"),

@@ -112,8 +112,10 @@ def reminders(request: SignedInRequest) -> Any:
 
 
 @router.get("/policy-pushes/kpi", response=list[KpiOut])
-def push_kpi(request: SignedInRequest, since: date | None = None) -> Any:
-    rows = tracking.push_kpis(request.user, since=since)
+def push_kpi(request: SignedInRequest, since: date | None = None, by_industry: bool = False) -> Any:
+    """Pushes, opened, applied per policy, street and month (and the subject's industry with
+    ``by_industry``; else ``industry`` is empty)."""
+    rows = tracking.push_kpis(request.user, since=since, industry=by_industry)
     return [{**r.__dict__, "reach": r.reach} for r in rows]
 
 
