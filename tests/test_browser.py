@@ -249,6 +249,8 @@ def test_policy_kpi_charts_draw_and_the_policy_pages_fit_a_phone(
         "admin": {  # the catalogue and 二次确认 are the district's, not the commissioner's
             "policy-edit": f"/policies/{policy.pk}/edit/",
             "grants": "/policies/grants/?status=confirmed",
+            "households": "/households/",
+            "tickets": "/tickets/",
         },
         "talent": {"for-me": "/me/policies/", "mine": "/me/talent/policies/"},
     }
@@ -277,6 +279,13 @@ def test_policy_kpi_charts_draw_and_the_policy_pages_fit_a_phone(
                 # Nothing wider than the screen: wide tables scroll in their own box.
                 width = options["viewport"]["width"]  # type: ignore[index]
                 assert page.evaluate("() => document.documentElement.scrollWidth") <= width, url
+                # No column heading broken one character a line (a squeezed table on a phone).
+                wrapped = page.evaluate(
+                    "() => [...document.querySelectorAll('thead th')].filter(th =>"
+                    " th.getBoundingClientRect().height"
+                    " > 3.5 * parseFloat(getComputedStyle(th).fontSize)).map(th => th.innerText)"
+                )
+                assert wrapped == [], (url, wrapped)
                 if name in ("push-kpi", "kpi"):
                     page.wait_for_selector("#policy-kpi-chart canvas")
                     box = page.evaluate(
