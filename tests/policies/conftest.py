@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from gridlight.core.models import Region
 from gridlight.talent.models import Child, Enterprise, EnterpriseTag, RdPlatform, Talent
@@ -130,3 +131,18 @@ def secret_policy_world(world: Any) -> dict[str, list[int]]:
     }
     world._secret_policy_ids = made
     return made
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``clock(day)``: Django's ``timezone.localdate()`` says ``day`` from now on in the test
+    (the day a nightly run, a deadline or a reminder is counted from); nothing else is faked."""
+    real = timezone.localdate
+
+    def set_day(day: date) -> None:
+        def localdate(value: Any = None, timezone: Any = None) -> date:
+            return day if value is None else real(value, timezone)
+
+        monkeypatch.setattr("django.utils.timezone.localdate", localdate)
+
+    return set_day

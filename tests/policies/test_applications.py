@@ -3,6 +3,7 @@ for correction, optimistic concurrency, the approval's grant and budget."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -103,6 +104,23 @@ def test_the_whole_review_with_correction(world: Any, applying: Any) -> None:
     assert steps == ["submit", "accept", "return", "resubmit", "accept", "first_review", "approve"]
     assert AuditEvent.objects.filter(action__startswith="application.").count() == 7
     assert AuditEvent.objects.filter(action="grant.create").count() == 1
+
+
+def test_deadlines_are_working_days_of_the_calendar(world: Any, applying: Any, clock: Any) -> None:
+    """Submitted on Thursday 31 December 2026: New Year's Day (Friday, a statutory holiday of
+    the work calendar) and the weekend are skipped, so the two working days to accept end on
+    Tuesday 5 January 2027 — not on 2 January (calendar days) nor on Monday 4 January (weekends
+    only). Accepted that Tuesday, the first review's five working days skip the next weekend."""
+    staff = world.users["street_staff"]
+    clock(date(2026, 12, 31))
+    app = apps.submit(actor=world.users["talent"], policy=applying, uploads=uploads())
+    assert app.due_on == date(2027, 1, 5)
+    clock(date(2027, 1, 5))
+    app = apps.accept(actor=staff, application=app, edit_version=1)
+    assert app.due_on == date(2027, 1, 12)  # 6, 7, 8, (9, 10), 11, 12
+    clock(date(2027, 1, 8))  # a Friday: 11, 12, 13, 14, 15
+    app = apps.first_review(actor=staff, application=app, edit_version=2)
+    assert app.due_on == date(2027, 1, 15)
 
 
 def test_approval_over_budget_writes_nothing(world: Any) -> None:

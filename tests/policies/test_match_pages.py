@@ -4,7 +4,7 @@ matches, and "policies for me" (marks pushes opened, shows no staff names)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -64,6 +64,34 @@ def test_reminders_after_working_days(matched: Any, settings: Any) -> None:
     assert login(admin).get("/api/v1/policy-reminders").json()["count"] == len(due) - 1
 
 
+def test_a_reminder_waits_for_working_days_not_calendar_days(
+    matched: Any, settings: Any, clock: Any
+) -> None:
+    """Today is Monday 4 January 2027, after New Year's Day (Friday 1 January, a statutory
+    holiday) and a weekend; reminders after 3 working days. Pushed on Wednesday 30 December:
+    five calendar days ago but only two working days (31 December, 4 January) — not reminded
+    (a calendar-day count, or one skipping weekends only, would remind it). Pushed on Tuesday
+    29 December: three working days — reminded."""
+    settings.GRIDLIGHT_PUSH_REMINDER_WORKDAYS = 3
+    admin = matched.users["district_admin"]
+    pushed = list(Match.objects.filter(pushed_at__isnull=False, state="met").order_by("pk"))
+    assert len(pushed) >= 2
+    early, late = pushed[0], pushed[1:]
+    Match.objects.filter(pk__in=[m.pk for m in late]).update(
+        pushed_at=timezone.make_aware(datetime(2026, 12, 30, 10, 0))
+    )
+    Match.objects.filter(pk=early.pk).update(
+        pushed_at=timezone.make_aware(datetime(2026, 12, 29, 10, 0))
+    )
+    clock(date(2027, 1, 4))
+    assert (date(2027, 1, 4) - date(2026, 12, 30)).days >= 3  # calendar days: enough
+    assert list(tracking.reminders(admin).values_list("pk", flat=True)) == [early.pk]
+    assert login(admin).get("/api/v1/policy-reminders").json()["count"] == 1
+    # One working day later every one of them is due.
+    clock(date(2027, 1, 5))
+    assert set(tracking.reminders(admin).values_list("pk", flat=True)) == {m.pk for m in pushed}
+
+
 def test_push_kpis_count_pushes_reach_applied(matched: Any) -> None:
     admin = matched.users["district_admin"]
     rows = tracking.push_kpis(admin)
@@ -100,11 +128,17 @@ def test_policies_for_me_marks_opened_and_hides_staff(matched: Any) -> None:
     matching.match_one("talent", talent.pk)
     client = login(matched.users["talent"])
     mine = Match.objects.filter(subject_type="talent", subject_id=talent.pk, status="current")
+    pushed = mine.filter(pushed_at__isnull=False)
+    assert pushed.exists(), "the talent was pushed something, which the page is to mark opened"
+    assert not pushed.filter(opened_at__isnull=False).exists()  # not before the page is seen
     body = client.get("/me/policies/").content.decode()
     assert "Policies for me" in body or "我的政策" in body or "为我" in body
     assert str(matched.users["talent_commissioner"]) not in body
-    pushed = mine.filter(pushed_at__isnull=False)
     assert pushed.filter(opened_at__isnull=True).count() == 0
+    assert (
+        pushed.filter(opened_at__isnull=False).count()
+        == Push.objects.filter(subject_type="talent", subject_id=talent.pk).count()
+    )
     api = client.get("/api/v1/me/policies").json()
     assert {m["policy_code"] for m in api} == set(
         mine.filter(offered=True).values_list("policy__code", flat=True)

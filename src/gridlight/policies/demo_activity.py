@@ -60,6 +60,7 @@ from gridlight.policies.models import (
 from gridlight.policies.selectors import version_in_force
 from gridlight.talent.creditcode import synthetic_code
 from gridlight.talent.models import Enterprise, EnterpriseAccount, Talent
+from gridlight.talent.subject import gathered as profiles_gathered
 
 SEED = 20230501
 CITY_VOUCHER = "city_car_voucher"
@@ -248,7 +249,7 @@ def _auto_grants(rng: random.Random, cal: WorkCalendar, actor: User, today: date
             )
         days = _days(cal, today - timedelta(days=20), len(pending), span=14)
         grants = []
-        with transaction.atomic():
+        with transaction.atomic(), profiles_gathered():  # re-matched once, at the end
             for m, day in zip(pending, days, strict=True):
                 g = create_grant(
                     actor=None,
@@ -298,7 +299,7 @@ def _grant_and_pay(
 ) -> int:
     """Confirmed offers (pending), their 二次确认 and a payment batch, paid or open; each step
     dated on the working days given."""
-    with transaction.atomic():
+    with transaction.atomic(), profiles_gathered():  # re-matched once, at the end
         grants = [
             create_grant(
                 actor=None,

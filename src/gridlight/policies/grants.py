@@ -57,6 +57,7 @@ from gridlight.policies.models import (
 from gridlight.policies.templatetags.policies import yuan
 from gridlight.talent.models import Enterprise, Talent
 from gridlight.talent.subject import changed as profiles_changed
+from gridlight.talent.subject import gathered as profiles_gathered
 
 audit.register_actions(
     "grant",
@@ -209,7 +210,7 @@ def create_grant(
             grant.save()
     except IntegrityError as exc:  # the same subject confirming twice at the same moment
         raise DomainError(_("A grant of this policy was made already in this period.")) from exc
-    # The subject receives the policy now: re-matched after the commit (as after a profile
+    # The subject receives the policy now: re-matched in this transaction (as after a profile
     # change), its match kept as not offered, and not pushed again.
     profiles_changed(policy.subject_type, [obj.pk])
     audit.record(
@@ -384,19 +385,20 @@ def reconfirm(*, actor: User, grant_ids: list[int], approve: bool = True, reason
         cancel_reason="" if approve else reason,
         version=F("version") + 1,
     )
-    for g in rows:
-        if not approve:
-            release(g.policy, g.amount_fen)
-            # No longer received: offered again after the re-match.
-            profiles_changed(g.subject_type, [g.talent_id or g.enterprise_id or 0])
-        audit.record(
-            actor=actor,
-            action="grant.reconfirm" if approve else "grant.cancel",
-            obj=g,
-            object_label=f"{g.policy.title} · {g.subject_name}",
-            region_path=g.region_path,
-            changes={"reason": reason} if reason else {},
-        )
+    with profiles_gathered():  # the cancelled subjects re-matched together, at the end
+        for g in rows:
+            if not approve:
+                release(g.policy, g.amount_fen)
+                # No longer received: offered again by the re-match.
+                profiles_changed(g.subject_type, [g.talent_id or g.enterprise_id or 0])
+            audit.record(
+                actor=actor,
+                action="grant.reconfirm" if approve else "grant.cancel",
+                obj=g,
+                object_label=f"{g.policy.title} · {g.subject_name}",
+                region_path=g.region_path,
+                changes={"reason": reason} if reason else {},
+            )
     return len(rows)
 
 

@@ -826,7 +826,7 @@ def _write_talents(
     bulk_insert(Child._meta.db_table, ["talent_id", "name", "birth_date"], children)
     audit_rows.write()
     summary.created, summary.updated = len(new), len(changed)
-    # Re-matched against the policies once committed, as a talent changed by hand is.
+    # Re-matched against the policies in this transaction, as a talent changed by hand is.
     profiles_changed("talent", [*ids.values(), *(t.pk for t in changed)])
 
 

@@ -9,7 +9,8 @@ The policies app registers both when it starts; this module only describes them.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -68,9 +69,13 @@ def _school_age(births: list[date], as_of: date) -> int:
 
 
 # --- profile changes ----------------------------------------------------------------------------
-# Services that change a talent's or an enterprise's facts call ``changed``; whoever listens
-# (the policies app re-matches the subject) hears of it once the transaction commits, with the
-# ids changed in that transaction gathered (an import of a thousand rows is one call).
+# Services that change a talent's or an enterprise's facts call ``changed`` after writing them,
+# inside their transaction; whoever listens (the policies app re-matches the subject) runs there
+# and then, in the same transaction: the re-match commits with the profile write or rolls back
+# with it, and no crash between the two can lose it (issue 13 item 4). A block that changes many
+# subjects one by one (a batch of grants) runs inside ``gathered()``: the ids are collected and
+# the listeners run once, at the end of the block, still in its transaction (an import of a
+# thousand rows calls ``changed`` once, with all its ids).
 Listener = Callable[[str, list[int]], None]
 _LISTENERS: list[Listener] = []
 _pending = threading.local()
@@ -82,22 +87,40 @@ def listen(fn: Listener) -> None:
 
 
 def changed(subject_type: str, ids: Iterable[int]) -> None:
-    """Record that these subjects' facts changed; listeners run after the commit. The ids of
-    one transaction are handled together by the first callback (the others find nothing
-    left); ids of a transaction rolled back are only re-matched with the next (harmless)."""
+    """These subjects' facts changed: the listeners run now, in the caller's transaction (or,
+    inside ``gathered()``, at the end of its block)."""
     pending: dict[str, set[int]] | None = getattr(_pending, "ids", None)
-    if pending is None:
-        pending = _pending.ids = {}
-    pending.setdefault(subject_type, set()).update(ids)
-    transaction.on_commit(_flush)
+    if pending is not None:
+        pending.setdefault(subject_type, set()).update(ids)
+        return
+    _notify({subject_type: set(ids)})
 
 
-def _flush() -> None:
-    pending: dict[str, set[int]] = getattr(_pending, "ids", None) or {}
-    _pending.ids = None
+@contextmanager
+def gathered() -> Iterator[None]:
+    """Collect the ``changed`` ids of the block and notify the listeners once at its end,
+    inside the block's transaction (which it opens if the caller has none). If the block
+    raises, nothing is notified: its writes roll back with the transaction."""
+    if getattr(_pending, "ids", None) is not None:  # an outer block notifies
+        yield
+        return
+    with transaction.atomic():
+        _pending.ids = {}
+        try:
+            yield
+            pending: dict[str, set[int]] = _pending.ids
+        finally:
+            _pending.ids = None
+        _notify(pending)
+
+
+def _notify(pending: dict[str, set[int]]) -> None:
     for subject_type, ids in pending.items():
-        for fn in _LISTENERS:
-            fn(subject_type, sorted(ids))
+        if not ids:
+            continue
+        with transaction.atomic():  # the profile write and its re-match: one transaction
+            for fn in _LISTENERS:
+                fn(subject_type, sorted(ids))
 
 
 def _children_and_employer_tags(obj: Talent) -> tuple[list[date], set[str]]:

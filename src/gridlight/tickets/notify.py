@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -38,6 +40,9 @@ from gridlight.tickets.models import Message, Notice, NoticeStatus, Ticket, Unit
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 SMS_OUTBOX = "sms-outbox.jsonl"
+# Tests: seconds a batch waits after its SMS left and before it commits, so that a worker can
+# be killed in that window (tests/policies/test_push_celery.py).
+SEND_PAUSE_ENV = "GRIDLIGHT_SEND_PAUSE_AFTER_SMS"
 
 
 class Sms(NamedTuple):
@@ -189,6 +194,9 @@ def _send_batch(size: int, sms: SmsGateway, after: int) -> tuple[int, int, int]:
     ]
     bulk_insert(Message._meta.db_table, MESSAGE_COLUMNS, messages, ignore_conflicts=True)
     failed = _texted(notices, tickets, sms)
+    pause = float(os.environ.get(SEND_PAUSE_ENV) or 0)
+    if pause:  # tests: the SMS are out, the batch not yet committed
+        time.sleep(pause)
     sent = [n.id for n in notices if n.id not in failed]
     _mark(
         sent,
