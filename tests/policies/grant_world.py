@@ -50,6 +50,10 @@ def uploads() -> dict[str, Upload]:
 
 
 def make_match(version: PolicyVersion, talent: Any, amount: int = 500000, **kw: Any) -> Match:
+    """The talent's match of ``version`` exactly as given. A profile change earlier in the test
+    (an approval, a grant) may already have matched the talent in its own transaction: that row
+    gives way (one row per subject and version)."""
+    Match.objects.filter(subject_type="talent", subject_id=talent.pk, version=version).delete()
     now = timezone.now()
     return Match.objects.create(
         subject_type="talent",
