@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from django.db.models import CharField, Count, F, Sum, Value
-from django.db.models.functions import Coalesce, NullIf, TruncMonth
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from gridlight.core.access import Perm, Viewer, require
-from gridlight.core.industries import Industry
 from gridlight.core.models import Region
 from gridlight.core.workdays import district_calendar
 from gridlight.policies.grants import LIVE
@@ -39,7 +38,7 @@ from gridlight.policies.models import (
     MatchStatus,
     Policy,
 )
-from gridlight.policies.tracking import KpiRow
+from gridlight.policies.tracking import KpiRow, industry_label, subject_industry
 
 Dimension = Literal["policy", "street", "industry", "month"]
 DIMENSIONS: dict[str, Any] = {
@@ -48,22 +47,6 @@ DIMENSIONS: dict[str, Any] = {
     "industry": gettext_lazy("Industry"),
     "month": gettext_lazy("Month"),
 }
-
-
-def subject_industry(prefix: str = "") -> Coalesce:
-    """The industry of a record's subject, in SQL (two left joins: the enterprise, the
-    talent's employer): an enterprise's own, a talent's employer's, else "other". ``prefix``
-    reaches the record's ``talent`` and ``enterprise`` (``"match__"`` from a push)."""
-    return Coalesce(
-        NullIf(F(f"{prefix}enterprise__industry"), Value("")),
-        NullIf(F(f"{prefix}talent__employer__industry"), Value("")),
-        Value(Industry.OTHER.value),
-        output_field=CharField(),
-    )
-
-
-def industry_label(code: str) -> str:
-    return str(Industry(code).label) if code in Industry.values else code
 
 
 @dataclass

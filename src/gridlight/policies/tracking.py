@@ -13,11 +13,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Value
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models import CharField, Count, F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf, Substr, TruncMonth
 from django.utils import timezone
 
 from gridlight.core.access import Perm, Viewer, require
+from gridlight.core.industries import Industry
 from gridlight.core.models import Region, RegionLevel
 from gridlight.core.models.regions import SEGMENT_WIDTH
 from gridlight.core.workdays import district_calendar
@@ -27,6 +28,22 @@ from gridlight.policies.models import Grant, Match, MatchState, MatchStatus, Pol
 from gridlight.rules.subjects import get_subject
 
 STREET_WIDTH = SEGMENT_WIDTH * 2 + 1
+
+
+def subject_industry(prefix: str = "") -> Coalesce:
+    """The industry of a record's subject, in SQL (two left joins: the enterprise, the
+    talent's employer): an enterprise's own, a talent's employer's, else "other". ``prefix``
+    reaches the record's ``talent`` and ``enterprise`` (``"match__"`` from a push)."""
+    return Coalesce(
+        NullIf(F(f"{prefix}enterprise__industry"), Value("")),
+        NullIf(F(f"{prefix}talent__employer__industry"), Value("")),
+        Value(Industry.OTHER.value),
+        output_field=CharField(),
+    )
+
+
+def industry_label(code: str) -> str:
+    return str(Industry(code).label) if code in Industry.values else code
 
 
 def matches_visible(user: Viewer) -> QuerySet[Match]:
@@ -142,8 +159,6 @@ def push_kpis(
     per industry of the subject (``kpi.subject_industry``) when ``industry``: two more joins
     and five times the rows, so only when asked — over the caller's scope: one grouped
     query."""
-    from gridlight.policies.kpi import industry_label, subject_industry
-
     scope = require(user, Perm.POLICY_VIEW)
     qs = Push.objects.filter(scope.q("region_path"), policy__in=policies_visible(user))
     if since:
