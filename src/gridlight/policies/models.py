@@ -83,6 +83,28 @@ class Policy(models.Model):
         return self.title
 
 
+class PolicySourceFile(models.Model):
+    """The issuing document of a policy (its "source file": a PDF or an image), uploaded
+    through the same checks as application materials (core/uploads.py) and kept, as they are,
+    in the database; a newer upload replaces it. Apart from the policy so that listing
+    policies never reads the file."""
+
+    policy = models.OneToOneField(
+        Policy, on_delete=models.CASCADE, primary_key=True, related_name="source_file"
+    )
+    name = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class VersionStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
