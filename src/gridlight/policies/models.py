@@ -457,7 +457,8 @@ ENDED_WITHOUT_GRANT = (ApplicationStatus.REFUSED, ApplicationStatus.WITHDRAWN)
 class Application(models.Model):
     """A talent's or an enterprise's application for one policy version: the facts of its
     profile when submitted, its materials, where it stands in review and what was decided.
-    One live application per subject and policy (a refused or withdrawn one leaves room)."""
+    One live application per subject, policy and period (a refused or withdrawn one leaves
+    room; an approved one of last year's period does too, for a yearly policy)."""
 
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="applications")
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
@@ -490,6 +491,9 @@ class Application(models.Model):
     adjust_reason = models.CharField(_("adjustment reason"), max_length=300, blank=True)
     decision_reason = models.CharField(_("reason"), max_length=300, blank=True)
     submitted_on = models.DateField(_("submitted on"))
+    # The policy's period it was submitted in (``grants.period_of``: the policy's own period,
+    # else the calendar year): a yearly policy is applied for again the next year.
+    period = models.CharField(_("period"), max_length=24, default="")
     due_on = models.DateField(_("due"), null=True, blank=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     first_reviewer = models.ForeignKey(
@@ -510,9 +514,9 @@ class Application(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["policy", "subject_key"],
+                fields=["policy", "subject_key", "period"],
                 condition=~models.Q(status__in=["refused", "withdrawn"]),
-                name="application_one_live",
+                name="application_one_live_per_period",
             ),
             models.CheckConstraint(
                 condition=models.Q(talent__isnull=False, enterprise__isnull=True)
