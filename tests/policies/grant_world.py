@@ -98,10 +98,7 @@ def secret_grant_world(world: Any) -> dict[str, list[int]]:
     done = apps.first_review(actor=staff, application=done, edit_version=2)
     done = apps.approve(actor=admin, application=done, edit_version=3)
     batch = grants.create_batch(actor=admin, policy=other)
-    # Publishing matched the secret talent already (when its profile meets the policy).
-    match = Match.objects.filter(
-        version=auto_v, subject_type="talent", subject_id=world.secret_talent.pk
-    ).first() or make_match(auto_v, world.secret_talent)
+    match = make_match(auto_v, world.secret_talent)
     grant = grants.confirm(actor=talent, match_id=match.pk)
     made = {
         "applications": [open_app.pk, done.pk],
