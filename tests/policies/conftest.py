@@ -106,6 +106,13 @@ def secret_policy_world(world: Any) -> dict[str, list[int]]:
         issuer=f"{CANARY}街道办",
         mode="apply",
     )
+    # Its issuing document, the canary inside, so the walk sees it is never served out of scope.
+    from gridlight.policies.models import PolicySourceFile
+
+    pdf = f"%PDF-1.4 {CANARY}".encode()
+    PolicySourceFile.objects.create(
+        policy=policy, name=f"{CANARY}.pdf", content_type="application/pdf", size=len(pdf), data=pdf
+    )
     when = {"field_in": {"field": "industry", "values": ["digital"]}}
     cases = [{"name": CANARY, "values": {"industry": "digital"}, "expect": "met"}]
     v1 = draft_create(actor=admin, policy=policy)

@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -216,11 +216,17 @@ def submit(
         raise DomainError(
             _("Your profile does not meet this policy's conditions; see its explanation.")
         )
+    from gridlight.policies.grants import period_of
+
     checked = _checked_materials(policy, uploads, partial=False)
     key = subject_key(obj)
+    period = period_of(policy, day)
+    # One in review at a time, whatever its period; approved: once per period (a yearly
+    # policy is applied for again the next year, as grants are made once per period).
     if (
         Application.objects.filter(policy=policy, subject_key=key)
         .exclude(status__in=ENDED_WITHOUT_GRANT)
+        .filter(~Q(status=ApplicationStatus.APPROVED) | Q(period=period))
         .exists()
     ):
         raise DomainError(_("You have applied for this policy already."))
@@ -239,6 +245,7 @@ def submit(
         facts=found.facts,
         computed_fen=found.amount_fen,
         submitted_on=day,
+        period=period,
         due_on=_due(S.SUBMITTED, day),
     )
     try:

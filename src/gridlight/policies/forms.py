@@ -41,6 +41,11 @@ class PolicyForm(Form):
     source_url = forms.URLField(
         label=_("Source"), max_length=300, required=False, assume_scheme="https"
     )
+    source_file = forms.FileField(
+        label=_("Source file"),
+        required=False,
+        help_text=_("The issuing document: PDF, JPEG or PNG, up to 5 MB. Replaces the one kept."),
+    )
     mode = forms.ChoiceField(label=_("Mode"), choices=Mode.choices)
     budget_yuan = forms.CharField(
         label=_("Budget (yuan)"), max_length=20, required=False, help_text=_("Blank: no budget.")
@@ -90,12 +95,17 @@ class PolicyForm(Form):
 
     def values(self) -> dict[str, Any]:
         """The service's keyword arguments (DomainError with the reason for a bad budget or
-        an unknown department)."""
+        an unknown department); the source file, if one was chosen, unchecked (the service
+        checks it)."""
+        from gridlight.core.uploads import MAX_BYTES, Upload
         from gridlight.policies.services import lead_unit_of
         from gridlight.policies.steps import to_fen
 
         d = self.cleaned_data
+        f = d.get("source_file")
+        upload = {"source_file": Upload(f.name or "", f.read(MAX_BYTES + 1))} if f else {}
         return {
+            **upload,
             **{k: d[k] for k in ("title", "issuer", "doc_number", "source_url", "mode")},
             "budget_fen": to_fen(d["budget_yuan"]),
             "period_start": d["period_start"],

@@ -83,6 +83,28 @@ class Policy(models.Model):
         return self.title
 
 
+class PolicySourceFile(models.Model):
+    """The issuing document of a policy (its "source file": a PDF or an image), uploaded
+    through the same checks as application materials (core/uploads.py) and kept, as they are,
+    in the database; a newer upload replaces it. Apart from the policy so that listing
+    policies never reads the file."""
+
+    policy = models.OneToOneField(
+        Policy, on_delete=models.CASCADE, primary_key=True, related_name="source_file"
+    )
+    name = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class VersionStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
@@ -435,7 +457,8 @@ ENDED_WITHOUT_GRANT = (ApplicationStatus.REFUSED, ApplicationStatus.WITHDRAWN)
 class Application(models.Model):
     """A talent's or an enterprise's application for one policy version: the facts of its
     profile when submitted, its materials, where it stands in review and what was decided.
-    One live application per subject and policy (a refused or withdrawn one leaves room)."""
+    One live application per subject, policy and period (a refused or withdrawn one leaves
+    room; an approved one of last year's period does too, for a yearly policy)."""
 
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="applications")
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
@@ -468,6 +491,9 @@ class Application(models.Model):
     adjust_reason = models.CharField(_("adjustment reason"), max_length=300, blank=True)
     decision_reason = models.CharField(_("reason"), max_length=300, blank=True)
     submitted_on = models.DateField(_("submitted on"))
+    # The policy's period it was submitted in (``grants.period_of``: the policy's own period,
+    # else the calendar year): a yearly policy is applied for again the next year.
+    period = models.CharField(_("period"), max_length=24, default="")
     due_on = models.DateField(_("due"), null=True, blank=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     first_reviewer = models.ForeignKey(
@@ -488,9 +514,9 @@ class Application(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["policy", "subject_key"],
+                fields=["policy", "subject_key", "period"],
                 condition=~models.Q(status__in=["refused", "withdrawn"]),
-                name="application_one_live",
+                name="application_one_live_per_period",
             ),
             models.CheckConstraint(
                 condition=models.Q(talent__isnull=False, enterprise__isnull=True)

@@ -24,7 +24,7 @@ from gridlight.policies.definition import (
     evaluate,
     rank_missing,
 )
-from gridlight.policies.models import Policy, PolicyVersion, VersionStatus
+from gridlight.policies.models import Policy, PolicySourceFile, PolicyVersion, VersionStatus
 from gridlight.rules.conditions import Verdict
 from gridlight.rules.subjects import get_subject
 
@@ -34,6 +34,12 @@ def in_force(day: date) -> Q:
     return Q(status=VersionStatus.PUBLISHED, effective_from__lte=day) & (
         Q(effective_to__isnull=True) | Q(effective_to__gt=day)
     )
+
+
+def source_file_of(policy: Policy, *, with_data: bool = False) -> PolicySourceFile | None:
+    """The policy's issuing document, if one was uploaded (its bytes only when asked)."""
+    qs = PolicySourceFile.objects.filter(pk=policy.pk)
+    return (qs if with_data else qs.defer("data")).first()
 
 
 def policies_list(

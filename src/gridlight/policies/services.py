@@ -24,10 +24,18 @@ from django.utils.translation import gettext as _
 from gridlight.core import audit
 from gridlight.core.errors import ConflictError, DomainError
 from gridlight.core.models import Region, User
+from gridlight.core.uploads import Upload, check_upload
 from gridlight.policies.access import require_manage
 from gridlight.policies.benefits import BenefitError, find_cycle, parse_benefit
 from gridlight.policies.definition import PolicyDefinitionError, compile_policy, run_tests
-from gridlight.policies.models import Mode, Policy, PolicyVersion, SubjectType, VersionStatus
+from gridlight.policies.models import (
+    Mode,
+    Policy,
+    PolicySourceFile,
+    PolicyVersion,
+    SubjectType,
+    VersionStatus,
+)
 from gridlight.rules.subjects import get_subject
 from gridlight.tickets.models import Unit
 
@@ -161,14 +169,24 @@ def policy_create(
 
 
 @transaction.atomic
-def policy_update(*, actor: User, policy: Policy, version: int, **values: Any) -> Policy:
-    """Change a policy's catalogue entry (not its subject type: versions are written for it)."""
+def policy_update(
+    *,
+    actor: User,
+    policy: Policy,
+    version: int,
+    source_file: Upload | None = None,
+    **values: Any,
+) -> Policy:
+    """Change a policy's catalogue entry (not its subject type: versions are written for it).
+    ``source_file``: a new issuing document (PDF or image), checked by content type and size
+    as application materials are; it replaces the one kept."""
     require_manage(actor, policy.region_path)
     unknown = sorted(set(values) - set(EDITABLE))
     if unknown:
         raise TypeError(f"unknown policy fields: {unknown}")
     merged = {name: getattr(policy, name) for name in EDITABLE if name != "lead_unit"} | values
     _check_fields(merged)
+    content_type = check_upload(source_file) if source_file is not None else ""
     if "lead_unit" in values:  # checked when it changes (a unit closed since stays until then)
         _check_lead(values["lead_unit"], policy.region_path)
     before = {name: getattr(policy, name) for name in values}
@@ -177,6 +195,22 @@ def policy_update(*, actor: User, policy: Policy, version: int, **values: Any) -
     )
     if not updated:
         raise ConflictError(_("This policy was changed by someone else. Reload and retry."))
+    after = dict(values)
+    if source_file is not None:
+        kept = PolicySourceFile.objects.filter(pk=policy.pk).values_list("name", flat=True)
+        before["source_file"] = kept.first()
+        after["source_file"] = source_file.name[:120]
+        PolicySourceFile.objects.update_or_create(
+            policy=policy,
+            defaults={
+                "name": after["source_file"],
+                "content_type": content_type,
+                "size": len(source_file.data),
+                "data": source_file.data,
+                "uploaded_by": actor,
+                "created_at": timezone.now(),
+            },
+        )
     policy.refresh_from_db()
     audit.record(
         actor=actor,
@@ -184,7 +218,7 @@ def policy_update(*, actor: User, policy: Policy, version: int, **values: Any) -
         obj=policy,
         object_label=policy.title,
         region_path=policy.region_path,
-        changes=audit.diff(before, values),
+        changes=audit.diff(before, after),
     )
     return policy
 

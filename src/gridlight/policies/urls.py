@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.policy_list, name="list"),
     path("<int:pk>/", views.policy_detail, name="detail"),
     path("<int:pk>/edit/", views.policy_edit, name="edit"),
+    path("<int:pk>/source/", views.policy_source, name="source"),
     path("<int:pk>/draft/", views.draft_new, name="draft_new"),
     path("<int:pk>/matches/", views_matching.policy_matches, name="matches"),
     path("reminders/", views_matching.reminders, name="reminders"),

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,13 @@ from gridlight.policies import services
 from gridlight.policies.access import get_policy, get_version, require_manage
 from gridlight.policies.forms import DraftForm, PolicyFilterForm, PolicyForm, PublishForm
 from gridlight.policies.models import PolicyVersion, VersionStatus
-from gridlight.policies.selectors import policies_for, policies_list, version_in_force, versions
+from gridlight.policies.selectors import (
+    policies_for,
+    policies_list,
+    source_file_of,
+    version_in_force,
+    versions,
+)
 from gridlight.policies.simulate import simulate
 from gridlight.talent.access import get_enterprise, get_talent
 
@@ -63,8 +69,21 @@ def policy_detail(request: SignedInRequest, pk: int) -> HttpResponse:
             "versions": versions(policy),
             "in_force": version_in_force(policy, timezone.localdate()),
             "can_manage": _can_manage(request.user, policy.region_path),
+            "source_file": source_file_of(policy),
         },
     )
+
+
+@access(Perm.POLICY_VIEW)
+def policy_source(request: SignedInRequest, pk: int) -> HttpResponse:
+    """The policy's issuing document, to whoever may see the policy (a 404 otherwise)."""
+    found = source_file_of(get_policy(request.user, pk), with_data=True)
+    if found is None:
+        raise Http404
+    response = HttpResponse(bytes(found.data), content_type=found.content_type)
+    response["Content-Disposition"] = f'attachment; filename="policy-{pk}-source"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @access(Perm.POLICY_MANAGE)
@@ -74,6 +93,7 @@ def policy_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     require_manage(request.user, policy.region_path)
     form = PolicyForm(
         request.POST or None,
+        request.FILES or None,
         units=services.lead_unit_choices(policy.region_path),
         initial=PolicyForm.initial_for(policy),
     )

@@ -2,19 +2,28 @@
 enterprise with its explanation — through the same access functions, selectors and services as
 the pages. Amounts are integer fen."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from gridlight.api.pagination import Pagination
 from gridlight.core.access import Perm, SignedInRequest, get_scoped
+from gridlight.core.errors import DomainError
 from gridlight.core.models import Region
+from gridlight.core.uploads import MAX_BYTES, Upload
 from gridlight.policies import services
 from gridlight.policies.access import get_policy, get_version
-from gridlight.policies.selectors import SubjectPolicies, policies_for, policies_list, versions
+from gridlight.policies.selectors import (
+    SubjectPolicies,
+    policies_for,
+    policies_list,
+    source_file_of,
+    versions,
+)
 from gridlight.policies.simulate import simulate
 from gridlight.talent.access import get_enterprise, get_talent
 
@@ -57,7 +66,17 @@ class VersionOut(Schema):
     definition: dict[str, Any]
 
 
+class SourceFileOut(Schema):
+    """The issuing document kept for a policy (download it from ``…/source-file``)."""
+
+    name: str
+    content_type: str
+    size: int
+    created_at: datetime
+
+
 class PolicyDetailOut(PolicyOut):
+    source_file: SourceFileOut | None
     versions: list[VersionOut]
 
 
@@ -166,8 +185,12 @@ def _policy_out(p: Any) -> dict[str, Any]:
 
 
 def _detail(p: Any) -> dict[str, Any]:
+    found = source_file_of(p)
     return _policy_out(p) | {
-        "versions": [{k: getattr(v, k) for k in VersionOut.model_fields} for v in versions(p)]
+        "source_file": {k: getattr(found, k) for k in SourceFileOut.model_fields}
+        if found
+        else None,
+        "versions": [{k: getattr(v, k) for k in VersionOut.model_fields} for v in versions(p)],
     }
 
 
@@ -266,6 +289,42 @@ def update_policy(request: SignedInRequest, policy_id: int, payload: PolicyPatch
         data["lead_unit"] = services.lead_unit_of(data.pop("lead_unit_id"))
     policy = services.policy_update(actor=request.user, policy=policy, version=version, **data)
     return _detail(policy)
+
+
+@router.post(
+    "/policies/{policy_id}/source-file",
+    response={200: PolicyDetailOut, 400: Message, 409: Message},
+)
+def upload_source_file(request: SignedInRequest, policy_id: int) -> dict[str, Any]:
+    """Upload the policy's issuing document (multipart/form-data): ``file`` (PDF, JPEG or
+    PNG, checked by content and size) and the policy's ``version``; it replaces the one kept."""
+    policy = get_policy(request.user, policy_id)
+    try:
+        version = int(str(request.POST.get("version", "")))
+    except ValueError as exc:
+        raise DomainError("version is required.") from exc
+    f = request.FILES.get("file")
+    if f is None:
+        raise DomainError("file is required.")
+    policy = services.policy_update(
+        actor=request.user,
+        policy=policy,
+        version=version,
+        source_file=Upload(f.name or "", f.read(MAX_BYTES + 1)),
+    )
+    return _detail(policy)
+
+
+@router.get("/policies/{policy_id}/source-file")
+def download_source_file(request: SignedInRequest, policy_id: int) -> HttpResponse:
+    """The policy's issuing document, to whoever may see the policy."""
+    found = source_file_of(get_policy(request.user, policy_id), with_data=True)
+    if found is None:
+        raise Http404
+    response = HttpResponse(bytes(found.data), content_type=found.content_type)
+    response["Content-Disposition"] = f'attachment; filename="policy-{policy_id}-source"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @router.post("/policies/{policy_id}/drafts", response={201: VersionOut, 400: Message})
