@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from gridlight.core.access import Perm, SignedInRequest, Viewer, access
 from gridlight.core.errors import DomainError
+from gridlight.core.uploads import download_response
 from gridlight.core.views.common import paginate, query_without_page, submit
 from gridlight.policies import services
 from gridlight.policies.access import get_policy, get_version, require_manage
@@ -80,10 +81,7 @@ def policy_source(request: SignedInRequest, pk: int) -> HttpResponse:
     found = source_file_of(get_policy(request.user, pk), with_data=True)
     if found is None:
         raise Http404
-    response = HttpResponse(bytes(found.data), content_type=found.content_type)
-    response["Content-Disposition"] = f'attachment; filename="policy-{pk}-source"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(bytes(found.data), found.content_type, f"policy-{pk}-source")
 
 
 @access(Perm.POLICY_MANAGE)

@@ -14,7 +14,7 @@ from gridlight.api.pagination import Pagination
 from gridlight.core.access import Perm, SignedInRequest, get_scoped
 from gridlight.core.errors import DomainError
 from gridlight.core.models import Region
-from gridlight.core.uploads import MAX_BYTES, Upload
+from gridlight.core.uploads import MAX_BYTES, Upload, download_response
 from gridlight.policies import services
 from gridlight.policies.access import get_policy, get_version
 from gridlight.policies.selectors import (
@@ -321,10 +321,7 @@ def download_source_file(request: SignedInRequest, policy_id: int) -> HttpRespon
     found = source_file_of(get_policy(request.user, policy_id), with_data=True)
     if found is None:
         raise Http404
-    response = HttpResponse(bytes(found.data), content_type=found.content_type)
-    response["Content-Disposition"] = f'attachment; filename="policy-{policy_id}-source"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(bytes(found.data), found.content_type, f"policy-{policy_id}-source")
 
 
 @router.post("/policies/{policy_id}/drafts", response={201: VersionOut, 400: Message})
